@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -48,9 +48,10 @@ import { SITE as D34_SITE, workday34 } from '../test/support/workday34.js';
 import { RUNBOOK_ENV as D35_ENV, RUNBOOK_SITE as D35_RUNBOOK_SITE, runbook35, workday35 } from '../test/support/workday35.js';
 import { workday36 } from '../test/support/workday36.js';
 import { workday37 } from '../test/support/workday37.js';
+import { workday38 } from '../test/support/workday38.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -103,6 +104,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['36', workday36, [341, 342, 343, 344, 345], {}],
   // Day 37: a regulated company's quarter-end (auditors on a VDI farm at aal1, a break-glass account, DBAs' port-forward and kubectl cp, notebooks exec'ing with their service account, CronJobs, a Renovate bot and Argo CD's controller); the example as shipped.
   ['37', workday37, [351, 352, 353, 354, 355], {}],
+  // Day 38: a game studio's launch across three regions (a war room on one office address that half leaves at night, a partner's QA behind its shared VPN egress, WSL and PowerShell kubectl, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback); the example as shipped.
+  ['38', workday38, [361, 362, 363, 364, 365], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

@@ -18,7 +18,7 @@ import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkCiliumPolicy, checkNetworkPolicy, checkNetworkPolicyDelete, checkService, CILIUM_CLUSTERWIDE_POLICY_KEY, CILIUM_POLICY_KEY, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, cordons, evictsByTaint, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, scaleSetsZero, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, cordons, evictsByTaint, KEDA_PAUSED_REPLICAS, kedaPausedAtZero, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, scaleSetsZero, scaleTargetOf, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkBindingTarget } from './rules/scheduling.js';
@@ -46,7 +46,7 @@ import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from '
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
-import { isObject, NO_VIOLATIONS, type GuardrailResult, type Json, type Violation } from './types.js';
+import { isObject, NO_VIOLATIONS, type DeleteTarget, type GuardrailResult, type Json, type Violation } from './types.js';
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
 const DELETE_VERBS = new Set(['delete', 'deletecollection']);
@@ -350,6 +350,8 @@ function inspectAt(
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // A KEDA scaler's triggers: the credential each is handed, and where it goes.
     const keda = customObjectWrite(kube) && kube.apiGroup === KEDA_GROUP && !truncated && body !== undefined && mayName(body, contentType, KEDA_KEYS);
+    // A ScaledObject paused at zero replicas: KEDA scales its target to zero (rules/owners.ts).
+    const pauses = urlKey === KEDA_SCALED_OBJECT_KEY && (CHANGE_VERBS.has(kube.verb) || kube.verb === 'create') && kube.subresource === '' && body !== undefined && mayName(body, contentType, KEDA_PAUSE_KEYS);
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
     // A CronWorkflow's patch, read as a CronJob's is (rules/scheduled-jobs.ts).
@@ -368,9 +370,16 @@ function inspectAt(
     // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
-    if (!owners && !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops);
+    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
+    let how: DeleteHow = OWNED;
+    let deleteOf: DeleteTarget | undefined;
+    // A ScaledObject whose body cannot be read may pause it at zero, and a client can cause that.
+    if (deletes === '' && pauses && !parsed.ok && parsed.outcome !== 'body_missing') {
+      deletes = `its body could not be read (${parsed.outcome}), so it may pause the ScaledObject at zero replicas, which deletes every pod of its target`;
+      [how, deleteOf] = [PAUSED, scaleTargetOf({}, kube.name)];
+    }
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
     let unread: string | undefined;
@@ -387,6 +396,10 @@ function inspectAt(
       const multi = parsed.documents.length > 1;
       for (const [i, doc] of parsed.documents.entries()) {
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
+        if (pauses && deletes === '') {
+          deletes = kedaPausedAtZero(doc);
+          if (deletes !== '') [how, deleteOf] = [PAUSED, scaleTargetOf(doc, kube.name)];
+        }
         const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
@@ -407,12 +420,13 @@ function inspectAt(
         if (gitops) checkGitopsImages(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
       }
     }
-    if (deletes !== '') for (const v of ownerDelete(kube, settings, [])) found.push(v);
+    if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
     if (found.kept.length === 0 && deletes === '' && unread === undefined) return NO_VIOLATIONS;
     return {
       violations: found.kept,
       ...(found.omitted > 0 ? { omitted: found.omitted } : {}),
       ...(deletes !== '' && { deletes }),
+      ...(deletes !== '' && deleteOf !== undefined && { deleteOf }),
       ...(unread !== undefined && { unreadable: 'body_unreadable' as const, unreadableDetail: unread }),
     };
   }
@@ -558,6 +572,14 @@ function ownerDelete(kube: KubeRequestInfo, settings: GuardrailSettings, byUrl: 
   return byUrl;
 }
 
+/** The request for `target`, an object of the request's namespace (the delete a change amounts to). */
+export function targetOf(kube: KubeRequestInfo, target: DeleteTarget): KubeRequestInfo {
+  const apiPrefix = target.apiGroup === '' ? 'api' : 'apis';
+  const base = target.apiGroup === '' ? `/api/${target.apiVersion}` : `/apis/${target.apiGroup}/${target.apiVersion}`;
+  const path = `${base}/namespaces/${kube.namespace}/${target.resource}/${target.name}`;
+  return { ...kube, path, apiPrefix, apiGroup: target.apiGroup, apiVersion: target.apiVersion, resource: target.resource, subresource: '', name: target.name, parts: [target.resource, target.name], upgrade: false };
+}
+
 /** How a change amounts to a delete, in a violation's words and path. */
 interface DeleteHow {
   words: string;
@@ -566,12 +588,16 @@ interface DeleteHow {
 const OWNED: DeleteHow = { words: 'setting owner references, which the garbage collector acts on as', path: 'metadata.ownerReferences' };
 const SCALED: DeleteHow = { words: 'scaling to zero, which takes it down like', path: 'spec.replicas' };
 const RETARGETED: DeleteHow = { words: "taking the Service from its pods, which its callers see as", path: 'spec.type' };
+const PAUSED: DeleteHow = { words: 'pausing its ScaledObject at zero replicas, which takes it down like', path: `metadata.annotations.${KEDA_PAUSED_REPLICAS}` };
 const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pods like', path: 'spec.taints' };
 
 const OWNER_REFERENCES = ['ownerReferences'];
 const BINARY_DATA = ['binaryData'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 const JSON_PATCH = 'application/json-patch+json';
+/** A KEDA ScaledObject, and the key its body names where it may be paused at a replica count (rules/owners.ts). */
+const KEDA_SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
+const KEDA_PAUSE_KEYS = ['paused-replicas'];
 /** Keys one of which a KEDA object's body names where a trigger's authentication may change (rules/keda.ts). */
 const KEDA_KEYS = ['authenticationRef', 'triggers'];
 /**

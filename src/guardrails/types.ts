@@ -28,6 +28,11 @@ export interface GuardrailResult {
    * it can delete the object, so the pipeline asks what deleting it asks too. Words for people.
    */
   deletes?: string;
+  /**
+   * The object whose delete `deletes` is, where it is not the one written: a KEDA ScaledObject
+   * paused at zero replicas is the delete of its target workload (rules/owners.ts).
+   */
+  deleteOf?: DeleteTarget;
   /** Set when the change makes a StatefulSet delete its claims (rules/owners.ts): asked as their delete too. */
   deletesClaims?: string;
   /**
@@ -35,6 +40,14 @@ export interface GuardrailResult {
    * no delete, but the risk engine counts the Node toward machine pace. Words for people.
    */
   cordons?: string;
+}
+
+/** An object of the request's namespace, by API group, version, resource and name. */
+export interface DeleteTarget {
+  apiGroup: string;
+  apiVersion: string;
+  resource: string;
+  name: string;
 }
 
 export const NO_VIOLATIONS: GuardrailResult = Object.freeze({ violations: Object.freeze([]) });

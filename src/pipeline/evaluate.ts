@@ -13,6 +13,7 @@ import { presentedCredential } from '../request/credentials.js';
 import { kubeRequestInfo } from '../request/kube.js';
 import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
 import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
+import { targetOf } from '../guardrails/inspect.js';
 import type { Contribution } from '../risk/codes.js';
 import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
@@ -204,8 +205,10 @@ function alsoAsked(rt: Runtime, req: RequestAttributes, who: Identity | undefine
   if (guard === undefined || kube === undefined) return base;
   let need = base;
   if (guard.result.deletes !== undefined) {
-    // The delete of the object itself, also when the change came through its `scale`.
-    const target = kube.subresource === '' ? kube : { ...kube, subresource: '', parts: kube.parts.slice(0, -1), path: kube.path.slice(0, kube.path.lastIndexOf('/')) };
+    // The delete of the object itself, also when the change came through its `scale`; or of the
+    // one it acts on (a KEDA ScaledObject paused at zero: its target workload).
+    const of = guard.result.deleteOf;
+    const target = of !== undefined ? targetOf(kube, of) : kube.subresource === '' ? kube : { ...kube, subresource: '', parts: kube.parts.slice(0, -1), path: kube.path.slice(0, kube.path.lastIndexOf('/')) };
     need = bothOf(need, tightened(rt, { ...req, method: 'DELETE', kube: { ...target, verb: 'delete' } }, who));
   }
   if (guard.result.deletesClaims !== undefined && kube.namespace !== '') {

@@ -37,6 +37,7 @@ import { SITE as D34_SITE, workday34 } from './workday34.js';
 import { workday35 } from './workday35.js';
 import { A36, workday36 } from './workday36.js';
 import { A37, workday37 } from './workday37.js';
+import { A38, workday38 } from './workday38.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -50,7 +51,7 @@ import { A37, workday37 } from './workday37.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -427,6 +428,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // what an exec's command does (with the warm-up day asked only on 355, where the DBA's morning
   // sign-in reached the 8-hour freshness by chance; without it the same).
   A37.dump,
+  // Day 38 (docs/risk.md, "Day 38: what it found"), an open finding, an `it.fails` in
+  // risk-day38-findings.test.ts: a malicious VS Code extension runs the kubeconfig's exec plugin on a
+  // backend engineer's Mac and reads the store's production Secrets every 4 minutes with the
+  // engineer's token, kubectl's agent and the war room's address: the namespace and the kind are the
+  // engineer's own (`production_secret_read` is left out of the example), so three Secrets are read
+  // before the fourth, in matchmaking's namespace, is asked (request 5, unfamiliar_namespace, every
+  // seed both ways).
+  A38.vscode,
 ]);
 
 
@@ -454,6 +463,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // caller posing as an engineer who signs in with a hardware key since 12:30: assurance_downgrade
   // at request 1, which the pass can never answer (every seed both ways).
   "a caller posing as dev-4 ('the new policy locks me out, my key is at home') gets a Temporary Access Pass from the overloaded helpdesk and signs in with it (acr phr, amr mfa) from a residential proxy in Copenhagen": 1,
+  // Day 38: the live-ops engineer approves a launch-night caller's pushes (their every day's factor,
+  // so no assurance_downgrade): each ask (the caller's network and laptop, the store's namespace) is
+  // one more approved push, and the store's production Secret and a shell there are read and opened
+  // (open: an `it.fails` in risk-day38-findings.test.ts); the ClusterRoleBinding (request 4) asks a
+  // hardware key, which a push never is (every seed both ways).
+  [A38.vishing]: 4,
 };
 
 /**
@@ -853,7 +868,9 @@ const DAY35_SEEDS = ((narrow && process.env.STEPGATE_DAY35_SEEDS) || '331').spli
 const DAY36_SEEDS = ((narrow && process.env.STEPGATE_DAY36_SEEDS) || '341').split(',').map(Number);
 // One of day 37's five seeds (about 3 s) and seed 351 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY37_SEEDS = ((narrow && process.env.STEPGATE_DAY37_SEEDS) || '351').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37').split(',');
+// One of day 38's five seeds (about 4 s) and seed 361 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY38_SEEDS = ((narrow && process.env.STEPGATE_DAY38_SEEDS) || '361').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -928,6 +945,8 @@ const DAYS = ([
   ['day 36 (workday36.ts)', workday36, 13, DAY36_SEEDS, {}],
   // Day 37 too: written as an outside red team would, a regulated bank's quarter-end: auditors with aal1 accounts on a VDI farm, a break-glass account at a 03:00 outage, DBAs' port-forward and kubectl cp all day, notebooks exec'ing with their service account, nightly CronJobs, a Renovate bot; the example as shipped (docs/risk.md, "Day 37").
   ['day 37 (workday37.ts)', workday37, 12, DAY37_SEEDS, {}],
+  // Day 38 too: written as an outside red team would, a game studio's launch across three regions: a war room on one office address that half leaves at night, a partner's QA team behind its shared VPN egress, WSL and PowerShell kubectl on one token, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback; the example as shipped (docs/risk.md, "Day 38").
+  ['day 38 (workday38.ts)', workday38, 15, DAY38_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1319,6 +1338,18 @@ const COLD_BOUND_DAY36 = { perEngineer: 2, within8h: 2, total: 14 };
  * 15-minute key (policy). Over five seeds: 10–12 challenges, 0–2 engineers twice within 8 hours.
  */
 const COLD_BOUND_DAY37 = { perEngineer: 2, within8h: 1, total: 11 };
+/**
+ * Day 38 without warm-up, seed 361: 18 challenges, 3 engineers asked twice within 8 hours. The half
+ * of the war room that goes home at 19:00 (and the producer) at their first request from home
+ * (new_network, 20:07–20:24), the Windows engineers' first PowerShell kubectl after WSL's on one
+ * token (platform_change, every seed), the on-call's office after the night's page at home
+ * (new_network), a first sensitive action in a working set begun that morning
+ * (unfamiliar_namespace: a live-ops engineer, the release manager, a partner tester), and the
+ * 8-hour freshness of a 15-hour launch day (policy): be-2, lo-3 and rel twice within 8 hours (the
+ * freshness at 16:30, home at 20:20). Over five seeds: 17–20 challenges, 1–4 engineers twice within
+ * 8 hours.
+ */
+const COLD_BOUND_DAY38 = { perEngineer: 2, within8h: 3, total: 18 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1356,6 +1387,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 35 (workday35.ts)', workday35, 331, {}, COLD_BOUND_DAY35],
   ['day 36 (workday36.ts)', workday36, 341, {}, COLD_BOUND_DAY36],
   ['day 37 (workday37.ts)', workday37, 351, {}, COLD_BOUND_DAY37],
+  ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

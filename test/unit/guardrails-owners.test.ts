@@ -186,6 +186,57 @@ describe('a workload scaled to zero', () => {
   });
 });
 
+// A KEDA ScaledObject paused at zero replicas (day 38): KEDA scales its target to zero, so the write
+// asks what deleting the target asks (rules/owners.ts kedaPausedAtZero), named in `deleteOf`.
+describe('a ScaledObject paused at zero replicas', () => {
+  const SO = '/apis/keda.sh/v1alpha1/namespaces/gameserver-prod/scaledobjects/gameserver';
+  const paused = (v: unknown) => ({ metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': v } } });
+  const result = (method: string, path: string, body: string | undefined, type: string, truncated = false) => inspect(kube(method, path), body, type, truncated, settings);
+  it.each([
+    ['a merge patch of the annotation', 'PATCH', SO, JSON.stringify(paused('0')), MERGE],
+    ['"00", as Go\'s ParseInt reads it', 'PATCH', SO, JSON.stringify(paused('00')), MERGE],
+    ['"-0"', 'PATCH', SO, JSON.stringify(paused('-0')), SMP],
+    ['"+0"', 'PATCH', SO, JSON.stringify(paused('+0')), MERGE],
+    ['a JSON patch adding it', 'PATCH', SO, JSON.stringify([{ op: 'add', path: '/metadata/annotations/autoscaling.keda.sh~1paused-replicas', value: '0' }]), JP],
+    ['an apply patch', 'PATCH', SO, 'apiVersion: keda.sh/v1alpha1\nkind: ScaledObject\nmetadata:\n  name: gameserver\n  annotations:\n    autoscaling.keda.sh/paused-replicas: "0"\n', 'application/apply-patch+yaml'],
+    ['a create that pauses a running workload', 'POST', '/apis/keda.sh/v1alpha1/namespaces/gameserver-prod/scaledobjects', JSON.stringify({ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', ...paused('0'), spec: { scaleTargetRef: { name: 'gameserver' } } }), 'application/json'],
+  ])('%s is its target\'s delete', (_n, method, path, body, type) => {
+    const r = result(method, path, body, type);
+    expect(r.deletes).toMatch(/zero/);
+    expect(r.deleteOf).toEqual({ apiGroup: 'apps', apiVersion: 'v1', resource: 'deployments', name: 'gameserver' });
+  });
+
+  it('a JSON patch copying a value into the annotation may be zero', () => {
+    const body = JSON.stringify([{ op: 'copy', from: '/metadata/labels/replicas', path: '/metadata/annotations/autoscaling.keda.sh~1paused-replicas' }]);
+    expect(result('PATCH', SO, body, JP).deletes).toMatch(/may be zero/);
+  });
+
+  it('names the target its body names: a StatefulSet, an Argo Rollout', () => {
+    const so = (ref: Record<string, string>) => JSON.stringify({ ...paused('0'), spec: { scaleTargetRef: ref } });
+    expect(result('PUT', SO, so({ kind: 'StatefulSet', name: 'gs-fleet' }), 'application/json').deleteOf).toEqual({ apiGroup: 'apps', apiVersion: 'v1', resource: 'statefulsets', name: 'gs-fleet' });
+    expect(result('PUT', SO, so({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: 'gs' }), 'application/json').deleteOf).toEqual({ apiGroup: 'argoproj.io', apiVersion: 'v1alpha1', resource: 'rollouts', name: 'gs' });
+  });
+
+  it('another count, another annotation, a ScaledJob and a body not sent are not', () => {
+    expect(result('PATCH', SO, JSON.stringify(paused('60')), MERGE).deletes).toBeUndefined();
+    expect(result('PATCH', SO, JSON.stringify(paused('1')), MERGE).deletes).toBeUndefined();
+    expect(result('PATCH', SO, JSON.stringify({ metadata: { annotations: { 'autoscaling.keda.sh/paused': 'true' } } }), MERGE).deletes).toBeUndefined();
+    expect(result('PATCH', SO, JSON.stringify({ spec: { minReplicaCount: 0 } }), MERGE).deletes).toBeUndefined();
+    expect(result('PATCH', '/apis/keda.sh/v1alpha1/namespaces/gameserver-prod/scaledjobs/gs', JSON.stringify(paused('0')), MERGE).deletes).toBeUndefined();
+    expect(inspect(kube('PATCH', SO), undefined, MERGE, false, settings, true).deletes).toBeUndefined();
+  });
+
+  it('a body that cannot be read may pause it at zero, and is judged so', () => {
+    expect(result('PATCH', SO, '{"metadata":{"annotations":{"autoscaling.keda.sh/paused-replicas"', MERGE).deletes).toMatch(/may pause the ScaledObject at zero/);
+  });
+
+  it('in a protected namespace it is the protected delete of its target', () => {
+    const r = result('PATCH', '/apis/keda.sh/v1alpha1/namespaces/kube-system/scaledobjects/coredns', JSON.stringify(paused('0')), MERGE);
+    expect(r.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'metadata.annotations.autoscaling.keda.sh/paused-replicas']]);
+    expect(r.violations[0]!.detail).toMatch(/^patch pausing its ScaledObject at zero replicas, which takes it down like a /);
+  });
+});
+
 // A Service changed to send its callers elsewhere, or opened outside the cluster, is asked what
 // deleting it asks (rules/owners.ts serviceRetargeted); creating one that way is routine.
 describe('a Service taken from its pods', () => {

@@ -1,5 +1,5 @@
 import { drops, UNKNOWN_VALUE } from '../parse.js';
-import { arrayOf, isObject, type Json } from '../types.js';
+import { arrayOf, type DeleteTarget, isObject, type Json } from '../types.js';
 
 /**
  * Whether a change (update or patch) sets owner references on the object it writes, and so hands
@@ -142,4 +142,47 @@ export function cordons(doc: Json): string {
     if (isObject(t) && t.effect === 'NoSchedule' && t.$patch !== 'delete') return 'taints it NoSchedule: no new pod is scheduled there';
   }
   return '';
+}
+
+/** KEDA's annotation that pauses a ScaledObject at a fixed replica count of its target (KEDA ≥ 2.7). */
+export const KEDA_PAUSED_REPLICAS = 'autoscaling.keda.sh/paused-replicas';
+
+/**
+ * Whether a write of a KEDA ScaledObject pauses it at zero replicas: KEDA then scales its target
+ * to zero and keeps it there, which is `kubectl scale --replicas=0` of the target by another door
+ * (its controller deletes every pod; day 38's launch-night attack). KEDA reads the annotation with
+ * Go's `strconv.ParseInt(v, 10, 32)`, so "0", "00", "+0" and "-0" are all zero; a value a JSON
+ * patch copies or moves there may be. A create counts too: unlike a workload's, a ScaledObject's
+ * create acts on a workload that already runs. Returns the words for people, '' when it does not.
+ */
+export function kedaPausedAtZero(doc: Json): string {
+  const meta = doc.metadata;
+  if (!isObject(meta)) return '';
+  const annotations = meta.annotations;
+  if (!isObject(annotations) || !Object.hasOwn(annotations, KEDA_PAUSED_REPLICAS)) return '';
+  const v = annotations[KEDA_PAUSED_REPLICAS];
+  if (v === UNKNOWN_VALUE) return `sets ${KEDA_PAUSED_REPLICAS} to a value copied from elsewhere in the object, which may be zero: KEDA scales its target to it`;
+  // A number is refused by kube (annotations are strings), so judging it as zero costs nothing.
+  if (v === 0 || (typeof v === 'string' && /^[+-]?0+$/.test(v))) return 'pauses the ScaledObject at zero replicas: KEDA scales its target to zero, whose controller deletes every pod, as a delete of it would take the service down';
+  return '';
+}
+
+/**
+ * The workload a ScaledObject's body names as its target (`spec.scaleTargetRef`: `kind` defaults
+ * to Deployment, `apiVersion` to apps/v1, as KEDA's). A body that does not name it (a patch of the
+ * annotation alone) is taken as KEDA's default kind with the ScaledObject's own name: the policy is
+ * asked what deleting that Deployment asks, the same as a StatefulSet's in the example's rules.
+ * A kind other than the apps workloads is named by its lower-cased plural, as kube names most.
+ */
+export function scaleTargetOf(doc: Json, fallbackName: string): DeleteTarget {
+  const spec = doc.spec;
+  const ref = isObject(spec) ? spec.scaleTargetRef : undefined;
+  const name = isObject(ref) && typeof ref.name === 'string' && ref.name !== '' ? ref.name : fallbackName;
+  const kind = isObject(ref) && typeof ref.kind === 'string' && ref.kind !== '' ? ref.kind : 'Deployment';
+  const apiVersion = isObject(ref) && typeof ref.apiVersion === 'string' && ref.apiVersion !== '' ? ref.apiVersion : 'apps/v1';
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = apiVersion.slice(slash + 1);
+  const resource = kind === 'Deployment' ? 'deployments' : kind === 'StatefulSet' ? 'statefulsets' : `${kind.toLowerCase()}s`;
+  return { apiGroup: group, apiVersion: version, resource, name };
 }
