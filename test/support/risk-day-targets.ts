@@ -68,7 +68,8 @@ const LATE: Record<string, number> = {
   // network within their passkey sign-in's 8 hours: the ETL's Secrets and ConfigMaps (the team's
   // namespaces, kinds and pace) are allowed; the `kubectl cp` out of the warehouse database pod
   // they run psql in every day, their first copy, is asked (request 4, unfamiliar_kind's pod_copy,
-  // session 32), and an insider answers it.
+  // session 32; database_copy since session 46: the copy reaches /var/lib/postgresql), and an
+  // insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
   // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
   // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
@@ -488,11 +489,12 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   "malware on the on-call's managed laptop at night (its certificate, its VPN address, its token)",
   "a contractor's token copied to another machine on the contractor's network (no certificate on either)",
   // Day 24 (docs/risk.md, "Session 32: rows closed"): an exec of tar into a pod of a namespace the
-  // ops engineer opens shells in every day: unfamiliar_kind's pod_copy with a day of history
+  // ops engineer opens shells in every day: unfamiliar_kind's pod_copy (database_copy since session
+  // 46: the data directory) with a day of history
   // (request 1); on a fresh server the history is too young for the signal.
   "kubectl cp (exec of tar) out of stores' loyalty database pods (ops laptop malware)",
   // Day 19: the data-team insider's `kubectl cp` out of the warehouse's database pod, the first copy
-  // of an identity that runs psql there every day (unfamiliar_kind's pod_copy, request 4, with a
+  // of an identity that runs psql there every day (unfamiliar_kind's database_copy, request 4, with a
   // day of history; LATE); an insider answers what is asked. On a fresh server, nothing is asked.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
   // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.
