@@ -128,6 +128,7 @@ const WRAPPER_ARG = /^(-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+[smhd]?)$/;
  */
 function pathsOf(prog: string, args: readonly string[]): string[] {
   const out: string[] = [];
+  const dirs: string[] = [];
   let dir = '';
   let extract = false;
   let operandsOnly = false;
@@ -137,7 +138,7 @@ function pathsOf(prog: string, args: readonly string[]): string[] {
   };
   const chdir = (d: string): void => {
     dir = d.startsWith('/') ? d : dir !== '' ? `${dir}/${d}` : '';
-    if (extract && dir !== '') out.push(dir);
+    if (dir !== '') dirs.push(dir);
   };
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
@@ -162,7 +163,8 @@ function pathsOf(prog: string, args: readonly string[]): string[] {
       if (prog === 'tar' && a.endsWith('f')) k++;
     }
   }
-  return out;
+  // Where an extraction writes, whichever order its options came in (`-C <dir> -x`).
+  return extract ? [...out, ...dirs] : out;
 }
 
 /** What an exec moves through its streams: a database's contents, other files, or nothing it names. */

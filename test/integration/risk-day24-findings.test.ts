@@ -61,7 +61,10 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
   // ConfigMap from a routine one. What would close it: the key in a Secret (the `secrets` rule and
   // sensitive_objects then apply), or the site naming it (a rule with `match.kubernetes.names:
   // [pos-terminal-config]` asking what `secrets` asks), and a distinct-objects signal counting a
-  // named ConfigMap across clusters as sensitive_objects counts Secrets.
+  // named ConfigMap across clusters as sensitive_objects counts Secrets. Session 46 left it: the
+  // read is of one name the engineer reads every day, in clusters of one organisation; a spread
+  // signal over ConfigMaps (routine on almost every replayed day, above) was not built or priced,
+  // and `database_copy` reads execs only.
   it.fails("a ConfigMap holding a merchant key, read in 25 store clusters within minutes from the ops laptop, is not allowed throughout", async () => {
     const login = await twoDays('d24f-ops-1@larder.example', opsCalls(301));
     const results = [];

@@ -421,13 +421,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Chrome is ua_family_change on 342, 344, 345).
   A36.insider,
   A36.supply,
-  // Day 37 (docs/risk.md, "Day 37: what it found"), an open finding, an `it.fails` in
-  // risk-day37-findings.test.ts: malware on a DBA's laptop runs pg_dump in the ledger's replica and
-  // pulls the dump out with kubectl cp (exec of tar), with the DBA's token, kubectl and office
-  // address, between the DBA's own copies of reconciliation CSVs from the same pods: nothing reads
-  // what an exec's command does (with the warm-up day asked only on 355, where the DBA's morning
-  // sign-in reached the 8-hour freshness by chance; without it the same).
-  A37.dump,
 ]);
 
 
@@ -462,6 +455,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 37 (docs/risk.md, "Session 46"): malware on a DBA's laptop runs pg_dump in the ledger's
+  // replica and pulls the dump out with kubectl cp, between the DBA's own copies: with a day of
+  // history the dump is unfamiliar_kind's `database_copy` (request 1, every seed); on a fresh
+  // server the history is too young for the signal, and the exec is pod-shell's 8 hours (asked on
+  // 355 only, where the DBA's morning sign-in reached them by chance).
+  A37.dump,
   // Day 37 (docs/risk.md, "Day 37: what it found"): another VDI user in an auditor's Backstage
   // session is asked at the first Secret (request 2) on every seed but 354 without warm-up, where
   // the auditor had answered the fresh server's new_network ask with two factors (which the replay

@@ -75,6 +75,9 @@ describe('copyOf', () => {
     // Extracting into a data directory writes the database's files.
     ['command=tar&command=xmf&command=-&command=-C&command=%2Fvar%2Flib%2Fpostgresql%2Fdata', 'database'],
     ['command=tar&command=-xmf&command=-&command=--directory%3D%2Fdata%2Fdb', 'database'],
+    ['command=tar&command=-C&command=%2Fvar%2Flib%2Fmysql&command=-x&command=-f&command=-', 'database'],
+    ['command=tar&command=--create&command=--file%3D-&command=%2Fvar%2Flib%2Fmysql', 'database'],
+    ['command=tar&command=-c&command=-f&command=-&command=%2F%2Fvar%2F%2Flib%2F.%2Fpostgresql%2Fdata', 'database'],
     // Files: reports, profiles and volumes that are not a database's.
     ['command=tar&command=cf&command=-&command=%2Ftmp%2Fq1-recon-ledger-1.csv&container=postgres', 'files'],
     ['command=tar&command=cf&command=-&command=-C&command=%2Ftmp&command=--&command=ledger.dump', 'files'],
@@ -84,6 +87,7 @@ describe('copyOf', () => {
     ['command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql-exporter', 'files'],
     ['command=tar&command=cf&command=-&command=-C&command=%2Fvar&command=--&command=log', 'files'],
     ['command=tar&command=cf&command=-&command=data', 'files'],
+    ['command=tar&command=-c&command=-f&command=-&command=-C&command=%2Fvar%2Flib%2Fmysql&command=..%2F..%2Flog', 'files'],
     ['command=sh&command=-c&command=cd+%2Ftmp+%26%26+tar+czf+-+.', 'files'],
     // No copy: shells and clients.
     ['command=psql&command=-U&command=analyst', ''],
