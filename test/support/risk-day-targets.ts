@@ -457,7 +457,7 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // Day 37 (docs/risk.md, "Session 46"): malware on a DBA's laptop runs pg_dump in the ledger's
   // replica and pulls the dump out with kubectl cp, between the DBA's own copies: with a day of
-  // history the dump is unfamiliar_kind's `database_copy` (request 1, every seed); on a fresh
+  // history the dump is unfamiliar_kind's `database_copy` (request 2, every seed); on a fresh
   // server the history is too young for the signal, and the exec is pod-shell's 8 hours (asked on
   // 355 only, where the DBA's morning sign-in reached them by chance).
   A37.dump,
