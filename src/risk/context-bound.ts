@@ -468,6 +468,7 @@ const DONE_BEFORE: Record<ActionKind, string> = {
   pod_shell: 'opened a shell or tunnel into a pod',
   proxy: "reached a pod's or Service's endpoints through the API server's proxy",
   pod_copy: 'copied files or a database out of or into a pod',
+  database_copy: "dumped a database or copied a database's files out of a pod",
   production_tunnel: 'opened a port-forward into a production namespace',
   production_secret_read: 'read Secrets in a production namespace',
 };

@@ -17,7 +17,7 @@ import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWit
 import { askId, namedAsk, objectDigest } from './ask.js';
 import { contextBound, matureHistory, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
-import { copiesFiles } from './pod-copy.js';
+import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
 import type { Action, SignalContext, Strongest, Travel } from './signals/context.js';
 
@@ -193,6 +193,8 @@ export class RiskEngine {
   private readonly proxyKind: ActionKind;
   /** The kind an exec of a copy or dump program counts as (pod-copy.ts): `pod_copy` where listed, else a pod shell. */
   private readonly copyKind: ActionKind;
+  /** The kind an exec that copies a database counts as (pod-copy.ts copyOf): `database_copy` where listed, else `copyKind`. */
+  private readonly databaseKind: ActionKind;
   /** Whether a port-forward into a namespace named as production is `production_tunnel` (listed) rather than a pod shell. */
   private readonly productionTunnel: boolean;
   /** Whether a Secret read in a namespace named as production is `production_secret_read` (listed) rather than a `secret_read`. */
@@ -207,6 +209,7 @@ export class RiskEngine {
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
     this.copyKind = o.risk.signals.unfamiliar_kind.kinds.includes('pod_copy') ? 'pod_copy' : 'pod_shell';
+    this.databaseKind = o.risk.signals.unfamiliar_kind.kinds.includes('database_copy') ? 'database_copy' : this.copyKind;
     this.productionTunnel = o.risk.signals.unfamiliar_kind.kinds.includes('production_tunnel');
     this.productionSecrets = o.risk.signals.unfamiliar_kind.kinds.includes('production_secret_read');
     this.bands = new RiskBands(o.risk.bands, o.assurance, o.shadow === true);
@@ -449,7 +452,7 @@ export class RiskEngine {
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
-    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined, this.ungracedTiers);
+    const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.databaseKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined, this.ungracedTiers);
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
     const ns = counted ? inCluster(cluster, action.namespace) : '';
     const object = counted ? paceObject : '';
@@ -1585,7 +1588,7 @@ const isMachinePace = (c: Contribution): boolean => c.code === 'machine_pace';
 const isUnfamiliarKind = (c: Contribution): boolean => c.code === 'unfamiliar_kind' && c.weight > 0;
 
 /** What the request does, for the behaviour signals. */
-function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, productionTiers: Tiers | undefined, secretTiers: Tiers | undefined, ungracedTiers: Tiers | undefined): Action {
+function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, base: Requirement, destructive: boolean, readsSecret: string, deletesLike: boolean, automation: boolean, proxyKind: ActionKind, copyKind: ActionKind, databaseKind: ActionKind, productionTiers: Tiers | undefined, secretTiers: Tiers | undefined, ungracedTiers: Tiers | undefined): Action {
   if (k === undefined || !k.isResourceRequest) return NO_ACTION;
   const clusterSecretList = k.apiGroup === '' && k.resource === 'secrets' && k.subresource === '' && k.namespace === '' && k.name === '' && (k.verb === 'list' || k.verb === 'watch');
   if (namespaceObjectChange(k, deletesLike)) {
@@ -1605,20 +1608,25 @@ function actionOf(k: RequestAttributes['kube'], cluster: string, query: string, 
     // The name is the client's: shown only when it is one kube would accept, and never long.
     what: reads ? `${what} handed Secret ${SECRET_NAME.test(readsSecret) ? readsSecret.slice(0, 63) : '(unnamed)'}` : what,
     cluster,
-    kind: automation ? '' : reads || secretRead(k) ? secretKind(k.namespace, secretTiers) : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, productionTiers) : '',
+    kind: automation ? '' : reads || secretRead(k) ? secretKind(k.namespace, secretTiers) : proxied(k) ? proxyKind : podShell(k) ? shellKind(k, query, copyKind, databaseKind, productionTiers) : '',
     // Automation cannot sign in, so no sign-in is asked of it here either (as for `kind`).
     productionSecret: ungracedTiers !== undefined && !automation && k.namespace !== '' && (reads || secretRead(k)) && isProduction(k.namespace, ungracedTiers),
   };
 }
 
 /**
- * A shell's kind, told apart where `kinds` asks: a copy out of a pod (`pod_copy`), and a
+ * A shell's kind, told apart where `kinds` asks: a copy out of a pod (`pod_copy`), one of a
+ * database (`database_copy`: a DBA who copies reports out of the replica hourly has never dumped
+ * it, day 37), and a
  * port-forward into a namespace named as production, the top tier of
  * `unfamiliar_namespace.environments` (`production_tunnel`): a DBA who tunnels to staging's database
  * every day and only reads production's pods has never opened a tunnel into production (day 24).
  */
-function shellKind(k: KubeRequestInfo, query: string, copyKind: ActionKind, productionTiers: Tiers | undefined): ActionKind {
-  if (k.subresource === 'exec' && copiesFiles(query)) return copyKind;
+function shellKind(k: KubeRequestInfo, query: string, copyKind: ActionKind, databaseKind: ActionKind, productionTiers: Tiers | undefined): ActionKind {
+  if (k.subresource === 'exec') {
+    const copy = copyOf(query);
+    if (copy !== '') return copy === 'database' ? databaseKind : copyKind;
+  }
   if (productionTiers !== undefined && k.subresource === 'portforward' && isProduction(k.namespace, productionTiers)) return 'production_tunnel';
   return 'pod_shell';
 }

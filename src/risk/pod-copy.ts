@@ -7,21 +7,91 @@
  * through `sh -c '…'` the program is a word of the script, so that spelling counts too; an
  * interactive shell in which the same tar is typed is indistinguishable from a shell and stays
  * one (`pod_shell`).
+ *
+ * A copy of a database is told from a copy of files (copyOf): a DBA who copies reports out of
+ * the replica's /tmp every hour has never dumped the database, and malware with their token that
+ * runs `pg_dump` into /tmp and copies the dump out with the DBA's own `kubectl cp` (day 37) makes
+ * one request that is not the DBA's (`unfamiliar_kind`'s `database_copy`).
  */
 
-/** Programs whose exec moves files or a database's contents through the exec's streams. */
-const COPY_PROGRAMS: ReadonlySet<string> = new Set([
-  'tar',
-  'cpio',
-  'rsync',
+/** Programs whose exec moves files through the exec's streams: what they reach is in their operands. */
+const FILE_PROGRAMS: ReadonlySet<string> = new Set(['tar', 'cpio', 'rsync']);
+
+/** Programs whose exec writes a database's contents out (to the exec's stdout or a file in the pod to copy next). */
+const DUMP_PROGRAMS: ReadonlySet<string> = new Set([
   'pg_dump',
   'pg_dumpall',
   'pg_basebackup',
   'mysqldump',
+  'mysqlpump',
   'mariadb-dump',
+  'mariadb-backup',
+  'mariabackup',
+  'xtrabackup',
   'mongodump',
   'mongoexport',
 ]);
+
+/**
+ * Programs that dump a database only when told to: `redis-cli --rdb <file>` (the whole keyspace as
+ * an RDB file, `-` for stdout) and `etcdctl snapshot save` (the whole of etcd: every Secret of the
+ * cluster). Their other uses (`redis-cli info`, `etcdctl endpoint health`) are a client's.
+ */
+const DUMP_WORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['redis-cli', new Set(['--rdb', '--functions-rdb'])],
+  ['valkey-cli', new Set(['--rdb', '--functions-rdb'])],
+  ['etcdctl', new Set(['snapshot'])],
+]);
+
+/**
+ * Where database images keep their data (the official images' and Bitnami's volumes, CloudNativePG's
+ * and Spilo's): a copy of a path inside one of these, or of the whole filesystem above it, carries
+ * the database's files. `/data` (Redis's and MongoDB's parent of `/data/db`) is left out: many
+ * images mount an application's volume there, and a copy of it is not a database's by its name.
+ */
+const DATA_DIRECTORIES: readonly string[] = [
+  '/var/lib/postgresql',
+  '/var/lib/pgsql',
+  '/var/lib/postgres',
+  '/pgdata',
+  '/home/postgres/pgdata',
+  '/bitnami/postgresql',
+  '/var/lib/mysql',
+  '/bitnami/mysql',
+  '/bitnami/mariadb',
+  '/var/lib/mongodb',
+  '/data/db',
+  '/data/configdb',
+  '/bitnami/mongodb',
+  '/var/lib/redis',
+  '/bitnami/redis',
+  '/var/lib/etcd',
+  '/var/opt/mssql',
+  '/var/lib/cassandra',
+  '/var/lib/clickhouse',
+  '/usr/share/elasticsearch/data',
+];
+
+/** The parents a copy of which takes a data directory with it (`tar cf - -C / -- var`); not `/data` or `/home` (see DATA_DIRECTORIES). */
+const SYSTEM_PARENTS: ReadonlySet<string> = new Set(['/', '/var', '/var/lib', '/var/opt', '/bitnami']);
+
+/** `p` normalised: `.` and empty segments dropped, `..` resolved, no trailing slash ('/' for the root). */
+function normalise(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** Whether an absolute path is a database's data directory, inside one, or a system parent of one. */
+function reachesData(path: string): boolean {
+  const p = normalise(path);
+  if (SYSTEM_PARENTS.has(p)) return true;
+  return DATA_DIRECTORIES.some((d) => p === d || p.startsWith(`${d}/`));
+}
 
 const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
 
@@ -49,21 +119,87 @@ const program = (word: string): string => word.slice(word.lastIndexOf('/') + 1);
 const WRAPPERS: ReadonlySet<string> = new Set(['env', 'nice', 'nohup', 'timeout', 'stdbuf', 'ionice', 'chroot', 'exec', 'command', 'sudo', 'busybox', 'setsid']);
 const WRAPPER_ARG = /^(-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+[smhd]?)$/;
 
-/** Whether an exec's query runs a copy or dump program, directly, behind a wrapper, or as a word of a shell's `-c` script. */
-export function copiesFiles(query: string): boolean {
+/**
+ * The absolute paths a file program's arguments reach: its operands, a relative one resolved against
+ * the `-C` / `--directory` before it (kubectl cp since 1.34 sends `tar cf - -C <dir> -- <base>`,
+ * before it `tar cf - <path>`), and where tar extracts (`x`, `--extract`: `tar xmf - -C <dir>`)
+ * the directory it writes into. A relative path with no directory given is the image's working
+ * directory, which the request does not say: it is not read.
+ */
+function pathsOf(prog: string, args: readonly string[]): string[] {
+  const out: string[] = [];
+  const dirs: string[] = [];
+  let dir = '';
+  let extract = false;
+  let operandsOnly = false;
+  const add = (p: string): void => {
+    if (p.startsWith('/')) out.push(p);
+    else if (dir !== '' && p !== '') out.push(`${dir}/${p}`);
+  };
+  const chdir = (d: string): void => {
+    dir = d.startsWith('/') ? d : dir !== '' ? `${dir}/${d}` : '';
+    if (dir !== '') dirs.push(dir);
+  };
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (operandsOnly || a === '-' || !a.startsWith('-')) {
+      // tar's traditional first word (`cf`, `xmf`): its letters are options, `f` takes the next word.
+      if (prog === 'tar' && k === 0 && !operandsOnly && /^[A-Za-z]+$/.test(a)) {
+        extract = a.includes('x');
+        if (a.includes('f')) k++;
+        continue;
+      }
+      if (a !== '-') add(a);
+      continue;
+    }
+    if (a === '--') operandsOnly = true;
+    else if (a === '-C' || a === '--directory') chdir(args[++k] ?? '');
+    else if (a.startsWith('--directory=')) chdir(a.slice(12));
+    else if (a === '--extract' || a === '--get') extract = true;
+    else if (a === '-f' || a === '--file') k++;
+    else if (/^-[A-Za-z]+$/.test(a)) {
+      if (prog === 'tar' && a.includes('x')) extract = true;
+      // A bundle ending in `f` (`-cf`, `-xmf`) takes the archive's name next.
+      if (prog === 'tar' && a.endsWith('f')) k++;
+    }
+  }
+  // Where an extraction writes, whichever order its options came in (`-C <dir> -x`).
+  return extract ? [...out, ...dirs] : out;
+}
+
+/** What an exec moves through its streams: a database's contents, other files, or nothing it names. */
+export type PodCopy = 'database' | 'files' | '';
+
+/**
+ * What an exec's query copies: `database` for a dump program, a dump option of a database's client
+ * (`redis-cli --rdb`, `etcdctl snapshot`), or a file program reaching a database's data directory
+ * (day 24's `tar cf - /var/lib/postgresql/data`); `files` for any other copy (`kubectl cp` of a
+ * report out of /tmp); '' otherwise. Read directly, behind a wrapper, or in a shell's `-c` script,
+ * whose words stand for the arguments (a `cd /var/lib/mysql && tar czf - .` reaches the directory).
+ */
+export function copyOf(query: string): PodCopy {
   const argv = commandOf(query);
   let i = 0;
   while (i < argv.length && WRAPPERS.has(program(argv[i]!))) {
     i++;
     while (i < argv.length && WRAPPER_ARG.test(argv[i]!)) i++;
   }
-  if (i >= argv.length) return false;
+  if (i >= argv.length) return '';
   const first = program(argv[i]!);
-  if (COPY_PROGRAMS.has(first)) return true;
-  if (!SHELLS.has(first)) return false;
+  const args = argv.slice(i + 1);
+  if (DUMP_PROGRAMS.has(first)) return 'database';
+  const dumpWords = DUMP_WORDS.get(first);
+  if (dumpWords !== undefined) return args.some((a) => dumpWords.has(a.split('=')[0]!)) ? 'database' : '';
+  if (FILE_PROGRAMS.has(first)) return pathsOf(first, args).some(reachesData) ? 'database' : 'files';
+  if (!SHELLS.has(first)) return '';
   // `-c` alone or among other one-letter options (`sh -ec`, `bash -lc`): the script is the next argument.
   const c = argv.findIndex((a, k) => k > i && /^-[a-z]*c[a-z]*$/.test(a));
-  if (c < 0 || c + 1 >= argv.length) return false;
+  if (c < 0 || c + 1 >= argv.length) return '';
   // The script's words, split where a shell splits commands and arguments.
-  return argv[c + 1]!.split(/[\s;&|()`$'"<>]+/).some((w) => w !== '' && COPY_PROGRAMS.has(program(w)));
+  const words = argv[c + 1]!.split(/[\s;&|()`$'"<>]+/).filter((w) => w !== '');
+  const programs = words.map(program);
+  if (programs.some((w) => DUMP_PROGRAMS.has(w))) return 'database';
+  for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.has(w.split('=')[0]!))) return 'database';
+  if (!programs.some((w) => FILE_PROGRAMS.has(w))) return '';
+  return words.some((w) => w.startsWith('/') && reachesData(w)) ? 'database' : 'files';
 }

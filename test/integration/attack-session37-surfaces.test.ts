@@ -24,7 +24,7 @@ const HOTEL = '198.51.100.23';
 // A site that gives a namespace three hours' grace (risk.signals.unfamiliar_namespace.grace_seconds,
 // at most a day): the bound of a namespace's ask is its first sighting less three hours.
 const LONG_GRACE = (y: string): string => {
-  const at = '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n';
+  const at = '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy, database_copy] }\n';
   if (!y.includes(at)) throw new Error('examples/stepgate.yaml no longer lists unfamiliar_kind this way');
   return y.replace(at, `${at}    unfamiliar_namespace: { grace_seconds: 10800 }\n`);
 };

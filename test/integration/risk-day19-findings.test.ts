@@ -105,7 +105,8 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
   // within their passkey sign-in's 8 hours. The data team execs `psql` into that pod every day, so
   // an exec there is routine (pod-shell's freshness is the sign-in's); `kubectl cp` is an exec of
   // `tar cf - …`, which unfamiliar_kind's `pod_copy` now tells from a shell: this identity never
-  // copied, so a sign-in after the copy's first sighting is asked. An insider answers it; the
+  // copied, so a sign-in after the copy's first sighting is asked (since session 46 the kind is
+  // `database_copy`, the copy reaching /var/lib/postgresql, postgres' data directory). An insider answers it; the
   // outsider with the insider's token (infostealer) cannot. A copy-out is also how engineers fetch
   // heap dumps: one who does is asked once, at their first.
   it("`kubectl cp` out of a PHI database pod by a data engineer who runs psql there daily asks a fresh sign-in", async () => {
@@ -113,7 +114,7 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
     const res = await send(login, TUE + 6 * H, 'GET', cpOut('phi-warehouse', 'postgres-0', '/var/lib/postgresql/export', 'postgres'));
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
     // The answer says why: the copy is what this identity never did.
-    expect(JSON.stringify(res)).toContain('you have not copied files or a database out of or into a pod before');
+    expect(JSON.stringify(res)).toContain("you have not dumped a database or copied a database's files out of a pod before");
   });
 
   // Open (fresh server): the vendor's support engineer, an Entra ID B2B guest (aal2 to the

@@ -61,7 +61,10 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
   // ConfigMap from a routine one. What would close it: the key in a Secret (the `secrets` rule and
   // sensitive_objects then apply), or the site naming it (a rule with `match.kubernetes.names:
   // [pos-terminal-config]` asking what `secrets` asks), and a distinct-objects signal counting a
-  // named ConfigMap across clusters as sensitive_objects counts Secrets.
+  // named ConfigMap across clusters as sensitive_objects counts Secrets. Session 46 left it: the
+  // read is of one name the engineer reads every day, in clusters of one organisation; a spread
+  // signal over ConfigMaps (routine on almost every replayed day, above) was not built or priced,
+  // and `database_copy` reads execs only.
   it.fails("a ConfigMap holding a merchant key, read in 25 store clusters within minutes from the ops laptop, is not allowed throughout", async () => {
     const login = await twoDays('d24f-ops-1@larder.example', opsCalls(301));
     const results = [];
@@ -75,11 +78,12 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
   // a call. kubectl cp's tar is routine on days 5, 17 and 19 too (logs, heap dumps, a notebook's
   // output), for the engineers who copy. A copy is not a shell: unfamiliar_kind's `pod_copy` asks
   // a sign-in after the first copy of an identity that never copied; the engineer's shells go on.
+  // Since session 46 a copy of a database's data directory is `database_copy`, a kind of its own.
   it("kubectl cp (exec of tar) out of a store's database pod from the ops laptop is not allowed", async () => {
     const login = await twoDays('d24f-ops-2@larder.example', [...opsCalls(412), ...opsCalls(733)], { source: '81.107.53.31' });
     const res = await send(login, THU + 3.25 * H, 'POST', `${store(905)}/api/v1/namespaces/pos/pods/loyalty-db-0/exec?command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata&container=postgres&stdout=true`, { source: '81.107.53.31' });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
-    expect(JSON.stringify(res)).toContain('you have not copied files or a database out of or into a pod before');
+    expect(JSON.stringify(res)).toContain("you have not dumped a database or copied a database's files out of a pod before");
     const shell = await send(login, THU + 3.26 * H, 'POST', `${store(905)}/api/v1/namespaces/pos/pods/pos-sync-0/exec?command=sh&container=sync&stdin=true&stdout=true&tty=true`, { source: '81.107.53.31' });
     expect(reasonOf(shell), rules(shell)).toBe('allowed');
   });

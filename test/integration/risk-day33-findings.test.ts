@@ -284,7 +284,7 @@ describe('risk.learn.certificate_nearby.move_after_seconds 1800 (session 45; not
 });
 
 describe("risk.signals.unfamiliar_namespace.grace_production_secrets false (session 44; not in the example for its price)", () => {
-  const s = exampleServiceForFile({ edit: (y) => SITE(y).replace('    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n', '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy] }\n    unfamiliar_namespace: { grace_production_secrets: false }\n') });
+  const s = exampleServiceForFile({ edit: (y) => SITE(y).replace('    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy, database_copy] }\n', '    unfamiliar_kind: { kinds: [secret_read, proxy, pod_copy, database_copy] }\n    unfamiliar_namespace: { grace_production_secrets: false }\n') });
   const { send, routine } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: WED, secondDay: THU });
 
   // The row above, with the key: another team's production Secret, 40 minutes after the engineer's

@@ -123,6 +123,8 @@ describe('a company during its own security incident, with the example as shippe
   // rotation's fresh sign-in (the hour's grace), made the teams' production namespaces plat-1's
   // working set; malware on plat-1's laptop re-reads the new values that afternoon at a person's
   // pace, with plat-1's hardware-key sign-in, from plat-1's home: nothing departs from the day.
+  // Session 46 left it: one Secret read by name in the working set has no shape of an export
+  // (no exec, no spread, no pace); `database_copy` reads execs only.
   it.fails("malware re-reading the Secrets the platform engineer rotated that morning is asked", async () => {
     const sub = 'd35f-plat-1@skarv.example';
     const office = { source: OFFICE(0) };

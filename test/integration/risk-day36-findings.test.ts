@@ -116,6 +116,10 @@ describe('a follow-the-sun company with one on-call rotation, with the example a
   // reads each team's database Secret by name in their rotation, lists every production
   // namespace's Secrets at 90-s intervals across the handover, from their own laptop, network and
   // sign-in: namespaces, kind and pace are their own, and nothing in the example refuses outright.
+  // Session 46 (exfiltration from a known context) left it: no exec carries it (`database_copy`
+  // reads commands), four lists at 90 s stay under sensitive_objects (6 in 120 s) and
+  // namespace_spread (8 in 600 s), and anything that asks is answered by the insider: only a deny
+  // on distinct namespaces' whole-Secret lists within minutes would hold, not built or priced.
   it.fails("the on-call's export of every production namespace's Secrets across the handover is refused", async () => {
     const sub = 'd36f-oc-p@tessaly.example';
     const rotation: Step[] = ['checkout', 'catalog', 'search', 'payments'].flatMap((t): Step[] => [

@@ -113,18 +113,30 @@ describe("a regulated bank's quarter-end, with the example as shipped", () => {
     expect(reasonOf(res), rules(res)).toBe('automation_step_up');
   });
 
-  // Open (every seed with the warm-up day but 355, where the DBA's morning sign-in reached the
-  // 8-hour freshness by chance; 4 of 5 without it): malware on a DBA's laptop runs pg_dump in the
-  // ledger's replica and copies the dump out with kubectl cp, with the DBA's token, kubectl and
-  // office address, between the DBA's own copies: exec of tar in that pod is the DBA's hourly work,
-  // and nothing in the example reads what an exec's command does with a production database.
-  it.fails("a database dump made with pg_dump and pulled out with kubectl cp, with the DBA's token and context, is asked", async () => {
+  // Closed (session 46): malware on a DBA's laptop runs pg_dump in the ledger's replica and copies
+  // the dump out with kubectl cp, with the DBA's token, kubectl and office address, between the
+  // DBA's own copies. Exec of tar in that pod is the DBA's hourly work (`pod_copy`, known); a dump
+  // of the database is not (`unfamiliar_kind`'s `database_copy`, listed in the example): it needs a
+  // sign-in after its first sighting, which the morning's sign-in is not. The copy of the dump's
+  // file that follows is a copy of a file out of /tmp, as the DBA's are.
+  it("a database dump made with pg_dump and pulled out with kubectl cp, with the DBA's token and context, is asked", async () => {
     const sub = 'd37f-dba-1@northmere.example';
     const login = await twoDays(sub, dba(1));
     await routine(login, FRI + 4 * H, dba(2), {});
     const dump = await send(login, FRI + 7.5 * H, 'GET', '/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=pg_dump&command=-Fc&command=-f&command=%2Ftmp%2Fledger.dump&command=ledger&container=postgres&stderr=true&stdout=true', { headers: WS_UPGRADE });
     const copy = await send(login, FRI + 7.5 * H + 45_000, 'GET', cpOut('ledger-db', 'ledger-pg-2', '/tmp/ledger.dump'), { headers: WS_UPGRADE });
     expect([reasonOf(dump), reasonOf(copy)], `${rules(dump)} | ${rules(copy)}`).not.toEqual(['allowed', 'allowed']);
+    expect(reasonOf(dump), rules(dump)).toBe('auth_too_old');
+    expect(contextOf(dump)).toBe('unfamiliar_kind');
+  });
+
+  // Routine (every seed with the warm-up day): the DBA's own copies out of and into the replica,
+  // hours after the sign-in, ask nothing: a copy of a file is not a dump of the database.
+  it("the DBA's kubectl cp of a report out of the replica, hours after the sign-in, asks nothing", async () => {
+    const sub = 'd37f-dba-3@northmere.example';
+    const login = await twoDays(sub, dba(4));
+    const res = await send(login, FRI + 7.5 * H, 'GET', cpOut('ledger-db', 'ledger-pg-2', '/tmp/q1-recon-ledger-9.csv'), { headers: WS_UPGRADE });
+    expect(reasonOf(res), rules(res)).toBe('allowed');
   });
 
   // Routine (every seed with the warm-up day): the DBA's tunnel for psql is a port-forward, asked

@@ -69,7 +69,8 @@ const LATE: Record<string, number> = {
   // network within their passkey sign-in's 8 hours: the ETL's Secrets and ConfigMaps (the team's
   // namespaces, kinds and pace) are allowed; the `kubectl cp` out of the warehouse database pod
   // they run psql in every day, their first copy, is asked (request 4, unfamiliar_kind's pod_copy,
-  // session 32), and an insider answers it.
+  // session 32; database_copy since session 46: the copy reaches /var/lib/postgresql), and an
+  // insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
   // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
   // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
@@ -421,13 +422,6 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Chrome is ua_family_change on 342, 344, 345).
   A36.insider,
   A36.supply,
-  // Day 37 (docs/risk.md, "Day 37: what it found"), an open finding, an `it.fails` in
-  // risk-day37-findings.test.ts: malware on a DBA's laptop runs pg_dump in the ledger's replica and
-  // pulls the dump out with kubectl cp (exec of tar), with the DBA's token, kubectl and office
-  // address, between the DBA's own copies of reconciliation CSVs from the same pods: nothing reads
-  // what an exec's command does (with the warm-up day asked only on 355, where the DBA's morning
-  // sign-in reached the 8-hour freshness by chance; without it the same).
-  A37.dump,
   // Day 38 (docs/risk.md, "Day 38: what it found"), an open finding, an `it.fails` in
   // risk-day38-findings.test.ts: a malicious VS Code extension runs the kubeconfig's exec plugin on a
   // backend engineer's Mac and reads the store's production Secrets every 4 minutes with the
@@ -476,6 +470,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 37 (docs/risk.md, "Session 46"): malware on a DBA's laptop runs pg_dump in the ledger's
+  // replica and pulls the dump out with kubectl cp, between the DBA's own copies: with a day of
+  // history the dump is unfamiliar_kind's `database_copy` (request 2, every seed); on a fresh
+  // server the history is too young for the signal, and the exec is pod-shell's 8 hours (asked on
+  // 355 only, where the DBA's morning sign-in reached them by chance).
+  A37.dump,
   // Day 37 (docs/risk.md, "Day 37: what it found"): another VDI user in an auditor's Backstage
   // session is asked at the first Secret (request 2) on every seed but 354 without warm-up, where
   // the auditor had answered the fresh server's new_network ask with two factors (which the replay
@@ -503,11 +503,12 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   "malware on the on-call's managed laptop at night (its certificate, its VPN address, its token)",
   "a contractor's token copied to another machine on the contractor's network (no certificate on either)",
   // Day 24 (docs/risk.md, "Session 32: rows closed"): an exec of tar into a pod of a namespace the
-  // ops engineer opens shells in every day: unfamiliar_kind's pod_copy with a day of history
+  // ops engineer opens shells in every day: unfamiliar_kind's pod_copy (database_copy since session
+  // 46: the data directory) with a day of history
   // (request 1); on a fresh server the history is too young for the signal.
   "kubectl cp (exec of tar) out of stores' loyalty database pods (ops laptop malware)",
   // Day 19: the data-team insider's `kubectl cp` out of the warehouse's database pod, the first copy
-  // of an identity that runs psql there every day (unfamiliar_kind's pod_copy, request 4, with a
+  // of an identity that runs psql there every day (unfamiliar_kind's database_copy, request 4, with a
   // day of history; LATE); an insider answers what is asked. On a fresh server, nothing is asked.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod',
   // Day 7: the on-leave engineer's history (two weeks old) is not on a fresh server.

@@ -74,8 +74,8 @@ const CI_RUNNER = (j: number) => `10.29.4.${20 + (j % 4)}`;
  * not in the example: its price on days 1–10 is in docs/risk.md, "Day 29: what it found").
  */
 export const SITE_PROD_SECRETS = (yaml: string): string => {
-  const out = yaml.replace('kinds: [secret_read, proxy, pod_copy]', 'kinds: [secret_read, proxy, pod_copy, production_secret_read]');
-  if (out === yaml) throw new Error('examples/stepgate.yaml no longer lists unfamiliar_kind: [secret_read, proxy, pod_copy]');
+  const out = yaml.replace('kinds: [secret_read, proxy, pod_copy, database_copy]', 'kinds: [secret_read, proxy, pod_copy, database_copy, production_secret_read]');
+  if (out === yaml) throw new Error('examples/stepgate.yaml no longer lists unfamiliar_kind: [secret_read, proxy, pod_copy, database_copy]');
   return out;
 };
 /** A residential proxy exit in Rotterdam (KPN), another ISP from the victim's (Ziggo). */

@@ -437,7 +437,7 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
 describe("RiskEngine: a request's route, kept with the token", () => {
   // unfamiliar_kind with every kind a request can be told apart as, so each input the route reads
   // (subresource, query, namespace's tier, automation) changes what the store is told.
-  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel', 'production_secret_read'] as ActionKind[] } } };
+  const risk = { ...ENGINE_CONFIG.risk!, signals: { ...ENGINE_CONFIG.risk!.signals, unfamiliar_kind: { ...ENGINE_CONFIG.risk!.signals.unfamiliar_kind, kinds: ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'database_copy', 'production_tunnel', 'production_secret_read'] as ActionKind[] } } };
   /** An engine over a new memory store, with what the store is told written to `told`. */
   const engineOver = (told: unknown[] = []) => {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
@@ -454,8 +454,8 @@ describe("RiskEngine: a request's route, kept with the token", () => {
     namespace: fc.constantFrom('', '', 'dev', 'payments-prod', 'payments-dev'),
     name: fc.constantFrom('', 'db', 'sh.helm.release.v1.web.v3'),
     subresource: fc.constantFrom('', '', 'exec', 'exec', 'portforward', 'proxy', 'status', 'scale'),
-    // What the query tells: a copy out of a pod (pod_copy), Helm's records alone (`*`) or every Secret (`**`), a watch.
-    query: fc.constantFrom('', 'command=tar&command=cf&command=-', 'command=tar&command=cf&command=-', 'labelSelector=owner%3Dhelm', 'labelSelector=owner%3Dhelm', 'labelSelector=app%3Dx', 'watch=true'),
+    // What the query tells: a copy out of a pod (pod_copy), a database's (database_copy), Helm's records alone (`*`) or every Secret (`**`), a watch.
+    query: fc.constantFrom('', 'command=tar&command=cf&command=-', 'command=tar&command=cf&command=-', 'command=pg_dump&command=db', 'labelSelector=owner%3Dhelm', 'labelSelector=owner%3Dhelm', 'labelSelector=app%3Dx', 'watch=true'),
     cluster: fc.constantFrom(undefined, 'dublin'),
     sensitivity: fc.constantFrom(0, 0, 30),
     readsSecret: fc.constantFrom('', '', 'db-creds'),

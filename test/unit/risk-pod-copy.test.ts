@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copiesFiles } from '../../src/risk/pod-copy.js';
+import { copyOf, type PodCopy } from '../../src/risk/pod-copy.js';
 
 /** Which execs carry files or a database through their streams (`unfamiliar_kind`'s `pod_copy`). */
 describe('copiesFiles', () => {
@@ -39,6 +39,61 @@ describe('copiesFiles', () => {
     // A malformed escape is no command to read.
     ['command=ta%ZZr&command=cf', false],
   ])('%s: %s', (q, copies) => {
-    expect(copiesFiles(q)).toBe(copies);
+    expect(copyOf(q) !== '').toBe(copies);
+  });
+});
+
+/** Which of those copies carry a database (`unfamiliar_kind`'s `database_copy`) rather than files. */
+describe('copyOf', () => {
+  it.each<[string, PodCopy]>([
+    // Dump programs, directly, behind a wrapper and in a script.
+    ['command=pg_dump&command=-Fc&command=-f&command=%2Ftmp%2Fledger.dump&command=ledger', 'database'],
+    ['command=pg_dumpall', 'database'],
+    ['command=%2Fusr%2Fbin%2Fpg_basebackup&command=-D&command=-&command=-Ft', 'database'],
+    ['command=mariadb-dump&command=shop', 'database'],
+    ['command=mongoexport&command=--collection%3Dusers', 'database'],
+    ['command=timeout&command=600&command=mysqldump&command=--all-databases', 'database'],
+    ['command=sh&command=-c&command=PGPASSWORD%3D%24P+pg_dumpall%7Cgzip', 'database'],
+    // A database client told to dump; its other uses are no copy at all.
+    ['command=redis-cli&command=--rdb&command=-', 'database'],
+    ['command=redis-cli&command=-h&command=cache&command=--rdb%3D%2Ftmp%2Fd.rdb', 'database'],
+    ['command=sh&command=-c&command=redis-cli+--rdb+%2Ftmp%2Fdump.rdb+%26%26+cat+%2Ftmp%2Fdump.rdb', 'database'],
+    ['command=etcdctl&command=snapshot&command=save&command=%2Ftmp%2Fe.db', 'database'],
+    ['command=redis-cli&command=-h&command=cache&command=info', ''],
+    ['command=redis-cli&command=FLUSHALL', ''],
+    ['command=etcdctl&command=endpoint&command=health', ''],
+    // kubectl cp out of a data directory: `tar cf - <path>` (to 1.33), `tar cf - -C <dir> -- <base>` (1.34 on).
+    ['command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata&container=postgres', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fvar%2Flib%2Fpostgresql&command=--&command=data', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fvar%2Flib&command=--&command=mysql', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fbitnami%2Fmongodb&command=.', 'database'],
+    ['command=tar&command=czf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2F..%2Fmysql%2Fibdata1', 'database'],
+    ['command=tar&command=cf&command=-&command=%2F', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2F&command=--&command=var', 'database'],
+    ['command=rsync&command=-a&command=%2Fvar%2Flib%2Fetcd%2F&command=%2Fmnt', 'database'],
+    ['command=sh&command=-c&command=cd+%2Fvar%2Flib%2Fmysql+%26%26+tar+czf+-+.', 'database'],
+    // Extracting into a data directory writes the database's files.
+    ['command=tar&command=xmf&command=-&command=-C&command=%2Fvar%2Flib%2Fpostgresql%2Fdata', 'database'],
+    ['command=tar&command=-xmf&command=-&command=--directory%3D%2Fdata%2Fdb', 'database'],
+    ['command=tar&command=-C&command=%2Fvar%2Flib%2Fmysql&command=-x&command=-f&command=-', 'database'],
+    ['command=tar&command=--create&command=--file%3D-&command=%2Fvar%2Flib%2Fmysql', 'database'],
+    ['command=tar&command=-c&command=-f&command=-&command=%2F%2Fvar%2F%2Flib%2F.%2Fpostgresql%2Fdata', 'database'],
+    // Files: reports, profiles and volumes that are not a database's.
+    ['command=tar&command=cf&command=-&command=%2Ftmp%2Fq1-recon-ledger-1.csv&container=postgres', 'files'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Ftmp&command=--&command=ledger.dump', 'files'],
+    ['command=tar&command=xmf&command=-&command=-C&command=%2Ftmp&stdin=true', 'files'],
+    ['command=tar&command=cf&command=-&command=%2Fdata', 'files'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fvar%2Flog&command=.', 'files'],
+    ['command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql-exporter', 'files'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fvar&command=--&command=log', 'files'],
+    ['command=tar&command=cf&command=-&command=data', 'files'],
+    ['command=tar&command=-c&command=-f&command=-&command=-C&command=%2Fvar%2Flib%2Fmysql&command=..%2F..%2Flog', 'files'],
+    ['command=sh&command=-c&command=cd+%2Ftmp+%26%26+tar+czf+-+.', 'files'],
+    // No copy: shells and clients.
+    ['command=psql&command=-U&command=analyst', ''],
+    ['command=sh&stdin=true&tty=true', ''],
+    ['command=sh&command=-c&command=ls+%2Fvar%2Flib%2Fpostgresql%2Fdata', ''],
+  ])('%s: %s', (q, copy) => {
+    expect(copyOf(q)).toBe(copy);
   });
 });

@@ -194,6 +194,45 @@ describe('unfamiliar_kind', () => {
     expect(w.check('/api/v1/namespaces/pos/pods/api-0/exec?command=pg_dump&command=-U&command=app', fresh, next + 4 * HOUR, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
   });
 
+  // Day 37: a DBA who copies reports in and out of the ledger's replica every hour (kubectl cp:
+  // tar); malware with their token runs pg_dump into /tmp and copies the dump out with the DBA's
+  // own tar. A dump of the database is a kind apart from the DBA's copies; the copy of the dump's
+  // file that follows is the DBA's routine.
+  it('with `database_copy` listed, an exec that dumps a database or copies its data directory is a kind of its own, apart from copies of files', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, pod_copy, database_copy] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const CP_OUT = (file: string) => `/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=tar&command=cf&command=-&command=${encodeURIComponent(file)}&container=postgres&stdout=true`;
+    const CP_IN = '/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=tar&command=xmf&command=-&command=-C&command=%2Ftmp&container=postgres&stdin=true';
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) {
+      expect(w.check(CP_IN, morning, T + k * HOUR, SENSITIVE, 'POST').v.allow).toBe(true);
+      expect(w.check(CP_OUT(`/tmp/q1-recon-${k}.csv`), morning, T + k * HOUR + 1000, SENSITIVE, 'POST').v.allow).toBe(true);
+    }
+    const next = T + 24 * HOUR;
+    const t = token(S(next) - 7 * 3600, 'sid-2');
+    expect(w.check(CP_OUT('/tmp/q1-recon-9.csv'), t, next, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+    const dump = w.check('/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=pg_dump&command=-Fc&command=-f&command=%2Ftmp%2Fledger.dump&command=ledger&container=postgres&stdout=true', t, next + 1000, SENSITIVE, 'POST');
+    expect(dump.codes).toContain('unfamiliar_kind');
+    expect(dump.v.reason).toBe('auth_too_old');
+    expect(dump.out.ok && dump.out.risk.context?.summary).toBe("create pods/exec in namespace ledger-db: you have not dumped a database or copied a database's files out of a pod before");
+    // The data directory copied with kubectl cp's newest spelling is the same kind.
+    const dir = w.check('/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=tar&command=cf&command=-&command=-C&command=%2Fvar%2Flib%2Fpostgresql&command=--&command=data&container=postgres&stdout=true', t, next + 2000, SENSITIVE, 'POST');
+    expect(dir.codes).toContain('unfamiliar_kind');
+    // Signed in after it: allowed, and the kind is learned (a dump of another database too).
+    const fresh = token(S(next) + 60, 'sid-3');
+    expect(w.check('/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=pg_dump&command=ledger', fresh, next + 90_000, SENSITIVE, 'POST').v.allow).toBe(true);
+    expect(w.check('/api/v1/namespaces/cards-db/pods/cards-pg-0/exec?command=pg_dumpall', fresh, next + 4 * HOUR, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
+  it('without `database_copy` listed, a dump counts as the copy it was (`pod_copy`)', () => {
+    const cfg = parseConfig(yaml('  signals: { unfamiliar_kind: { kinds: [secret_read, pod_copy] } }'), 'kind.yaml');
+    const w = world(cfg);
+    const morning = token(S(T) - 40);
+    for (let k = 0; k < 8; k++) expect(w.check('/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=tar&command=cf&command=-&command=%2Ftmp%2Fr.csv', morning, T + k * HOUR, SENSITIVE, 'POST').v.allow).toBe(true);
+    const next = T + 24 * HOUR;
+    expect(w.check('/api/v1/namespaces/ledger-db/pods/ledger-pg-2/exec?command=pg_dump&command=ledger', token(S(next) - 3600, 'sid-2'), next, SENSITIVE, 'POST').codes).not.toContain('unfamiliar_kind');
+  });
+
   // Day 24: a DBA who port-forwards to staging's database every day and reads production's pods;
   // malware with their token tunnels to production's database. A tunnel into production is a kind
   // apart from their staging tunnels.

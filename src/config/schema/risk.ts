@@ -36,11 +36,14 @@ export const weight = z.number().int().min(0).max(100);
  * service proxies unless `proxy` is listed; `proxy`, the API server's proxy into a pod's or a
  * Service's HTTP endpoints (`pods/…/proxy`, `services/…/proxy`); `pod_copy`, an exec of a copy or
  * dump program (`kubectl cp`'s tar, `pg_dump`, …: risk/pod-copy.ts), else one of `pod_shell`;
+ * `database_copy`, such an exec that copies a database (a dump program, `redis-cli --rdb`,
+ * `etcdctl snapshot`, a copy of a database's data directory: pod-copy.ts copyOf), else one of
+ * `pod_copy` (or `pod_shell` where that is not listed either);
  * `production_tunnel`, a port-forward into a namespace named as production (the top tier of
  * `unfamiliar_namespace.environments`), else one of `pod_shell`; `production_secret_read`, a
  * `secret_read` in a namespace named as production, else one of `secret_read`.
  */
-export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'production_tunnel', 'production_secret_read'] as const;
+export const ACTION_KINDS = ['secret_read', 'pod_shell', 'proxy', 'pod_copy', 'database_copy', 'production_tunnel', 'production_secret_read'] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
 export const counterSignal = (window: number, threshold: number, w: number) =>

@@ -50,7 +50,7 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   }
 };
 
-const KIND_TEXT: Record<ActionKind, string> = { secret_read: 'read of a Secret', pod_shell: 'shell or tunnel into a pod', proxy: "proxy into a pod's or Service's endpoints", pod_copy: 'copy of files or a database out of or into a pod', production_tunnel: 'port-forward into a production namespace', production_secret_read: 'read of a Secret in a production namespace' };
+const KIND_TEXT: Record<ActionKind, string> = { secret_read: 'read of a Secret', pod_shell: 'shell or tunnel into a pod', proxy: "proxy into a pod's or Service's endpoints", pod_copy: 'copy of files or a database out of or into a pod', database_copy: "dump of a database or copy of its files", production_tunnel: 'port-forward into a production namespace', production_secret_read: 'read of a Secret in a production namespace' };
 
 /** "30 days", "20 hours": how long the identity's history is, rounded down. */
 export function historyText(ms: number): string {
