@@ -25,8 +25,12 @@ import { checkRequest } from '../support/requests.js';
  * neither risk nor step-up sessions configured: a DPoP-only site. One row was wrong before this
  * session: a proof accepted by one replica was accepted again by the other (each remembered the
  * proofs' `jti` in its own memory, although docs/configuration.md said the shared store did),
- * so a proof copied off the wire was good once per replica. Every other row held and stays as a
- * regression row with the exact answer.
+ * so a proof copied off the wire was good once per replica. Two more were wrong in a way no
+ * thief without the key can use: a proof with `b64: false` under `crit` (RFC 7797's unencoded
+ * payload, which no JWT may use) was allowed, and whether a proof whose `jwk` carried `key_ops`
+ * for encryption verified depended on whether the key had been imported before. Every other row
+ * held and stays as a regression row with the exact answer. A third server, with step-up sessions
+ * and its step-up listener on, answers the kubectl plugin's challenge lookup.
  */
 
 const HOST = 'kube.example.com';
@@ -106,6 +110,8 @@ let idp: { url: string; server: Server };
 let redis: RedisServer;
 let a: BuiltServer;
 let b: BuiltServer;
+/** A third, with step-up sessions and its step-up listener on: the kubectl plugin's challenge lookup. */
+let c: BuiltServer;
 beforeAll(async () => {
   [idp, redis] = await Promise.all([startProvider(), startRedis()]);
   // A DPoP-only site with two replicas: the shared store, and nothing else that needs one (no risk,
@@ -116,9 +122,11 @@ beforeAll(async () => {
   // One after the other: the first start builds dist/ when it is stale.
   a = await startBuiltServer('dpop46a', () => yaml, { TEST_HMAC_SECRET: HMAC_SECRET });
   b = await startBuiltServer('dpop46b', () => yaml, { TEST_HMAC_SECRET: HMAC_SECRET });
+  const routes = yaml.replace('stepup:\n', `stepup:\n  oidc: { issuer: ${idp.url}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`);
+  c = await startBuiltServer('dpop46c', () => routes, { TEST_HMAC_SECRET: HMAC_SECRET, SG_CLIENT_SECRET: 'dpop46-client-secret', SG_SESSION_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: '127.0.0.1:0' });
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
+  await Promise.all([a?.close(), b?.close(), c?.close()]);
   await redis?.stop();
   idp?.server.closeAllConnections();
   await new Promise<void>((r) => idp?.server.close(() => r()));
@@ -276,6 +284,27 @@ describe('a DPoP-bound token from oidc-provider, and what its thief can do with 
     ['a proof larger than max_proof_bytes (a padded jwk)', async () => ({ authorization: `DPoP ${token}`, dpop: await good(URL_OF(PODS), {}, { jwk: { ...k.jwk, pad: 'p'.repeat(5000) } }) }), 'request_invalid'],
   ])('scheme and headers: %s', async (_what, headers, want) => {
     expect(reason(await send(PODS, await headers()))).toBe(want);
+  });
+});
+
+describe("stepgate's own bearer endpoint: the kubectl plugin's challenge lookup", () => {
+  async function lookup(authorization: string, extra: Record<string, string> = {}): Promise<{ status: number; reason: string }> {
+    const res = await fetch(`${c.stepup!}/.stepgate/v1/challenge`, { headers: { authorization, ...extra } });
+    return { status: res.status, reason: ((await res.json()) as { reason?: string }).reason ?? '' };
+  }
+
+  it.each<[string, () => Promise<[string, Record<string, string>?]>, number, string]>([
+    ['a DPoP-bound token as Bearer (the endpoint reads no proof)', async () => [`Bearer ${await hmacToken({ jkt: (await clientKey()).jkt })}`], 401, 'dpop_proof_missing'],
+    ['the same under the DPoP scheme with a good proof (a Bearer-only endpoint)', async () => {
+      const k = await clientKey();
+      const t = await hmacToken({ jkt: k.jkt });
+      return [`DPoP ${t}`, { dpop: await proof(k, 'GET', `${c.stepup!}/.stepgate/v1/challenge`, { ath: sha256(t) }) }];
+    }, 401, 'token_missing'],
+    ['a certificate-bound token (no Envoy reports a certificate here)', async () => [`Bearer ${await hmacToken({ 'x5t#S256': 'B'.repeat(43) })}`], 401, 'certificate_binding_missing'],
+    ['control: a plain token of the same issuer', async () => [`Bearer ${await hmacToken({}, { cnf: undefined })}`], 200, ''],
+  ])('%s', async (_what, make, status, want) => {
+    const [authorization, extra] = await make();
+    expect(await lookup(authorization, extra)).toEqual({ status, reason: want });
   });
 });
 
