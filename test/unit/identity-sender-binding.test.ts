@@ -212,6 +212,56 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     expect((await run(b, raw(dpop(bound, p)))).verdict.reason).toBe('dpop_proof_replayed');
   });
 
+  describe('one HTTP request judged as several: the proof is checked once, against the request as sent (session 46)', () => {
+    const DASH = 'dash.example.com';
+    const STAGE = 'backstage.example.com';
+    function sites(): Runtime {
+      const base = testConfig('https://idp.invalid');
+      const config = {
+        ...base,
+        kubernetes: { ...base.kubernetes, web_apis: [{ hosts: [DASH], api: 'kubernetes-dashboard' as const }], proxies: [{ hosts: [STAGE], prefix: '/api/kubernetes/proxy' }] },
+      } as typeof base;
+      return buildRuntime(config, { fetch: () => Promise.reject(new Error('no network in a unit test')), now: () => T0, env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    }
+    const post = (host: string, target: string, body: unknown, headers: Record<string, string>): RawRequest => ({
+      ...raw({ ...headers, 'content-type': 'application/json' }, { method: 'POST', target }),
+      authority: host,
+      body: JSON.stringify(body),
+    });
+    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n`;
+    const FILE = '/api/v1/appdeploymentfromfile';
+    const QUERY = '/api/kubernetes/resources/custom/query';
+
+    it.each<[string, number]>([
+      ['one object', 1],
+      ['two objects', 2],
+      ['three objects', 3],
+    ])("a Dashboard file of %s, with the proof of its POST: allowed; the proof again: replayed", async (_what, n) => {
+      const rt = sites();
+      const content = Array.from({ length: n }, (_, i) => cm(`c${i}`)).join('---\n');
+      const p = await proof(k, bound, { claims: { htm: 'POST', htu: `https://${DASH}${FILE}` } });
+      const first = await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, p)));
+      expect(first.verdict.reason, first.verdict.detail).toBe('allowed');
+      expect((await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, p)))).verdict.reason).toBe('dpop_proof_replayed');
+    });
+
+    it("a Dashboard file's proof still names the request: one for another URL or method is refused", async () => {
+      const rt = sites();
+      const content = `${cm('a')}---\n${cm('b')}`;
+      for (const claims of [{ htm: 'POST', htu: `https://${DASH}/api/v1/appdeployment` }, { htm: 'GET', htu: `https://${DASH}${FILE}` }]) {
+        const c = await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, await proof(k, bound, { claims }))));
+        expect(c.verdict.reason, c.verdict.detail).toBe('dpop_proof_invalid');
+      }
+    });
+
+    it("Backstage's custom query (the query's POST and each list it makes) with the proof of its POST: judged as the lists, not refused as a replay", async () => {
+      const rt = sites();
+      const body = { entity: { metadata: { name: 'web' } }, customResources: [{ group: '', apiVersion: 'v1', plural: 'configmaps' }, { group: 'apps', apiVersion: 'v1', plural: 'deployments' }] };
+      const c = await run(rt, post(STAGE, QUERY, body, dpop(bound, await proof(k, bound, { claims: { htm: 'POST', htu: `https://${STAGE}${QUERY}` } }))));
+      expect(c.verdict.reason, c.verdict.detail).toBe('allowed');
+    });
+  });
+
   it('two DPoP headers are told apart from one malformed proof in the detail (the comma Envoy joins them with)', async () => {
     const { rt } = runtime();
     const p = await proof(k, bound);
