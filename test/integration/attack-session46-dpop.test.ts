@@ -25,7 +25,9 @@ import { checkRequest } from '../support/requests.js';
  * neither risk nor step-up sessions configured: a DPoP-only site. One row was wrong before this
  * session: a proof accepted by one replica was accepted again by the other (each remembered the
  * proofs' `jti` in its own memory, although docs/configuration.md said the shared store did),
- * so a proof copied off the wire was good once per replica. Two more were wrong in a way no
+ * so a proof copied off the wire was good once per replica. A wrong refusal too: the Dashboard's
+ * deploy-from-file of two objects was refused `dpop_proof_replayed` by its own proof (each object
+ * was judged with the proof, whose `jti` the first had used). Two more were wrong in a way no
  * thief without the key can use: a proof with `b64: false` under `crit` (RFC 7797's unencoded
  * payload, which no JWT may use) was allowed, and whether a proof whose `jwk` carried `key_ops`
  * for encryption verified depended on whether the key had been imported before. Every other row
@@ -34,6 +36,8 @@ import { checkRequest } from '../support/requests.js';
  */
 
 const HOST = 'kube.example.com';
+/** The Kubernetes Dashboard's host: its deploy-from-file is judged object by object. */
+const DASH = 'dashboard.example.com';
 const PODS = '/api/v1/namespaces/dev/pods';
 const URL_OF = (path: string) => `https://${HOST}${path.split('?')[0]}`;
 const now = () => Math.floor(Date.now() / 1000);
@@ -118,7 +122,7 @@ beforeAll(async () => {
   // no step-up sessions, the kubectl plugin's challenge memory off).
   const yaml = testConfigYaml(idp.url, `state:\n  store: redis\n  redis:\n    url: ${redis.url}\n    key_prefix: "dpop46:"\n`)
     .replace('level: silent', 'level: info')
-    .replace('kubernetes:\n  hosts: [kube.example.com]\n', 'kubernetes:\n  hosts: [kube.example.com]\n  challenge_ttl_seconds: 0\n');
+    .replace('kubernetes:\n  hosts: [kube.example.com]\n', `kubernetes:\n  hosts: [kube.example.com]\n  challenge_ttl_seconds: 0\n  web_apis: [{ hosts: [${DASH}], api: kubernetes-dashboard }]\n`);
   // One after the other: the first start builds dist/ when it is stale.
   a = await startBuiltServer('dpop46a', () => yaml, { TEST_HMAC_SECRET: HMAC_SECRET });
   b = await startBuiltServer('dpop46b', () => yaml, { TEST_HMAC_SECRET: HMAC_SECRET });
@@ -134,6 +138,7 @@ afterAll(async () => {
 
 interface Send {
   method?: string;
+  body?: string;
   host?: string;
   scheme?: string;
   certificate?: string;
@@ -142,7 +147,7 @@ interface Send {
 }
 
 function send(path: string, headers: Record<string, string>, o: Send = {}): Promise<CheckResponse> {
-  const req = checkRequest({ host: o.host ?? HOST, path, method: o.method, scheme: o.scheme, headers, principal: o.principal }) as ReturnType<typeof checkRequest> & { attributes: { source: Record<string, unknown> } };
+  const req = checkRequest({ host: o.host ?? HOST, path, method: o.method, scheme: o.scheme, headers, principal: o.principal, body: o.body }) as ReturnType<typeof checkRequest> & { attributes: { source: Record<string, unknown> } };
   if (o.certificate !== undefined) req.attributes.source.certificate = o.certificate;
   return (o.via ?? (() => a))().client.check(req);
 }
@@ -190,6 +195,15 @@ describe('a DPoP-bound token from oidc-provider, and what its thief can do with 
     ['another scheme (wss://)', `wss://${HOST}${PODS}`, 'dpop_proof_invalid'],
   ])('htu: %s', async (_what, htu, want) => {
     expect(reason(await send(PODS, { ...dpop(), dpop: await good(htu) }))).toBe(want);
+  });
+
+  it("the Dashboard's deploy-from-file of two objects with one proof of its POST: allowed once (each object is judged, the proof is checked once), then a replay", async () => {
+    const FILE = '/api/v1/appdeploymentfromfile';
+    const content = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n';
+    const p = await proof(k, 'POST', `https://${DASH}${FILE}`, { ath: sha256(token) });
+    const deploy = () => send(FILE, { ...dpop(), dpop: p, 'content-type': 'application/json' }, { host: DASH, method: 'POST', body: JSON.stringify({ namespace: 'dev', content }) });
+    expect(reason(await deploy())).toBe('allowed');
+    expect(reason(await deploy())).toBe('dpop_proof_replayed');
   });
 
   it('htu: the request with a query is the same URI as the proof without one', async () => {
