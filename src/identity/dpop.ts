@@ -73,6 +73,10 @@ export async function checkDpopProof(proof: string | undefined, req: DpopRequest
   }
   // §4.3 check 4: explicit typing keeps an access or ID token signed by the client out.
   if (typeof header.typ !== 'string' || header.typ.toLowerCase() !== 'dpop+jwt') return invalid(`typ ${quoted(header.typ)} is not dpop+jwt`);
+  // A proof is a JWT (§4.2), and a JWT's payload is always base64url-encoded (RFC 7797 §7):
+  // compactVerify alone would accept `b64: false` under `crit`, which no DPoP client sends.
+  // No other extension is defined for proofs, so any `crit` is refused as well.
+  if (header.crit !== undefined || header.b64 !== undefined) return invalid('a crit or b64 header: a DPoP proof uses no JWS extension');
   const alg = header.alg;
   if (typeof alg !== 'string' || !s.algorithms.includes(alg)) return invalid(`alg ${quoted(alg)} is not in sender_constrained.dpop.algorithms`);
   const jwk = header.jwk;
@@ -102,7 +106,9 @@ export async function checkDpopProof(proof: string | undefined, req: DpopRequest
   let key = keys.get(cacheKey);
   try {
     if (key === undefined) {
-      const imported = await importJWK({ ...(jwk as JWK), ext: true }, alg);
+      // Only the members the thumbprint covers: the key is what `jkt` names, and the first proof's
+      // advisory members (key_ops, use, alg) cannot decide whether a later one verifies.
+      const imported = await importJWK({ ...thumbprintMembers(jwk as JWK), ext: true }, alg);
       if (imported instanceof Uint8Array || imported.type !== 'public') return invalid('the jwk header is not a public key');
       key = imported;
       keys.set(cacheKey, key);
@@ -112,6 +118,15 @@ export async function checkDpopProof(proof: string | undefined, req: DpopRequest
     return invalid('the proof signature does not verify with its jwk');
   }
   return { ok: true, jti, iat };
+}
+
+/** RFC 7638 §3.2's required members of each key type, the ones its thumbprint is computed over. */
+const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = { EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'], OKP: ['crv', 'kty', 'x'] };
+
+function thumbprintMembers(jwk: JWK): JWK {
+  const out: Record<string, unknown> = {};
+  for (const m of THUMBPRINT_MEMBERS[jwk.kty ?? ''] ?? []) out[m] = (jwk as Record<string, unknown>)[m];
+  return out as JWK;
 }
 
 /** RFC 3986 §2.3's unreserved characters: percent-encoded, they mean themselves (§6.2.2.2). */

@@ -5,7 +5,7 @@ import type { Identity } from '../core/identity.js';
 import type { VerifyResult } from '../identity/verifier.js';
 import type { ProxyFailure } from '../identity/access-proxy.js';
 import type { ConsoleRefusal } from './console-sessions.js';
-import type { BindingRefusal } from '../identity/sender-binding.js';
+import type { BindingRefusal, BoundCredential } from '../identity/sender-binding.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
@@ -42,7 +42,8 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
  */
 function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly AlsoList[]): Verdict | Promise<Verdict> {
   const parts = [req, ...lists.map(({ path, cluster }): RequestAttributes => ({ ...req, method: 'GET', path, query: '', kube: kubeRequestInfo('GET', path, '', (name) => req.headers.get(name)), cluster, body: undefined, bodyTruncated: false, bodyMissing: false, alsoLists: undefined }))];
-  const verdicts = parts.map((part, i) => evaluateRequest(rt, part, i === 0));
+  const binding = bindingOnce(rt, req);
+  const verdicts = parts.map((part, i) => evaluateRequest(rt, part, i === 0, binding));
   return verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
 }
 
@@ -54,13 +55,34 @@ function evaluateLists(rt: Runtime, req: RequestAttributes, lists: readonly Also
 function evaluateFile(rt: Runtime, req: RequestAttributes): Verdict | Promise<Verdict> {
   const read = fileParts(req);
   if (!read.ok) return fail('request_invalid', read.detail, req, undefined);
-  const verdicts = read.parts.map((part) => evaluateRequest(rt, part, false));
+  const binding = bindingOnce(rt, req);
+  const verdicts = read.parts.map((part) => evaluateRequest(rt, part, false, binding));
   const v = verdicts.some((x) => x instanceof Promise) ? Promise.all(verdicts).then(strictest) : strictest(verdicts as Verdict[]);
   const cred = rt.challenges === undefined ? undefined : presentedCredential(req.headers, rt.sessions?.cookieName);
   return cred?.kind === 'bearer' ? noteChallenge(rt, cred.token, v) : v;
 }
 
-function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Verdict | Promise<Verdict> {
+/** Checks a sender-constrained credential's proof for one request (identity/sender-binding.ts). */
+type BindingCheck = (req: RequestAttributes, cred: BoundCredential, who: Identity) => BindingRefusal | undefined | Promise<BindingRefusal | undefined>;
+
+/**
+ * A request judged as several (a Dashboard file's objects, Backstage's lists) is one HTTP request
+ * with one proof: a DPoP proof is checked once, against the request as sent (its `jti` is good
+ * once, its `htm` and `htu` name the request line, not a part's), and that outcome answers for
+ * every part. Checked per part, the second part found its own proof's `jti` used
+ * (`dpop_proof_replayed`) and a list's `GET` was not the query's `POST`, so a DPoP client could
+ * deploy no file of two objects (session 46).
+ */
+function bindingOnce(rt: Runtime, sent: RequestAttributes): BindingCheck {
+  const outcomes = new Map<string, ReturnType<BindingCheck>>();
+  return (_part, cred, who) => {
+    let out = outcomes.get(cred.token);
+    if (out === undefined && !outcomes.has(cred.token)) outcomes.set(cred.token, (out = rt.senderBindings.check(sent, cred, who)));
+    return out;
+  };
+}
+
+function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean, binding?: BindingCheck): Verdict | Promise<Verdict> {
   const cred = presentedCredential(req.headers, rt.sessions?.cookieName, req.throughKubeProxy === true, req.bodyTokens);
   if (cred.kind === 'session') {
     const result = rt.sessions!.verify(cred.value);
@@ -74,7 +96,7 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
   }
   const token = cred.token;
   const result = rt.verifier.verify(token);
-  const v = result instanceof Promise ? result.then((r) => decideBound(rt, req, cred, r)) : decideBound(rt, req, cred, result);
+  const v = result instanceof Promise ? result.then((r) => decideBound(rt, req, cred, r, binding)) : decideBound(rt, req, cred, result, binding);
   return rt.challenges === undefined || !note ? v : noteChallenge(rt, token, v);
 }
 
@@ -84,9 +106,9 @@ function evaluateRequest(rt: Runtime, req: RequestAttributes, note: boolean): Ve
  * refusal is an authentication failure like a bad token's: no identity goes further. A bearer
  * token without a binding passes with two field reads.
  */
-function decideBound(rt: Runtime, req: RequestAttributes, cred: { token: string; scheme?: 'dpop' | undefined }, r: VerifyResult): Verdict | Promise<Verdict> {
+function decideBound(rt: Runtime, req: RequestAttributes, cred: BoundCredential, r: VerifyResult, binding?: BindingCheck): Verdict | Promise<Verdict> {
   if (!r.ok || (r.identity.binding === undefined && cred.scheme === undefined)) return decideProxied(rt, req, r, cred.token);
-  const refused = rt.senderBindings.check(req, cred, r.identity);
+  const refused = binding === undefined ? rt.senderBindings.check(req, cred, r.identity) : binding(req, cred, r.identity);
   const then = (f: BindingRefusal | undefined) => decideProxied(rt, req, f === undefined ? r : { ok: false, reason: f.reason, detail: f.detail, cached: r.cached }, cred.token);
   return refused instanceof Promise ? refused.then(then) : then(refused);
 }

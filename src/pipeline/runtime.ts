@@ -252,7 +252,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
 }
 
 /**
- * Limits for a store opened only for approvals, challenges or console sessions (without the risk engine): observe is
+ * Limits for a store opened only for approvals, challenges, console sessions or DPoP proofs (without the risk engine): observe is
  * never called on it, so these only need to be valid.
  */
 const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
@@ -270,10 +270,20 @@ const APPROVALS_ONLY_LIMITS: StoreLimits = Object.freeze({
 const SIGNOUT_SYNC_MS = 250;
 const SIGNOUT_MAX_STALENESS_MS = 3000;
 
+/**
+ * DPoP proofs' `jti` go to the shared store whenever there is one (identity/sender-binding.ts): a
+ * site of several replicas with `state.store: redis` and nothing else that opens it (no risk, no
+ * sessions, the plugin's challenge memory off) would otherwise remember each proof per replica,
+ * and a proof copied off the wire would be good once on each.
+ */
+function sharedProofs(config: Config): boolean {
+  return config.state.store === 'redis' && config.sender_constrained.dpop.enabled;
+}
+
 function buildRiskState(config: Config, deps: RuntimeDeps, previous: Runtime | undefined): RiskState | undefined {
   const limits =
     storeLimits(config) ??
-    (config.automation?.approver || config.incident || config.stepup.session || config.kubernetes.challenge_ttl_seconds > 0 || config.kubernetes.proxies.length > 0
+    (config.automation?.approver || config.incident || config.stepup.session || config.kubernetes.challenge_ttl_seconds > 0 || config.kubernetes.proxies.length > 0 || sharedProofs(config)
       ? APPROVALS_ONLY_LIMITS
       : undefined);
   if (!limits) return undefined;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { createHash, KeyObject, sign as nodeSign } from 'node:crypto';
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cnfBinding } from '../../src/core/cnf.js';
 import { normaliseHtu, requestHtu } from '../../src/identity/dpop.js';
@@ -10,8 +10,10 @@ import { buildRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import type { RawRequest } from '../../src/request/attributes.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 import { MemoryProofReplay } from '../../src/state/proof-replay.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
 import { StateUnavailableError } from '../../src/state/store.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfig } from '../support/config.js';
+import { TEST_LIMITS } from '../support/state-config.js';
 import { makeDeviceCa } from '../support/device-ca.js';
 
 /**
@@ -75,6 +77,13 @@ async function proof(k: Key, tok: string, spec: ProofSpec = {}): Promise<string>
   const header: Record<string, unknown> = { alg: k.alg, typ: 'dpop+jwt', jwk: k.jwk, ...spec.header };
   for (const [n, v] of Object.entries(header)) if (v === undefined) delete header[n];
   return new SignJWT(claims).setProtectedHeader(header as { alg: string }).sign(spec.signWith ?? k.privateKey);
+}
+
+/** A proof signed by `k` over exactly this header: one jose would refuse to make (`b64: false`, an unknown `crit`). */
+function handProof(k: Key, tok: string, header: Record<string, unknown>): string {
+  const claims = { jti: `jti-${++jtis}`, htm: 'GET', htu: `https://${HOST}${PODS}`, iat: S0, ath: ath(tok) };
+  const input = `${base64url.encode(JSON.stringify({ alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk, ...header }))}.${base64url.encode(JSON.stringify(claims))}`;
+  return `${input}.${base64url.encode(nodeSign('sha256', Buffer.from(input), { key: KeyObject.from(k.privateKey), dsaEncoding: 'ieee-p1363' }))}`;
 }
 
 function raw(headers: Record<string, string>, o: { method?: string; target?: string; certificate?: string } = {}): RawRequest {
@@ -157,12 +166,100 @@ describe('DPoP-bound tokens (RFC 9449)', () => {
     ['a proof made with another key (its own jwk)', 'dpop_binding_mismatch', async () => dpop(bound, await proof(other, bound))],
     ["the bound key's jwk, signed with another key", 'dpop_proof_invalid', async () => dpop(bound, await proof(k, bound, { signWith: other.privateKey }))],
     ['alg ES256 in the header over an EdDSA signature', 'dpop_proof_invalid', async () => dpop(bound, await proof(k, bound, { header: { alg: 'EdDSA' } }).catch(() => 'x.y.z'))],
+    // RFC 7797 §7: a JWT never has an unencoded payload; compactVerify alone accepts one (session 46).
+    ['b64 false under crit, signed by the bound key', 'dpop_proof_invalid', async () => dpop(bound, handProof(k, bound, { crit: ['b64'], b64: false }))],
+    ['a crit naming an extension, signed by the bound key', 'dpop_proof_invalid', async () => dpop(bound, handProof(k, bound, { crit: ['exp'], exp: 1 }))],
   ])('%s: %s', async (_what, want, headers) => {
     const { rt } = runtime();
     const c = await run(rt, raw(await headers()));
     expect(c.verdict.reason, c.verdict.detail).toBe(want);
     expect(c.verdict.identity).toBeUndefined();
     expect(c.answer.allow).toBe(false);
+  });
+
+  it("members outside the key's thumbprint (key_ops, use, alg) do not decide the import: the first proof's are not the key's (session 46)", async () => {
+    const { rt } = runtime();
+    // A key this process has never imported, so the decorated jwk is the first one seen.
+    const fresh = await key();
+    const t = await token({ cnf: { jkt: fresh.jkt } });
+    const decorated = await proof(fresh, t, { header: { jwk: { ...fresh.jwk, key_ops: ['encrypt'], use: 'enc', alg: 'RS256' } } });
+    expect((await run(rt, raw(dpop(t, decorated)))).verdict.reason).toBe('allowed');
+    expect((await run(rt, raw(dpop(t, await proof(fresh, t))))).verdict.reason).toBe('allowed');
+  });
+
+  it.each<[string, string, boolean]>([
+    ['state.store redis, nothing else opening it: proofs go to the shared store', '', true],
+    ['the same with sender_constrained.dpop off: no store is opened for it', 'sender_constrained:\n  dpop:\n    enabled: false\n', false],
+  ])('%s (session 46)', async (_what, extra, shared) => {
+    const base = testConfig('https://idp.invalid', `state:\n  store: redis\n  redis:\n    url: redis://127.0.0.1:1\n${extra}`);
+    const config = { ...base, kubernetes: { ...base.kubernetes, challenge_ttl_seconds: 0 } };
+    // One store for both replicas, presented as the shared one (kind redis): what two processes on one redis see.
+    const store = new MemoryStateStore({ ...TEST_LIMITS }, { maxSubjects: 1000 });
+    const asShared = new Proxy(store, { get: (target, p) => (p === 'kind' ? 'redis' : Reflect.get(target, p, target)) });
+    let opened = 0;
+    const replica = () =>
+      buildRuntime(config, {
+        fetch: () => Promise.reject(new Error('no network in a unit test')),
+        now: () => T0,
+        env: { TEST_HMAC_SECRET: HMAC_SECRET },
+        openStateStore: () => (opened++, asShared),
+      });
+    const [a, b] = [replica(), replica()];
+    expect(opened).toBe(shared ? 2 : 0);
+    if (!shared) return;
+    const p = await proof(k, bound);
+    expect((await run(a, raw(dpop(bound, p)))).verdict.reason).toBe('allowed');
+    expect((await run(b, raw(dpop(bound, p)))).verdict.reason).toBe('dpop_proof_replayed');
+  });
+
+  describe('one HTTP request judged as several: the proof is checked once, against the request as sent (session 46)', () => {
+    const DASH = 'dash.example.com';
+    const STAGE = 'backstage.example.com';
+    function sites(): Runtime {
+      const base = testConfig('https://idp.invalid');
+      const config = {
+        ...base,
+        kubernetes: { ...base.kubernetes, web_apis: [{ hosts: [DASH], api: 'kubernetes-dashboard' as const }], proxies: [{ hosts: [STAGE], prefix: '/api/kubernetes/proxy' }] },
+      } as typeof base;
+      return buildRuntime(config, { fetch: () => Promise.reject(new Error('no network in a unit test')), now: () => T0, env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    }
+    const post = (host: string, target: string, body: unknown, headers: Record<string, string>): RawRequest => ({
+      ...raw({ ...headers, 'content-type': 'application/json' }, { method: 'POST', target }),
+      authority: host,
+      body: JSON.stringify(body),
+    });
+    const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n`;
+    const FILE = '/api/v1/appdeploymentfromfile';
+    const QUERY = '/api/kubernetes/resources/custom/query';
+
+    it.each<[string, number]>([
+      ['one object', 1],
+      ['two objects', 2],
+      ['three objects', 3],
+    ])("a Dashboard file of %s, with the proof of its POST: allowed; the proof again: replayed", async (_what, n) => {
+      const rt = sites();
+      const content = Array.from({ length: n }, (_, i) => cm(`c${i}`)).join('---\n');
+      const p = await proof(k, bound, { claims: { htm: 'POST', htu: `https://${DASH}${FILE}` } });
+      const first = await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, p)));
+      expect(first.verdict.reason, first.verdict.detail).toBe('allowed');
+      expect((await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, p)))).verdict.reason).toBe('dpop_proof_replayed');
+    });
+
+    it("a Dashboard file's proof still names the request: one for another URL or method is refused", async () => {
+      const rt = sites();
+      const content = `${cm('a')}---\n${cm('b')}`;
+      for (const claims of [{ htm: 'POST', htu: `https://${DASH}/api/v1/appdeployment` }, { htm: 'GET', htu: `https://${DASH}${FILE}` }]) {
+        const c = await run(rt, post(DASH, FILE, { namespace: 'dev', content }, dpop(bound, await proof(k, bound, { claims }))));
+        expect(c.verdict.reason, c.verdict.detail).toBe('dpop_proof_invalid');
+      }
+    });
+
+    it("Backstage's custom query (the query's POST and each list it makes) with the proof of its POST: judged as the lists, not refused as a replay", async () => {
+      const rt = sites();
+      const body = { entity: { metadata: { name: 'web' } }, customResources: [{ group: '', apiVersion: 'v1', plural: 'configmaps' }, { group: 'apps', apiVersion: 'v1', plural: 'deployments' }] };
+      const c = await run(rt, post(STAGE, QUERY, body, dpop(bound, await proof(k, bound, { claims: { htm: 'POST', htu: `https://${STAGE}${QUERY}` } }))));
+      expect(c.verdict.reason, c.verdict.detail).toBe('allowed');
+    });
   });
 
   it('two DPoP headers are told apart from one malformed proof in the detail (the comma Envoy joins them with)', async () => {
