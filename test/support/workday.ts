@@ -35,9 +35,10 @@ export interface Login {
    * acr/amr for `acr` (day 19: Entra ID's passkey sign-in, `acr: "1"`, `amr: ["fido","mfa"]`), and
    * the client the token was issued to (`azp`) when it is not kubelogin's; the `nonce` of a sign-in
    * made to answer a step-up (`<ask id>.<random>`, src/risk/ask.ts), as the credential plugin sends it;
-   * the key a DPoP-bound access token is bound to (`cnf.jkt`, RFC 9449; day 37's SRE CLI).
+   * the key a DPoP-bound access token is bound to (`cnf.jkt`, RFC 9449; day 37's SRE CLI); the
+   * IdP groups where they are not the test issuer's `engineers` (day 37's auditors).
    */
-  claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string; cnf?: { jkt: string } };
+  claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string; cnf?: { jkt: string }; groups?: string[] };
   /**
    * Who the token says issued it and names the person, where that is not the test issuer (day 32:
    * a second identity provider, its `iss`, `aud`, its own `sub` beside `oid`, `tid`,
