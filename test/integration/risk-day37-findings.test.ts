@@ -42,12 +42,14 @@ describe("a regulated bank's quarter-end, with the example as shipped", () => {
   const s = exampleServiceForFile();
   const { send, routine, twoDays } = findingRequests(s, { host: API, source: LONDON, ua: LINUX_KUBECTL, firstDay: THU, secondDay: FRI });
 
-  // As shipped (risk.learn.below_min_level off): an auditor's read-only account (a password only,
-  // aal1) from the VDI farm is asked at every request for a sign-in at aal2 (risk.learn.min_level:
-  // what proves a network), which it cannot make: an aal1 sign-in never makes a network known. The
-  // caller is told so, and what to ask for (session 46; the fixed behaviour, with the setting, is
-  // in "the auditors' group in risk.learn.below_min_level" below).
-  it("an auditor's aal1 account is asked for aal2 from the VDI farm, and told it cannot prove the network without it", async () => {
+  // Day 37's largest friction, before session 46: an auditor's read-only account (a password
+  // only, aal1) from the VDI farm was asked at every request for a sign-in at aal2
+  // (risk.learn.min_level: what proves a network), which it cannot make. The example now lists the
+  // IdP's `auditors` group in risk.learn.below_min_level (the fixed behaviour: "the auditors' group
+  // in risk.learn.below_min_level" below); an aal1 account outside it (here: the test issuer's
+  // `engineers`) is still asked for aal2, and is told it cannot prove the network without it and
+  // what to ask for.
+  it("an aal1 account outside below_min_level's groups is asked for aal2 from the VDI farm, and told it cannot prove the network without it", async () => {
     const sub = 'd37f-aud-1@northmere.example';
     for (const day of [THU, FRI]) {
       const login = aal1(sub, day - 40_000);
@@ -167,7 +169,7 @@ describe("the VDI farm's egress in risk.trusted_networks", () => {
   });
 });
 
-// Session 46 (the fix for the first finding): the auditors' IdP group in
+// Session 46 (the fix for the first finding), as shipped: the auditors' IdP group in
 // risk.learn.below_min_level at aal1. A context-bound step-up asks a member's aal1 token for a
 // sign-in at the rule's level, at least aal1, made after the context's first sighting, with no
 // newcomer grace; nothing is learned from it. The auditor is asked once, on the farm's first day
@@ -176,7 +178,7 @@ describe("the VDI farm's egress in risk.trusted_networks", () => {
 // network is asked for a sign-in after that network appeared; an engineer (not a member) is
 // asked for two factors from a new network as before.
 describe("the auditors' group in risk.learn.below_min_level", () => {
-  const s = exampleServiceForFile({ edit: (yaml) => yaml.replace('    min_level: aal2\n', '    min_level: aal2\n    below_min_level: [{ groups: [auditors], level: aal1 }]\n') });
+  const s = exampleServiceForFile();
   const { send, routine } = findingRequests(s, { host: API, source: VDI_EGRESS, ua: VDI_KUBECTL, firstDay: THU, secondDay: FRI });
   const auditor = (sub: string, at: number): Login => ({ ...aal1(sub, at), claims: { groups: ['auditors'] } });
   /** The auditor's first day on the farm: asked once (a sign-in after its first sighting), then their reads; the login. */

@@ -45,6 +45,12 @@ export interface Login {
    * `preferred_username`, `email`): kept when the engineer signs in again, as the same IdP's.
    */
   identity?: Readonly<Record<string, string>>;
+  /**
+   * An account with no second factor (day 37's auditors): it answers a challenge only when the
+   * level asked is aal1, signing in at aal1 again; one asking more is a refusal no sign-in of theirs
+   * answers (counted as forbidden, not as a challenge).
+   */
+  passwordOnly?: true;
 }
 
 export interface DayEvent {
@@ -579,7 +585,7 @@ export async function replay(
       rec!.last = ev.at;
     }
     if (o.allow) continue;
-    if (STEP_UP.has(o.reason)) {
+    if (STEP_UP.has(o.reason) && !(login.passwordOnly === true && o.level !== 'aal1')) {
       if (ev.retry) {
         if (ev.scored) rec!.unresolved++;
         continue;
@@ -597,9 +603,11 @@ export async function replay(
         sub: login.sub,
         sid: login.sid,
         authTime: Math.floor(signAt / 1000),
-        acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
-        ...(nonce ? { claims: nonce } : {}),
+        acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : login.passwordOnly === true ? 'urn:stepgate:aal1' : 'urn:stepgate:aal2',
+        // The IdP's groups are the account's, whatever the sign-in.
+        ...(nonce || login.claims?.groups ? { claims: { ...nonce, ...(login.claims?.groups ? { groups: login.claims.groups } : {}) } } : {}),
         ...(login.identity ? { identity: login.identity } : {}),
+        ...(login.passwordOnly === true ? { passwordOnly: true as const } : {}),
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };
