@@ -223,6 +223,28 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
 }
 
 /**
+ * The score without the changes of context a context-bound step-up makes the caller prove (a
+ * network, a device a certificate or cookie tells, a kind of client: what contextBound binds
+ * for them), for a member of a `risk.learn.below_min_level` group (engine.ts lowerProof). Such an
+ * account never makes a context known (its sign-ins are below `learn.min_level`), so these fire at
+ * every request it makes, and the band they reach asks a level it can never sign in at: a refusal
+ * in all but name. For it the change is answered by the sign-in after its first sighting (the
+ * bound) instead of by the band, as for an engineer it is answered once and then learned. Behaviour,
+ * a new address inside a known network, a device known only by its user agent, a first sighting of
+ * the subject, a token's age and the rest still count, so what the bands ask for behaviour is
+ * unchanged. Only ever used with a bound in force, which is at or after every one of those first
+ * sightings (contextBound keeps the latest).
+ */
+export function scoreWithoutProvedContext(ctx: SignalContext, fired: readonly Contribution[]): number {
+  let sum = 0;
+  for (const c of fired) {
+    if (c.weight > 0 && (c.code === 'ua_family_change' || (c.code === 'new_network' && ctx.history.prefixSince > 0) || (c.code === 'new_device' && ctx.device.strength !== 'fingerprint'))) continue;
+    sum += c.weight;
+  }
+  return Math.max(0, Math.min(100, sum));
+}
+
+/**
  * A count's run this request is part of, over its threshold: since the earliest crossing among
  * `machine_pace` and `sensitive_objects` that are over now (ms), and what was counted, in
  * contextBound's words. One run however many counts it crosses: the engineer's loop goes over

@@ -15,7 +15,7 @@ import type { Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { askId, namedAsk, objectDigest } from './ask.js';
-import { contextBound, matureHistory, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextBound } from './context-bound.js';
+import { contextBound, scoreWithoutProvedContext, matureHistory, newcomerFloor, runOver, bindToContext, isDiscovery, isHelmRevisionDelete, isObjectRead, namespaceGrace, sensitiveObject, type ContextAction, type ContextBound } from './context-bound.js';
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
@@ -126,7 +126,14 @@ export class RiskEngine {
   private readonly trustXfcc: boolean;
   private readonly addresses = new Map<string, ClientAddress>();
   private readonly learnLevel: number;
+  /**
+   * `risk.learn.below_min_level` by group: the rank a context-bound step-up asks of a member whose
+   * token is below `learnLevel` (lowerProof). Empty (nearly always): no group is looked at.
+   */
+  private readonly lowered: ReadonlyMap<string, number>;
   private readonly learnMaxAge: number;
+  /** What a context-bound step-up tells a token below `learn.min_level` it must do (finish). */
+  private readonly onlyAtLearnLevel: ContextAction;
   /** machine_pace.familiar_seconds in ms (0: off), and how old a familiar object's last read must be to be written again. */
   private readonly familiarMs: number;
   private readonly familiarRefreshMs: number;
@@ -217,6 +224,15 @@ export class RiskEngine {
     this.trustXfcc = o.network.trust_forwarded_client_cert;
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
+    const lowered = new Map<string, number>();
+    for (const b of o.risk.learn.below_min_level) {
+      const r = o.assurance.rank(b.level);
+      // A member of two entries' groups is asked the higher of their levels.
+      for (const g of b.groups) lowered.set(g, Math.max(r, lowered.get(g) ?? -1));
+    }
+    this.lowered = lowered;
+    const m = o.risk.learn.min_level;
+    this.onlyAtLearnLevel = `sign in at ${m} (a new context is proven only at ${m}: an account that cannot sign in at ${m} cannot prove one; ask for a second factor, or for risk.learn.below_min_level or trusted_networks to cover it)`;
     this.topLevel = o.assurance.names.length - 1;
     this.rankByName = new Map(o.assurance.names.map((n, i) => [LEVEL_NAME + n, i]));
     this.levelRefreshMs = Math.max(1000, o.risk.known_ttl_seconds);
@@ -695,6 +711,25 @@ export class RiskEngine {
    * every day after had proven nothing a known TTL after the key, and a password from a new
    * network and laptop was not asked for the code (test/unit/risk-assurance-downgrade.test.ts).
    */
+  /**
+   * The level a context-bound step-up asks of `who` instead of `learn.min_level`
+   * (`risk.learn.below_min_level`): the highest listed for its groups, when its token is below
+   * `min_level` (at or above it, the usual level is met anyway). Undefined for everyone else, and
+   * for automation. What this lowers is only the learning level's floor: the rule's own level and
+   * assurance_downgrade's (a member that once proved a stronger level) still apply (bindToContext),
+   * so a rule at `min_level` is never met by such a sign-in and an identity that has a second
+   * factor is asked for it from a new network and device as before.
+   */
+  private lowerProof(who: Identity): number | undefined {
+    if (this.lowered.size === 0 || who.automation === true || who.level >= this.learnLevel) return undefined;
+    let r: number | undefined;
+    for (const g of who.groups) {
+      const l = this.lowered.get(g);
+      if (l !== undefined && (r === undefined || l > r)) r = l;
+    }
+    return r;
+  }
+
   private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
     if (!this.o.risk.signals.assurance_downgrade || this.o.store.proveLevel === undefined) return undefined;
     if (who.automation === true || who.authTime === undefined || who.level <= 0) return undefined;
@@ -734,8 +769,17 @@ export class RiskEngine {
     const quiet = history.prefixKnown && history.deviceKnown && history.clientKnown && history.behaviourSince === 0 && !unlikeItself(s.contributions, work);
     const bindable = !(quiet || degraded || who.automation === true);
     if (bindable) this.answeredBurst(p, s.contributions);
-    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, this.learnMaxAge, cfg, this.o.risk.learn.client_grace_seconds, this.lostAt(ctx.nowMs)) : undefined;
+    // A member of a below_min_level group: a sign-in after the first sighting, with no grace
+    // (newcomer's or client kind's): nothing is learned from it, so a grace would never end.
+    const lower = bindable ? this.lowerProof(who) : undefined;
+    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, lower === undefined ? this.learnMaxAge : 0, cfg, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(ctx.nowMs)) : undefined;
     if (bound !== undefined) bound = this.boundAnswers(p, s.contributions, bound);
+    // A below_min_level member: the change of context is answered by the bound, not by the band
+    // (scoreWithoutProvedContext); what behaviour reaches still applies.
+    if (lower !== undefined && bound !== undefined) {
+      k = this.bands.reached(scoreWithoutProvedContext(ctx, s.contributions));
+      requirement = this.bands.apply(base, k);
+    }
     if (bound && requirement.deny && !base.deny) {
       const a = this.answerable(base, k, s.contributions, false);
       if (a !== undefined) {
@@ -744,7 +788,11 @@ export class RiskEngine {
       }
     }
     if (bound && !requirement.deny) {
-      requirement = bindToContext(requirement, bound, nowMs, this.learnLevel);
+      // Raised to learn.min_level by the context alone, for a token below it: the caller is told
+      // that level is what proves a new context, so an account that has no second factor sees
+      // why no sign-in of its own answers (day 37's auditors), and what to ask for.
+      if (lower === undefined && bound.level === undefined && who.level < this.learnLevel && base.level < this.learnLevel) bound = { ...bound, action: this.onlyAtLearnLevel };
+      requirement = bindToContext(requirement, bound, nowMs, lower ?? this.learnLevel);
       if ((who.authTime ?? 0) < bound.authAfter) this.rememberAsked(p, bound);
     }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
@@ -956,7 +1004,12 @@ export class RiskEngine {
     const fs = fctx === ctx && fExtra === extra ? s : scoreRisk(fctx, this.o.risk.signals, fExtra);
     let k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
-    const bound = bindable ? contextBound(fctx, fs.contributions, this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds, this.lostAt(fctx.nowMs)) : undefined;
+    const lower = bindable ? this.lowerProof(fctx.identity) : undefined;
+    const bound = bindable ? contextBound(fctx, fs.contributions, lower === undefined ? this.learnMaxAge : 0, this.o.risk.signals, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(fctx.nowMs)) : undefined;
+    if (lower !== undefined && bound !== undefined) {
+      k = this.bands.reached(scoreWithoutProvedContext(fctx, fs.contributions));
+      r = this.bands.apply(fb, k, true);
+    }
     if (bound && r.deny && !fb.deny) {
       const a = this.answerable(fb, k, fs.contributions, true);
       if (a !== undefined) {
@@ -966,7 +1019,7 @@ export class RiskEngine {
     }
     if (bound && !r.deny) {
       const shadowed = this.o.shadow === true ? [...(r.shadowed ?? []), 'risk:context'] : r.shadowed;
-      r = { ...bindToContext(r, bound, nowMs, this.learnLevel), shadowed };
+      r = { ...bindToContext(r, bound, nowMs, lower ?? this.learnLevel), shadowed };
     }
     if (r.shadowed === undefined || r.shadowed.length === 0) return undefined;
     return {

@@ -78,3 +78,10 @@ export function riskContextOf(res: CheckResponse): string {
   const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { code: string } } }; risk?: { context?: { code: string } } };
   return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.code ?? '';
 }
+
+/** What a refusal tells the caller about its risk context (its summary and what to do), '' none. */
+export function riskContextMessageOf(res: CheckResponse): string {
+  if (res.status.code === 0) return '';
+  const body = deniedBody(res) as { kind?: string; stepgate?: { risk?: { context?: { message: string } } }; risk?: { context?: { message: string } } };
+  return (body.kind === 'Status' ? body.stepgate?.risk : body.risk)?.context?.message ?? '';
+}

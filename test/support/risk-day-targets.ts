@@ -476,13 +476,9 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // server the history is too young for the signal, and the exec is pod-shell's 8 hours (asked on
   // 355 only, where the DBA's morning sign-in reached them by chance).
   A37.dump,
-  // Day 37 (docs/risk.md, "Day 37: what it found"): another VDI user in an auditor's Backstage
-  // session is asked at the first Secret (request 2) on every seed but 354 without warm-up, where
-  // the auditor had answered the fresh server's new_network ask with two factors (which the replay
-  // gives everyone; a real auditor has none: risk-day37-findings.test.ts) and the farm user holds
-  // that sign-in: the ledger's namespace already in the auditor's working set, Secrets a kind too
-  // young a history cannot call unfamiliar.
-  A37.vdi,
+  // (Day 37's VDI session row, exempt here until session 46: on 354 without warm-up the replay's
+  // auditor answered the fresh server's ask with two factors, which put the ledger's namespace in
+  // a working set. Password-only auditors learn none: asked at request 2 every seed both ways.)
   // Day 36 (docs/risk.md, "Day 36: what it found"): dev-b2's unlocked laptop on the new hire's desk
   // reads payments' production Secret (request 2, unfamiliar_namespace, every seed with the warm-up
   // day and 341, 343, 344 without it). On 342 and 345 without warm-up, dev-b2 had answered an
@@ -1331,8 +1327,9 @@ const COLD_BOUND_DAY35 = { perEngineer: 2, within8h: 2, total: 12 };
 const COLD_BOUND_DAY36 = { perEngineer: 2, within8h: 2, total: 14 };
 /**
  * Day 37 without warm-up, seed 351: 11 challenges, 1 engineer asked twice within 8 hours. The three
- * auditors at their first request from the VDI farm (new_network, acr_insufficient: two factors,
- * which a real auditor's account does not have; risk-day37-findings.test.ts), each engineer's
+ * auditors at their first request from the VDI farm (new_network, auth_too_old: a password sign-in
+ * after the farm first appeared, risk.learn.below_min_level since session 46; before it two
+ * factors, which their accounts do not have and the replay now does not give them), each engineer's
  * first move to a second network (the data scientists into JupyterHub, dev-2 home after lunch, the
  * DBA's evening at home), the SRE's Grafana after opsctl in one login (ua_family_change), a DBA's
  * first Secret of the other team's database (unfamiliar_namespace), the break-glass account's

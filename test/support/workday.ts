@@ -35,15 +35,22 @@ export interface Login {
    * acr/amr for `acr` (day 19: Entra ID's passkey sign-in, `acr: "1"`, `amr: ["fido","mfa"]`), and
    * the client the token was issued to (`azp`) when it is not kubelogin's; the `nonce` of a sign-in
    * made to answer a step-up (`<ask id>.<random>`, src/risk/ask.ts), as the credential plugin sends it;
-   * the key a DPoP-bound access token is bound to (`cnf.jkt`, RFC 9449; day 37's SRE CLI).
+   * the key a DPoP-bound access token is bound to (`cnf.jkt`, RFC 9449; day 37's SRE CLI); the
+   * IdP groups where they are not the test issuer's `engineers` (day 37's auditors).
    */
-  claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string; cnf?: { jkt: string } };
+  claims?: { acr?: string; amr?: string[]; azp?: string; nonce?: string; cnf?: { jkt: string }; groups?: string[] };
   /**
    * Who the token says issued it and names the person, where that is not the test issuer (day 32:
    * a second identity provider, its `iss`, `aud`, its own `sub` beside `oid`, `tid`,
    * `preferred_username`, `email`): kept when the engineer signs in again, as the same IdP's.
    */
   identity?: Readonly<Record<string, string>>;
+  /**
+   * An account with no second factor (day 37's auditors): it answers a challenge only when the
+   * level asked is aal1, signing in at aal1 again; one asking more is a refusal no sign-in of theirs
+   * answers (counted as forbidden, not as a challenge).
+   */
+  passwordOnly?: true;
 }
 
 export interface DayEvent {
@@ -578,7 +585,7 @@ export async function replay(
       rec!.last = ev.at;
     }
     if (o.allow) continue;
-    if (STEP_UP.has(o.reason)) {
+    if (STEP_UP.has(o.reason) && !(login.passwordOnly === true && o.level !== 'aal1')) {
       if (ev.retry) {
         if (ev.scored) rec!.unresolved++;
         continue;
@@ -596,9 +603,11 @@ export async function replay(
         sub: login.sub,
         sid: login.sid,
         authTime: Math.floor(signAt / 1000),
-        acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : 'urn:stepgate:aal2',
-        ...(nonce ? { claims: nonce } : {}),
+        acr: o.level === 'aal3' ? 'urn:stepgate:aal3' : login.passwordOnly === true ? 'urn:stepgate:aal1' : 'urn:stepgate:aal2',
+        // The IdP's groups are the account's, whatever the sign-in.
+        ...(nonce || login.claims?.groups ? { claims: { ...nonce, ...(login.claims?.groups ? { groups: login.claims.groups } : {}) } } : {}),
         ...(login.identity ? { identity: login.identity } : {}),
+        ...(login.passwordOnly === true ? { passwordOnly: true as const } : {}),
       };
       logins.set(ev.actor, signedIn);
       const retry = { ...ev, at: signAt + 5_000, retry: true, login: signedIn };

@@ -240,6 +240,12 @@ function platformTask(rand: () => number, t: number, n: number): Req[] {
 
 /** A two-factor sign-in made at `authMs` (an auditor's is a password only: aal1). */
 export const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr'] = 'urn:stepgate:aal2'): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
+/**
+ * An auditor's sign-in: a password only (aal1), in the IdP's `auditors` group, and unable to answer
+ * a challenge asking more (Login.passwordOnly): day 37's finding, replayed as it is rather than
+ * with two factors the account does not have (session 46).
+ */
+export const auditorSignIn = (sub: string, sid: string, authMs: number): Login => ({ ...signIn(sub, sid, authMs, 'urn:stepgate:aal1'), claims: { groups: ['auditors'] }, passwordOnly: true });
 /** A service account's projected token. */
 export const sa = (ns: string, name: string): Login => ({ sub: `system:serviceaccount:${ns}:${name}`, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true });
 /** The Renovate bot's IdP token (client credentials: no sign-in, no second factor). */
@@ -298,7 +304,7 @@ export function workday37(seed = 351): DayEvent[] {
         while (t < at(to)) {
           const h = (t - day) / H;
           // A new sitting after a break of over an hour is a new sign-in (the VDI session and the laptops lock at lunch).
-          if (login === undefined || h - last > 1) login = signIn(p.name, `${p.name}:${day}:${Math.round(h * 10)}`, t - 40 * S, p.kind === 'auditor' ? 'urn:stepgate:aal1' : 'urn:stepgate:aal2');
+          if (login === undefined || h - last > 1) login = p.kind === 'auditor' ? auditorSignIn(p.name, `${p.name}:${day}:${Math.round(h * 10)}`, t - 40 * S) : signIn(p.name, `${p.name}:${day}:${Math.round(h * 10)}`, t - 40 * S);
           last = h;
           const ip = addressOf(p, where, n);
           let reqs: Req[];
@@ -348,6 +354,7 @@ export const A37 = {
   notebook: "a notebook kernel compromised by a malicious package: the notebook's service account, from its pod, lists data-lab's Secrets, execs pg_dumpall in the ledger's database and lists its Secrets",
   dump: "malware on a DBA's laptop pulls a database dump with kubectl cp (pg_dump in the ledger's replica, then tar out), with the DBA's kubectl, token and office address",
   renovate: "the Renovate bot's token, copied from a CI log, used from a cloud VM to point the ledger's production Argo CD application at an attacker's branch and sync it",
+  phished: "an auditor's phished password (aal1, no second factor), signed in from the attacker's VPS with kubectl, answering every challenge a password answers: the ledger's production pods, then its Secrets",
 } as const;
 
 function attacks37(people: Person[], routine: DayEvent[]): DayEvent[] {
@@ -363,6 +370,17 @@ function attacks37(people: Person[], routine: DayEvent[]): DayEvent[] {
     ['GET', bs('/api/v1/namespaces/ledger-prod/secrets'), true, hints, undefined, BACKSTAGE],
     ['GET', bs('/api/v1/namespaces/ledger-db/secrets/ledger-pg-app'), true, hints, undefined, BACKSTAGE],
   ], 40 * S, aud);
+
+  // 1b. An auditor's password, phished (session 46): the attacker signs in with it (aal1) from
+  // their VPS and answers every challenge a password answers (signsIn); a second factor they lack.
+  const aud3 = by('aud-3');
+  const phishedAt = out.length;
+  add(A37.phished, T(15.1), ATTACKER_VPS, KUBECTL('linux/amd64'), auditorSignIn(aud3.name, `${aud3.name}:phished`, T(15.1) - 60 * S), on([
+    ['GET', '/api/v1/namespaces/ledger-prod/pods?limit=500', false],
+    ['GET', '/api/v1/namespaces/ledger-prod/secrets?limit=500', true],
+    ['GET', '/api/v1/namespaces/ledger-db/secrets/ledger-pg-app', true],
+  ]), 30 * S);
+  for (let i = phishedAt; i < out.length; i++) out[i] = { ...out[i]!, signsIn: true };
 
   // 2. The break-glass token, an hour after its last use, from the attacker's VPS with kubectl.
   add(A37.breakglass, T(OUTAGE_H + 1.5), ATTACKER_VPS, KUBECTL('linux/amd64'), breakglassLogin(D37_FRI), on([

@@ -100,6 +100,14 @@ export const configSchema = z
     });
     if (cfg.risk) {
       checkLevel(cfg.risk.learn.min_level, ['risk', 'learn', 'min_level']);
+      const rankOf = (name: string) => cfg.assurance.levels.findIndex((l) => l.name === name);
+      cfg.risk.learn.below_min_level.forEach((b, i) => {
+        checkLevel(b.level, ['risk', 'learn', 'below_min_level', i, 'level']);
+        // At or above min_level it would lower nothing: a mistake, most likely the levels swapped.
+        if (levels.has(b.level) && levels.has(cfg.risk!.learn.min_level) && rankOf(b.level) >= rankOf(cfg.risk!.learn.min_level)) {
+          ctx.addIssue({ code: 'custom', path: ['risk', 'learn', 'below_min_level', i, 'level'], message: `level "${b.level}" is not below risk.learn.min_level "${cfg.risk!.learn.min_level}"` });
+        }
+      });
       const bandNames = new Set<string>();
       let previous = 0;
       cfg.risk.bands.forEach((b, i) => {

@@ -152,6 +152,22 @@ export const riskSchema = z.strictObject({
           move_after_seconds: z.number().int().min(0).max(86_400).default(0),
         })
         .prefault({}),
+      /**
+       * Accounts the IdP can only sign in below `min_level` (an auditor's read-only account, a
+       * password only), by group: a context-bound step-up asks a member, whose token is below
+       * `min_level`, for a sign-in at `level` (or the rule's, whichever is higher) made after the
+       * context's first sighting, with no newcomer grace, instead of one at `min_level` it can
+       * never make. Such a sign-in proves the context for that request only: nothing is learned
+       * from it, so a rule at `min_level` or above is never met by it (engine.ts lowerProof).
+       */
+      below_min_level: z
+        .array(
+          z.strictObject({
+            groups: z.array(nonEmpty).min(1),
+            level: nonEmpty,
+          }),
+        )
+        .default([]),
     })
     .superRefine((l, ctx) => {
       if (l.newcomer_grace_seconds !== undefined && l.max_age_seconds !== undefined) {
@@ -321,6 +337,8 @@ export const RISK_APPLY = {
   'risk.learn.certificate_nearby.ipv4_prefix': 'live',
   'risk.learn.certificate_nearby.ipv6_prefix': 'live',
   'risk.learn.certificate_nearby.move_after_seconds': 'live',
+  'risk.learn.below_min_level[].groups': 'live',
+  'risk.learn.below_min_level[].level': 'live',
   'risk.signals.new_ip': 'live',
   'risk.signals.new_network': 'live',
   'risk.signals.trusted_network': 'live',
