@@ -45,6 +45,8 @@ export interface ReplayIdentity {
 /** The credential-id extra kube-apiserver adds itself (JWT `jti`, service account token id). */
 const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 const MAX_IDENTITIES = 50_000;
+/** kube-apiserver's username for a service account token: system:serviceaccount:<namespace>:<name>. */
+const SERVICE_ACCOUNT = /^system:serviceaccount:[^:]+:[^:]+$/;
 
 export class AuditIdentities extends TokenVerifier {
   private readonly nonce = randomBytes(12).toString('base64url');
@@ -52,6 +54,8 @@ export class AuditIdentities extends TokenVerifier {
   private readonly identities = new Map<string, Identity>();
   private readonly seen = new Set<string>();
   private readonly iss: IssuerConfig;
+  /** Issuers service accounts were attributed to (see identify), for the report. */
+  private readonly saIssuers = new Set<string>();
   private readonly automation: AutomationMatcher;
   private readonly assumedAcr: string | undefined;
   private next = 0;
@@ -84,26 +88,41 @@ export class AuditIdentities extends TokenVerifier {
     return this.iss.issuer;
   }
 
+  /** The issuers service accounts were attributed to so far, in the order first used. */
+  get serviceAccountIssuers(): string[] {
+    return [...this.saIssuers];
+  }
+
   /** The bearer string standing for the event's user, and where its assurance came from. */
   identify(ev: AuditEvent): ReplayIdentity {
     const u = ev.user;
     const s = this.source;
     const one = (k: string) => u.extra[k]?.[0];
-    let acr = one(s.acrKey);
-    let amr = u.extra[s.amrKey];
+    // A service account authenticates with its own projected token, never through the people's
+    // IdP. Live, that token reaches the gateway with the cluster's issuer and the subject
+    // kube-apiserver logs, and is judged as automation when the configuration says so; attributing
+    // it to the people's issuer would ask a controller for a sign-in it can never do. So it is the
+    // subject of the first configured issuer whose tokens automation names for it. Its username
+    // has no claimMappings prefix, and the token carries no groups, acr or auth_time (kube-apiserver
+    // adds system:serviceaccounts itself), so live stepgate sees none and nothing is assumed.
+    const sa = SERVICE_ACCOUNT.test(u.username) ? this.cfg.issuers.find((i) => this.automation(i.issuer, u.username, {})) : undefined;
+    if (sa !== undefined) this.saIssuers.add(sa.issuer);
+    const iss = sa ?? this.iss;
+    let acr = sa ? undefined : one(s.acrKey);
+    let amr = sa ? undefined : u.extra[s.amrKey];
     let mode: AssuranceMode = acr !== undefined || (amr !== undefined && amr.length > 0) ? 'extra' : 'unknown';
-    if (mode === 'unknown' && this.assumedAcr !== undefined) {
+    if (mode === 'unknown' && this.assumedAcr !== undefined && !sa) {
       acr = this.assumedAcr;
       amr = undefined;
       mode = 'assumed';
     }
-    const at = one(s.authTimeKey);
+    const at = sa ? undefined : one(s.authTimeKey);
     let authTime = at !== undefined && /^\d{1,12}$/.test(at) ? Number(at) : undefined;
-    if (authTime === undefined && s.assumeAuthAge !== undefined) authTime = Math.floor(ev.receivedAt / 1000) - s.assumeAuthAge;
-    const sid = one(s.sidKey) ?? one(CREDENTIAL_ID);
-    const subject = strip(u.username, s.stripPrefix);
-    const groups = u.groups.map((g) => strip(g, s.stripPrefix));
-    const key = JSON.stringify([subject, groups, acr, amr, authTime, sid]);
+    if (authTime === undefined && s.assumeAuthAge !== undefined && !sa) authTime = Math.floor(ev.receivedAt / 1000) - s.assumeAuthAge;
+    const sid = (sa ? undefined : one(s.sidKey)) ?? one(CREDENTIAL_ID);
+    const subject = sa ? u.username : strip(u.username, s.stripPrefix);
+    const groups = sa ? [] : u.groups.map((g) => strip(g, s.stripPrefix));
+    const key = JSON.stringify([iss.issuer, subject, groups, acr, amr, authTime, sid]);
     let token = this.tokens.get(key);
     if (token === undefined) {
       if (this.tokens.size >= MAX_IDENTITIES) {
@@ -112,8 +131,8 @@ export class AuditIdentities extends TokenVerifier {
         this.seen.clear();
       }
       token = `stepgate-replay.${this.nonce}.${this.next++}`;
-      const payload: JWTPayload = { iss: this.iss.issuer, [this.iss.groups_claim]: groups, acr, amr, auth_time: authTime, sid };
-      this.identities.set(token, buildIdentity(this.iss, subject, payload, this.levels, this.cfg.identity_headers, '', 'token', this.automation));
+      const payload: JWTPayload = { iss: iss.issuer, [iss.groups_claim]: groups, acr, amr, auth_time: authTime, sid };
+      this.identities.set(token, buildIdentity(iss, subject, payload, this.levels, this.cfg.identity_headers, '', 'token', this.automation));
       this.tokens.set(key, token);
     }
     return { token, mode, subject };

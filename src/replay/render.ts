@@ -13,7 +13,8 @@ export function renderTable(r: ReplayReport, samplesShown = 3): string {
   }
   if (i.bodies_not_recorded > 0) out.push(`guardrails: ${i.bodies_not_recorded} writes had no requestObject in the log (audit level Metadata) and were judged without guardrails`);
   out.push(`period: ${i.from ?? '-'} .. ${i.to ?? '-'}`);
-  out.push(`identity: audit users as subjects of ${r.issuer}; assurance from ${r.assurance}`);
+  const sa = r.service_account_issuers.length > 0 ? ` (service accounts of ${r.service_account_issuers.join(', ')}, as the automation section names them)` : '';
+  out.push(`identity: audit users as subjects of ${r.issuer}${sa}; assurance from ${r.assurance}`);
   out.push(`totals: ${r.totals.requests} requests, ${r.totals.allowed} allowed, ${r.totals.challenges} step-up challenges, ${r.totals.denials} denials, ${r.totals.approvals} automation approvals needed`);
   out.push('');
   // The widest column last, so no row is padded after it.

@@ -88,6 +88,8 @@ export interface ReplayReport {
   audit_log: string;
   host: string;
   issuer: string;
+  /** Issuers service accounts were attributed to, as automation the configuration names (replay/identity.ts). */
+  service_account_issuers: string[];
   assurance: string;
   counted: 'as configured' | 'shadowed elements as enforced';
   input: {
@@ -144,6 +146,7 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
     audit_log: opts.logName,
     host,
     issuer: ids.issuer,
+    service_account_issuers: [],
     assurance: describeAssurance(opts.assurance),
     counted: opts.asConfigured ? 'as configured' : 'shadowed elements as enforced',
     input: {
@@ -293,6 +296,7 @@ export async function replay(config: Config, input: Readable, opts: ReplayOption
   report.input.from = Number.isFinite(first) ? new Date(first).toISOString() : undefined;
   report.input.to = Number.isFinite(last) ? new Date(last).toISOString() : undefined;
   report.days = [...days.values()].sort((a, b) => (a.day === b.day ? a.user.localeCompare(b.user) : a.day.localeCompare(b.day)));
+  report.service_account_issuers = ids.serviceAccountIssuers;
   return report;
 }
 
