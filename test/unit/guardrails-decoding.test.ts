@@ -123,6 +123,9 @@ const DIFFERENCES: Row[] = [
   ['strategic merge: $deleteFromPrimitiveList with a list of containers (merged as data)', deploy, `{"spec":{"template":{"spec":{"$deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
   ['strategic merge: $deleteFromPrimitiveList with a map (merged as data)', pod, `{"spec":{"containers":[{"name":"a","$deleteFromPrimitiveList/securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}}`, SMP],
   ['strategic merge: $deleteFromPrimitiveList with a list holding a map', pod, `{"spec":{"$deleteFromPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
+  // The directive spelled with escapes (parse.ts mayNameDirective: the text need not show it).
+  ['strategic merge: $deleteFromPrimitiveList spelled with a \\u escape ($)', deploy, `{"spec":{"template":{"spec":{"\\u0024deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList spelled with a \\u escape inside', pod, `{"spec":{"$delete\\u0046romPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
   ['template annotation without a spec beside it', deploy, `{"spec":{"template":{"metadata":{"annotations":{"container.apparmor.security.beta.kubernetes.io/a":"unconfined"}}}}}`, MERGE],
 ];
 
