@@ -75,7 +75,7 @@ export function parseBody(
       const v = parseJson(text);
       if (!v.ok) return v;
       if (!isObject(v.value)) return unreadable('body_unreadable', 'the body is not a JSON object');
-      if (format === 'strategic-merge-patch') {
+      if (format === 'strategic-merge-patch' && mayNameDirective(text)) {
         const problem = directiveProblem(v.value);
         if (problem !== undefined) return unreadable('body_unreadable', problem);
       }
@@ -107,6 +107,16 @@ function parseYamlDocuments(text: string, partial: boolean): ParsedBody {
 }
 
 const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
+
+/**
+ * Whether a key of the body may start with `$deleteFromPrimitiveList`: the text spells it out, or
+ * spells something with a \u escape (`"\u0024delete…"` is the same key); no other escape yields a
+ * character of the prefix. Without either, directiveProblem has nothing to find, and its walk over
+ * every object of the patch is skipped (perf46: ~20k instructions of a Deployment's patch).
+ */
+function mayNameDirective(text: string): boolean {
+  return text.includes(DELETE_FROM_PRIMITIVE_LIST) || text.includes('\\u');
+}
 
 /**
  * A strategic merge patch directive that sets data under another key. kube's strategic merge

@@ -123,6 +123,9 @@ const DIFFERENCES: Row[] = [
   ['strategic merge: $deleteFromPrimitiveList with a list of containers (merged as data)', deploy, `{"spec":{"template":{"spec":{"$deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
   ['strategic merge: $deleteFromPrimitiveList with a map (merged as data)', pod, `{"spec":{"containers":[{"name":"a","$deleteFromPrimitiveList/securityContext":{"capabilities":{"add":["SYS_ADMIN"]}}}]}}`, SMP],
   ['strategic merge: $deleteFromPrimitiveList with a list holding a map', pod, `{"spec":{"$deleteFromPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
+  // The directive spelled with escapes (parse.ts mayNameDirective: the text need not show it).
+  ['strategic merge: $deleteFromPrimitiveList spelled with a \\u escape ($)', deploy, `{"spec":{"template":{"spec":{"\\u0024deleteFromPrimitiveList/containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}`, SMP],
+  ['strategic merge: $deleteFromPrimitiveList spelled with a \\u escape inside', pod, `{"spec":{"$delete\\u0046romPrimitiveList/volumes":["x",{"name":"h","hostPath":{"path":"/"}}]}}`, SMP],
   ['template annotation without a spec beside it', deploy, `{"spec":{"template":{"metadata":{"annotations":{"container.apparmor.security.beta.kubernetes.io/a":"unconfined"}}}}}`, MERGE],
 ];
 
@@ -224,6 +227,40 @@ describe('JSON reading, properties', () => {
       replace.mockRestore();
     }
     expect(calls).toBe(0);
+  });
+
+  it('an object of any size is refused exactly when two of its keys are one key to Go, however each is spelled', () => {
+    // Keys from a small alphabet (lone surrogates included) so that objects repeat keys often; each
+    // character written plainly or as a \u escape. Objects up to 40 keys: up to 16 are compared in
+    // the text, beyond that in a Set (json.ts COMPARED_KEYS), so both ways are asked.
+    const unit = fc.constantFrom(0x61, 0x62, 0x4e, 0xd800, 0xdbff, 0xdc00, 0xfffd, 0xe9);
+    const key = fc.array(unit, { minLength: 0, maxLength: 3 }).map((cs) => String.fromCharCode(...cs));
+    const spell = (k: string, escapes: boolean[]) =>
+      `"${[...Array(k.length).keys()].map((i) => (escapes[i % escapes.length] ? `\\u${k.charCodeAt(i).toString(16).padStart(4, '0')}` : JSON.stringify(k[i]).slice(1, -1))).join('')}"`;
+    const entries = fc.array(fc.tuple(key, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 })), { maxLength: 40 });
+    fc.assert(
+      fc.property(entries, entries, fc.nat(40), (outer, inner, at) => {
+        const body = (es: typeof outer, nested?: string) =>
+          `{${es.map(([k, e], i) => `${spell(k, e)}:${nested !== undefined && i === at % es.length ? nested : i}`).join(',')}}`;
+        const repeats = (es: typeof outer) => new Set(es.map(([k]) => wellFormed(k))).size < es.length;
+        const text = body(outer, body(inner));
+        const innerKept = outer.length > 0;
+        expect(readJson(text).ok).toBe(!(repeats(outer) || (innerKept && repeats(inner))));
+      }),
+      { numRuns: 2000 },
+    );
+    // Past 16 keys: distinct keys, then one of them again at a later place, spelled another way.
+    const distinct = fc.uniqueArray(fc.tuple(key, fc.array(fc.boolean(), { minLength: 1, maxLength: 4 })), { minLength: 17, maxLength: 40, selector: ([k]) => wellFormed(k) });
+    fc.assert(
+      fc.property(distinct, fc.nat(), fc.nat(), fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }), fc.boolean(), (es, from, to, e, again) => {
+        const copy = [...es];
+        if (again) copy.splice(1 + (to % copy.length), 0, [es[from % es.length]![0], e]);
+        const nested = `{"x":{${copy.map(([k, sp], i) => `${spell(k, sp)}:${i}`).join(',')}},"y":{"a":1,"a":2}}`;
+        expect(readJson(nested).ok).toBe(false);
+        expect(readJson(`{${copy.map(([k, sp], i) => `${spell(k, sp)}:${i}`).join(',')}}`).ok).toBe(!again);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('any JSON without repeated keys reads as JSON.parse reads it', () => {
