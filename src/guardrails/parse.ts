@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import type { UnreadableOutcome } from '../config/guardrail-codes.js';
 import { readCbor } from './cbor.js';
 import { MAX_BODY_DEPTH, quote, readJson } from './json.js';
@@ -113,18 +112,12 @@ function parseJson(text: string): { ok: true; value: unknown } | (ParsedBody & {
 
 /** A CBOR body: one map, the whole object (create, update) or the apply configuration. */
 function parseCbor(body: Uint8Array | string, partial: boolean): ParsedBody {
-  let bytes: Uint8Array;
+  // Envoy's `body` (string) field mangles bytes that are not UTF-8, and a CBOR map never starts
+  // with one that is (its head, 0xa0-0xbf, or the tag 0xd9d9f7 in front): only bytes are read.
   if (typeof body === 'string') {
-    // Envoy's `body` (string) field mangles bytes that are not UTF-8, as every CBOR body has (its
-    // 0xd9d9f7 prefix); only an intact body is read.
-    if (body.includes('\uFFFD')) {
-      return unreadable('body_unreadable', 'the CBOR body arrived as a UTF-8 string and lost bytes; configure Envoy with with_request_body.pack_as_bytes: true');
-    }
-    bytes = Buffer.from(body, 'utf8');
-  } else {
-    bytes = body;
+    return unreadable('body_unreadable', 'the CBOR body arrived as a UTF-8 string and lost bytes; configure Envoy with with_request_body.pack_as_bytes: true');
   }
-  const read = readCbor(bytes);
+  const read = readCbor(body);
   if (!read.ok) return unreadable('body_unreadable', read.detail);
   if (!isObject(read.value)) return unreadable('body_unreadable', 'the CBOR body is not a map');
   return { ok: true, documents: [read.value], partial };
