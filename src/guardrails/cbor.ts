@@ -105,13 +105,17 @@ class Reader {
     throw new Refusal(`the CBOR body ends inside an item that starts at byte ${this.at}`);
   }
 
-  /** Reads a head; returns its major type, leaves its argument in `arg` (or INDEFINITE in `ai`). */
-  private head(): { major: number; ai: number } {
+  /** The additional information of the head last read (its low five bits). */
+  private ai = 0;
+
+  /** Reads a head; returns its major type, leaves its argument in `arg` (-1: indefinite) and `ai`. */
+  private head(): number {
     this.at = this.pos;
     if (this.pos >= this.b.length) this.truncated();
     const ib = this.b[this.pos++]!;
     const major = ib >> 5;
     const ai = ib & 31;
+    this.ai = ai;
     this.wide = false;
     this.beyondInt64 = false;
     if (ai < 24) {
@@ -141,7 +145,7 @@ class Reader {
     } else {
       this.refuse(`uses the reserved additional information ${ai} (not well-formed)`);
     }
-    return { major, ai };
+    return major;
   }
 
   private u32(p: number): number {
@@ -154,7 +158,7 @@ class Reader {
 
   /** One data item at nesting `depth` (the number of containers and tags around it). */
   private item(depth: number): unknown {
-    const { major, ai } = this.head();
+    const major = this.head();
     switch (major) {
       case MAJOR_UNSIGNED:
         if (this.beyondInt64) this.refuse('has an integer above the int64 range (kube refuses it)');
@@ -175,7 +179,7 @@ class Reader {
       case MAJOR_TAG:
         return this.tag(depth + 1);
       default: // 7: simple values and floats
-        return this.simple(ai);
+        return this.simple(this.ai);
     }
   }
 
@@ -241,7 +245,7 @@ class Reader {
 
   /** A map key: a byte or text string, read as the Go string kube compares and stores. */
   private key(): string {
-    const { major } = this.head();
+    const major = this.head();
     if (major !== MAJOR_BYTES && major !== MAJOR_TEXT) {
       this.refuse(`has a map key that is ${MAJOR_NAMES[major]}, not a string (kube ignores it in a typed object and refuses it elsewhere)`);
     }
@@ -260,8 +264,7 @@ class Reader {
       const start = this.at;
       for (;;) {
         if (this.breaks()) break;
-        const h = this.head();
-        if (h.major !== major || this.arg < 0) this.refuse(`has a chunk of an indefinite-length ${kind} that is not a definite-length ${kind} (not well-formed)`);
+        if (this.head() !== major || this.arg < 0) this.refuse(`has a chunk of an indefinite-length ${kind} that is not a definite-length ${kind} (not well-formed)`);
         chunks.push(this.bytes());
       }
       this.at = start;
@@ -308,7 +311,7 @@ class Reader {
     }
     // Tag 22 on a byte string: kube decodes it to the base64 text the JSON form carries.
     const start = this.at;
-    const { major } = this.head();
+    const major = this.head();
     if (major !== MAJOR_BYTES) {
       this.at = start;
       this.refuse(`has tag 22 (expected base64) on ${MAJOR_NAMES[major]}, not a byte string`);
@@ -320,8 +323,7 @@ class Reader {
       const chunks: Uint8Array[] = [];
       for (;;) {
         if (this.breaks()) break;
-        const h = this.head();
-        if (h.major !== MAJOR_BYTES || this.arg < 0) this.refuse('has a chunk of an indefinite-length byte string that is not a definite-length byte string (not well-formed)');
+        if (this.head() !== MAJOR_BYTES || this.arg < 0) this.refuse('has a chunk of an indefinite-length byte string that is not a definite-length byte string (not well-formed)');
         chunks.push(this.bytes());
       }
       content = Buffer.concat(chunks);
