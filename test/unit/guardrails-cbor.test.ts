@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CBOR_MAX_ELEMENTS, CBOR_MAX_NESTED_LEVELS, readCbor } from '../../src/guardrails/cbor.js';
+import { checkClusterPolicies } from '../../src/guardrails/cel/judge.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { parseBody } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
@@ -83,6 +84,25 @@ describe('badPods, every workload kind: create CBOR, apply CBOR and their JSON a
       expect(inspect(item, encodeCbor(doc), APPLY_CBOR, false, settings)).toEqual(inspect(item, toYaml(doc), 'application/apply-patch+yaml', false, settings));
       if (pod !== 'nothing-allowed' && d.kind !== 'Service') expect(json.violations.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('cluster policies (the PSS examples, VAP and Kyverno) judge a CBOR body as its JSON form', () => {
+  const pss = guardSettings('guardrails:\n  cluster_policies: [{path: examples/cluster-policies/vap}, {path: examples/cluster-policies/kyverno}]\n');
+  const D = kube('POST', '/apis/apps/v1/namespaces/team/deployments');
+  const A = kube('PATCH', '/apis/apps/v1/namespaces/team/deployments/d');
+  it.each([
+    ['privileged', { privileged: true }],
+    ['root', { runAsUser: 0 }],
+    ['SYS_ADMIN', { capabilities: { add: ['SYS_ADMIN'] } }],
+    ['compliant', { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }],
+  ])('%s', (_what, securityContext) => {
+    const body = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { spec: { containers: [{ name: 'c', image: 'registry.example.com/c:1', securityContext }] } } } };
+    const json = checkClusterPolicies(pss.clusterPolicies!, D, JSON.stringify(body), 'application/json', false, false, () => 0);
+    expect(checkClusterPolicies(pss.clusterPolicies!, D, encodeCbor(body), CBOR, false, false, () => 0)).toEqual(json);
+    const applied = checkClusterPolicies(pss.clusterPolicies!, A, toYaml(body), 'application/apply-patch+yaml', false, false, () => 0);
+    expect(checkClusterPolicies(pss.clusterPolicies!, A, encodeCbor(body), APPLY_CBOR, false, false, () => 0)).toEqual(applied);
+    if (_what !== 'compliant') expect(json.violations.length).toBeGreaterThan(0);
   });
 });
 
