@@ -11,6 +11,7 @@ import { compileAssurance } from '../src/core/assurance.js';
 import { compileGuardrails } from '../src/guardrails/settings.js';
 import { inspect } from '../src/guardrails/inspect.js';
 import { kubeRequestInfo } from '../src/request/kube.js';
+import { cborHead, encodeCbor } from '../test/support/cbor.js';
 
 const cfg = parseConfig(readFileSync(new URL('../examples/stepgate.yaml', import.meta.url), 'utf8'), 'examples/stepgate.yaml');
 const settings = compileGuardrails(cfg.guardrails, compileAssurance(cfg.assurance.levels))!;
@@ -44,10 +45,33 @@ const P = {
   vwc: ['POST', '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations'],
   pv: ['POST', '/api/v1/persistentvolumes'],
 } as const;
-type Shape = [string, keyof typeof P, (k: number) => string, string?];
+type Shape = [string, keyof typeof P, (k: number) => string | Uint8Array, string?];
 const CT_JP = 'application/json-patch+json';
 const CT_SMP = 'application/strategic-merge-patch+json';
 const CT_MP = 'application/merge-patch+json';
+const CT_CBOR = 'application/cbor';
+/** A CBOR Pod whose `spec` is the given CBOR bytes (for shapes no JSON value can make). */
+const cborPod = (spec: Uint8Array) => {
+  const head = encodeCbor({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } });
+  const out = Uint8Array.from([...head.subarray(0, 3), 0xa4, ...head.subarray(4), ...encodeCbor('spec', { selfDescribed: false })]);
+  const all = new Uint8Array(out.length + spec.length);
+  all.set(out);
+  all.set(spec, out.length);
+  return all;
+};
+/** `n` one-byte chunks of an indefinite-length byte string. */
+const chunked = (n: number) => Uint8Array.from([0x5f, ...Array.from({ length: n }, () => [0x41, 0x61]).flat(), 0xff]);
+const nestedCbor = (d: number) => {
+  const out = new Uint8Array(d + 1).fill(0x81);
+  out[d] = 0xa0;
+  return out;
+};
+const bigMap = (n: number) => {
+  const out: number[] = [];
+  cborHead(out, 5, n);
+  for (let i = 0; i < n; i++) out.push(...encodeCbor(`l${i}`, { selfDescribed: false }), 0x60);
+  return Uint8Array.from(out);
+};
 const SHAPES: Shape[] = [
   ['pod many containers', 'pods', (k) => J(pod({ containers: N(3000 * k, (i) => ctr(i)) }))],
   ['pod many env', 'pods', (k) => J(pod({ containers: [ctr(0, { env: N(15000 * k, (i) => ({ name: `E${i}`, value: 'x' })) })] }))],
@@ -123,11 +147,16 @@ const SHAPES: Shape[] = [
   ['yaml many keys (128K)', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n' + N(1800 * k, (i) => `    l${i}: v`).join('\n') + '\n', 'application/yaml'],
   ['yaml aliases', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\na: &a [' + N(50, () => 'x').join(',') + ']\nb: [' + N(90 * k, () => '*a').join(',') + ']\n', 'application/yaml'],
   ['yaml long plain digits', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nx: ' + '1_'.repeat(15_000 * k) + '\n', 'application/yaml'],
+  ['cbor pod, 1,000 containers of 50 env each', 'pods', (k) => encodeCbor(pod({ containers: N(250 * k, (i) => ctr(i, { env: N(50, (j) => ({ name: `E${j}`, value: 'x' })) })) })), CT_CBOR],
+  ['cbor long annotation value', 'pods', (k) => encodeCbor(pod({}, { annotations: { a: 'x'.repeat(200_000 * k) } })), CT_CBOR],
+  ['cbor indefinite string of 1-byte chunks', 'pods', (k) => cborPod(Uint8Array.from([0xa1, 0x41, 0x78, ...chunked(40_000 * k)])), CT_CBOR],
+  ['cbor nested 100,000 deep (refused at 64)', 'pods', (k) => cborPod(nestedCbor(100_000 * k)), CT_CBOR],
+  ['cbor map past 1,024 pairs (refused)', 'pods', (k) => cborPod(bigMap(20_000 * k)), CT_CBOR],
   ['yaml long plain +.', 'pods', (k) => 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nx: ' + '+' + '0'.repeat(30_000 * k) + 'e\n', 'application/yaml'],
 ];
 
 const only = process.env.HOSTILE_ONLY;
-function run(kind: keyof typeof P, body: string, ct: string): [number, string] {
+function run(kind: keyof typeof P, body: string | Uint8Array, ct: string): [number, string] {
   const [m, p] = P[kind];
   const kube = kubeRequestInfo(m, p, '', () => undefined);
   let out = '';

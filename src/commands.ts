@@ -448,8 +448,9 @@ function claimsFile(file: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** What kubectl would send for a manifest file; --content-type overrides it (patches need it). */
+/** What kubectl would send for a manifest file (a captured CBOR body by its `.cbor`); --content-type overrides it (patches need it). */
 function guessContentType(file: string): string {
+  if (/\.cbor$/i.test(file)) return 'application/cbor';
   return /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
 }
 

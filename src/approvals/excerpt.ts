@@ -41,7 +41,7 @@ export function bodyExcerpt(kube: KubeRequestInfo | undefined, body: Uint8Array 
   const secret = WITHHELD.get(`${kube.apiGroup}/${kube.resource}`);
   if (secret) return { withheld: `${secret} are not shown; the digest binds them.` };
   const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  if (media.includes('protobuf') || media === 'application/cbor') return { withheld: `binary body (${media}); the digest binds it.` };
+  if (media.includes('protobuf') || media === 'application/cbor' || media.endsWith('+cbor')) return { withheld: `binary body (${media}); the digest binds it.` };
   const text = utf8(body);
   if (text === undefined) return { withheld: 'the body is not UTF-8 text; the digest binds it.' };
   const pretty = media === 'application/json' || media.endsWith('+json') ? indentJson(text) : text;

@@ -293,7 +293,7 @@ function inspectAt(
         const out = new ViolationCollector();
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) {
-          judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
+          judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
         }
         byUrl.push(...out.kept);
       }
@@ -308,7 +308,7 @@ function inspectAt(
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
     let deletes = '';
     if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
-    else for (const doc of parsed.documents) if (deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, mediaType(contentType) === APPLY_PATCH);
+    else for (const doc of parsed.documents) if (deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
     if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
     return { violations: collected(ownerDelete(kube, settings, byUrl, SCALED)).violations, deletes };
   }
@@ -355,7 +355,7 @@ function inspectAt(
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
     // A CronWorkflow's patch, read as a CronJob's is (rules/scheduled-jobs.ts).
-    const scheduled = urlKey === CRONWORKFLOW_KEY && kube.verb === 'patch' && kube.subresource === '' && mediaType(contentType) !== APPLY_PATCH && !truncated && body !== undefined;
+    const scheduled = urlKey === CRONWORKFLOW_KEY && kube.verb === 'patch' && kube.subresource === '' && !isApply(contentType) && !truncated && body !== undefined;
     // A claim that may restore another namespace's volume: only a body naming dataSourceRef is parsed.
     const claim = claimWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, CLAIM_SOURCE_KEYS);
     // An ExternalSecret's paths and stores, a SecretStore's provider, a SecretProviderClass's
@@ -400,7 +400,7 @@ function inspectAt(
           deletes = kedaPausedAtZero(doc);
           if (deletes !== '') [how, deleteOf] = [PAUSED, scaleTargetOf(doc, kube.name)];
         }
-        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: mediaType(contentType) === APPLY_PATCH, out: found, unreadable };
+        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
@@ -454,7 +454,7 @@ function inspectAt(
   });
   const violations = new ViolationCollector();
   for (const v of byUrl) violations.push(v);
-  const applied = mediaType(contentType) === APPLY_PATCH;
+  const applied = isApply(contentType);
   const containersOnly = kube.subresource === 'ephemeralcontainers';
   const wildcardRoles = collectWildcardRoles(docs);
   let readsSecret = '';
@@ -594,6 +594,9 @@ const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pod
 const OWNER_REFERENCES = ['ownerReferences'];
 const BINARY_DATA = ['binaryData'];
 const APPLY_PATCH = 'application/apply-patch+yaml';
+/** Server-side apply, in YAML (or JSON) and, since Kubernetes 1.32, in CBOR: the same semantics. */
+const APPLY_TYPES = new Set([APPLY_PATCH, 'application/apply-patch+cbor']);
+const isApply = (contentType: string | undefined) => APPLY_TYPES.has(mediaType(contentType));
 const JSON_PATCH = 'application/json-patch+json';
 /** A KEDA ScaledObject, and the key its body names where it may be paused at a replica count (rules/owners.ts). */
 const KEDA_SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
@@ -620,7 +623,8 @@ const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
  * JSON or YAML key cannot be spelt any other way (an implicit YAML key is one line, a folded
  * explicit one gains a space), so a body that has neither sets no such key and costs no parse
  * (a 232 KB dashboard ConfigMap took 3 ms to parse; the scan takes microseconds). Anything else
- * (protobuf, an unknown type, no body) is parsed.
+ * (protobuf, CBOR, whose indefinite-length strings split a key into chunks, an unknown type, no
+ * body) is parsed.
  */
 function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, keys: readonly string[]): boolean {
   const type = mediaType(contentType);

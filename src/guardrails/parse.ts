@@ -1,4 +1,5 @@
 import type { UnreadableOutcome } from '../config/guardrail-codes.js';
+import { readCbor } from './cbor.js';
 import { MAX_BODY_DEPTH, quote, readJson } from './json.js';
 import { parseKubeProtobuf } from './protobuf/decode.js';
 import { isObject, type Json } from './types.js';
@@ -16,7 +17,7 @@ export type ParsedBody =
   | { ok: true; documents: Json[]; partial: boolean }
   | { ok: false; outcome: UnreadableOutcome; detail: string };
 
-export type BodyFormat = 'json' | 'yaml' | 'json-patch' | 'merge-patch' | 'strategic-merge-patch' | 'apply-patch';
+export type BodyFormat = 'json' | 'yaml' | 'cbor' | 'json-patch' | 'merge-patch' | 'strategic-merge-patch' | 'apply-patch' | 'apply-patch-cbor';
 
 /** Media type (lower-case, parameters dropped) → how kube-apiserver decodes it. */
 const FORMATS: ReadonlyMap<string, BodyFormat> = new Map([
@@ -26,9 +27,13 @@ const FORMATS: ReadonlyMap<string, BodyFormat> = new Map([
   ['application/merge-patch+json', 'merge-patch'],
   ['application/strategic-merge-patch+json', 'strategic-merge-patch'],
   ['application/apply-patch+yaml', 'apply-patch'],
+  // Kubernetes 1.32+ (KEP-4222): a whole object, and server-side apply. kube has no CBOR form of
+  // the JSON, merge or strategic merge patch (its patch handler answers 415 to any other type).
+  ['application/cbor', 'cbor'],
+  ['application/apply-patch+cbor', 'apply-patch-cbor'],
 ]);
 
-const PATCH_FORMATS = new Set<BodyFormat>(['json-patch', 'merge-patch', 'strategic-merge-patch', 'apply-patch']);
+const PATCH_FORMATS = new Set<BodyFormat>(['json-patch', 'merge-patch', 'strategic-merge-patch', 'apply-patch', 'apply-patch-cbor']);
 
 export function mediaType(contentType: string | undefined): string {
   if (!contentType) return '';
@@ -56,12 +61,16 @@ export function parseBody(
   const type = mediaType(contentType);
   if (type === 'application/vnd.kubernetes.protobuf') return parseKubeProtobuf(body, verb, metadataOnly);
   const format = FORMATS.get(type);
-  if (format === undefined) return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not inspected`);
+  if (format === undefined) {
+    if (type.endsWith('+cbor')) return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not a patch type kube-apiserver accepts (its only CBOR patch is application/apply-patch+cbor)`);
+    return unreadable('body_unreadable', `content type ${JSON.stringify(type.slice(0, 80))} is not inspected`);
+  }
   // kube picks the patch type from the content type and refuses a PATCH in any other: a patch
   // format on a create (or a plain object on a PATCH) is not what the server will apply.
   if (PATCH_FORMATS.has(format) !== (verb === 'patch')) {
     return unreadable('body_unreadable', `content type ${type} does not fit the verb ${verb}`);
   }
+  if (format === 'cbor' || format === 'apply-patch-cbor') return parseCbor(body, format === 'apply-patch-cbor');
   let text: string;
   try {
     text = typeof body === 'string' ? body : utf8.decode(body);
@@ -99,6 +108,19 @@ function unreadable(outcome: UnreadableOutcome, detail: string): ParsedBody {
 function parseJson(text: string): { ok: true; value: unknown } | (ParsedBody & { ok: false }) {
   const read = readJson(text);
   return read.ok ? read : { ok: false, outcome: 'body_unreadable', detail: read.detail };
+}
+
+/** A CBOR body: one map, the whole object (create, update) or the apply configuration. */
+function parseCbor(body: Uint8Array | string, partial: boolean): ParsedBody {
+  // Envoy's `body` (string) field mangles bytes that are not UTF-8, and a CBOR map never starts
+  // with one that is (its head, 0xa0-0xbf, or the tag 0xd9d9f7 in front): only bytes are read.
+  if (typeof body === 'string') {
+    return unreadable('body_unreadable', 'the CBOR body arrived as a UTF-8 string and lost bytes; configure Envoy with with_request_body.pack_as_bytes: true');
+  }
+  const read = readCbor(body);
+  if (!read.ok) return unreadable('body_unreadable', read.detail);
+  if (!isObject(read.value)) return unreadable('body_unreadable', 'the CBOR body is not a map');
+  return { ok: true, documents: [read.value], partial };
 }
 
 function parseYamlDocuments(text: string, partial: boolean): ParsedBody {

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { explain, splitUrl } from '../../src/explain.js';
 import { HMAC_SECRET, testConfig, testConfigYaml } from '../support/config.js';
 import { TestIssuer } from '../support/issuer.js';
+import { encodeCbor } from '../support/cbor.js';
 import { runCli } from '../support/process.js';
 
 let issuer: TestIssuer;
@@ -111,6 +112,15 @@ describe('stepgate explain', () => {
     expect((await guessed.exited).code).toBe(0);
     const g = JSON.parse(guessed.stdout.join('\n')) as { guardrails: { unreadable: string; effect: { required_level: string } } };
     expect(g.guardrails).toMatchObject({ unreadable: 'body_unreadable', effect: { required_level: 'aal3' } });
+
+    // A captured CBOR body (Kubernetes 1.32+): its bytes as they are, the type guessed from `.cbor`.
+    const cbor = join(dir, 'deploy.cbor');
+    writeFileSync(cbor, encodeCbor({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example.com/app:latest', securityContext: { privileged: true } }] } } } }));
+    const asCbor = runCli(['explain', '--config', config, '--method', 'POST', '--url', url, '--body-file', cbor, '--token', 'x'], env);
+    expect((await asCbor.exited).code).toBe(0);
+    const c = JSON.parse(asCbor.stdout.join('\n')) as typeof out;
+    expect(c.guardrails.violations).toEqual(out.guardrails.violations);
+    expect(c.guardrails.unreadable).toBeNull();
   });
 
   it('has guardrails: null when the request is not one they inspect', async () => {

@@ -4,6 +4,7 @@ import { MAX_VIOLATIONS_PER_CODE } from '../../src/guardrails/collect.js';
 import { inspect } from '../../src/guardrails/inspect.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, MAX_YAML_TOKENS } from '../../src/guardrails/parse.js';
 import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { encodeCbor } from '../support/cbor.js';
 import { guardSettings, kube, PINNED, toJsonPatch, toYaml, withoutScheduleChange } from '../support/guardrails.js';
 
 /**
@@ -122,7 +123,7 @@ interface Send {
   method: string;
   item: boolean;
   contentType: string;
-  encode: (full: Obj, partial: Obj) => string;
+  encode: (full: Obj, partial: Obj) => string | Uint8Array;
 }
 
 /** Each way of sending: `full` is the whole manifest, `partial` only what a patch sets. */
@@ -140,6 +141,10 @@ const SENDS: Send[] = [
     encode: (_f, p) => JSON.stringify({ ...p, $setElementOrder: undefined }),
   },
   { format: 'apply patch', method: 'PATCH', item: true, contentType: 'application/apply-patch+yaml', encode: (f) => toYaml(f) },
+  // Kubernetes 1.32+ (KEP-4222): the same objects as kube's client encodes them, and as text strings.
+  { format: 'create CBOR', method: 'POST', item: false, contentType: 'application/cbor', encode: (f) => encodeCbor(f) },
+  { format: 'update CBOR (text strings)', method: 'PUT', item: true, contentType: 'application/cbor', encode: (f) => encodeCbor(f, { strings: 'text' }) },
+  { format: 'apply patch CBOR', method: 'PATCH', item: true, contentType: 'application/apply-patch+cbor', encode: (f) => encodeCbor(f) },
 ];
 
 function run(k: Kind, send: Send, podSpec: Obj, namespace: string): GuardrailResult {

@@ -35,6 +35,8 @@ const MEDIA_MEANING: Record<string, string> = {
   'application/merge-patch+json': 'a JSON merge patch (RFC 7386): lists are replaced whole',
   'application/strategic-merge-patch+json': 'a strategic merge patch: lists are merged by key',
   'application/apply-patch+yaml': 'a server-side apply configuration',
+  'application/cbor': 'a whole object (CBOR)',
+  'application/apply-patch+cbor': 'a server-side apply configuration (CBOR)',
 };
 
 export interface ListItem {
