@@ -109,6 +109,19 @@ describe("an MSP's shared cluster with two customers' IdPs federated as issuers"
     expect(reasonOf(pdb), rules(pdb)).toBe('auth_too_old');
   });
 
+  // Not stopped, and not for stepgate to tell apart (the day's attack comes at 21:27, 32 minutes
+  // after the window's sign-in): the same malware acting within prod-durable-deletes' 15 minutes
+  // of the SRE's sign-in deletes the database's PodDisruptionBudget on it, and the evictions follow.
+  it("within 15 minutes of the window's sign-in the PodDisruptionBudget's delete passes on it", async () => {
+    const sub = 'd39f-sre-2@tidewater.example';
+    // The SRE works every customer's namespaces (Borealis' database's pods and events among them).
+    await twoDays(sub, [['GET', '/api/v1/nodes'], ...acmeTicket, ['GET', '/api/v1/namespaces/borealis-db-prod/pods?limit=500'], ['GET', '/api/v1/namespaces/borealis-db-prod/events?limit=500']], { ua: LINUX_KUBECTL });
+    const login: Login = { sub, sid: `${sub}:patch`, authTime: Math.floor((TUE + 13 * H - 5 * M) / 1000), acr: 'urn:stepgate:aal2' };
+    const pdb = await send(login, TUE + 13 * H + 8 * M, 'DELETE', '/apis/policy/v1/namespaces/borealis-db-prod/poddisruptionbudgets/postgres', { ua: LINUX_KUBECTL });
+    expect(reasonOf(pdb), rules(pdb)).toBe('allowed');
+    expect(rules(pdb)).toContain('prod-durable-deletes');
+  });
+
   // Stopped at request 2 even from a known network (stopped at 1 from home, new_network): an
   // offboarded engineer's refresh token keeps Monday's sign-in time, and a Secret needs a newer one.
   it("an offboarded engineer's refreshed token, Monday's sign-in, is asked at the first Secret", async () => {
