@@ -1384,7 +1384,8 @@ const COLD_BOUND_DAY38 = { perEngineer: 2, within8h: 3, total: 18 };
  * engineer at the first Secret or shell of a ticket in a customer namespace begun that day
  * (unfamiliar_namespace: eng-2 and the SRE twice), Borealis' admin at the office after the night's
  * break-fix at home (new_network), Acme's admin's staging RoleBinding (a hardware key) and the
- * 8-hour freshness. Over five seeds: 7–10 challenges, 1–3 engineers twice within 8 hours.
+ * 8-hour freshness. Over five seeds: 7–10 challenges, 1–3 engineers twice within 8 hours, at most 3
+ * for one engineer (eng-1 on 374: three tickets' first Secrets in namespaces begun that day).
  */
 const COLD_BOUND_DAY39 = { perEngineer: 2, within8h: 3, total: 10 };
 
