@@ -49,6 +49,7 @@ import { RUNBOOK_ENV as D35_ENV, RUNBOOK_SITE as D35_RUNBOOK_SITE, runbook35, wo
 import { workday36 } from '../test/support/workday36.js';
 import { workday37 } from '../test/support/workday37.js';
 import { workday38 } from '../test/support/workday38.js';
+import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38').split(',');
@@ -106,6 +107,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['37', workday37, [351, 352, 353, 354, 355], {}],
   // Day 38: a game studio's launch across three regions (a war room on one office address that half leaves at night, a partner's QA behind its shared VPN egress, WSL and PowerShell kubectl, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback); the example as shipped.
   ['38', workday38, [361, 362, 363, 364, 365], {}],
+  // Day 39 runs on a site copy of the example: an MSP's shared cluster with two customers' IdPs federated as issuers (Acme's Okta, Borealis' Keycloak), tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot.
+  ['39', workday39, [371, 372, 373, 374, 375], { site: D39_SITE }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

@@ -38,6 +38,7 @@ import { workday35 } from './workday35.js';
 import { A36, workday36 } from './workday36.js';
 import { A37, workday37 } from './workday37.js';
 import { A38, workday38 } from './workday38.js';
+import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -51,7 +52,7 @@ import { A38, workday38 } from './workday38.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -430,6 +431,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // before the fourth, in matchmaking's namespace, is asked (request 5, unfamiliar_namespace, every
   // seed both ways).
   A38.vscode,
+  // Day 39 (docs/risk.md, "Day 39: what it found"), an open finding, an `it.fails` in
+  // risk-day39-findings.test.ts: a compromised customer IdP (Borealis') mints tokens naming an MSP
+  // engineer at a hardware key's acr; every issuer is trusted for any subject, level and namespace,
+  // and the forged name is a newcomer under that issuer, so Acme's database Secret, a shell and a
+  // cluster-admin binding are allowed (every seed both ways; it signs in at will).
+  A39.crossIssuer,
 ]);
 
 
@@ -463,6 +470,8 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // (open: an `it.fails` in risk-day38-findings.test.ts); the ClusterRoleBinding (request 4) asks a
   // hardware key, which a push never is (every seed both ways).
   [A38.vishing]: 4,
+  // Day 39: the forged identity of a compromised customer IdP mints any level it likes (open, above).
+  [A39.crossIssuer]: undefined,
 };
 
 /**
@@ -554,6 +563,15 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'context: new_device', max: 1, who: ['d27-ctl-3@brandauer.example'] },
   ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
+  // Day 39 (docs/risk.md, "Day 39: what it found"), every seed: Acme's admin granting a new
+  // developer `edit` in Acme's staging namespace is asked for a hardware key (rbac-writes), which
+  // Acme's IdP at two factors never gives; on 371 the 8-hour freshness follows within 8 hours.
+  // eng-2's evening at home (19:24–19:35, every seed) is a network the warm-up day (the office only)
+  // never proved; on 372 the 8-hour freshness at 16:53 came before it.
+  'day 39 (workday39.ts)': [
+    { cause: 'policy', reason: 'acr_insufficient', max: 1, who: ['d39-admin@acme-retail.example'] },
+    { cause: 'context: new_network', max: 1, who: ['d39-eng-2@tidewater.example'] },
+  ],
   // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's
   // tether is a carrier never seen; its NAT moves to the /16's second /24 17–18 minutes after the
   // sign-in that proved the first, past nearby_networks' 15 minutes, and is asked again (day 5's
@@ -800,7 +818,14 @@ const NO_SECOND_FACTOR = new Set(['d10-intern@example.nl']);
  * and the nightly backup job's read of its credentials Secret (automation_step_up, secrets), where
  * the bank's mesh sends the data-lab and ops namespaces' API calls through the gateway.
  */
-const OPEN_CI_REFUSED: Record<string, number> = { 'day 37 (workday37.ts)': 40 };
+const OPEN_CI_REFUSED: Record<string, number> = {
+  'day 37 (workday37.ts)': 40,
+  // Day 39 (seeds 371–375: 299–304 a day): Prometheus' cAdvisor scrape of each node through the API
+  // server's node proxy, every 5 minutes (288, the example's no-node-proxy deny), and the ticketing
+  // bot's ticket annotation of a Deployment in a customer's production namespace (at most 24 a day,
+  // automation_step_up: a production change).
+  'day 39 (workday39.ts)': 312,
+};
 
 const DAY6_SEEDS = ((narrow && process.env.STEPGATE_DAY6_SEEDS) || '41,42,43,44,45').split(',').map(Number);
 const DAY7_SEEDS = ((narrow && process.env.STEPGATE_DAY7_SEEDS) || '51,52,53,54,55').split(',').map(Number);
@@ -867,7 +892,9 @@ const DAY36_SEEDS = ((narrow && process.env.STEPGATE_DAY36_SEEDS) || '341').spli
 const DAY37_SEEDS = ((narrow && process.env.STEPGATE_DAY37_SEEDS) || '351').split(',').map(Number);
 // One of day 38's five seeds (about 4 s) and seed 361 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY38_SEEDS = ((narrow && process.env.STEPGATE_DAY38_SEEDS) || '361').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38').split(',');
+// One of day 39's five seeds (about 3 s) and seed 371 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY39_SEEDS = ((narrow && process.env.STEPGATE_DAY39_SEEDS) || '371').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -944,6 +971,8 @@ const DAYS = ([
   ['day 37 (workday37.ts)', workday37, 12, DAY37_SEEDS, {}],
   // Day 38 too: written as an outside red team would, a game studio's launch across three regions: a war room on one office address that half leaves at night, a partner's QA team behind its shared VPN egress, WSL and PowerShell kubectl on one token, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback; the example as shipped (docs/risk.md, "Day 38").
   ['day 38 (workday38.ts)', workday38, 15, DAY38_SEEDS, {}],
+  // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers (docs/risk.md, "Day 39").
+  ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1348,6 +1377,15 @@ const COLD_BOUND_DAY37 = { perEngineer: 2, within8h: 1, total: 11 };
  * 8 hours.
  */
 const COLD_BOUND_DAY38 = { perEngineer: 2, within8h: 3, total: 18 };
+/**
+ * Day 39 without warm-up, seed 371: 10 challenges, 3 engineers asked twice within 8 hours. Each MSP
+ * engineer at the first Secret or shell of a ticket in a customer namespace begun that day
+ * (unfamiliar_namespace: eng-2 and the SRE twice), Borealis' admin at the office after the night's
+ * break-fix at home (new_network), Acme's admin's staging RoleBinding (a hardware key) and the
+ * 8-hour freshness. Over five seeds: 7–10 challenges, 1–3 engineers twice within 8 hours, at most 3
+ * for one engineer (eng-1 on 374: three tickets' first Secrets in namespaces begun that day).
+ */
+const COLD_BOUND_DAY39 = { perEngineer: 2, within8h: 3, total: 10 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1386,6 +1424,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 36 (workday36.ts)', workday36, 341, {}, COLD_BOUND_DAY36],
   ['day 37 (workday37.ts)', workday37, 351, {}, COLD_BOUND_DAY37],
   ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
+  ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
