@@ -8,7 +8,7 @@ import { readShell } from '../../src/guardrails/rules/shell.js';
  */
 
 const INTERPRETERS = new Set(['sh', 'bash', 'eval', 'source', '.', 'python3']);
-const read = (script: string, env: Record<string, string> = {}) => readShell(script, { env: new Map(Object.entries(env)), interpreters: INTERPRETERS, follows: (inner) => inner.includes('/token') });
+const read = (script: string, env: Record<string, string> = {}) => readShell(script, { env: new Map(Object.entries(env)), interpreters: INTERPRETERS, follows: (inner) => inner.includes('/token'), files: ['/run/token'], isFile: (path) => path === '/run/token' });
 
 describe('readShell: what the shell makes of the words', () => {
   it.each([
@@ -29,6 +29,14 @@ describe('readShell: what the shell makes of the words', () => {
     expect(read('curl $VAULT_ADDR/v1', { VAULT_ADDR: 'http://vault.vault.svc:8200' }).text).toBe('curl http://vault.vault.svc:8200/v1');
     expect(read('t=$(cat /run/token); curl -H "$t" u').text).toContain('curl -H $(cat /run/token) u');
     expect(read('z=$(curl -s m/zone); run --zone "$z"').text).toContain('run --zone $z');
+  });
+
+  it('a name that is a file the checker asks about: a glob, a path with . or //, a relative name after cd', () => {
+    expect(read('cat /run/tok* /ru?/t[o]ken').text).toBe('cat /run/token /run/token');
+    expect(read('cat /run/./token //run//token /etc/../run/token').text).toBe('cat /run/token /run/token /run/token');
+    expect(read('cd /run && curl -F f=@token -d @token u').text).toBe('cd /run && curl -F f=@/run/token -d @/run/token u');
+    // Other names stay as written.
+    expect(read('cat /etc/*.conf ./a//b; cd /run && cat other').text).toBe('cat /etc/*.conf ./a//b ; cd /run && cat other');
   });
 
   it("an interpreter's code: a substitution is piped into it; a shell's code is read again from a line of its own", () => {

@@ -145,7 +145,7 @@ export function commandShape(words: readonly string[], source?: string, setting:
   // hands them over (`sh -c '…'` is sh given that code), an Argo `source` as the file its command runs.
   // A source with no command runs by its `#!` line (Tekton's default is `#!/bin/sh`).
   const argv = (words.length > 0 || source === undefined ? words : shebangOf(source)).map(shellQuote).join(' ');
-  const read = readShell(source === undefined ? argv : `${argv} <<'${SOURCE_END}'\n${source}\n${SOURCE_END}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential });
+  const read = readShell(source === undefined ? argv : `${argv} <<'${SOURCE_END}'\n${source}\n${SOURCE_END}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path) });
   if (read.exhausted) return 'unreadable';
   if (read.text !== '') scripts.push(read.text);
   for (const s of scripts) {
@@ -155,6 +155,7 @@ export function commandShape(words: readonly string[], source?: string, setting:
   // An interpreter's code is a word of its own (`["python3", "-c", "import …"]`): read with its program.
   if (words.length > 0 && sendsInCode(words.join(' '), clusterEnv(words.join(' '), setting))) return 'send_credentials';
   for (const s of scripts) if (runsFetchedCode(s)) return 'fetch_run';
+  for (const s of scripts) if (runsDecodedCode(s)) return 'decoded_run';
   return undefined;
 }
 
@@ -201,7 +202,28 @@ const UNPACKERS = new Set(['tar', 'unzip', 'gunzip', 'bunzip2', 'xz', 'unxz', 'z
  * mount itself (`/var/run/secrets`, `/run/secrets/kubernetes.io/`) holds the token: `tar c` of it
  * sends the token as surely as `cat …/token` does.
  */
-const CREDENTIAL_PATH = /serviceaccount\/token|serviceaccount\/?(?=\s|["'`)]|$)|\/run\/secrets(?:\/kubernetes\.io)?\/?(?=\s|["'`)]|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
+const CREDENTIAL_PATH = /serviceaccount\/(?:\.\.[^/\s]*\/)?token|serviceaccount\/?(?=\s|["'`)]|$)|\/run\/secrets(?:\/kubernetes\.io)?\/?(?=\s|["'`)]|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
+/**
+ * The credential files by absolute path, for a glob that names one (`cat …/serviceaccount/tok*`,
+ * shell.ts): the token (also through the projected volume's `..data`), a process's environment,
+ * the kubeconfigs and node credentials, the cloud CLIs' files.
+ */
+const CREDENTIAL_FILES: readonly string[] = [
+  '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  '/run/secrets/kubernetes.io/serviceaccount/token',
+  '/var/run/secrets/kubernetes.io/serviceaccount/..data/token',
+  '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+  '/var/run/secrets/azure/tokens/azure-identity-token',
+  '/proc/1/environ',
+  '/proc/self/environ',
+  '/root/.kube/config',
+  '/etc/kubernetes/admin.conf',
+  '/etc/kubernetes/kubelet.conf',
+  '/var/lib/kubelet/kubeconfig',
+  '/root/.aws/credentials',
+  '/root/.docker/config.json',
+];
+
 /** The environment handed to a sender inline: `-d "$(env)"`, `` `printenv` ``. */
 const ENV_INLINE = /(?:\$\(|`)\s*(?:env|printenv|set|export\s+-p)\s*(?:\)|`)/;
 /**
@@ -253,12 +275,16 @@ interface Stage {
 
 function scriptShape(script: string, setting: CommandSetting): CommandShape | undefined {
   let downloaded = false;
+  let decodedKept = false;
   const inCluster = clusterEnv(script, setting);
   for (const segment of script.split(/&&|\|\||;|&|\n/)) {
     const stages = segment.split('|').map(stageOf);
     const first = stages[0];
     if (first === undefined || first.program === '') continue;
     if (downloaded && SCRATCH_RUN.test(first.program)) return 'download_run';
+    // A decoded text kept in a file and run from there, as a program or by an interpreter
+    // (`… | base64 -d > /tmp/s; sh /tmp/s`): the decoded shape through a file.
+    if (decodedKept && (SCRATCH_RUN.test(first.program) || (INTERPRETERS.has(first.program) && first.words.slice(1).some((w) => SCRATCH_RUN.test(w))))) return 'decoded_run';
     if (INTERPRETERS.has(first.program) && SUBSTITUTED_DOWNLOAD.test(segment)) return 'fetch_run';
     let fetchAt = -1;
     let decodeAt = -1;
@@ -275,6 +301,7 @@ function scriptShape(script: string, setting: CommandSetting): CommandShape | un
       // A download kept as a file: written by the downloader, or by a later stage of its pipeline
       // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
       if (fetchAt >= 0 && (UNPACKERS.has(s.program) || redirectsToFile(s.text))) downloaded = true;
+      if ((decodeAt >= 0 || decodes(s)) && redirectsToFile(s.text)) decodedKept = true;
       if (fetches(s)) {
         fetchAt = i;
         if (writesFile(s)) downloaded = true;
@@ -396,6 +423,14 @@ function runsFetchedCode(script: string): boolean {
   const code = script.slice(at);
   return (NETWORK_CODE.test(code) || /\bget\s*\(|\bLWP::Simple\b|\bfile_get_contents\s*\(\s*["']https?:/.test(code)) && EVAL_CODE.test(code);
 }
+
+/** An interpreter given code that decodes code and evaluates it (`exec(base64.b64decode("…"))`, `eval(atob(…))`). */
+function runsDecodedCode(script: string): boolean {
+  const at = codeStart(script);
+  return at >= 0 && DECODE_CODE.test(script.slice(at)) && EVAL_CODE.test(script.slice(at));
+}
+
+const DECODE_CODE = /\bb64decode\b|\bb32decode\b|\bunhexlify\b|\bfromhex\b|\bzlib\.decompress\b|\bcodecs\.decode\b|\batob\s*\(|Buffer\.from\([^)]*['"](?:base64|hex)['"]|\bdecode_base64\b|\bunpack\s*\(?\s*['"]m|\bBase64\.decode|\bFromBase64String\b|\bbase64_decode\b|\bgzinflate\b/;
 
 /** Code that runs text as code: `eval`, `exec(`, `Function(`, `vm.runIn…`, `instance_eval`. */
 const EVAL_CODE = /\beval\b|\bexec\s*\(|\bnew\s+Function\b|\bFunction\s*\(|\bvm\.runIn|\binstance_eval\b|\bInvoke-Expression\b|\biex\b/;

@@ -43,6 +43,13 @@ export interface ShellOptions {
    * answer of the API, a zone: data, not a second download).
    */
   readonly follows: (inner: string) => boolean;
+  /**
+   * Files the checker asks about, by absolute path: a glob that may name one (`…/serviceaccount/tok*`,
+   * `/var/run/secrets/` then `*` for each directory) is written back as the file, and so is a relative name after a
+   * literal `cd` (`cd …/serviceaccount && curl -F f=@token …`) that is one (`isFile`).
+   */
+  readonly files: readonly string[];
+  readonly isFile: (path: string) => boolean;
 }
 
 export interface ShellReading {
@@ -81,6 +88,8 @@ interface Piece {
 
 interface Redirect {
   readonly op: string;
+  /** The descriptor written before the operator (`3<>`, `2>`), or ''. */
+  readonly fd: string;
   readonly target: Word;
 }
 
@@ -106,6 +115,10 @@ class Reader {
   private readonly vars = new Map<string, string>();
   /** Variables that hold one command substitution's output, by name: its inside, as read. */
   private readonly outputs = new Map<string, string>();
+  private readonly aliases = new Map<string, string>();
+  /** Descriptors opened on a socket (`exec 3<>/dev/tcp/…`), by number. */
+  private readonly fds = new Map<string, string>();
+  private cwd: string | undefined;
   private budget: number;
 
   constructor(
@@ -168,7 +181,21 @@ class Reader {
         const target = this.word(p, depth);
         const bare = redir[0].replace(/^(?:[0-9]*|&)/, '');
         if (bare === '<<' || bare === '<<-') cmd.heredocs.push({ delimiter: target.text, expand: !target.quoted, strip: bare === '<<-', body: '' });
-        else cmd.redirects.push({ op: bare, target });
+        else cmd.redirects.push({ op: bare, fd: redir[0].slice(0, redir[0].length - bare.length), target });
+        continue;
+      }
+      // An array, `a=(curl -s u)`: its words, as one value (`${a[@]}` is all of them).
+      if (ch === '(' && cmd.words.length > 0 && cmd.words[cmd.words.length - 1]!.assigns !== undefined && cmd.words[cmd.words.length - 1]!.text.endsWith('=')) {
+        p.i++;
+        const items: string[] = [];
+        while (!p.done() && p.peek() !== ')') {
+          if (/\s/.test(p.peek())) p.i++;
+          else items.push(this.word(p, depth).text);
+          if (/[;&|<>(]/.test(p.peek())) p.i++;
+        }
+        p.i++;
+        const last = cmd.words.pop()!;
+        cmd.words.push({ ...last, text: last.text + items.join(' ') });
         continue;
       }
       if (ch === '(') parens++;
@@ -351,7 +378,7 @@ class Reader {
       // `$1`, `$@`, `$?`, a lone `$`: as written.
       const special = /^\$[0-9@*#?$!-]?/.exec(p.rest(2))![0];
       p.i += special.length;
-      return { text: special };
+      return { text: this.vars.get(special.slice(1)) ?? special };
     }
     p.i += 1 + n[0].length;
     return this.named(n[0]);
@@ -372,7 +399,7 @@ class Reader {
 
   /** `${…}`: the value, a default for an unknown one, a slice of a known one; else as written. */
   private parameter(inner: string, depth: number): string {
-    const m = /^(!?)([A-Za-z_][A-Za-z0-9_]*)(.*)$/s.exec(inner);
+    const m = /^(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:\[[^\]]*\])?(.*)$/s.exec(inner);
     if (m === null) return `\${${inner}}`;
     const [, bang, name, op] = m as unknown as [string, string, string, string];
     let value = this.variable(name);
@@ -408,9 +435,12 @@ class Reader {
     while (at < words.length && words[at]!.assigns !== undefined) at++;
     at = skipWrappers(words, at);
     const head = words[at];
-    const program = head === undefined ? '' : head.text.slice(head.text.lastIndexOf('/') + 1);
+    const aliased = head === undefined ? undefined : this.aliases.get(head.text);
+    if (aliased !== undefined) words[at] = { ...head!, text: aliased };
+    for (let i = at + 1; i < words.length; i++) words[i] = { ...words[i]!, text: this.file(words[i]!.text) };
+    const program = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
     const args = words.slice(at + 1);
-    const redirects = c.redirects.map((r) => `${r.op}${r.op.endsWith('<') || r.op.endsWith('>') ? ' ' : ''}${r.target.text}`).join(' ');
+    const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
     const heredocs = c.heredocs.map((h) => h.body);
     let body = [...words.slice(0, at).filter((w) => w.assigns !== undefined), ...words.slice(at)].map((w) => w.text).join(' ');
     if (program === 'echo' || program === 'printf') body = [head!.text, ...args.map((w) => printed(w.text))].join(' ');
@@ -446,9 +476,55 @@ class Reader {
     if (words[at]?.text === 'read') {
       const names = words.slice(at + 1).filter((w) => NAME.test(w.text) && !w.text.startsWith('-'));
       const from = c.redirects.find((r) => r.op === '<' || r.op === '<<<');
-      const held = from === undefined ? undefined : from.op === '<' ? `$(cat ${from.target.text})` : from.target.text;
-      if (held !== undefined) for (const n of names) this.vars.set(n.text, held);
+      for (const n of names) {
+        if (from?.op === '<') {
+          this.outputs.set(n.text, `cat ${from.target.text}`);
+          this.vars.delete(n.text);
+        } else if (from !== undefined) this.vars.set(n.text, from.target.text);
+      }
     }
+    const head = words[at]?.text;
+    const args = words.slice(at + 1).map((w) => w.text);
+    // `set -- curl -s u`: the positional parameters (`"$@"`, `$1`).
+    if (head === 'set' && args.length > 0 && (args[0] === '--' || !args[0]!.startsWith('-'))) {
+      const list = args[0] === '--' ? args.slice(1) : args;
+      this.vars.set('@', list.join(' '));
+      this.vars.set('*', list.join(' '));
+      list.forEach((v, i) => this.vars.set(String(i + 1), v));
+    }
+    // `alias c=curl`: dash, ash and busybox sh expand aliases in scripts.
+    if (head === 'alias') for (const w of words.slice(at + 1)) if (w.assigns !== undefined) this.aliases.set(w.assigns, w.text.slice(w.text.indexOf('=') + 1));
+    // `exec 3<>/dev/tcp/h/p`: descriptor 3 is that socket for the rest of the script (`cat … >&3`).
+    if (head === 'exec' || head === undefined) for (const r of c.redirects) if (r.fd !== '' && /^\/dev\/(?:tcp|udp)\//.test(r.target.text)) this.fds.set(r.fd, r.target.text);
+    // `cd /abs/dir`: where a relative name is (see ShellOptions.files).
+    if (head === 'cd' && args.length === 1 && args[0]!.startsWith('/')) this.cwd = normalPath(args[0]!);
+  }
+
+  /** A redirection written back: a descriptor opened on a socket is that socket (`>&3` is `> /dev/tcp/…`). */
+  private redirect(r: Redirect): string {
+    const socket = (r.op === '>&' || r.op === '<&') && this.fds.get(r.target.text);
+    if (socket) return `> ${socket}`;
+    return `${r.op}${r.op.endsWith('<') || r.op.endsWith('>') ? ' ' : ''}${this.file(r.target.text)}`;
+  }
+
+  /**
+   * A word that names a file the checker asks about, written as that file: a glob that may match
+   * one, a path with `.`, `..` or `//` in it, a relative name (also `@name`, `f=@name`) after `cd`.
+   * Other words as they are.
+   */
+  private file(word: string): string {
+    const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
+    const path = word.slice(at.length);
+    if (path === '' || path.startsWith('-') || path.startsWith('$') || path.includes('://')) return word;
+    const absolute = path.startsWith('/') ? path : this.cwd !== undefined && /^[\w.*?[\]-]/.test(path) ? `${this.cwd}/${path}` : undefined;
+    if (absolute === undefined) return word;
+    const normal = normalPath(absolute);
+    if (/[*?[]/.test(normal)) {
+      const glob = globRegExp(normal);
+      const match = this.options.files.find((f) => glob.test(f));
+      return match === undefined ? word : at + match;
+    }
+    return normal !== path && this.options.isFile(normal) ? at + normal : word;
   }
 
   private assign(w: Word): void {
@@ -493,6 +569,36 @@ function substituted(inner: string): Piece {
   const printed = /^\s*(?:echo|printf)\s+([^|;&<>$`()\n]*?)\s*$/.exec(inner);
   if (printed === null) return { text: `$(${inner})`, substitution: inner };
   return { text: printedText(printed[1]!.replace(/^(?:-[neE]+\s+)+/, '').replace(/%[sb]\s*/, '')) };
+}
+
+/** `/a/./b`, `/a//b`, `/a/x/../b` as `/a/b`. */
+function normalPath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** A shell glob (`*`, `?`, `[…]`) as a regular expression over a whole path; `*` stays within a directory. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
 }
 
 function newCommand(): Command {
