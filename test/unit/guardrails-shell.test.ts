@@ -35,7 +35,8 @@ describe('readShell: what the shell makes of the words', () => {
     expect(read('cat /run/tok* /ru?/t[o]ken').text).toBe('cat /run/token /run/token');
     expect(read('cat /run/./token //run//token /etc/../run/token').text).toBe('cat /run/token /run/token /run/token');
     expect(read('cd /run && curl -F f=@token -d @token u').text).toBe('cd /run && curl -F f=@/run/token -d @/run/token u');
-    // Other names stay as written.
+    // Other names stay as written: a header, an assignment, a URL are not file names.
+    expect(read('cd /run && curl -H "X: token" -d t=token https://token').text).toBe('cd /run && curl -H X: token -d t=token https://token');
     expect(read('cat /etc/*.conf ./a//b; cd /run && cat other').text).toBe('cat /etc/*.conf ./a//b ; cd /run && cat other');
   });
 

@@ -515,8 +515,9 @@ class Reader {
   private file(word: string): string {
     const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
     const path = word.slice(at.length);
-    if (path === '' || path.startsWith('-') || path.startsWith('$') || path.includes('://')) return word;
-    const absolute = path.startsWith('/') ? path : this.cwd !== undefined && /^[\w.*?[\]-]/.test(path) ? `${this.cwd}/${path}` : undefined;
+    // A name made of a file name's characters only: not a header, an assignment, a URL or a variable.
+    if (!/^[\w./*?[\]-]+$/.test(path) || path.startsWith('-')) return word;
+    const absolute = path.startsWith('/') ? path : this.cwd !== undefined ? `${this.cwd}/${path}` : undefined;
     if (absolute === undefined) return word;
     const normal = normalPath(absolute);
     if (/[*?[]/.test(normal)) {
