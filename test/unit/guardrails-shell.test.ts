@@ -21,6 +21,8 @@ describe('readShell: what the shell makes of the words', () => {
     ['{a,b,c}', 'a b c'],
     ['$(echo curl) x', 'curl x'],
     ['echo "$HOME" $1', 'echo $HOME $1'],
+    ['env -i FOO=1 curl x', 'FOO=1 curl x'],
+    ['command -v curl', 'command -v curl'],
   ])('%s → %s', (script, text) => {
     expect(read(script).text).toBe(text);
   });

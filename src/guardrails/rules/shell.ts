@@ -619,6 +619,8 @@ function skipWrappers(words: Word[], from: number): number {
     if (w === 'env') {
       while (next < words.length && (/^-/.test(words[next]!.text) || ASSIGNMENT.test(words[next]!.text))) next += /^-[uCS]$/.test(words[next]!.text) ? 2 : 1;
     } else if (w === 'command' || w === 'builtin' || w === 'exec') {
+      // `command -v curl` names curl without running it.
+      if (w === 'command' && words.slice(next).some((x) => /^-[a-zA-Z]*[vV]/.test(x.text))) return at;
       while (next < words.length && /^-[a-z]+$/.test(words[next]!.text)) next += words[next]!.text === '-a' ? 2 : 1;
     } else if (w !== 'busybox') return at;
     if (next >= words.length) return at;
