@@ -229,6 +229,53 @@ export interface SyncRequest {
   /** `revision` (2) and every `revisions` (15) entry, as sent. */
   readonly revisions: readonly string[];
   readonly manifests: boolean;
+  /**
+   * What the sync deletes besides applying git's objects (session 46): `prune` (4: live objects git
+   * no longer lists), `force` (5: strategy apply's or hook's force, delete and recreate on a
+   * conflict), `Replace=true`/`Force=true` among the sync options (11: delete and recreate). Argo
+   * CD's own UI asks for each before it sends it (type "prune", "Synchronize with force?", "delete
+   * and recreate"). Absent: none.
+   */
+  readonly deletes?: readonly string[];
+  /** `dryRun` (3): nothing is applied or deleted. */
+  readonly dryRun?: boolean;
+}
+
+/** The sync options that delete and recreate what they apply (gitops-engine's Replace and Force). */
+export const RECREATING_OPTIONS = new Set(['Replace=true', 'Force=true']);
+
+/** SyncStrategy (5): `apply` (1) or `hook` (2, whose SyncStrategyApply is its field 1), each with `force` (1). Whether it forces; undefined when unreadable. */
+function strategyForces(r: Reader): boolean | undefined {
+  let force = false;
+  while (!r.done) {
+    const n = r.tag();
+    if ((n !== 1 && n !== 2) || r.wire !== WIRE_LEN) return undefined;
+    const [s, e] = r.span();
+    let inner = new Reader(r.buf, s, e);
+    if (n === 2) {
+      // SyncStrategyHook: its SyncStrategyApply (1), or nothing.
+      if (inner.done) continue;
+      if (inner.tag() !== 1 || inner.wire !== WIRE_LEN) return undefined;
+      const [s2, e2] = inner.span();
+      if (!inner.done) return undefined;
+      inner = new Reader(r.buf, s2, e2);
+    }
+    while (!inner.done) {
+      if (inner.tag() !== 1 || inner.wire !== WIRE_VARINT) return undefined;
+      if (inner.varint() !== 0) force = true;
+    }
+  }
+  return force;
+}
+
+/** SyncOptions (11): its `items` (1, strings). Undefined when unreadable. */
+function syncOptionItems(r: Reader): string[] | undefined {
+  const items: string[] = [];
+  while (!r.done) {
+    if (r.tag() !== 1 || r.wire !== WIRE_LEN) return undefined;
+    items.push(r.string());
+  }
+  return items;
 }
 
 /**
@@ -246,14 +293,18 @@ const SYNC_MESSAGES = new Set([7, 9]);
  * Decodes an ApplicationSyncRequest, or undefined when any part of it cannot be read one way: a
  * singular field twice, a field in another wire type, one the .proto does not have, a string that
  * is not UTF-8 (gogo keeps proto2 strings' bytes as they are; no branch or name Argo CD resolves is
- * such bytes), or `name` (required) missing. The nested messages (strategy, resources, sync
- * options) choose how and which objects are applied, never from where: they are skipped whole.
+ * such bytes), or `name` (required) missing. The strategy (5) and the sync options (11) are read
+ * for what they delete (SyncRequest.deletes), a field they do not have refused as at the top; the
+ * resources (7) and infos (9) choose which of git's objects are applied, never from where nor what
+ * is deleted: skipped whole.
  */
 export function decodeSyncRequest(msg: Uint8Array): SyncRequest | undefined {
   const revisions: string[] = [];
   let manifests = false;
   let name = '';
   let appNamespace: string | undefined;
+  const deletes: string[] = [];
+  let dryRun = false;
   const seen = new Set<number>();
   const r = new Reader(msg, 0, msg.length);
   try {
@@ -266,7 +317,22 @@ export function decodeSyncRequest(msg: Uint8Array): SyncRequest | undefined {
       }
       if (SYNC_ONCE_VARINTS.has(n)) {
         if (r.wire !== WIRE_VARINT) return undefined;
-        r.varint();
+        const on = r.varint() !== 0;
+        if (n === 3) dryRun = on;
+        else if (on) deletes.push('prune');
+      } else if (n === 5 || n === 11) {
+        if (r.wire !== WIRE_LEN) return undefined;
+        const [s, e] = r.span();
+        const inner = new Reader(r.buf, s, e);
+        if (n === 5) {
+          const force = strategyForces(inner);
+          if (force === undefined) return undefined;
+          if (force) deletes.push('force');
+        } else {
+          const items = syncOptionItems(inner);
+          if (items === undefined) return undefined;
+          for (const i of items) if (RECREATING_OPTIONS.has(i)) deletes.push(i);
+        }
       } else if (n === 14) {
         if (r.wire === WIRE_VARINT) r.varint();
         else if (r.wire === WIRE_LEN) {
@@ -292,5 +358,6 @@ export function decodeSyncRequest(msg: Uint8Array): SyncRequest | undefined {
     throw e;
   }
   if (!seen.has(1)) return undefined;
-  return appNamespace === undefined ? { name, revisions, manifests } : { name, appNamespace, revisions, manifests };
+  const what = { name, revisions, manifests, deletes, dryRun };
+  return appNamespace === undefined ? what : { ...what, appNamespace };
 }

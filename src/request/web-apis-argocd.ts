@@ -1,5 +1,5 @@
 import { resourceOfAnyKind } from './kinds.js';
-import { decodeObjectRequest, decodePodLogsQuery, decodeSyncRequest, grpcFraming, grpcMessage, OBJECT_REQUESTS, type SyncRequest } from './web-apis-argocd-grpc.js';
+import { decodeObjectRequest, decodePodLogsQuery, decodeSyncRequest, grpcFraming, grpcMessage, OBJECT_REQUESTS, RECREATING_OPTIONS, type SyncRequest } from './web-apis-argocd-grpc.js';
 import { tooManyQueryParams, unescape } from './unescape.js';
 import { AMBIGUOUS, field as goField, fold, type WebApiReading } from './web-apis.js';
 
@@ -273,8 +273,42 @@ function restSync(app: string, body: BodyText, sent: boolean): WebApiReading {
   if (revision !== undefined && revision !== null && typeof revision !== 'string') return invalid('a sync whose revision is no string');
   if (revisions !== undefined && revisions !== null && (!Array.isArray(revisions) || !revisions.every((v) => typeof v === 'string'))) return invalid('a sync whose revisions are no list of strings');
   const named = [...(typeof revision === 'string' ? [revision] : []), ...((revisions as string[] | null | undefined) ?? [])];
-  const what = { name: app, revisions: named, manifests: manifests !== undefined && manifests !== null };
+  const how = restSyncHow(o);
+  if (typeof how === 'string') return invalid(how);
+  const what = { name: app, revisions: named, manifests: manifests !== undefined && manifests !== null, ...how };
   return syncOf(appNamespace === undefined ? what : { ...what, appNamespace });
+}
+
+/**
+ * A REST sync's `prune`, `dryRun`, `strategy` and `syncOptions` (SyncRequest.deletes), as
+ * encoding/json reads them; a string saying why when they cannot be read one way.
+ */
+function restSyncHow(o: Record<string, unknown>): { deletes: string[]; dryRun: boolean } | string {
+  const prune = goField(o, 'prune');
+  const dryRun = goField(o, 'dryRun');
+  const strategy = goField(o, 'strategy');
+  const options = goField(o, 'syncOptions');
+  if ([prune, dryRun, strategy, options].includes(AMBIGUOUS)) return 'a sync naming its prune, dry run, strategy or options in two spellings';
+  if ((prune !== undefined && prune !== null && typeof prune !== 'boolean') || (dryRun !== undefined && dryRun !== null && typeof dryRun !== 'boolean')) return 'a sync whose prune or dryRun is no boolean';
+  const deletes: string[] = prune === true ? ['prune'] : [];
+  if (strategy !== undefined && strategy !== null) {
+    if (typeof strategy !== 'object' || Array.isArray(strategy)) return 'a sync whose strategy cannot be read';
+    for (const key of ['apply', 'hook']) {
+      const s = goField(strategy as Record<string, unknown>, key);
+      if (s === undefined || s === null) continue;
+      if (s === AMBIGUOUS || typeof s !== 'object' || Array.isArray(s)) return 'a sync whose strategy cannot be read';
+      // The hook's SyncStrategyApply is inline in JSON: `{"hook": {"force": true}}`.
+      const force = goField(s as Record<string, unknown>, 'force');
+      if (force === AMBIGUOUS || (force !== undefined && force !== null && typeof force !== 'boolean')) return 'a sync whose strategy cannot be read';
+      if (force === true && !deletes.includes('force')) deletes.push('force');
+    }
+  }
+  if (options !== undefined && options !== null) {
+    const items = typeof options === 'object' && !Array.isArray(options) ? goField(options as Record<string, unknown>, 'items') : AMBIGUOUS;
+    if (items === AMBIGUOUS || (items !== undefined && items !== null && (!Array.isArray(items) || !items.every((i) => typeof i === 'string')))) return 'a sync whose syncOptions cannot be read';
+    for (const i of (items as string[] | null | undefined) ?? []) if (RECREATING_OPTIONS.has(i)) deletes.push(i);
+  }
+  return { deletes, dryRun: dryRun === true };
 }
 
 /** Sync over gRPC or gRPC-web (`argocd app sync`): its ApplicationSyncRequest read exactly, then judged as the REST sync. */
@@ -307,17 +341,24 @@ const ARGOCD_NAMESPACE = 'argocd';
  * writes), which asks what redefining it asks (argocd-objects). The request cannot say whether the
  * ref is the application's own targetRevision, so any named ref but HEAD is asked. One that carries
  * manifests deploys them instead of git (`argocd app sync --local`): the same patch, its objects
- * not read here, so judged as an unreadable body. The Application's namespace is `appNamespace`,
+ * not read here, so judged as an unreadable body. One that deletes (session 46: `prune`, a forced
+ * strategy, the `Replace=true` or `Force=true` sync option, each of which Argo CD's UI confirms
+ * before sending) removes live objects the request does not name, or deletes and recreates them:
+ * the same patch, with what it sets. A dry run applies and deletes nothing: what it would delete
+ * does not count. A subset of resources, the apply strategy (no hooks), retries and other options
+ * apply git's own objects: routine. The Application's namespace is `appNamespace`,
  * else an install's default (`argocd`: stepgate is not told Argo CD's own; argocd-objects asks the
  * same in any namespace).
  */
 function syncOf(what: SyncRequest, cut?: 'cut'): WebApiReading {
-  if (cut === undefined && !what.manifests && what.revisions.every((r) => OWN_REVISIONS.has(r))) return WEB;
+  const deletes = what.dryRun === true ? [] : (what.deletes ?? []);
+  if (cut === undefined && !what.manifests && what.revisions.every((r) => OWN_REVISIONS.has(r)) && deletes.length === 0) return WEB;
   const ns = what.appNamespace === undefined || what.appNamespace === '' ? ARGOCD_NAMESPACE : what.appNamespace;
   if (!OBJECT_NAME.test(what.name) || !DNS_LABEL.test(ns)) return invalid('a sync whose application name or namespace cannot be read');
   const path = `/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications/${what.name}`;
   if (cut !== undefined) return { kind: 'kube', method: 'PATCH', path, unseen: 'an Argo CD sync whose body (its revision and manifests) was not received whole' };
-  const patch = { text: JSON.stringify({ operation: { sync: { revisions: what.revisions } } }), type: 'application/merge-patch+json' };
+  const sync = { revisions: what.revisions, ...(deletes.includes('prune') ? { prune: true } : {}), ...(deletes.includes('force') ? { syncStrategy: { apply: { force: true } } } : {}), ...(deletes.some((d) => RECREATING_OPTIONS.has(d)) ? { syncOptions: deletes.filter((d) => RECREATING_OPTIONS.has(d)) } : {}) };
+  const patch = { text: JSON.stringify({ operation: { sync } }), type: 'application/merge-patch+json' };
   if (what.manifests) return { kind: 'kube', method: 'PATCH', path, patch, unseen: 'an Argo CD sync that deploys the local manifests it carries (argocd app sync --local), whose objects stepgate does not read' };
   return { kind: 'kube', method: 'PATCH', path, patch };
 }

@@ -429,6 +429,39 @@ describe('review45: a sync that names another revision or carries manifests depl
     for (const [framing, encode, type] of FRAMINGS) expect(judged(sync(encode(msg), type)), framing).toEqual({ kube: undefined, body: undefined, unseen: undefined });
   });
 
+  // Session 46: what a sync deletes. Argo CD's UI asks before each (type "prune", "Synchronize with
+  // force?", "delete and recreate" for Replace=true); the sync request's fields say it.
+  const msgOf = (...fields: number[][]) => fields.flat();
+  const sub = (...bytes: number[][]) => String.fromCharCode(...bytes.flat());
+  it.each<[string, number[], unknown, Record<string, unknown>]>([
+    ['prune (live objects git no longer lists are deleted)', msgOf(name, pbVarint(4, 1)), { prune: true }, { prune: true }],
+    ['the hook strategy forced (CLI --force: delete and recreate on a conflict)', msgOf(name, pbStr(5, sub(pbStr(2, sub(pbStr(1, sub(pbVarint(1, 1)))))))), { strategy: { hook: { force: true } } }, { syncStrategy: { apply: { force: true } } }],
+    ['the apply strategy forced', msgOf(name, pbStr(5, sub(pbStr(1, sub(pbVarint(1, 1)))))), { strategy: { apply: { force: true } } }, { syncStrategy: { apply: { force: true } } }],
+    ['the Replace=true sync option (kubectl replace: delete and recreate)', msgOf(name, pbStr(11, sub(pbStr(1, 'Replace=true')))), { syncOptions: { items: ['ServerSideApply=true', 'Replace=true'] } }, { syncOptions: ['Replace=true'] }],
+    ['prune of a subset of resources, from the UI', msgOf(name, pbStr(2, 'HEAD'), pbVarint(4, 1), pbStr(5, sub(pbStr(2, ''))), pbStr(7, sub(pbStr(1, 'apps')))), { revision: 'HEAD', prune: true, strategy: { hook: {} }, resources: [{ group: 'apps', kind: 'Deployment', name: 'web' }] }, { prune: true }],
+  ])('%s: the Application patched with what it sets (argocd-objects), gRPC as REST', (_what, msg, body, sets) => {
+    const r = judged(rest(body));
+    expect(r).toHaveProperty('kube.resource', 'applications');
+    expect(r).toHaveProperty('kube.verb', 'patch');
+    expect(r && typeof r === 'object' && Array.isArray(r.body) ? JSON.parse(String(r.body[0])) : undefined).toEqual({ operation: { sync: { revisions: (body as { revision?: string }).revision === undefined ? [] : ['HEAD'], ...sets } } });
+    for (const [framing, encode, type] of FRAMINGS) expect(judged(sync(encode(msg), type)), framing).toEqual(r);
+  });
+
+  it.each<[string, number[], unknown]>([
+    ['the hook strategy unforced, the apply strategy unforced, other sync options, retries', msgOf(name, pbStr(5, sub(pbStr(1, sub(pbVarint(1, 0))))), pbStr(11, sub(pbStr(1, 'CreateNamespace=true'), pbStr(1, 'ServerSideApply=true')))), { strategy: { apply: { force: false } }, syncOptions: { items: ['CreateNamespace=true', 'ServerSideApply=true'] }, retryStrategy: { limit: 2 } }],
+    ['prune and force in a dry run', msgOf(name, pbVarint(3, 1), pbVarint(4, 1), pbStr(5, sub(pbStr(1, sub(pbVarint(1, 1)))))), { dryRun: true, prune: true, strategy: { apply: { force: true } } }],
+  ])('%s: routine (nothing deleted), gRPC as REST', (_what, msg, body) => {
+    expect(judged(rest(body))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+    for (const [framing, encode, type] of FRAMINGS) expect(judged(sync(encode(msg), type)), framing).toEqual({ kube: undefined, body: undefined, unseen: undefined });
+  });
+
+  it('a strategy or sync options that cannot be read one way are refused', () => {
+    for (const body of [{ prune: 'yes' }, { strategy: { apply: { force: 'true' } } }, { syncOptions: { items: 'Replace=true' } }, { prune: true, Prune: false }, { strategy: [] }]) expect(rest(body).ok, JSON.stringify(body)).toBe(false);
+    // An unknown field inside the strategy or the options: not one reading.
+    expect(sync(frame(msgOf(name, pbStr(5, sub(pbStr(3, 'x'))))), 'application/grpc').ok).toBe(false);
+    expect(sync(frame(msgOf(name, pbStr(11, sub(pbVarint(2, 1))))), 'application/grpc').ok).toBe(false);
+  });
+
   it('an empty REST body is the plain sync; a body the gateway does not send is judged by its path; a cut one is unseen', () => {
     expect(judged(rest(''))).toEqual({ kube: undefined, body: undefined, unseen: undefined });
     expect(judged(rest(undefined))).toEqual({ kube: undefined, body: undefined, unseen: undefined });

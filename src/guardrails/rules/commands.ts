@@ -1,5 +1,6 @@
 import { isObject, stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
+import { readShell } from './shell.js';
 
 /** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
 interface Container {
@@ -33,9 +34,14 @@ interface Container {
  */
 export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void {
   const c = at.container;
-  if (c.command === undefined && c.args === undefined && c.source === undefined) return;
-  const words = [...stringsOf(c.command), ...stringsOf(c.args)];
-  const found = commandShape(words, typeof c.source === 'string' ? c.source : undefined, { env: literalEnv(c.env), namesRedirected: namesRedirected(spec) });
+  // Argo's script template carries its script as `source`, a Tekton step as `script` (a string).
+  const source = typeof c.source === 'string' ? c.source : typeof c.script === 'string' ? c.script : undefined;
+  if (c.command === undefined && c.args === undefined && source === undefined) return;
+  const env = literalEnv(c.env);
+  // The kubelet expands `$(NAME)` in command and args from the container's env before any shell
+  // sees them (`["sh", "-c", "$(SCRIPT)"]` runs SCRIPT's value as the script).
+  const words = [...stringsOf(c.command), ...stringsOf(c.args)].map((w) => kubeletExpand(w, env));
+  const found = commandShape(words, source, { env, namesRedirected: namesRedirected(spec) });
   if (found === undefined) return;
   ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[found]}`, path: at.path });
 }
@@ -68,13 +74,14 @@ export function checkExecCommand(query: string): Violation | undefined {
   return { code: 'container_command_egress', detail: `the exec's command${name} ${SHAPE_TEXT[found]}` };
 }
 
-export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials';
+export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials' | 'unreadable';
 
 const SHAPE_TEXT: Record<CommandShape, string> = {
   fetch_run: 'runs a program it downloads (a downloader piped into an interpreter)',
   decoded_run: 'pipes decoded text into an interpreter',
   download_run: 'downloads a program and runs it from a scratch directory',
   send_credentials: 'sends its environment or a credential file to the network',
+  unreadable: 'builds a script that nests or expands further than a script is read',
 };
 
 /**
@@ -86,9 +93,20 @@ function literalEnv(env: unknown): ReadonlyMap<string, string> {
   const out = new Map<string, string>();
   if (!Array.isArray(env)) return out;
   for (const e of env) {
-    if (isObject(e) && typeof e.name === 'string' && typeof e.value === 'string') out.set(e.name, e.value);
+    // A value may name the entries before it (`$(A)$(B)`), as the kubelet expands it.
+    if (isObject(e) && typeof e.name === 'string' && typeof e.value === 'string') out.set(e.name, kubeletExpand(e.value, out));
   }
   return out;
+}
+
+/**
+ * The kubelet's expansion of `$(NAME)` by the env (Kubernetes' expansion package): a defined NAME
+ * is its value, `$$` is a `$`, anything else stays as written (`$(cat …)` is the shell's). One pass:
+ * a value is not expanded again.
+ */
+export function kubeletExpand(word: string, env: ReadonlyMap<string, string>): string {
+  if (!word.includes('$')) return word;
+  return word.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (all, name: string | undefined) => (name === undefined ? '$' : (env.get(name) ?? all)));
 }
 
 /**
@@ -123,13 +141,43 @@ export function commandShape(words: readonly string[], source?: string, setting:
   for (const w of words) if (/\s/.test(w)) scripts.push(w);
   if (source !== undefined) scripts.push(source);
   if (words.length > 0) scripts.push(words.map((w) => (/\s/.test(w) ? '' : w)).join(' '));
+  // And as the shell reads it (shell.ts): the words as one command line, quoted as the kubelet
+  // hands them over (`sh -c '…'` is sh given that code), an Argo `source` as the file its command runs.
+  // A source with no command runs by its `#!` line (Tekton's default is `#!/bin/sh`).
+  const argv = (words.length > 0 || source === undefined ? words : shebangOf(source)).map(shellQuote).join(' ');
+  const read = readShell(source === undefined ? argv : `${argv} <<'${SOURCE_END}'\n${source}\n${SOURCE_END}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path) });
+  if (read.exhausted) return 'unreadable';
+  if (read.text !== '') scripts.push(read.text);
   for (const s of scripts) {
     const shape = scriptShape(s, setting);
     if (shape !== undefined) return shape;
   }
   // An interpreter's code is a word of its own (`["python3", "-c", "import …"]`): read with its program.
   if (words.length > 0 && sendsInCode(words.join(' '), clusterEnv(words.join(' '), setting))) return 'send_credentials';
+  for (const s of scripts) if (runsFetchedCode(s)) return 'fetch_run';
+  for (const s of scripts) if (runsDecodedCode(s)) return 'decoded_run';
   return undefined;
+}
+
+/** A substitution whose output is the environment or a credential (`$(cat …/token)`, `$(env)`): followed through a variable. */
+function carriesCredential(inner: string): boolean {
+  return CREDENTIAL_PATH.test(inner) || ENV_INLINE.test(`$(${inner})`);
+}
+
+/** The interpreter a script's `#!` line names (`#!/usr/bin/env python3` is python3), else sh. */
+function shebangOf(source: string): string[] {
+  const line = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(source);
+  if (line === null) return ['sh'];
+  const program = line[1]!.slice(line[1]!.lastIndexOf('/') + 1);
+  return program === 'env' && line[2] !== undefined ? [line[2]] : [program];
+}
+
+/** A here-document delimiter no script line is (an Argo source is handed to its command as a file). */
+const SOURCE_END = 'STEPGATE_SOURCE_END_7f3a';
+
+/** A word as one shell word: single-quoted, its own `'` written `'\''`. */
+function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /**
@@ -154,7 +202,28 @@ const UNPACKERS = new Set(['tar', 'unzip', 'gunzip', 'bunzip2', 'xz', 'unxz', 'z
  * mount itself (`/var/run/secrets`, `/run/secrets/kubernetes.io/`) holds the token: `tar c` of it
  * sends the token as surely as `cat …/token` does.
  */
-const CREDENTIAL_PATH = /serviceaccount\/token|serviceaccount\/?(?=\s|["'`)]|$)|\/run\/secrets(?:\/kubernetes\.io)?\/?(?=\s|["'`)]|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
+const CREDENTIAL_PATH = /serviceaccount\/(?:\.\.[^/\s]*\/)?token|serviceaccount\/?(?=\s|["'`)]|$)|\/run\/secrets(?:\/kubernetes\.io)?\/?(?=\s|["'`)]|$)|\/proc\/[^/\s]+\/environ|\.kube\/config|\/etc\/kubernetes\/|\/var\/lib\/kubelet\/|\.aws\/credentials|\.docker\/config\.json|\/secrets\/azure\/tokens\//;
+/**
+ * The credential files by absolute path, for a glob that names one (`cat …/serviceaccount/tok*`,
+ * shell.ts): the token (also through the projected volume's `..data`), a process's environment,
+ * the kubeconfigs and node credentials, the cloud CLIs' files.
+ */
+const CREDENTIAL_FILES: readonly string[] = [
+  '/var/run/secrets/kubernetes.io/serviceaccount/token',
+  '/run/secrets/kubernetes.io/serviceaccount/token',
+  '/var/run/secrets/kubernetes.io/serviceaccount/..data/token',
+  '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+  '/var/run/secrets/azure/tokens/azure-identity-token',
+  '/proc/1/environ',
+  '/proc/self/environ',
+  '/root/.kube/config',
+  '/etc/kubernetes/admin.conf',
+  '/etc/kubernetes/kubelet.conf',
+  '/var/lib/kubelet/kubeconfig',
+  '/root/.aws/credentials',
+  '/root/.docker/config.json',
+];
+
 /** The environment handed to a sender inline: `-d "$(env)"`, `` `printenv` ``. */
 const ENV_INLINE = /(?:\$\(|`)\s*(?:env|printenv|set|export\s+-p)\s*(?:\)|`)/;
 /**
@@ -189,7 +258,7 @@ const RESOLVERS = new Set(['nslookup', 'dig', 'host', 'drill', 'kdig', 'delv', '
  * Code an interpreter is given (`python3 -c`, `node -e`, `perl -e`, `ruby -e`) that opens the
  * network: the HTTP clients and sockets of the standard libraries and the usual packages.
  */
-const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\bWebClient\b/;
+const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
 /** The whole environment in an interpreter's code (not one variable of it: `os.environ['URL']`). */
 const ENV_CODE = /\bos\.environ\b(?!\s*(?:\[|\.get\b))|\bprocess\.env\b(?!\s*[[.])|%ENV\b(?!\s*\{)|\bENV\.to_h\b/;
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */
@@ -206,12 +275,16 @@ interface Stage {
 
 function scriptShape(script: string, setting: CommandSetting): CommandShape | undefined {
   let downloaded = false;
+  let decodedKept = false;
   const inCluster = clusterEnv(script, setting);
   for (const segment of script.split(/&&|\|\||;|&|\n/)) {
     const stages = segment.split('|').map(stageOf);
     const first = stages[0];
     if (first === undefined || first.program === '') continue;
     if (downloaded && SCRATCH_RUN.test(first.program)) return 'download_run';
+    // A decoded text kept in a file and run from there, as a program or by an interpreter
+    // (`… | base64 -d > /tmp/s; sh /tmp/s`): the decoded shape through a file.
+    if (decodedKept && (SCRATCH_RUN.test(first.program) || (INTERPRETERS.has(first.program) && first.words.slice(1).some((w) => SCRATCH_RUN.test(w))))) return 'decoded_run';
     if (INTERPRETERS.has(first.program) && SUBSTITUTED_DOWNLOAD.test(segment)) return 'fetch_run';
     let fetchAt = -1;
     let decodeAt = -1;
@@ -228,6 +301,7 @@ function scriptShape(script: string, setting: CommandSetting): CommandShape | un
       // A download kept as a file: written by the downloader, or by a later stage of its pipeline
       // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
       if (fetchAt >= 0 && (UNPACKERS.has(s.program) || redirectsToFile(s.text))) downloaded = true;
+      if ((decodeAt >= 0 || decodes(s)) && redirectsToFile(s.text)) decodedKept = true;
       if (fetches(s)) {
         fetchAt = i;
         if (writesFile(s)) downloaded = true;
@@ -259,8 +333,13 @@ function fetches(s: Stage): boolean {
   return s.words.some((w) => DOWNLOADERS.has(w.slice(w.lastIndexOf('/') + 1)));
 }
 
-/** `base64 -d`, `base64 --decode`, `openssl base64 -d`, `openssl enc -d`, `xxd -r`, `uudecode`. */
+/**
+ * `base64 -d`, `base64 --decode`, `openssl base64 -d`, `openssl enc -d`, `xxd -r`, `uudecode`, and
+ * a decompressor's output (`gzip -dc`, `zcat`, `xz -d`): a script kept packed is one kept unread.
+ */
 function decodes(s: Stage): boolean {
+  if (s.program === 'zcat' || s.program === 'gunzip' || s.program === 'bzcat' || s.program === 'xzcat' || s.program === 'unxz' || s.program === 'zstdcat') return true;
+  if (s.program === 'gzip' || s.program === 'bzip2' || s.program === 'xz' || s.program === 'zstd' || s.program === 'lz4') return s.words.some((w) => w === '--decompress' || /^-[a-zA-Z]*d/.test(w));
   if (s.program === 'base64' || s.program === 'openssl' || s.program === 'base32') return s.words.some((w) => w === '-d' || w === '-D' || w === '--decode' || /^-[a-zA-Z]*d$/.test(w));
   if (s.program === 'xxd') return s.words.some((w) => /^-[a-zA-Z]*r/.test(w));
   return s.program === 'uudecode';
@@ -296,7 +375,7 @@ function redirectsToFile(text: string): boolean {
  * own code that reads the pipe as data (`python3 -c 'import json,sys; …'`, `node -e …`, `jq`).
  */
 function runsInput(s: Stage): boolean {
-  return INTERPRETERS.has(s.program) && !s.words.slice(1).some((w) => /^-[a-zA-Z]*[ceEm]$|^--eval$|^--command$/.test(w));
+  return INTERPRETERS.has(s.program) && !s.words.slice(1).some((w) => /^-[a-zA-Z]*[ceEm]$|^--eval$|^--command$/.test(w) || (s.program === 'php' && w === '-r'));
 }
 
 /**
@@ -333,11 +412,34 @@ function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefine
   return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
 }
 
+/**
+ * An interpreter given code that fetches code and evaluates it (`perl -e 'eval get("https://…")'`,
+ * `node -e 'fetch(u).then(r=>r.text()).then(eval)'`, `python3 -c "exec(urlopen(u).read())"`):
+ * `curl … | sh` in the language's own words.
+ */
+function runsFetchedCode(script: string): boolean {
+  const at = codeStart(script);
+  if (at < 0) return false;
+  const code = script.slice(at);
+  return (NETWORK_CODE.test(code) || /\bget\s*\(|\bLWP::Simple\b|\bfile_get_contents\s*\(\s*["']https?:/.test(code)) && EVAL_CODE.test(code);
+}
+
+/** An interpreter given code that decodes code and evaluates it (`exec(base64.b64decode("…"))`, `eval(atob(…))`). */
+function runsDecodedCode(script: string): boolean {
+  const at = codeStart(script);
+  return at >= 0 && DECODE_CODE.test(script.slice(at)) && EVAL_CODE.test(script.slice(at));
+}
+
+const DECODE_CODE = /\bb64decode\b|\bb32decode\b|\bunhexlify\b|\bfromhex\b|\bzlib\.decompress\b|\bcodecs\.decode\b|\batob\s*\(|Buffer\.from\([^)]*['"](?:base64|hex)['"]|\bdecode_base64\b|\bunpack\s*\(?\s*['"]m|\bBase64\.decode|\bFromBase64String\b|\bbase64_decode\b|\bgzinflate\b/;
+
+/** Code that runs text as code: `eval`, `exec(`, `Function(`, `vm.runIn…`, `instance_eval`. */
+const EVAL_CODE = /\beval\b|\bexec\s*\(|\bnew\s+Function\b|\bFunction\s*\(|\bvm\.runIn|\binstance_eval\b|\bInvoke-Expression\b|\biex\b/;
+
 /** Where the first interpreter given code on its command line (`python3 -u -c …`, `node -e …`) starts, or -1. */
 function codeStart(script: string): number {
   for (const m of script.matchAll(/(?:^|[\s;&|(`"'/])(?:python[0-9.]*|node(?:js)?|perl|ruby|php|pwsh|powershell)(?=\s)/g)) {
     const next = script.slice(m.index + m[0].length, m.index + m[0].length + 80).trim().split(/\s+/, 4);
-    if (next.some((w) => /^-[a-zA-Z]*[ceE]$|^--eval$|^-(?:-)?[Cc]ommand$/.test(w))) return m.index;
+    if (next.some((w) => /^-[a-zA-Z]*[ceE]$|^--eval$|^-(?:-)?[Cc]ommand$/.test(w) || (m[0].endsWith('php') && w === '-r'))) return m.index;
   }
   return -1;
 }

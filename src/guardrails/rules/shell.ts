@@ -1,0 +1,692 @@
+/**
+ * A shell script as the shell reads it, for container_command_egress (commands.ts): the words it
+ * runs once quoting, escapes, variables and the simple rewrites a shell does are undone, written back
+ * as plain text that commands.ts reads as it reads a script as written. It is a reader, not a shell:
+ * it runs nothing, and where it cannot know a value (a variable set outside the script and the
+ * manifest, a program's output) it keeps the text as written.
+ *
+ * Why a reader of its own and not an npm parser: `shell-quote` tokenizes one command line (no
+ * `$(…)` nesting, no here-documents), `bash-parser` has had no release since 2017, `mvdan-sh`'s
+ * GopherJS build is deprecated by its author in favour of `sh-syntax`, whose WASM parser is
+ * asynchronous (the guardrails read a body synchronously, in the request's path). None of them
+ * follows assignments, which is what an evasion hides behind (`c=curl; $c …`).
+ *
+ * What it undoes:
+ * - quotes and escapes inside words (`c''url`, `c"ur"l`, `c\url`), ANSI-C strings (`$'\x63url'`);
+ * - variables: the script's own simple assignments (`c=curl`, `export T=$(cat …)`, `read t < file`)
+ *   and the container's literal env; `${IFS}` is a space; `${X:-curl}` of an unknown X is its
+ *   default; `${a:1:4}` of a known value is its slice. An assignment is followed wherever it is (in a
+ *   subshell, a branch not taken): the reader does not run the script, and a value that might be
+ *   used is read as used;
+ * - brace expansion (`{curl,-s,https://…}`) and `$(echo …)`/`$(printf …)` of literal words;
+ * - echo's and printf's escapes (`printf '\x63url …' | sh` prints `curl …`);
+ * - the code an interpreter is handed (`sh -c`, `eval`, `source`, a here-document, a here-string,
+ *   `< <(…)`): a shell's code is read again as a script; code that is one command substitution
+ *   (`sh -c "$(X)"`, `bash <<< "$(X)"`, `source <(X)`) is X piped into the interpreter; a here-document
+ *   handed to `python3 -` is that interpreter's `-c` code;
+ * - the wrappers `env`, `busybox`, `command`, `builtin`, `exec` in front of a program.
+ *
+ * Cost: one pass over the text per level of code handed to a shell; what expansion adds is bounded
+ * (a script that grows past OUTPUT_LIMIT, or nests deeper than DEPTH_LIMIT, is `exhausted`, and the
+ * caller asks it: a script nobody can read is not a routine one).
+ */
+
+export interface ShellOptions {
+  /** The container's literal env values by name (an exec's environment is not in its request). */
+  readonly env: ReadonlyMap<string, string>;
+  /** Programs that run the code they are handed (`sh`, `python3`, `eval`, `source`, …). */
+  readonly interpreters: ReadonlySet<string>;
+  /**
+   * Whether a variable that holds a command substitution's output (`t=$(cat …/token)`) is written
+   * back as that substitution where it is used (`-H "Bearer $t"`), given the substitution's inside:
+   * the checker follows what it asks about (a credential read), and keeps `$t` for the rest (an
+   * answer of the API, a zone: data, not a second download).
+   */
+  readonly follows: (inner: string) => boolean;
+  /**
+   * Files the checker asks about, by absolute path: a glob that may name one (`…/serviceaccount/tok*`,
+   * `/var/run/secrets/` then `*` for each directory) is written back as the file, and so is a relative name after a
+   * literal `cd` (`cd …/serviceaccount && curl -F f=@token …`) that is one (`isFile`).
+   */
+  readonly files: readonly string[];
+  readonly isFile: (path: string) => boolean;
+}
+
+export interface ShellReading {
+  readonly text: string;
+  /** The reading stopped: the script nests deeper or expands further than a script is read. */
+  readonly exhausted: boolean;
+}
+
+const DEPTH_LIMIT = 32;
+/** Characters the reading may write: generous for any script, far below what doubling assignments reach. */
+const OUTPUT_FLOOR = 1 << 16;
+const OUTPUT_FACTOR = 8;
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
+
+class Exhausted extends Error {}
+
+interface Word {
+  /** What the shell makes of the word, written back as text. */
+  readonly text: string;
+  /** The inner script when the whole word is one command or process substitution (`"$(X)"`, `<(X)`). */
+  readonly substitution?: string;
+  /** `NAME=value` as written at the start of the word, unquoted. */
+  readonly assigns?: string;
+  /** The raw word had quotes: a here-document delimiter in quotes means no expansion. */
+  readonly quoted: boolean;
+}
+
+interface Piece {
+  readonly text: string;
+  /** The inner script, read, when the piece is a command substitution that is not folded (see substituted). */
+  readonly substitution?: string;
+}
+
+interface Redirect {
+  readonly op: string;
+  /** The descriptor written before the operator (`3<>`, `2>`), or ''. */
+  readonly fd: string;
+  readonly target: Word;
+}
+
+interface Command {
+  readonly words: Word[];
+  readonly redirects: Redirect[];
+  readonly heredocs: { delimiter: string; expand: boolean; strip: boolean; body: string }[];
+  separator: string;
+}
+
+/** The script as the shell reads it (see the file's comment). Pure; never throws. */
+export function readShell(script: string, options: ShellOptions): ShellReading {
+  const reader = new Reader(options, Math.max(OUTPUT_FLOOR, script.length * OUTPUT_FACTOR));
+  try {
+    return { text: reader.script(script, 0), exhausted: false };
+  } catch (e) {
+    if (e instanceof Exhausted) return { text: '', exhausted: true };
+    throw e;
+  }
+}
+
+class Reader {
+  private readonly vars = new Map<string, string>();
+  /** Variables that hold one command substitution's output, by name: its inside, as read. */
+  private readonly outputs = new Map<string, string>();
+  private readonly aliases = new Map<string, string>();
+  /** Descriptors opened on a socket (`exec 3<>/dev/tcp/…`), by number. */
+  private readonly fds = new Map<string, string>();
+  private cwd: string | undefined;
+  private budget: number;
+
+  constructor(
+    private readonly options: ShellOptions,
+    limit: number,
+  ) {
+    this.budget = limit;
+  }
+
+  private spend(n: number): void {
+    this.budget -= n;
+    if (this.budget < 0) throw new Exhausted();
+  }
+
+  private value(name: string): string | undefined {
+    return this.vars.get(name) ?? this.options.env.get(name);
+  }
+
+  /** A whole script (a `-c` string, a substitution's inside, a here-document's body given to a shell). */
+  script(src: string, depth: number): string {
+    if (depth > DEPTH_LIMIT) throw new Exhausted();
+    const p = new Cursor(src);
+    return this.commands(p, depth, undefined);
+  }
+
+  /**
+   * Commands until `end` (`)` of a substitution) or the end of the text, written back one line at a
+   * time: a line's here-documents are read at its line break, before its commands are written.
+   */
+  private commands(p: Cursor, depth: number, end: ')' | undefined): string {
+    if (depth > DEPTH_LIMIT) throw new Exhausted();
+    let out = '';
+    let line: Command[] = [];
+    let cmd = newCommand();
+    // Subshells `( … )` inside a substitution: its own `)` closes only at depth 0.
+    let parens = 0;
+    const flush = () => {
+      for (const c of line) out += this.render(c, depth) + c.separator;
+      line = [];
+    };
+    while (!p.done()) {
+      const ch = p.peek();
+      if (ch === ' ' || ch === '\t' || ch === '\r') {
+        p.i++;
+        continue;
+      }
+      if (ch === '\\' && p.peek(1) === '\n') {
+        p.i += 2;
+        continue;
+      }
+      if (ch === '#') {
+        while (!p.done() && p.peek() !== '\n') p.i++;
+        continue;
+      }
+      // A redirection before an operator: `&>` and `>&2` are not `&`.
+      const redir = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/.exec(p.rest(8));
+      if (redir !== null && !/^[<>]\(/.test(p.rest(2))) {
+        p.i += redir[0].length;
+        while (p.peek() === ' ' || p.peek() === '\t') p.i++;
+        const target = this.word(p, depth);
+        const bare = redir[0].replace(/^(?:[0-9]*|&)/, '');
+        if (bare === '<<' || bare === '<<-') cmd.heredocs.push({ delimiter: target.text, expand: !target.quoted, strip: bare === '<<-', body: '' });
+        else cmd.redirects.push({ op: bare, fd: redir[0].slice(0, redir[0].length - bare.length), target });
+        continue;
+      }
+      // An array, `a=(curl -s u)`: its words, as one value (`${a[@]}` is all of them).
+      if (ch === '(' && cmd.words.length > 0 && cmd.words[cmd.words.length - 1]!.assigns !== undefined && cmd.words[cmd.words.length - 1]!.text.endsWith('=')) {
+        p.i++;
+        const items: string[] = [];
+        while (!p.done() && p.peek() !== ')') {
+          if (/\s/.test(p.peek())) p.i++;
+          else items.push(this.word(p, depth).text);
+          if (/[;&|<>(]/.test(p.peek())) p.i++;
+        }
+        p.i++;
+        const last = cmd.words.pop()!;
+        cmd.words.push({ ...last, text: last.text + items.join(' ') });
+        continue;
+      }
+      if (ch === '(') parens++;
+      if (ch === ')' && parens === 0 && end !== undefined) {
+        p.i++;
+        break;
+      }
+      if (ch === ')' && parens > 0) parens--;
+      const op = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/.exec(p.rest(2));
+      if (op !== null) {
+        p.i += op[0].length;
+        cmd.separator = op[0] === '\n' ? '\n' : ` ${op[0]} `;
+        this.remember(cmd);
+        line.push(cmd);
+        cmd = newCommand();
+        if (op[0] === '\n') {
+          this.heredocBodies(p, line, depth);
+          flush();
+        }
+        continue;
+      }
+      cmd.words.push(this.word(p, depth));
+    }
+    this.remember(cmd);
+    line.push(cmd);
+    this.heredocBodies(p, line, depth);
+    flush();
+    return out;
+  }
+
+  /** The bodies of a line's here-documents, which start after its line break. */
+  private heredocBodies(p: Cursor, line: Command[], depth: number): void {
+    for (const c of line) {
+      for (const h of c.heredocs) {
+        const lines: string[] = [];
+        while (!p.done()) {
+          const nl = p.src.indexOf('\n', p.i);
+          const raw = p.src.slice(p.i, nl < 0 ? p.src.length : nl);
+          p.i = nl < 0 ? p.src.length : nl + 1;
+          const text = h.strip ? raw.replace(/^\t+/, '') : raw;
+          if (text === h.delimiter) break;
+          lines.push(text);
+        }
+        const body = lines.join('\n');
+        h.body = h.expand ? this.doubleQuoted(new Cursor(body), depth, true).text : body;
+      }
+    }
+  }
+
+  /** One word, up to unquoted blank or operator. */
+  private word(p: Cursor, depth: number): Word {
+    let text = '';
+    let quoted = false;
+    let braces = false;
+    // The word is one command substitution (`$(X)`, `"$(X)"`, `` `X` ``): what an interpreter handed it runs.
+    let pieces = 0;
+    let substitution: string | undefined;
+    const assign = ASSIGNMENT.exec(p.rest(256));
+    if (assign !== null) {
+      text += assign[0];
+      p.i += assign[0].length;
+    }
+    // A process substitution as a word of its own: `<(X)`, `>(X)`.
+    if (assign === null && /^[<>]\(/.test(p.rest(2))) {
+      p.i += 2;
+      const inner = this.commands(p, depth + 1, ')');
+      this.spend(inner.length);
+      return { text: `<(${inner})`, substitution: inner, quoted: false };
+    }
+    while (!p.done()) {
+      const ch = p.peek();
+      if (/[\s;&|<>()]/.test(ch)) break;
+      pieces++;
+      if (ch === "'") {
+        quoted = true;
+        const close = p.src.indexOf("'", p.i + 1);
+        const end = close < 0 ? p.src.length : close;
+        text += p.src.slice(p.i + 1, end);
+        p.i = end + 1;
+      } else if (ch === '"') {
+        quoted = true;
+        p.i++;
+        const q = this.doubleQuoted(p, depth, false);
+        text += q.text;
+        substitution = q.substitution;
+      } else if (ch === '$' && p.peek(1) === "'") {
+        quoted = true;
+        p.i += 2;
+        text += this.ansiC(p);
+      } else if (ch === '\\') {
+        quoted = true;
+        p.i++;
+        if (p.peek() === '\n') p.i++;
+        else if (!p.done()) text += p.src[p.i++];
+      } else if (ch === '$' || ch === '`') {
+        const piece = this.dollar(p, depth);
+        text += piece.text;
+        substitution = piece.substitution;
+      } else {
+        if (ch === '{') braces = true;
+        text += ch;
+        p.i++;
+      }
+    }
+    this.spend(text.length);
+    if (braces && !quoted) text = braceExpand(text, (n) => this.spend(n));
+    return { text, quoted, ...(pieces === 1 && substitution !== undefined ? { substitution } : {}), ...(assign !== null ? { assigns: assign[1]! } : {}) };
+  }
+
+  /** Inside `"…"` (or a here-document's body, `body`: up to the end): `\`, `$…` and `` `…` `` count. */
+  private doubleQuoted(p: Cursor, depth: number, body: boolean): Piece {
+    let text = '';
+    let pieces = 0;
+    let substitution: string | undefined;
+    while (!p.done()) {
+      const ch = p.peek();
+      if (ch === '"' && !body) {
+        p.i++;
+        break;
+      }
+      pieces++;
+      if (ch === '\\') {
+        const next = p.peek(1);
+        if (next === '\n') p.i += 2;
+        else if (next === '"' || next === '\\' || next === '$' || next === '`') {
+          text += next;
+          p.i += 2;
+        } else {
+          text += ch;
+          p.i++;
+        }
+      } else if (ch === '$' || ch === '`') {
+        const piece = this.dollar(p, depth);
+        text += piece.text;
+        substitution = piece.substitution;
+      } else {
+        text += ch;
+        p.i++;
+      }
+    }
+    return { text, ...(pieces === 1 && substitution !== undefined ? { substitution } : {}) };
+  }
+
+  /** `$NAME`, `${…}`, `$(…)`, `$((…))`, `` `…` ``: its value where known, else as written. */
+  private dollar(p: Cursor, depth: number): Piece {
+    if (p.peek() === '`') {
+      p.i++;
+      let inner = '';
+      while (!p.done() && p.peek() !== '`') {
+        if (p.peek() === '\\' && /[`\\$]/.test(p.peek(1))) p.i++;
+        inner += p.src[p.i++];
+      }
+      p.i++;
+      return substituted(this.script(inner, depth + 1));
+    }
+    const next = p.peek(1);
+    if (next === '(' && p.peek(2) === '(') {
+      // Arithmetic: kept as written (a number, never a program or an address).
+      const start = p.i;
+      let open = 0;
+      for (p.i += 1; !p.done(); p.i++) {
+        if (p.peek() === '(') open++;
+        else if (p.peek() === ')' && --open === 0) break;
+      }
+      p.i++;
+      return { text: p.src.slice(start, p.i) };
+    }
+    if (next === '(') {
+      p.i += 2;
+      return substituted(this.commands(p, depth + 1, ')'));
+    }
+    if (next === '{') {
+      const close = matchingBrace(p.src, p.i + 1);
+      const inner = p.src.slice(p.i + 2, close);
+      p.i = close + 1;
+      return { text: this.parameter(inner, depth) };
+    }
+    const n = NAME.exec(p.src.slice(p.i + 1, p.i + 257));
+    if (n === null) {
+      // `$1`, `$@`, `$?`, a lone `$`: as written.
+      const special = /^\$[0-9@*#?$!-]?/.exec(p.rest(2))![0];
+      p.i += special.length;
+      return { text: this.vars.get(special.slice(1)) ?? special };
+    }
+    p.i += 1 + n[0].length;
+    return this.named(n[0]);
+  }
+
+  /** `$NAME`: a substitution's output it holds (see ShellOptions.follows), its value, or as written. */
+  private named(name: string): Piece {
+    const inner = this.outputs.get(name);
+    if (inner !== undefined) return { text: this.options.follows(inner) ? `$(${inner})` : `$${name}`, substitution: inner };
+    return { text: this.variable(name) ?? `$${name}` };
+  }
+
+  private variable(name: string): string | undefined {
+    const v = this.value(name);
+    if (v !== undefined) return v;
+    return name === 'IFS' ? ' ' : undefined;
+  }
+
+  /** `${…}`: the value, a default for an unknown one, a slice of a known one; else as written. */
+  private parameter(inner: string, depth: number): string {
+    const m = /^(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:\[[^\]]*\])?(.*)$/s.exec(inner);
+    if (m === null) return `\${${inner}}`;
+    const [, bang, name, op] = m as unknown as [string, string, string, string];
+    let value = this.variable(name);
+    if (bang === '!') value = value === undefined ? undefined : this.variable(value);
+    if (op === '' && bang === '') return this.named(name).text === `$${name}` ? `\${${name}}` : this.named(name).text;
+    if (op === '') return value ?? `\${${name}}`;
+    const dflt = /^:?[-=](.*)$/s.exec(op);
+    if (dflt !== null) return value !== undefined && value !== '' ? value : this.doubleQuoted(new Cursor(dflt[1]!), depth, true).text;
+    const slice = /^:\s*(-?[0-9]+)\s*(?::\s*([0-9]+))?$/.exec(op);
+    if (slice !== null && value !== undefined) {
+      const from = Number(slice[1]);
+      const start = from < 0 ? Math.max(0, value.length + from) : from;
+      return slice[2] === undefined ? value.slice(start) : value.slice(start, start + Number(slice[2]));
+    }
+    return `\${${inner}}`;
+  }
+
+  /** `$'…'`: the C escapes bash decodes there. */
+  private ansiC(p: Cursor): string {
+    let raw = '';
+    while (!p.done() && p.peek() !== "'") {
+      if (p.peek() === '\\' && !p.done()) raw += p.src[p.i++];
+      raw += p.src[p.i++] ?? '';
+    }
+    p.i++;
+    return unescapeC(raw);
+  }
+
+  /** A command written back: wrappers dropped, interpreters' code read. */
+  private render(c: Command, depth: number): string {
+    const words = [...c.words];
+    let at = 0;
+    while (at < words.length && words[at]!.assigns !== undefined) at++;
+    at = skipWrappers(words, at);
+    const head = words[at];
+    const aliased = head === undefined ? undefined : this.aliases.get(head.text);
+    if (aliased !== undefined) words[at] = { ...head!, text: aliased };
+    for (let i = at + 1; i < words.length; i++) words[i] = { ...words[i]!, text: this.file(words[i]!.text) };
+    const program = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
+    const args = words.slice(at + 1);
+    const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
+    const heredocs = c.heredocs.map((h) => h.body);
+    let body = [...words.slice(0, at).filter((w) => w.assigns !== undefined), ...words.slice(at)].map((w) => w.text).join(' ');
+    if (program === 'echo' || program === 'printf') body = [head!.text, ...args.map((w) => printed(w.text))].join(' ');
+    if (this.options.interpreters.has(program)) {
+      const code = this.code(program, args, c);
+      if (code !== undefined) {
+        if (code.substitution !== undefined) return `${code.substitution.replace(/&&|\|\||;|&|\n/g, ' | ')} | ${program}`;
+        const lead = [...words.slice(0, at + 1).map((w) => w.text), ...args.slice(0, code.at).map((w) => w.text)].join(' ');
+        // A shell's code is a script of its own: from a line of its own, so that its first command is
+        // not read as the shell's arguments; what follows the shell (`| sh`) follows its last command.
+        // Another interpreter's code follows its flag.
+        if (SHELLS.has(program) || program === 'eval' || program === 'source' || program === '.') {
+          return `${[lead, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ')}\n${this.script(code.text, depth + 1)}`;
+        }
+        return [`${lead} -c ${code.text}`, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ');
+      }
+    }
+    return [body, redirects, ...heredocs.map((h) => `\n${h}\n`)].filter((s) => s !== '').join(' ');
+  }
+
+  /**
+   * A command's assignments remembered as it ends, before the next command's words are read: at its
+   * head (`c=curl`, also for one command: `T=$(cat …) curl …` hands curl T), after `export`, `local`,
+   * `declare`, `readonly`, `typeset`; and `read t < file`, `read t <<< "…"` (t holds what it reads).
+   */
+  private remember(c: Command): void {
+    const words = c.words;
+    // Assignments at its head (and `export`, `local`, … of them) are remembered for what follows.
+    let at = 0;
+    while (at < words.length && words[at]!.assigns !== undefined) this.assign(words[at++]!);
+    if (/^(?:export|local|declare|typeset|readonly)$/.test(words[at]?.text ?? '')) for (const w of words.slice(at + 1)) if (w.assigns !== undefined) this.assign(w);
+    // `read t < file`, `read t <<< "$(cat …)"`: t holds what the file holds.
+    if (words[at]?.text === 'read') {
+      const names = words.slice(at + 1).filter((w) => NAME.test(w.text) && !w.text.startsWith('-'));
+      const from = c.redirects.find((r) => r.op === '<' || r.op === '<<<');
+      for (const n of names) {
+        if (from?.op === '<') {
+          this.outputs.set(n.text, `cat ${from.target.text}`);
+          this.vars.delete(n.text);
+        } else if (from !== undefined) this.vars.set(n.text, from.target.text);
+      }
+    }
+    const head = words[at]?.text;
+    const args = words.slice(at + 1).map((w) => w.text);
+    // `set -- curl -s u`: the positional parameters (`"$@"`, `$1`).
+    if (head === 'set' && args.length > 0 && (args[0] === '--' || !args[0]!.startsWith('-'))) {
+      const list = args[0] === '--' ? args.slice(1) : args;
+      this.vars.set('@', list.join(' '));
+      this.vars.set('*', list.join(' '));
+      list.forEach((v, i) => this.vars.set(String(i + 1), v));
+    }
+    // `alias c=curl`: dash, ash and busybox sh expand aliases in scripts.
+    if (head === 'alias') for (const w of words.slice(at + 1)) if (w.assigns !== undefined) this.aliases.set(w.assigns, w.text.slice(w.text.indexOf('=') + 1));
+    // `exec 3<>/dev/tcp/h/p`: descriptor 3 is that socket for the rest of the script (`cat … >&3`).
+    if (head === 'exec' || head === undefined) for (const r of c.redirects) if (r.fd !== '' && /^\/dev\/(?:tcp|udp)\//.test(r.target.text)) this.fds.set(r.fd, r.target.text);
+    // `cd /abs/dir`: where a relative name is (see ShellOptions.files).
+    if (head === 'cd' && args.length === 1 && args[0]!.startsWith('/')) this.cwd = normalPath(args[0]!);
+  }
+
+  /** A redirection written back: a descriptor opened on a socket is that socket (`>&3` is `> /dev/tcp/…`). */
+  private redirect(r: Redirect): string {
+    const socket = (r.op === '>&' || r.op === '<&') && this.fds.get(r.target.text);
+    if (socket) return `> ${socket}`;
+    return `${r.op}${r.op.endsWith('<') || r.op.endsWith('>') ? ' ' : ''}${this.file(r.target.text)}`;
+  }
+
+  /**
+   * A word that names a file the checker asks about, written as that file: a glob that may match
+   * one, a path with `.`, `..` or `//` in it, a relative name (also `@name`, `f=@name`) after `cd`.
+   * Other words as they are.
+   */
+  private file(word: string): string {
+    const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
+    const path = word.slice(at.length);
+    // A name made of a file name's characters only: not a header, an assignment, a URL or a variable.
+    if (!/^[\w./*?[\]-]+$/.test(path) || path.startsWith('-')) return word;
+    const absolute = path.startsWith('/') ? path : this.cwd !== undefined ? `${this.cwd}/${path}` : undefined;
+    if (absolute === undefined) return word;
+    const normal = normalPath(absolute);
+    if (/[*?[]/.test(normal)) {
+      const glob = globRegExp(normal);
+      const match = this.options.files.find((f) => glob.test(f));
+      return match === undefined ? word : at + match;
+    }
+    return normal !== path && this.options.isFile(normal) ? at + normal : word;
+  }
+
+  private assign(w: Word): void {
+    const eq = w.text.indexOf('=');
+    const name = w.text.slice(0, eq);
+    const value = w.text.slice(eq + 1);
+    // `t=$(cat …)`: t holds that substitution's output (a word of one piece after its `=`).
+    if (w.substitution !== undefined) {
+      this.outputs.set(name, w.substitution);
+      this.vars.delete(name);
+      return;
+    }
+    this.outputs.delete(name);
+    this.vars.set(name, w.text[eq - 1] === '+' ? (this.vars.get(name.slice(0, -1)) ?? '') + value : value);
+  }
+
+  /**
+   * The code an interpreter is handed, or undefined when it is handed none that is in the request
+   * (a file it runs, an interactive shell): its `-c` (`-ec`, `-xc`) word, eval's words, source's
+   * process substitution, a here-document or here-string, `< <(X)`.
+   */
+  private code(program: string, args: Word[], c: Command): { text: string; substitution?: string; at: number; rest: Word[] } | undefined {
+    if (program === 'eval') return args.length === 0 ? undefined : { text: args.map((w) => w.text).join(' '), ...onlySubstitution(args), at: 0, rest: [] };
+    if (program === 'source' || program === '.') return args[0]?.substitution !== undefined ? { text: args[0].text, substitution: args[0].substitution, at: 0, rest: args.slice(1) } : undefined;
+    const flag = args.findIndex((w) => (SHELLS.has(program) ? /^-[a-zA-Z]*c[a-zA-Z]*$/ : /^-[a-zA-Z]*[ceEr]$|^--eval$|^-(?:-)?[Cc]ommand$/).test(w.text));
+    if (flag >= 0) {
+      const w = args[flag + 1];
+      if (w === undefined) return undefined;
+      return { text: w.text, ...(w.substitution !== undefined ? { substitution: w.substitution } : {}), at: flag, rest: args.slice(flag + 2) };
+    }
+    // Its standard input, when that is in the script: a here-document, a here-string, `< <(X)`.
+    const stdin = c.heredocs[0]?.body ?? c.redirects.find((r) => r.op === '<<<')?.target;
+    if (typeof stdin === 'string') return { text: stdin, at: args.length, rest: [] };
+    if (stdin !== undefined) return { text: stdin.text, ...(stdin.substitution !== undefined ? { substitution: stdin.substitution } : {}), at: args.length, rest: [] };
+    const fromProcess = c.redirects.find((r) => r.op === '<' && r.target.substitution !== undefined);
+    return fromProcess === undefined ? undefined : { text: fromProcess.target.text, substitution: fromProcess.target.substitution!, at: args.length, rest: [] };
+  }
+}
+
+/** `$(X)` written back: the output of a literal echo or printf, else the substitution with X as read. */
+function substituted(inner: string): Piece {
+  const printed = /^\s*(?:echo|printf)\s+([^|;&<>$`()\n]*?)\s*$/.exec(inner);
+  if (printed === null) return { text: `$(${inner})`, substitution: inner };
+  return { text: printedText(printed[1]!.replace(/^(?:-[neE]+\s+)+/, '').replace(/%[sb]\s*/, '')) };
+}
+
+/** `/a/./b`, `/a//b`, `/a/x/../b` as `/a/b`. */
+function normalPath(path: string): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  return `/${out.join('/')}`;
+}
+
+/** A shell glob (`*`, `?`, `[…]`) as a regular expression over a whole path; `*` stays within a directory. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else if (ch === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function newCommand(): Command {
+  return { words: [], redirects: [], heredocs: [], separator: '' };
+}
+
+function onlySubstitution(words: Word[]): { substitution?: string } {
+  return words.length === 1 && words[0]!.substitution !== undefined ? { substitution: words[0]!.substitution } : {};
+}
+
+/** Past `env` (its flags and assignments), `busybox`, `command`, `builtin`, `exec` to the program they run, if any. */
+function skipWrappers(words: Word[], from: number): number {
+  let at = from;
+  for (;;) {
+    const w = words[at]?.text.slice(words[at]!.text.lastIndexOf('/') + 1);
+    let next = at + 1;
+    if (w === 'env') {
+      while (next < words.length && (/^-/.test(words[next]!.text) || ASSIGNMENT.test(words[next]!.text))) next += /^-[uCS]$/.test(words[next]!.text) ? 2 : 1;
+    } else if (w === 'command' || w === 'builtin' || w === 'exec') {
+      // `command -v curl` names curl without running it.
+      if (w === 'command' && words.slice(next).some((x) => /^-[a-zA-Z]*[vV]/.test(x.text))) return at;
+      while (next < words.length && /^-[a-z]+$/.test(words[next]!.text)) next += words[next]!.text === '-a' ? 2 : 1;
+    } else if (w !== 'busybox') return at;
+    if (next >= words.length) return at;
+    at = next;
+  }
+}
+
+/** echo's and printf's escapes decoded; what they print as a line break or a control is a blank. */
+function printed(text: string): string {
+  return printedText(text);
+}
+
+function printedText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- the controls are what is replaced
+  return /\\/.test(text) ? unescapeC(text).replace(/[\u0000-\u001f\u007f]/g, ' ') : text;
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\u0007', b: '\b', e: '\u001b', E: '\u001b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+
+/** C escapes: `\x63`, `\143`, `\0143`, `\u0063`, `\n`. Unknown ones stay as written. */
+function unescapeC(raw: string): string {
+  return raw.replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|0?[0-7]{1,3}|.)/gs, (all, e: string) => {
+    if (e[0] === 'x' || e[0] === 'u' || e[0] === 'U') {
+      const code = parseInt(e.slice(1), 16);
+      return code <= 0x10ffff ? String.fromCodePoint(code) : all;
+    }
+    if (/^[0-7]/.test(e)) return String.fromCharCode(parseInt(e, 8) & 0xff);
+    return SIMPLE_ESCAPES[e] ?? all;
+  });
+}
+
+/**
+ * `{a,b,c}` in an unquoted word: its alternatives as words (`pre{a,b}post` is `preapost prebpost`).
+ * What it writes is paid for as it is written (`{a,b}{a,b}…` doubles with each group).
+ */
+function braceExpand(word: string, spend: (n: number) => void): string {
+  const m = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(word);
+  if (m === null) return word;
+  const out = m[2]!
+    .split(',')
+    .map((alt) => braceExpand(`${m[1]!}${alt}${m[3]!}`, spend))
+    .join(' ');
+  spend(out.length);
+  return out;
+}
+
+/** The index of the `}` that closes the `{` at `open`, or the text's end. */
+function matchingBrace(src: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < src.length; i++) {
+    if (src[i] === '{') depth++;
+    else if (src[i] === '}' && --depth === 0) return i;
+  }
+  return src.length;
+}
+
+class Cursor {
+  i = 0;
+  constructor(readonly src: string) {}
+  done(): boolean {
+    return this.i >= this.src.length;
+  }
+  peek(ahead = 0): string {
+    return this.src[this.i + ahead] ?? '';
+  }
+  rest(n: number): string {
+    return this.src.slice(this.i, this.i + n);
+  }
+}
