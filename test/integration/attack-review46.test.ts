@@ -68,6 +68,7 @@ describe('KEDA: a ScaledObject paused at zero is asked as the delete of its targ
     ['a server-side apply, the key in a double-quoted YAML escape', kubectl('PATCH', `${SO}/gameserver?fieldManager=kubectl&force=true`, APPLY, applied('"autoscaling.keda.sh/paused\\x2dreplicas": "0"'))],
     ['a create of a ScaledObject that does not exist yet (the workload does)', kubectl('POST', SO, JSON_CT, scaledObject({ [PAUSE]: '0' }))],
     ['an update (PUT)', kubectl('PUT', `${SO}/gameserver`, JSON_CT, scaledObject({ [PAUSE]: '0' }))],
+    ["Argo CD's REST patch-resource of the ScaledObject", { host: 'argocd.localhost', method: 'POST', path: `/api/v1/applications/gameserver-prod/resource?namespace=${NS}&resourceName=gameserver&version=v1alpha1&group=keda.sh&kind=ScaledObject&patchType=${encodeURIComponent(MERGE)}&appNamespace=argocd`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(JSON.stringify({ metadata: { annotations: { [PAUSE]: '0' } } })) }],
     ['a create targeting a StatefulSet of another name', kubectl('POST', SO, JSON_CT, scaledObject({ [PAUSE]: '0' }, { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'gameserver-db' } }))],
   ])('%s: auth_too_old (prod-durable-deletes) on a 20-minute-old two-factor sign-in', async (_what, spec) => {
     const res = await send(await signedIn('aal2', SIGN_IN_AGE), spec);
