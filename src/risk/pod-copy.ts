@@ -106,6 +106,8 @@ const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh',
  * data directory: `tar cf - $PGDATA` in a script reaches it wherever the image put it.
  */
 const DATA_VARIABLES: readonly string[] = ['$PGDATA', '${PGDATA}'];
+/** What follows a `$` as the expansion's name: `{…}`, a variable's name, or a special parameter. */
+const EXPANSION = /^(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!-])/;
 const namesDataVariable = (word: string): boolean => DATA_VARIABLES.some((v) => word === v || word.startsWith(`${v}/`));
 
 /** The exec's `command` parameters in order (kubectl sends one per argument), decoded; [] when there is none or one is malformed. */
@@ -269,14 +271,17 @@ export function copyOf(query: string): PodCopy {
   const c = argv.findIndex((a, k) => k > i && /^-[a-z]*c[a-z]*$/.test(a));
   if (c < 0 || c + 1 >= argv.length) return '';
   // The script's words, split where a shell splits commands and arguments, its quotes removed
-  // as the shell removes them (`pg_d""ump`, `pg_d\ump` and `"$PGDATA"` are the words they spell).
-  const words = argv[c + 1]!
+  // as the shell removes them (`pg_d""ump`, `pg_d\ump` and `"$PGDATA"` are the words they spell);
+  // split again at each expansion (`$NAME`, `${…}`), so that the literal text joined to one
+  // (`pg_dump${IFS}ledger`, `${IFS}/var/lib/mysql`) is read as the word it becomes.
+  const unquoted = argv[c + 1]!
     .split(/[\s;&|()`<>]+/)
     .map((w) => w.replace(/['"\\]/g, ''))
     .filter((w) => w !== '');
+  const words = unquoted.flatMap((w) => w.split('$').map((part, k) => (k === 0 ? part : part.replace(EXPANSION, '')))).filter((w) => w !== '');
   const programs = words.map(program);
   if (programs.some((w) => DUMP_PROGRAMS.has(w))) return 'database';
   for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.has(head(w)))) return 'database';
   if (!programs.some((w) => FILE_PROGRAMS.has(w))) return '';
-  return words.some((w) => (w.startsWith('/') && reachesData(w)) || namesDataVariable(w)) ? 'database' : 'files';
+  return words.some((w) => w.startsWith('/') && reachesData(w)) || unquoted.some(namesDataVariable) ? 'database' : 'files';
 }

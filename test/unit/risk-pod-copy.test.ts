@@ -97,6 +97,10 @@ describe('copyOf', () => {
     ['command=sh&command=-c&command=pg_d%22%22ump+orders', 'database'],
     ['command=sh&command=-c&command=pg_d%5Cump+orders', 'database'],
     ['command=sh&command=-c&command=tar+cf+-+%24PGDATA', 'database'],
+    // Words joined to an expansion: the first held by session 46's split at `$` (red against this
+    // review's first cut, ab392211), the second a path after one (was 'files').
+    ['command=sh&command=-c&command=pg_dump%24%7BIFS%7Dledger', 'database'],
+    ['command=sh&command=-c&command=tar%24%7BIFS%7Dcf%24%7BIFS%7D-%24%7BIFS%7D%2Fvar%2Flib%2Fmysql', 'database'],
     ['command=sh&command=-c&command=cd+%22%24%7BPGDATA%7D%2Fbase%22+%26%26+tar+cf+-+.', 'database'],
     // sqlite3's dot-commands that write the whole database.
     ['command=sqlite3&command=%2Fapp%2Fdata%2Fapp.db&command=.dump', 'database'],
