@@ -41,7 +41,12 @@ const DUMP_WORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['redis-cli', new Set(['--rdb', '--functions-rdb'])],
   ['valkey-cli', new Set(['--rdb', '--functions-rdb'])],
   ['etcdctl', new Set(['snapshot'])],
+  // sqlite3's dot-commands write the whole database out (`sqlite3 app.db .dump`, `.backup /tmp/x`).
+  ['sqlite3', new Set(['.dump', '.backup', '.clone'])],
 ]);
+
+/** A word's first token, before `=` or a space (`--rdb=-`, sqlite3's `.backup /tmp/x` as one argument). */
+const head = (word: string): string => word.split(/[=\s]/)[0]!;
 
 /**
  * Where database images keep their data (the official images' and Bitnami's volumes, CloudNativePG's
@@ -93,7 +98,17 @@ function reachesData(path: string): boolean {
   return DATA_DIRECTORIES.some((d) => p === d || p.startsWith(`${d}/`));
 }
 
-const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh']);
+/** Programs whose `-c` runs a script (`su postgres -c 'pg_dump orders'` too). */
+const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'su']);
+
+/**
+ * The environment variable the postgres images (official, Bitnami's, CloudNativePG's) set to the
+ * data directory: `tar cf - $PGDATA` in a script reaches it wherever the image put it.
+ */
+const DATA_VARIABLES: readonly string[] = ['$PGDATA', '${PGDATA}'];
+/** What follows a `$` as the expansion's name: `{…}`, a variable's name, or a special parameter. */
+const EXPANSION = /^(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!-])/;
+const namesDataVariable = (word: string): boolean => DATA_VARIABLES.some((v) => word === v || word.startsWith(`${v}/`));
 
 /** The exec's `command` parameters in order (kubectl sends one per argument), decoded; [] when there is none or one is malformed. */
 function commandOf(query: string): string[] {
@@ -113,11 +128,60 @@ function commandOf(query: string): string[] {
 const program = (word: string): string => word.slice(word.lastIndexOf('/') + 1);
 
 /**
- * Programs that run the next word as the command (`env tar …`, `timeout 60 pg_dump …`, `busybox
- * tar …`): their options, variable assignments and durations are skipped to reach it.
+ * Programs that run a later word as the command (`env tar …`, `timeout 60 pg_dump …`, `busybox
+ * tar …`, `sudo -u postgres pg_dump`, `gosu postgres pg_dump`): their options, variable
+ * assignments and durations are skipped to reach it, with the word each option in `takes` is
+ * given (`-u postgres`, `timeout -s KILL`) and the `operands` before the command (chroot's new
+ * root, gosu's user).
  */
-const WRAPPERS: ReadonlySet<string> = new Set(['env', 'nice', 'nohup', 'timeout', 'stdbuf', 'ionice', 'chroot', 'exec', 'command', 'sudo', 'busybox', 'setsid']);
+const WRAPPERS: ReadonlyMap<string, { takes: ReadonlySet<string>; operands: number }> = new Map(
+  (
+    [
+      ['env', ['-u', '--unset', '-C', '--chdir'], 0],
+      ['nice', ['-n', '--adjustment'], 0],
+      ['nohup', [], 0],
+      ['timeout', ['-s', '--signal', '-k', '--kill-after'], 0],
+      ['stdbuf', ['-i', '-o', '-e'], 0],
+      ['ionice', ['-c', '-n', '-p', '-P', '-u'], 0],
+      ['chroot', ['--userspec', '--groups'], 1],
+      ['exec', ['-a'], 0],
+      ['command', [], 0],
+      ['sudo', ['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-T', '-U', '--user', '--group', '--chdir'], 0],
+      ['doas', ['-u', '-C'], 0],
+      ['runuser', ['-u', '-g', '-G', '--user', '--group', '--supp-group'], 0],
+      ['setpriv', [], 0],
+      ['gosu', [], 1],
+      ['su-exec', [], 1],
+      ['busybox', [], 0],
+      ['setsid', [], 0],
+      ['xargs', ['-a', '-d', '-E', '-I', '-L', '-n', '-P', '-s'], 0],
+    ] as const
+  ).map(([name, takes, operands]) => [name, { takes: new Set<string>(takes), operands }]),
+);
 const WRAPPER_ARG = /^(-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+[smhd]?)$/;
+
+/** The index of the command a run of wrappers runs (argv.length when none is given). */
+function commandStart(argv: readonly string[]): number {
+  let i = 0;
+  for (let w = WRAPPERS.get(program(argv[0] ?? '')); w !== undefined && i < argv.length; w = WRAPPERS.get(program(argv[i] ?? ''))) {
+    i++;
+    let operands = w.operands;
+    while (i < argv.length) {
+      const a = argv[i]!;
+      if (a === '--') {
+        i += 1 + operands;
+        break;
+      }
+      if (w.takes.has(a)) i += 2;
+      else if (WRAPPER_ARG.test(a)) i++;
+      else if (operands > 0) {
+        operands--;
+        i++;
+      } else break;
+    }
+  }
+  return i;
+}
 
 /**
  * The absolute paths a file program's arguments reach: its operands, a relative one resolved against
@@ -126,6 +190,9 @@ const WRAPPER_ARG = /^(-.*|[A-Za-z_][A-Za-z0-9_]*=.*|\d+[smhd]?)$/;
  * the directory it writes into. A relative path with no directory given is the image's working
  * directory, which the request does not say: it is not read.
  */
+/** GNU tar's short options that take a value (`-f <archive>`, `-C <dir>`, `-T <list>`…). */
+const TAR_VALUED: ReadonlySet<string> = new Set(['b', 'C', 'f', 'F', 'g', 'H', 'I', 'K', 'L', 'N', 'T', 'V', 'X']);
+
 function pathsOf(prog: string, args: readonly string[]): string[] {
   const out: string[] = [];
   const dirs: string[] = [];
@@ -143,10 +210,15 @@ function pathsOf(prog: string, args: readonly string[]): string[] {
   for (let k = 0; k < args.length; k++) {
     const a = args[k]!;
     if (operandsOnly || a === '-' || !a.startsWith('-')) {
-      // tar's traditional first word (`cf`, `xmf`): its letters are options, `f` takes the next word.
+      // tar's traditional first word (`cf`, `xmf`, `Ccf <dir> -`): its letters are options, each
+      // that takes a value taking the next word, in order.
       if (prog === 'tar' && k === 0 && !operandsOnly && /^[A-Za-z]+$/.test(a)) {
         extract = a.includes('x');
-        if (a.includes('f')) k++;
+        for (const letter of a) {
+          if (!TAR_VALUED.has(letter)) continue;
+          const value = args[++k] ?? '';
+          if (letter === 'C') chdir(value);
+        }
         continue;
       }
       if (a !== '-') add(a);
@@ -157,10 +229,17 @@ function pathsOf(prog: string, args: readonly string[]): string[] {
     else if (a.startsWith('--directory=')) chdir(a.slice(12));
     else if (a === '--extract' || a === '--get') extract = true;
     else if (a === '-f' || a === '--file') k++;
-    else if (/^-[A-Za-z]+$/.test(a)) {
-      if (prog === 'tar' && a.includes('x')) extract = true;
-      // A bundle ending in `f` (`-cf`, `-xmf`) takes the archive's name next.
-      if (prog === 'tar' && a.endsWith('f')) k++;
+    else if (prog === 'tar' && /^-[A-Za-z]/.test(a) && !a.startsWith('--')) {
+      // A bundle of short options (`-cf`, `-xmf`, `-cvf-`, `-C/var/lib/postgresql`): as getopt
+      // reads it, the first letter that takes a value takes the rest of the word, else the next.
+      for (let j = 1; j < a.length; j++) {
+        const letter = a[j]!;
+        if (letter === 'x') extract = true;
+        if (!TAR_VALUED.has(letter)) continue;
+        const value = j + 1 < a.length ? a.slice(j + 1) : (args[++k] ?? '');
+        if (letter === 'C') chdir(value);
+        break;
+      }
     }
   }
   // Where an extraction writes, whichever order its options came in (`-C <dir> -x`).
@@ -179,27 +258,30 @@ export type PodCopy = 'database' | 'files' | '';
  */
 export function copyOf(query: string): PodCopy {
   const argv = commandOf(query);
-  let i = 0;
-  while (i < argv.length && WRAPPERS.has(program(argv[i]!))) {
-    i++;
-    while (i < argv.length && WRAPPER_ARG.test(argv[i]!)) i++;
-  }
+  const i = commandStart(argv);
   if (i >= argv.length) return '';
   const first = program(argv[i]!);
   const args = argv.slice(i + 1);
   if (DUMP_PROGRAMS.has(first)) return 'database';
   const dumpWords = DUMP_WORDS.get(first);
-  if (dumpWords !== undefined) return args.some((a) => dumpWords.has(a.split('=')[0]!)) ? 'database' : '';
+  if (dumpWords !== undefined) return args.some((a) => dumpWords.has(head(a))) ? 'database' : '';
   if (FILE_PROGRAMS.has(first)) return pathsOf(first, args).some(reachesData) ? 'database' : 'files';
   if (!SHELLS.has(first)) return '';
   // `-c` alone or among other one-letter options (`sh -ec`, `bash -lc`): the script is the next argument.
   const c = argv.findIndex((a, k) => k > i && /^-[a-z]*c[a-z]*$/.test(a));
   if (c < 0 || c + 1 >= argv.length) return '';
-  // The script's words, split where a shell splits commands and arguments.
-  const words = argv[c + 1]!.split(/[\s;&|()`$'"<>]+/).filter((w) => w !== '');
+  // The script's words, split where a shell splits commands and arguments, its quotes removed
+  // as the shell removes them (`pg_d""ump`, `pg_d\ump` and `"$PGDATA"` are the words they spell);
+  // split again at each expansion (`$NAME`, `${…}`), so that the literal text joined to one
+  // (`pg_dump${IFS}ledger`, `${IFS}/var/lib/mysql`) is read as the word it becomes.
+  const unquoted = argv[c + 1]!
+    .split(/[\s;&|()`<>]+/)
+    .map((w) => w.replace(/['"\\]/g, ''))
+    .filter((w) => w !== '');
+  const words = unquoted.flatMap((w) => w.split('$').map((part, k) => (k === 0 ? part : part.replace(EXPANSION, '')))).filter((w) => w !== '');
   const programs = words.map(program);
   if (programs.some((w) => DUMP_PROGRAMS.has(w))) return 'database';
-  for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.has(w.split('=')[0]!))) return 'database';
+  for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.has(head(w)))) return 'database';
   if (!programs.some((w) => FILE_PROGRAMS.has(w))) return '';
-  return words.some((w) => w.startsWith('/') && reachesData(w)) ? 'database' : 'files';
+  return words.some((w) => w.startsWith('/') && reachesData(w)) || unquoted.some(namesDataVariable) ? 'database' : 'files';
 }

@@ -217,6 +217,17 @@ describe('found (redteam46): kustomize patches and a HelmRelease post-renderer s
     const appset = { apiVersion: 'argoproj.io/v1alpha1', kind: 'ApplicationSet', metadata: { name: 'shop', namespace: 'argocd' }, spec: { generators: [{ list: { elements: [] } }], template: { metadata: { name: '{{env}}' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: { ...repo, kustomize: { patches: [{ target, patch: '- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: {{image}}\n' }] } } } } } };
     expect(write('POST', APPSETS, appset).unreadable).toBe('body_unreadable');
   });
+
+  // review46: a JSON 6902 copy or move writes a value the body does not show (an annotation the
+  // patch's first operation set, never judged as an image) onto the container's image.
+  it.each<[string, string, unknown, string]>([
+    ["an Argo CD Application's kustomize patch copying an annotation onto the image", APPS, app({ ...repo, kustomize: { patches: [{ target, patch: `- op: add\n  path: /metadata/annotations/x\n  value: ${ROGUE}\n- op: copy\n  from: /metadata/annotations/x\n  path: /spec/template/spec/containers/0/image\n` }] } }), 'spec.source.kustomize.patches[0].patch[1]'],
+    ["a Flux Kustomization's patchesJson6902 moving an env value onto the image", KUSTOMIZATIONS, kustomization({ patchesJson6902: [{ target, patch: [{ op: 'add', path: '/spec/template/spec/containers/0/env/-', value: { name: 'X', value: ROGUE } }, { op: 'move', from: '/spec/template/spec/containers/0/env/0/value', path: '/spec/template/spec/containers/0/image' }] }] }), 'spec.patchesJson6902[0].patch[1]'],
+  ])('%s: unreadable (was allowed)', (_what, path, body, field) => {
+    const r = write('POST', path, body);
+    expect(r.unreadable, JSON.stringify(r)).toBe('body_unreadable');
+    expect(r.unreadableDetail).toContain(field);
+  });
 });
 
 describe("found (redteam46): an ApplicationSet generator's own template was not read", () => {

@@ -78,6 +78,37 @@ describe('copyOf', () => {
     ['command=tar&command=-C&command=%2Fvar%2Flib%2Fmysql&command=-x&command=-f&command=-', 'database'],
     ['command=tar&command=--create&command=--file%3D-&command=%2Fvar%2Flib%2Fmysql', 'database'],
     ['command=tar&command=-c&command=-f&command=-&command=%2F%2Fvar%2F%2Flib%2F.%2Fpostgresql%2Fdata', 'database'],
+    // review46: spellings copyOf misread before (each was '' or 'files').
+    // tar's -C joined to its directory, and the traditional first word's valued letters in order.
+    ['command=tar&command=cf&command=-&command=-C%2Fvar%2Flib%2Fpostgresql&command=data', 'database'],
+    ['command=tar&command=-cf-&command=-C%2Fvar%2Flib%2Fpostgresql%2Fdata&command=.', 'database'],
+    ['command=tar&command=Ccf&command=%2Fvar%2Flib%2Fpostgresql&command=-&command=data', 'database'],
+    ['command=tar&command=-xC%2Fvar%2Flib%2Fmysql&command=-f&command=-', 'database'],
+    // Wrappers whose options take a word, and those with an operand before the command.
+    ['command=timeout&command=-s&command=KILL&command=600&command=pg_dump&command=orders', 'database'],
+    ['command=sudo&command=-u&command=postgres&command=pg_dump&command=orders', 'database'],
+    ['command=env&command=-u&command=HISTFILE&command=pg_dump&command=orders', 'database'],
+    ['command=gosu&command=postgres&command=pg_dump&command=orders', 'database'],
+    ['command=su-exec&command=postgres&command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata', 'database'],
+    ['command=runuser&command=-u&command=postgres&command=--&command=pg_dumpall', 'database'],
+    ['command=chroot&command=%2Fhost&command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fetcd', 'database'],
+    ['command=su&command=postgres&command=-c&command=pg_dump+orders', 'database'],
+    // A script's quotes removed as the shell removes them, and postgres' PGDATA.
+    ['command=sh&command=-c&command=pg_d%22%22ump+orders', 'database'],
+    ['command=sh&command=-c&command=pg_d%5Cump+orders', 'database'],
+    ['command=sh&command=-c&command=tar+cf+-+%24PGDATA', 'database'],
+    // Words joined to an expansion: the first held by session 46's split at `$` (red against this
+    // review's first cut, ab392211), the second a path after one (was 'files').
+    ['command=sh&command=-c&command=pg_dump%24%7BIFS%7Dledger', 'database'],
+    ['command=sh&command=-c&command=tar%24%7BIFS%7Dcf%24%7BIFS%7D-%24%7BIFS%7D%2Fvar%2Flib%2Fmysql', 'database'],
+    ['command=sh&command=-c&command=cd+%22%24%7BPGDATA%7D%2Fbase%22+%26%26+tar+cf+-+.', 'database'],
+    // sqlite3's dot-commands that write the whole database.
+    ['command=sqlite3&command=%2Fapp%2Fdata%2Fapp.db&command=.dump', 'database'],
+    ['command=sqlite3&command=%2Fapp%2Fdata%2Fapp.db&command=.backup+%2Ftmp%2Fa.db', 'database'],
+    ['command=sqlite3&command=%2Fapp%2Fdata%2Fapp.db&command=SELECT+count(*)+FROM+users', ''],
+    ['command=sudo&command=-u&command=postgres&command=psql&command=-AXtc&command=SELECT+1', ''],
+    ['command=timeout&command=-s&command=KILL&command=60&command=tar&command=cf&command=-&command=%2Ftmp%2Freport.csv', 'files'],
+    ['command=sh&command=-c&command=tar+cf+-+%24PGDATA_EXPORT', 'files'],
     // Files: reports, profiles and volumes that are not a database's.
     ['command=tar&command=cf&command=-&command=%2Ftmp%2Fq1-recon-ledger-1.csv&container=postgres', 'files'],
     ['command=tar&command=cf&command=-&command=-C&command=%2Ftmp&command=--&command=ledger.dump', 'files'],

@@ -248,9 +248,19 @@ function patchText(text: string, path: string, named: string, at: At): void {
   read.documents.forEach((d, i) => checkValues(d, read.documents.length > 1 ? `${path}[${i}]` : path, named, at));
 }
 
-/** JSON 6902 operations: each value read under its path's last segment (`image`, `containers`, `-`). */
+/**
+ * JSON 6902 operations: each value read under its path's last segment (`image`, `containers`, `-`).
+ * A `copy` or `move` (kustomize applies both) writes a value from elsewhere in the rendered
+ * manifest, which the body does not show: an earlier operation's annotation or env value (never
+ * judged as an image) copied onto `containers/0/image` deploys it. Unreadable, as the controller
+ * reads it (review46).
+ */
 function patchOperations(ops: readonly unknown[], path: string, named: string, at: At): void {
   ops.forEach((op: unknown, i) => {
+    if (isObject(op) && (op.op === 'copy' || op.op === 'move')) {
+      at.ctx.unreadable?.(`${path}[${i}]: ${at.owner} ${named} holds a ${op.op} of a value from elsewhere in the manifests, which may be an image the body does not show`);
+      return;
+    }
     if (!isObject(op) || typeof op.path !== 'string' || op.value === undefined) return;
     const last = op.path.slice(op.path.lastIndexOf('/') + 1).replace(/~1/g, '/').replace(/~0/g, '~');
     checkValues({ [last]: op.value }, `${path}[${i}]`, named, at);
