@@ -148,6 +148,22 @@ describe('what kube-apiserver writes is read as kube reads it', () => {
     expect(codes(inspect(pods, bytes, CBOR, false, settings))).toEqual(['run_as_root']);
   });
 
+  it('non-minimal heads are read (fxamacker/cbor checks no preferred encoding; nor does kube)', () => {
+    // {"privileged": true} with the map count, key length and a value all in wider heads than needed.
+    const body = cat('b9 0002', '5a 0000000a', [...new TextEncoder().encode('privileged')], 'f5', '78 01 61', '1b 0000000000000001');
+    expect(readCbor(body)).toEqual({ ok: true, value: { privileged: true, a: 1 } });
+    // Empty indefinite-length containers and strings are the empty values.
+    expect(readCbor(hex('a4 4161 9fff 4162 bfff 4163 5fff 4164 7fff'))).toEqual({ ok: true, value: { a: [], b: {}, c: '', d: '' } });
+  });
+
+  it('keys are compared as Go compares strings, byte by byte: no cut at NUL, no Unicode normalisation', () => {
+    // "a\0b" and "a\0c"; "é" precomposed (NFC) and decomposed (NFD): two keys each, as in kube.
+    expect(readCbor(cat([0xa2], bs('a\u0000b'), '01', bs('a\u0000c'), '02'))).toEqual({ ok: true, value: { 'a\u0000b': 1, 'a\u0000c': 2 } });
+    expect(readCbor(cat([0xa2], bs('\u00e9'), '01', bs('e\u0301'), '02'))).toEqual({ ok: true, value: { '\u00e9': 1, 'e\u0301': 2 } });
+    // A byte-order mark is kept, not dropped: "\ufeffprivileged" is not "privileged".
+    expect(readCbor(cat([0xa1], bs('\ufeffprivileged'), 'f5'))).toEqual({ ok: true, value: { '\ufeffprivileged': true } });
+  });
+
   it('a "__proto__" key is an own property, as JSON.parse makes it, and pollutes nothing', () => {
     const r = readCbor(cat([0xa1], bs('__proto__'), [0xa1], bs('polluted'), 'f5'));
     expect(r.ok).toBe(true);
