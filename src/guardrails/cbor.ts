@@ -14,8 +14,9 @@ import { Buffer } from 'node:buffer';
  *   text-string key with the same bytes are the same key, as are two chunkings of one indefinite
  *   string), a text string that is not UTF-8, NaN or ±Infinity, an integer outside int64, a
  *   bignum (tags 2 and 3), `undefined` or another simple value, nesting deeper than 64 levels
- *   (a tag counts only when it encloses a tag), more than 1024 array elements or map pairs, anything after the one
- *   data item, a body that ends early, or bytes that are not well-formed CBOR;
+ *   (a tag counts only when it encloses a tag), more than 1024 array elements or map pairs,
+ *   anything after the one data item, a body that ends early, or bytes that are not well-formed
+ *   CBOR;
  * - or stepgate cannot be sure: a map key that is not a string (kube ignores it when decoding into
  *   a typed object, refuses it into an unstructured one), a byte string that is not UTF-8 (kube
  *   keeps the raw bytes, which no JavaScript string holds), an integer beyond ±2^53 (a JavaScript
