@@ -14,8 +14,9 @@ import { Buffer } from 'node:buffer';
  *   text-string key with the same bytes are the same key, as are two chunkings of one indefinite
  *   string), a text string that is not UTF-8, NaN or ±Infinity, an integer outside int64, a
  *   bignum (tags 2 and 3), `undefined` or another simple value, nesting deeper than 64 levels
- *   (tags count as a level), more than 1024 array elements or map pairs, anything after the one
- *   data item, a body that ends early, or bytes that are not well-formed CBOR;
+ *   (a tag counts only when it encloses a tag), more than 1024 array elements or map pairs,
+ *   anything after the one data item, a body that ends early, or bytes that are not well-formed
+ *   CBOR;
  * - or stepgate cannot be sure: a map key that is not a string (kube ignores it when decoding into
  *   a typed object, refuses it into an unstructured one), a byte string that is not UTF-8 (kube
  *   keeps the raw bytes, which no JavaScript string holds), an integer beyond ±2^53 (a JavaScript
@@ -90,10 +91,7 @@ class Reader {
 
   top(): unknown {
     // The self-described tag is kube's magic number; only here does stepgate take it as such.
-    if (this.b[0] === 0xd9 && this.b[1] === 0xd9 && this.b[2] === 0xf7) {
-      this.pos = 3;
-      return this.item(1);
-    }
+    if (this.b[0] === 0xd9 && this.b[1] === 0xd9 && this.b[2] === 0xf7) this.pos = 3;
     return this.item(0);
   }
 
@@ -156,7 +154,11 @@ class Reader {
     if (this.pos + n > this.b.length) this.truncated();
   }
 
-  /** One data item at nesting `depth` (the number of containers and tags around it). */
+  /**
+   * One data item at nesting `depth`: the number of arrays and maps around it. kube's limit counts
+   * a tag only when its content is another tag (fxamacker/cbor valid.go, wellformedInternal), and
+   * this reader refuses every tag on a tag, so no tag it reads is a level.
+   */
   private item(depth: number): unknown {
     const major = this.head();
     switch (major) {
@@ -177,7 +179,7 @@ class Reader {
       case MAJOR_MAP:
         return this.map(depth + 1);
       case MAJOR_TAG:
-        return this.tag(depth + 1);
+        return this.tag();
       default: // 7: simple values and floats
         return this.simple(this.ai);
     }
@@ -323,8 +325,7 @@ class Reader {
     }
   }
 
-  private tag(depth: number): unknown {
-    this.level(depth);
+  private tag(): unknown {
     if (this.wide || this.arg !== EXPECTED_BASE64) {
       const number = this.wide ? 'beyond 2^53' : String(this.arg);
       if (this.arg === 2 || this.arg === 3) this.refuse(`has a bignum (tag ${number}; kube refuses it)`);

@@ -148,6 +148,22 @@ describe('what kube-apiserver writes is read as kube reads it', () => {
     expect(codes(inspect(pods, bytes, CBOR, false, settings))).toEqual(['run_as_root']);
   });
 
+  it('non-minimal heads are read (fxamacker/cbor checks no preferred encoding; nor does kube)', () => {
+    // {"privileged": true} with the map count, key length and a value all in wider heads than needed.
+    const body = cat('b9 0002', '5a 0000000a', [...new TextEncoder().encode('privileged')], 'f5', '78 01 61', '1b 0000000000000001');
+    expect(readCbor(body)).toEqual({ ok: true, value: { privileged: true, a: 1 } });
+    // Empty indefinite-length containers and strings are the empty values.
+    expect(readCbor(hex('a4 4161 9fff 4162 bfff 4163 5fff 4164 7fff'))).toEqual({ ok: true, value: { a: [], b: {}, c: '', d: '' } });
+  });
+
+  it('keys are compared as Go compares strings, byte by byte: no cut at NUL, no Unicode normalisation', () => {
+    // "a\0b" and "a\0c"; "é" precomposed (NFC) and decomposed (NFD): two keys each, as in kube.
+    expect(readCbor(cat([0xa2], bs('a\u0000b'), '01', bs('a\u0000c'), '02'))).toEqual({ ok: true, value: { 'a\u0000b': 1, 'a\u0000c': 2 } });
+    expect(readCbor(cat([0xa2], bs('\u00e9'), '01', bs('e\u0301'), '02'))).toEqual({ ok: true, value: { '\u00e9': 1, 'e\u0301': 2 } });
+    // A byte-order mark is kept, not dropped: "\ufeffprivileged" is not "privileged".
+    expect(readCbor(cat([0xa1], bs('\ufeffprivileged'), 'f5'))).toEqual({ ok: true, value: { '\ufeffprivileged': true } });
+  });
+
   it('a "__proto__" key is an own property, as JSON.parse makes it, and pollutes nothing', () => {
     const r = readCbor(cat([0xa1], bs('__proto__'), [0xa1], bs('polluted'), 'f5'));
     expect(r.ok).toBe(true);
@@ -238,13 +254,20 @@ describe('bodies kube refuses, or reads otherwise than stepgate could: unreadabl
     expect(r.unreadableDetail).toContain(detail);
   });
 
-  it('nesting up to kube\'s limit is read (64 levels, the tag in front counting as one)', () => {
-    // Without the tag: 63 arrays around a map are 64 levels.
+  it('nesting up to kube\'s limit is read: 64 arrays and maps, a tag not counting unless it encloses a tag', () => {
+    // fxamacker/cbor valid.go (wellformedInternal) raises the depth for an array or a map, and for
+    // a tag only when its content is another tag; kube's MaxNestedLevels is 64.
     expect(readCbor(cat(new Uint8Array(CBOR_MAX_NESTED_LEVELS - 1).fill(0x81), [0xa0])).ok).toBe(true);
     expect(readCbor(cat(new Uint8Array(CBOR_MAX_NESTED_LEVELS).fill(0x81), [0xa0])).ok).toBe(false);
-    // With it, one fewer.
-    expect(readCbor(cat('d9d9f7', new Uint8Array(CBOR_MAX_NESTED_LEVELS - 2).fill(0x81), [0xa0])).ok).toBe(true);
-    expect(readCbor(cat('d9d9f7', new Uint8Array(CBOR_MAX_NESTED_LEVELS - 1).fill(0x81), [0xa0])).ok).toBe(false);
+    // The tag in front is no level: 64 containers under it are read, as kube reads them.
+    expect(readCbor(cat('d9d9f7', new Uint8Array(CBOR_MAX_NESTED_LEVELS - 1).fill(0x81), [0xa0])).ok).toBe(true);
+    expect(readCbor(cat('d9d9f7', new Uint8Array(CBOR_MAX_NESTED_LEVELS).fill(0x81), [0xa0])).ok).toBe(false);
+    // Nor is tag 22 on a byte string inside the 64th container.
+    const deepBytes = readCbor(cat('d9d9f7', new Uint8Array(CBOR_MAX_NESTED_LEVELS).fill(0x81), 'd6 42 6869'));
+    expect(deepBytes.ok).toBe(true);
+    let v = (deepBytes as { value: unknown }).value;
+    for (let i = 0; i < CBOR_MAX_NESTED_LEVELS; i++) v = (v as unknown[])[0];
+    expect(v).toBe('aGk=');
     // Exactly kube's element and pair limits are read.
     expect(readCbor(cat(hex('99 0400'), new Uint8Array(CBOR_MAX_ELEMENTS))).ok).toBe(true);
     expect(readCbor(cat(mapOf(CBOR_MAX_ELEMENTS), ...Array.from({ length: CBOR_MAX_ELEMENTS }, (_, i) => cat(bs(`k${i}`), [0])))).ok).toBe(true);
