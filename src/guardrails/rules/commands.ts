@@ -76,7 +76,8 @@ export function checkExecCommand(query: string): Violation | undefined {
 
 export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials' | 'unreadable';
 
-const SHAPE_TEXT: Record<CommandShape, string> = {
+/** What a shape does, as a detail's words (`… runs a program it downloads …`). */
+export const SHAPE_TEXT: Readonly<Record<CommandShape, string>> = {
   fetch_run: 'runs a program it downloads (a downloader piped into an interpreter)',
   decoded_run: 'pipes decoded text into an interpreter',
   download_run: 'downloads a program and runs it from a scratch directory',
