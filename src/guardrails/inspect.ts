@@ -13,6 +13,7 @@ import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
+import { checkConfigMapScripts, SCRIPT_MARKS } from './rules/configmap-scripts.js';
 import { checkDelete } from './rules/delete.js';
 import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
@@ -367,11 +368,14 @@ function inspectAt(
     const embeds = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, EMBEDDED_OBJECT_KEYS);
     // A ConfigMap that may hold a manifest in a value (`binaryData` is base64: no key shows there).
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
+    // A ConfigMap that may hold a script a workload runs from it (rules/configmap-scripts.ts): a key
+    // with a script's extension, a `#!` line, or base64 values.
+    const scripts = configMapWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, SCRIPT_KEYS);
     // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
-    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !fetches && !gitops);
+    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -391,6 +395,8 @@ function inspectAt(
     // value into `remoteRef.key` or a store's `provider` (from an annotation set a write before)
     // names production without showing it, and kube applies it.
     if (!parsed.ok && fetches && parsed.outcome !== 'body_missing') unreadable(`the body may name a secret store's path, store or role, and could not be read (${parsed.detail})`);
+    // And a ConfigMap's that may hold a script (a JSON patch copying a value into `data/run.sh`).
+    if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
@@ -411,6 +417,7 @@ function inspectAt(
         // Any ConfigMap may be one a ClusterResourceSet names: a value that reads as an object of a
         // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
         if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
+        if (scripts) checkConfigMapScripts(doc, multi ? `documents[${i}].` : '', ctx);
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (claim) checkClaimSource(doc, multi ? `documents[${i}].` : '', ctx);
         if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
@@ -593,6 +600,7 @@ const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pod
 
 const OWNER_REFERENCES = ['ownerReferences'];
 const BINARY_DATA = ['binaryData'];
+const SCRIPT_KEYS = [...SCRIPT_MARKS, ...BINARY_DATA];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Server-side apply, in YAML (or JSON) and, since Kubernetes 1.32, in CBOR: the same semantics. */
 const APPLY_TYPES = new Set([APPLY_PATCH, 'application/apply-patch+cbor']);

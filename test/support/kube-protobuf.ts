@@ -65,7 +65,7 @@ function encodeFields(obj: Record<string, unknown>, schema: Message, used: Set<s
     used.add(f.name);
     const v = obj[f.name];
     if (f.kind === 'map') {
-      for (const [k, val] of Object.entries(v as Record<string, string>)) parts.push(lenField(n, Buffer.concat([lenField(1, k), lenField(2, f.quantity ? lenField(1, val) : val)])));
+      for (const [k, val] of Object.entries(v as Record<string, string>)) parts.push(lenField(n, Buffer.concat([lenField(1, k), lenField(2, f.quantity ? lenField(1, val) : f.bytes ? Buffer.from(val, 'base64') : val)])));
     } else if (f.repeated) {
       for (const item of v as unknown[]) parts.push(encodeValue(n, f, item));
     } else {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { inspect } from '../../src/guardrails/inspect.js';
-import { checkExecCommand, commandShape, type CommandShape } from '../../src/guardrails/rules/commands.js';
+import { checkExecCommand, commandShape, SHAPE_TEXT, type CommandShape } from '../../src/guardrails/rules/commands.js';
 import { guardSettings, kube } from '../support/guardrails.js';
 
 /**
@@ -53,5 +53,54 @@ describe('container_command_egress: the corpus of real commands', () => {
   it.each(corpus.map((e, i) => [i, e.source, e] as const))('#%i %s', (_i, _source, e) => {
     if (e.kind === 'container') expect(commandShape(e.command, undefined, { env: new Map(Object.entries(e.env ?? {})), namesRedirected: false }) ?? null).toBe(e.expect);
     expect(asked(e)).toBe(e.expect !== null);
+  });
+});
+
+/**
+ * The scripts charts keep in ConfigMaps and run by path (test/fixtures/container-commands/
+ * configmap-scripts.json: bitnami's, Argo CD's redis-ha, Jenkins', Loki's; Helm's placeholders
+ * rendered), read when the ConfigMap is written (rules/configmap-scripts.ts). Routine ones ask
+ * nothing; the rows at the end are the same attacks as the container rows, in a ConfigMap key.
+ */
+interface ScriptEntry {
+  readonly source: string;
+  readonly key: string;
+  readonly script?: string;
+  /** The script as `binaryData` holds it (base64). */
+  readonly binaryData?: string;
+  readonly expect: CommandShape | null;
+}
+
+const scripts = JSON.parse(readFileSync(new URL('../fixtures/container-commands/configmap-scripts.json', import.meta.url), 'utf8')) as ScriptEntry[];
+
+function configMapWith(e: ScriptEntry): string {
+  const values = e.binaryData !== undefined ? { binaryData: { [e.key]: e.binaryData } } : { data: { [e.key]: e.script } };
+  return JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scripts' }, ...values });
+}
+
+describe('container_command_egress: scripts charts keep in ConfigMaps', () => {
+  it('is well formed: 80+ routine scripts from 4+ projects, each with its source, and attacks of every shape', () => {
+    const routine = scripts.filter((e) => e.expect === null);
+    expect(routine.length).toBeGreaterThanOrEqual(80);
+    expect(new Set(routine.map((e) => e.source.split('@')[0])).size).toBeGreaterThanOrEqual(4);
+    for (const e of scripts) {
+      expect(e.source.length, e.key).toBeGreaterThan(0);
+      expect(typeof (e.script ?? e.binaryData)).toBe('string');
+      if (e.expect !== null) expect(SHAPES).toContain(e.expect);
+    }
+    expect(new Set(scripts.map((e) => e.expect).filter((s) => s !== null))).toEqual(new Set(SHAPES));
+  });
+
+  it.each(scripts.map((e, i) => [i, e.source, e.key, e] as const))('#%i %s %s', (_i, _source, _key, e) => {
+    const r = inspect(kube('POST', '/api/v1/namespaces/dev/configmaps'), configMapWith(e), 'application/json', false, settings);
+    expect(r.unreadable).toBeUndefined();
+    const found = r.violations.filter((v) => v.code === 'container_command_egress');
+    if (e.expect === null) expect(found).toEqual([]);
+    else {
+      expect(found).toHaveLength(1);
+      expect(found[0]!.detail).toContain(JSON.stringify(e.key));
+      expect(found[0]!.detail).toContain(SHAPE_TEXT[e.expect]);
+      expect(found[0]!.path).toBe(`${e.binaryData !== undefined ? 'binaryData' : 'data'}.${e.key}`);
+    }
   });
 });

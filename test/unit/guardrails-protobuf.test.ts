@@ -311,7 +311,7 @@ describe('malformed or undecidable protobuf bodies are unreadable', () => {
     ['shorter than the magic', MAGIC.subarray(0, 2)],
     ['envelope without kind', Buffer.concat([MAGIC, lenField(2, Buffer.alloc(0))])],
     ['envelope without apiVersion', Buffer.concat([MAGIC, lenField(1, lenField(2, 'Pod'))])],
-    ['a kind that is not decoded', envelope('v1', 'ConfigMap', Buffer.alloc(0))],
+    ['a kind that is not decoded', envelope('v1', 'LimitRange', Buffer.alloc(0))],
     ['a kind in the wrong group', envelope('apps/v1', 'Pod', Buffer.alloc(0))],
     ['an old API version', envelope('extensions/v1beta1', 'Deployment', Buffer.alloc(0))],
     ['a content encoding in the envelope', Buffer.concat([deployment, lenField(3, 'gzip')])],

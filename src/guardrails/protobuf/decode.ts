@@ -128,7 +128,7 @@ function readField(r: Reader, field: Field, target: Json, depth: number): void {
       store(target, field, asInt64(r.varint()));
       return;
     case 'map':
-      readMapEntry(sub(r), child(target, field.name), depth, field.quantity === true);
+      readMapEntry(sub(r), child(target, field.name), depth, field.quantity === true, field.bytes === true);
       return;
     case 'intOrString':
       readIntOrString(sub(r), target, field.name, depth);
@@ -185,9 +185,10 @@ function setOwn(target: Json, key: string, value: unknown): void {
 
 /**
  * map<string, string> entry {1: key, 2: value}; a missing key or value is "", as in Go. With
- * `quantity` the value is a resource.Quantity {1: string}, read as that string.
+ * `quantity` the value is a resource.Quantity {1: string}, read as that string; with `bytes` the
+ * value is bytes, read as base64 (a ConfigMap's binaryData, as JSON shows it).
  */
-function readMapEntry(r: Reader, target: Json, depth: number, quantity: boolean): void {
+function readMapEntry(r: Reader, target: Json, depth: number, quantity: boolean, bytes = false): void {
   if (depth + 1 > MAX_DEPTH) throw new WireError('nested too deeply');
   let key = '';
   let value = '';
@@ -198,7 +199,7 @@ function readMapEntry(r: Reader, target: Json, depth: number, quantity: boolean)
     if (field === 1 || field === 2) {
       if (wire !== WIRE_LEN) throw new WireError(`map entry field ${field} has wire type ${wire}`);
       if (field === 1) key = r.string();
-      else value = quantity ? readQuantity(sub(r)) : r.string();
+      else value = quantity ? readQuantity(sub(r)) : bytes ? Buffer.from(r.bytes()).toString('base64') : r.string();
     } else {
       r.skip(wire);
     }

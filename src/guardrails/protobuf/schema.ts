@@ -17,9 +17,10 @@ export type Field =
   /**
    * map<string, string>: entries {1: key, 2: value}, decoded to an object; with `quantity`,
    * map<string, Quantity> (a container's resources), whose values are resource.Quantity {1: string}
-   * messages and read as the string JSON shows.
+   * messages and read as the string JSON shows; with `bytes`, map<string, bytes> (a ConfigMap's
+   * binaryData), whose values read as base64, as in JSON.
    */
-  | { readonly name: string; readonly kind: 'map'; readonly repeated: true; readonly quantity?: true }
+  | { readonly name: string; readonly kind: 'map'; readonly repeated: true; readonly quantity?: true; readonly bytes?: true }
   /** k8s.io/apimachinery IntOrString {1: type, 2: intVal, 3: strVal}: JSON is a number or a string. */
   | { readonly name: string; readonly kind: 'intOrString'; readonly repeated: false };
 
@@ -44,6 +45,7 @@ const many = (name: string, m: Message): Field => ({ name, kind: 'message', mess
 const inline = (m: Message): Field => ({ name: m.name, kind: 'message', message: m, repeated: false, inline: true });
 const map = (name: string): Field => ({ name, kind: 'map', repeated: true });
 const quantities = (name: string): Field => ({ name, kind: 'map', repeated: true, quantity: true });
+const byteMap = (name: string): Field => ({ name, kind: 'map', repeated: true, bytes: true });
 const intOrString = (name: string): Field => ({ name, kind: 'intOrString', repeated: false });
 
 /** A message whose presence is the fact (a volume's source type); its contents are skipped. */
@@ -237,6 +239,8 @@ const PersistentVolume = withMeta('PersistentVolume', { 2: one('spec', message('
 const Binding = withMeta('Binding', {});
 /** Its annotations and type say whose token the token controller writes into it; `data` is skipped. */
 const Secret = withMeta('Secret', { 3: str('type') });
+/** A ConfigMap's values: a script a workload runs from it (rules/configmap-scripts.ts), a manifest a ClusterResourceSet applies (rules/carried.ts). */
+const ConfigMap = withMeta('ConfigMap', { 2: map('data'), 3: byteMap('binaryData') });
 /** Its annotations name the cloud identity its pods get (cloud_workload_identity). */
 const ServiceAccount = withMeta('ServiceAccount', {});
 
@@ -351,7 +355,7 @@ export const Unknown = message('Unknown', { 1: one('typeMeta', TypeMeta), 2: sca
 export const KINDS: ReadonlyMap<string, Message> = new Map(
   (
     [
-      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret, ServiceAccount]],
+      ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret, ServiceAccount, ConfigMap]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
       ['autoscaling/v1', [Scale]],
       ['batch/v1', [Job, CronJob]],

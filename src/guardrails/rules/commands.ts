@@ -76,7 +76,8 @@ export function checkExecCommand(query: string): Violation | undefined {
 
 export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials' | 'unreadable';
 
-const SHAPE_TEXT: Record<CommandShape, string> = {
+/** What a shape does, as a detail's words (`… runs a program it downloads …`). */
+export const SHAPE_TEXT: Readonly<Record<CommandShape, string>> = {
   fetch_run: 'runs a program it downloads (a downloader piped into an interpreter)',
   decoded_run: 'pipes decoded text into an interpreter',
   download_run: 'downloads a program and runs it from a scratch directory',
@@ -421,8 +422,16 @@ function runsFetchedCode(script: string): boolean {
   const at = codeStart(script);
   if (at < 0) return false;
   const code = script.slice(at);
-  return (NETWORK_CODE.test(code) || /\bget\s*\(|\bLWP::Simple\b|\bfile_get_contents\s*\(\s*["']https?:/.test(code)) && EVAL_CODE.test(code);
+  return (NETWORK_CODE.test(code) || FETCH_CALL.test(code)) && EVAL_CODE.test(code);
 }
+
+/**
+ * A fetch by a bare function (LWP::Simple's `get(…)`, PHP's `file_get_contents("https://…")`),
+ * besides the clients NETWORK_CODE names. Not a method called `get` (`cfg.get("key")` is a map
+ * lookup in Python, Ruby and JavaScript: a Python program of any size has one, and an `exec` too;
+ * JupyterHub's configuration, mounted from a ConfigMap, does), except axios's.
+ */
+const FETCH_CALL = /(?<![.\w$])get\s*\(|\baxios\.get\s*\(|\bLWP::Simple\b|\bfile_get_contents\s*\(\s*["']https?:/;
 
 /** An interpreter given code that decodes code and evaluates it (`exec(base64.b64decode("…"))`, `eval(atob(…))`). */
 function runsDecodedCode(script: string): boolean {
