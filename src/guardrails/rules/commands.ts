@@ -146,7 +146,7 @@ export function commandShape(words: readonly string[], source?: string, setting:
   // hands them over (`sh -c '…'` is sh given that code), an Argo `source` as the file its command runs.
   // A source with no command runs by its `#!` line (Tekton's default is `#!/bin/sh`).
   const argv = (words.length > 0 || source === undefined ? words : shebangOf(source)).map(shellQuote).join(' ');
-  const read = readShell(source === undefined ? argv : `${argv} <<'${SOURCE_END}'\n${source}\n${SOURCE_END}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path) });
+  const read = readShell(source === undefined ? argv : `${argv} <<'${sourceEnd(source)}'\n${source}\n${sourceEnd(source)}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path) });
   if (read.exhausted) return 'unreadable';
   if (read.text !== '') scripts.push(read.text);
   for (const s of scripts) {
@@ -173,8 +173,16 @@ function shebangOf(source: string): string[] {
   return program === 'env' && line[2] !== undefined ? [line[2]] : [program];
 }
 
-/** A here-document delimiter no script line is (an Argo source is handed to its command as a file). */
-const SOURCE_END = 'STEPGATE_SOURCE_END_7f3a';
+/**
+ * A here-document delimiter no line of the source is (an Argo source is handed to its command as a
+ * file): a fixed word would be public, and a source holding it as a line would end the document
+ * early and have its rest read as the outer shell's.
+ */
+function sourceEnd(source: string): string {
+  let end = 'END_OF_SOURCE_7f3a';
+  while (source.includes(end)) end += '_';
+  return end;
+}
 
 /** A word as one shell word: single-quoted, its own `'` written `'\''`. */
 function shellQuote(word: string): string {
