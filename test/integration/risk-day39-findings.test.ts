@@ -84,30 +84,38 @@ describe("an MSP's shared cluster with two customers' IdPs federated as issuers"
   });
 
   // issuers[].max_level: a customer's IdP that says hardware key is read at two factors. Acme's
-  // admin, at home in their own namespaces, with a token whose acr is aal3, is still asked for a
-  // hardware key by the RBAC write (which only the MSP's own IdP can vouch for).
-  it("a customer IdP's hardware-key acr is read at aal2 (max_level): the admin's RoleBinding still asks", async () => {
+  // admin, at the office, with a fresh token whose acr is aal3, binding cluster-admin in their own
+  // namespace is still asked for the hardware key the guardrail rbac_cluster_admin_binding needs,
+  // which only the MSP's own IdP can vouch for. (Without the ceiling the token's word passes it.)
+  it("a customer IdP's hardware-key acr is read at aal2 (max_level): cluster-admin in their own namespace still asks", async () => {
     const sub = 'd39f-acme-admin-3@acme-retail.example';
     const o = { source: ACME_OFFICE };
     await routine(customer(sub, ACME_ISS, MON - 40_000), MON, acmeTicket, o);
     await routine(customer(sub, ACME_ISS, TUE - 40_000), TUE, acmeTicket, o);
     const key: Login = { ...customer(sub, ACME_ISS, TUE + 2 * H - 40_000), acr: 'urn:stepgate:aal3' };
-    const res = await send(key, TUE + 2 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body: roleBinding('acme-shop-staging', 'edit-new-dev-3', 'edit', 'd39f-new-dev-3@acme-retail.example') });
+    const res = await send(key, TUE + 2 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-prod/rolebindings', { ...o, body: roleBinding('acme-shop-prod', 'acme-ops-admin', 'cluster-admin', sub) });
     expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
-    expect(rules(res)).toContain('rbac-writes');
+    expect(rules(res)).toContain('guardrail:rbac_cluster_admin_binding');
   });
 
   // Routine friction (every seed, warm and cold): the same admin granting a new developer `edit`
-  // in their own staging namespace, as customers do on their own, asks a hardware key too (the
-  // example's RBAC-writes rule), which Acme's IdP's OTP sign-ins never reach.
-  it("a customer admin's RoleBinding of `edit` for their developer in staging asks a hardware key", async () => {
+  // in their own staging namespace, as customers do on their own, is asked for a fresh sign-in:
+  // the site holds the example's hardware-key rbac-writes to the MSP's issuers (max_level puts
+  // aal3 out of a customer's reach) and asks customers' admins two factors within 15 minutes
+  // (customer-rbac-writes). Before session 46: a hardware key, which Acme's IdP never gave.
+  it("a customer admin's RoleBinding of `edit` for their developer in staging asks a fresh sign-in", async () => {
     const sub = 'd39f-acme-admin-2@acme-retail.example';
     const o = { source: ACME_OFFICE };
     await routine(customer(sub, ACME_ISS, MON - 40_000), MON, acmeTicket, o);
     const login = customer(sub, ACME_ISS, TUE - 40_000);
     await routine(login, TUE, acmeTicket, o);
-    const res = await send(login, TUE + 1 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body: roleBinding('acme-shop-staging', 'edit-new-dev', 'edit', 'd39f-new-dev@acme-retail.example') });
-    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    const body = roleBinding('acme-shop-staging', 'edit-new-dev', 'edit', 'd39f-new-dev@acme-retail.example');
+    const res = await send(login, TUE + 1 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('customer-rbac-writes');
+    const fresh = customer(sub, ACME_ISS, TUE + 1 * H + 20_000);
+    const again = await send(fresh, TUE + 1 * H + 40_000, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body });
+    expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 
   // Stopped at request 2 (every seed both ways): malware on the SRE's laptop during the patch

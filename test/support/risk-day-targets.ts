@@ -431,12 +431,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // before the fourth, in matchmaking's namespace, is asked (request 5, unfamiliar_namespace, every
   // seed both ways).
   A38.vscode,
-  // Day 39 (docs/risk.md, "Day 39: what it found"), an open finding, an `it.fails` in
-  // risk-day39-findings.test.ts: a compromised customer IdP (Borealis') mints tokens naming an MSP
-  // engineer at a hardware key's acr; every issuer is trusted for any subject, level and namespace,
-  // and the forged name is a newcomer under that issuer, so Acme's database Secret, a shell and a
-  // cluster-admin binding are allowed (every seed both ways; it signs in at will).
-  A39.crossIssuer,
+  // Day 39's compromised customer IdP (A39.crossIssuer) was here until session 46: the site's copy
+  // now holds each customer's issuer to its namespaces (match.issuers) and to aal2 (max_level), and
+  // the forged engineer is refused at request 1 (HOLDS_THE_FACTOR below).
 ]);
 
 
@@ -470,8 +467,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // (open: an `it.fails` in risk-day38-findings.test.ts); the ClusterRoleBinding (request 4) asks a
   // hardware key, which a push never is (every seed both ways).
   [A38.vishing]: 4,
-  // Day 39: the forged identity of a compromised customer IdP mints any level it likes (open, above).
-  [A39.crossIssuer]: undefined,
+  // Day 39: the forged identity of a compromised customer IdP mints any level it likes and signs in
+  // at will; since session 46 the site's copy holds Borealis' issuer to Borealis' namespaces
+  // (borealis-own-namespaces, match.issuers): Acme's database is policy_deny at request 1.
+  [A39.crossIssuer]: 1,
 };
 
 /**
@@ -564,12 +563,14 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
   // Day 39 (docs/risk.md, "Day 39: what it found"), every seed: Acme's admin granting a new
-  // developer `edit` in Acme's staging namespace is asked for a hardware key (rbac-writes), which
-  // Acme's IdP at two factors never gives; on 371 the 8-hour freshness follows within 8 hours.
+  // developer `edit` in Acme's staging namespace is asked for a fresh sign-in each time, two
+  // factors within 15 minutes (the site's customer-rbac-writes since session 46: Acme's IdP is
+  // held to aal2, so the MSP's hardware-key rbac-writes is held to the MSP's issuers); before, a
+  // hardware key (rbac-writes), and on 371 the 8-hour freshness followed within 8 hours.
   // eng-2's evening at home (19:24–19:35, every seed) is a network the warm-up day (the office only)
   // never proved; on 372 the 8-hour freshness at 16:53 came before it.
   'day 39 (workday39.ts)': [
-    { cause: 'policy', reason: 'acr_insufficient', max: 1, who: ['d39-admin@acme-retail.example'] },
+    { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d39-admin@acme-retail.example'] },
     { cause: 'context: new_network', max: 1, who: ['d39-eng-2@tidewater.example'] },
   ],
   // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's

@@ -246,8 +246,16 @@ function siteOf(yaml: string, scoped: boolean): string {
   if (!scoped) return withIssuers;
   const own = (name: string, iss: string, customer: string, ns: string) =>
     `    - name: ${name}\n      description: ${customer} identity provider vouches for ${customer} own namespaces only\n      match:\n        issuers: ["${iss}"]\n        kubernetes: { unless_namespaces: ["${ns}"] }\n      deny: true\n      message: A sign-in at ${customer} identity provider reaches ${customer} namespaces only\n`;
-  const at = withIssuers.indexOf('\n  rules:\n', withIssuers.indexOf(rules)) + '\n  rules:\n'.length;
-  return `${withIssuers.slice(0, at)}${own('acme-own-namespaces', ACME_ISS, "Acme's", 'acme-*')}${own('borealis-own-namespaces', BOREALIS_ISS, "Borealis'", 'borealis-*')}${withIssuers.slice(at)}`;
+  // rbac-writes asks a hardware key, which max_level puts out of the customers' reach: it is held
+  // to the MSP's own issuers, and the customers' admins' RBAC in their own namespaces is asked two
+  // factors within 15 minutes instead (customer-rbac-writes); the guardrails' cluster-admin binding
+  // stays at aal3, which no customer token reaches.
+  const rbac = '    - name: rbac-writes\n      description: changing who can do what needs a hardware key within 15 min; refused when the risk is high\n      match:\n';
+  if (!withIssuers.includes(rbac)) throw new Error('day 39: the example no longer has its rbac-writes rule as the site edits it');
+  const scopedRbac = withIssuers.replace(rbac, `${rbac}        issuers: ["${url}", https://kubernetes.default.svc.cluster.local]\n`);
+  const customerRbac = `    - name: customer-rbac-writes\n      description: a customer's admin changing RBAC in their own namespaces needs two factors within 15 min\n      match:\n        issuers: ["${ACME_ISS}", "${BOREALIS_ISS}"]\n        kubernetes:\n          api_groups: [rbac.authorization.k8s.io]\n          verbs: [create, update, patch, delete, deletecollection]\n      require: aal2\n      max_age: 900\n      by_band:\n        high: { deny: true }\n      sensitivity: 40\n`;
+  const at = scopedRbac.indexOf('\n  rules:\n', scopedRbac.indexOf(rules)) + '\n  rules:\n'.length;
+  return `${scopedRbac.slice(0, at)}${own('acme-own-namespaces', ACME_ISS, "Acme's", 'acme-*')}${own('borealis-own-namespaces', BOREALIS_ISS, "Borealis'", 'borealis-*')}${customerRbac}${scopedRbac.slice(at)}`;
 }
 
 export function workday39(seed = 371): DayEvent[] {
