@@ -972,7 +972,7 @@ const DAYS = ([
   ['day 37 (workday37.ts)', workday37, 12, DAY37_SEEDS, {}],
   // Day 38 too: written as an outside red team would, a game studio's launch across three regions: a war room on one office address that half leaves at night, a partner's QA team behind its shared VPN egress, WSL and PowerShell kubectl on one token, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback; the example as shipped (docs/risk.md, "Day 38").
   ['day 38 (workday38.ts)', workday38, 15, DAY38_SEEDS, {}],
-  // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers (docs/risk.md, "Day 39").
+  // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers, each held to aal2 and its own namespaces since session 46 (docs/risk.md, "Day 39").
   ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
