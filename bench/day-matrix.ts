@@ -107,7 +107,7 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['37', workday37, [351, 352, 353, 354, 355], {}],
   // Day 38: a game studio's launch across three regions (a war room on one office address that half leaves at night, a partner's QA behind its shared VPN egress, WSL and PowerShell kubectl, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback); the example as shipped.
   ['38', workday38, [361, 362, 363, 364, 365], {}],
-  // Day 39 runs on a site copy of the example: an MSP's shared cluster with two customers' IdPs federated as issuers (Acme's Okta, Borealis' Keycloak), tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot.
+  // Day 39 runs on a site copy of the example: an MSP's shared cluster with two customers' IdPs federated as issuers (Acme's Okta, Borealis' Keycloak; each held to aal2 and its own namespaces since session 46), tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot.
   ['39', workday39, [371, 372, 373, 374, 375], { site: D39_SITE }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;

@@ -54,3 +54,16 @@ function amrSets(amr: LevelConfig['amr']): readonly (readonly string[])[] {
   if (amr.length === 0) return [];
   return amr.every((m) => Array.isArray(m)) ? (amr as string[][]) : [amr as string[]];
 }
+
+/**
+ * `level` held to an issuer's `max_level` (issuers[].max_level): what a token of that issuer is
+ * credited with when its acr or amr reads higher. Read at the ceiling rather than refused: the
+ * token still proves who signed in, at the strength the operator trusts its issuer to vouch for
+ * (RFC 9470 and OIDC leave it to the relying party whether an acr is satisfactory), so a customer's
+ * aal3 token keeps doing what aal2 allows and is asked for more where a rule needs more.
+ */
+export function cappedLevel(level: number, maxLevel: string | undefined, model: AssuranceModel): number {
+  if (maxLevel === undefined) return level;
+  const max = model.rank(maxLevel);
+  return level > max ? max : level;
+}

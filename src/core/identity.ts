@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose';
 import type { Config, IssuerConfig } from '../config/schema.js';
 import type { AutomationMatcher } from './automation.js';
-import { NO_LEVEL, type AssuranceModel } from './assurance.js';
+import { cappedLevel, NO_LEVEL, type AssuranceModel } from './assurance.js';
 import { askOfNonce } from './ask-nonce.js';
 import type { SenderBinding } from './cnf.js';
 import { arrayBytes, flatString, internHeaders, internList, internPair, internString, madeBytes, stringBytes } from './intern.js';
@@ -87,7 +87,8 @@ export function buildIdentity(
   // as no acr: `"amr": "mfa"` was two factors here and one there, for the same signed claims.
   const amr = internList(Array.isArray(payload.amr) ? stringList(payload.amr) : NO_STRINGS);
   const authTime = typeof payload.auth_time === 'number' ? payload.auth_time : undefined;
-  const level = assurance.classify(acr, amr);
+  // The acr stays as the IdP wrote it (explain and the logs show it); the level is what the issuer is trusted for.
+  const level = cappedLevel(assurance.classify(acr, amr), iss.max_level, assurance);
   const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
   const shared = internString(subject);
   // The header value is the subject string itself unless headerSafe had to cut something out.

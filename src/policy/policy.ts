@@ -412,6 +412,12 @@ function compileMatch(m: MatchConfig): Predicate {
     preds.push((req) => methods.has(req.method));
   }
   if (m.kubernetes) preds.push(compileKube(m.kubernetes));
+  if (m.issuers) {
+    // The verified token's issuer (a step-up session's: the step-up IdP's); no identity, no match,
+    // as subjects and groups.
+    const issuers = compileGlobList(m.issuers, null);
+    preds.push((_req, who) => who !== undefined && issuers(who.issuer));
+  }
   if (m.subjects) {
     const subjects = compileGlobList(m.subjects, null);
     preds.push((_req, who) => who !== undefined && subjects(who.subject));

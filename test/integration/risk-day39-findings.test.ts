@@ -3,12 +3,12 @@ import { reasonOf, riskContextOf as contextOf } from '../support/grpc-client.js'
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import { podName, WS_UPGRADE, type Login } from '../support/workday.js';
-import { ACME_ISS, ACME_OFFICE, API, ATTACKER_VPS, BOREALIS_ISS, customerIdentity, eviction, KUBECTL, LEEDS, NODES, BOT_SA, OTHER_AUD, OTHER_CLUSTER_VPS, POD_IP, PROMETHEUS, PROMETHEUS_SA, roleBinding, SITE, TICKET_BOT } from '../support/workday39.js';
+import { ACME_ISS, ACME_OFFICE, API, ATTACKER_VPS, BOREALIS_ISS, customerIdentity, eviction, KUBECTL, LEEDS, NODES, BOT_SA, OTHER_AUD, OTHER_CLUSTER_VPS, POD_IP, PROMETHEUS, PROMETHEUS_SA, roleBinding, SITE, SITE_UNSCOPED, TICKET_BOT } from '../support/workday39.js';
 
 /**
  * What the thirty-ninth replayed day (test/support/workday39.ts, docs/risk.md "Day 39") found,
  * through the real gRPC server running the site's copy of the example (`SITE`: two customers' IdPs
- * federated as issuers beside the MSP's) on a virtual clock: a managed-service provider's shared
+ * federated as issuers beside the MSP's, each held to aal2 and its own namespaces) on a virtual clock: a managed-service provider's shared
  * cluster, MSP engineers working tickets across customers' namespaces, customers' admins on their
  * own IdPs, a patch window's drains and Prometheus' node proxy. Each test is one person's (or one
  * workload's) routine, then the finding. The open ones are `it.fails`, each with a one-line why.
@@ -33,20 +33,21 @@ describe("an MSP's shared cluster with two customers' IdPs federated as issuers"
   const s = exampleServiceForFile({ edit: SITE });
   const { send, routine, twoDays } = findingRequests(s, { host: API, source: LEEDS, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
 
-  // Open (every seed both ways; never refused): Borealis' IdP, compromised, mints tokens naming an
-  // MSP engineer at a hardware key's acr; every issuer is trusted for any subject, any level and
-  // any namespace, and the forged name is a newcomer under that issuer (histories are keyed by
-  // issuer and subject), whose first request sets its context, so nothing about it is unfamiliar.
-  it.fails("a customer IdP's token naming an MSP engineer is refused in the other customer's database", async () => {
+  // Stopped at request 1 since policy.rules[].match.issuers: Borealis' IdP, compromised, mints
+  // tokens naming an MSP engineer at a hardware key's acr. The site holds Borealis' issuer to
+  // Borealis' namespaces (borealis-own-namespaces): Acme's database and cluster-wide objects are
+  // refused whatever the token claims.
+  it("a customer IdP's token naming an MSP engineer is refused in the other customer's database", async () => {
     const sub = 'd39f-eng-1@tidewater.example';
     await twoDays(sub, acmeTicket);
     const at = TUE + 5.4 * H;
     const forged: Login = { sub, sid: 'forged', authTime: Math.floor((at - 30_000) / 1000), acr: 'urn:stepgate:aal3', identity: { ...customerIdentity(BOREALIS_ISS), email: sub } };
     const o = { source: ATTACKER_VPS, ua: LINUX_KUBECTL };
     const pods = await send(forged, at, 'GET', '/api/v1/namespaces/acme-db-prod/pods?limit=500', o);
-    const secret = await send(forged, at + 40_000, 'GET', '/api/v1/namespaces/acme-db-prod/secrets/postgres-credentials', o);
-    const shell = await send(forged, at + 80_000, 'GET', '/api/v1/namespaces/acme-db-prod/pods/postgres-0/exec?command=sh&container=postgres&stdin=true&stdout=true&tty=true', { ...o, headers: WS_UPGRADE });
-    expect([reasonOf(pods), reasonOf(secret), reasonOf(shell)], `${rules(secret)} | ${rules(shell)}`).not.toEqual(['allowed', 'allowed', 'allowed']);
+    expect(reasonOf(pods), rules(pods)).toBe('policy_deny');
+    expect(rules(pods)).toContain('borealis-own-namespaces');
+    const crb = await send(forged, at + 40_000, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { ...o, body: JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'tw-support' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: sub }] }) });
+    expect(reasonOf(crb), rules(crb)).toBe('policy_deny');
   });
 
   // Stopped at request 1 (every seed both ways): an MSP engineer's token from a HAR file attached
@@ -82,17 +83,39 @@ describe("an MSP's shared cluster with two customers' IdPs federated as issuers"
     expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
   });
 
+  // issuers[].max_level: a customer's IdP that says hardware key is read at two factors. Acme's
+  // admin, at the office, with a fresh token whose acr is aal3, binding cluster-admin in their own
+  // namespace is still asked for the hardware key the guardrail rbac_cluster_admin_binding needs,
+  // which only the MSP's own IdP can vouch for. (Without the ceiling the token's word passes it.)
+  it("a customer IdP's hardware-key acr is read at aal2 (max_level): cluster-admin in their own namespace still asks", async () => {
+    const sub = 'd39f-acme-admin-3@acme-retail.example';
+    const o = { source: ACME_OFFICE };
+    await routine(customer(sub, ACME_ISS, MON - 40_000), MON, acmeTicket, o);
+    await routine(customer(sub, ACME_ISS, TUE - 40_000), TUE, acmeTicket, o);
+    const key: Login = { ...customer(sub, ACME_ISS, TUE + 2 * H - 40_000), acr: 'urn:stepgate:aal3' };
+    const res = await send(key, TUE + 2 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-prod/rolebindings', { ...o, body: roleBinding('acme-shop-prod', 'acme-ops-admin', 'cluster-admin', sub) });
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:rbac_cluster_admin_binding');
+  });
+
   // Routine friction (every seed, warm and cold): the same admin granting a new developer `edit`
-  // in their own staging namespace, as customers do on their own, asks a hardware key too (the
-  // example's RBAC-writes rule), which Acme's IdP's OTP sign-ins never reach.
-  it("a customer admin's RoleBinding of `edit` for their developer in staging asks a hardware key", async () => {
+  // in their own staging namespace, as customers do on their own, is asked for a fresh sign-in:
+  // the site holds the example's hardware-key rbac-writes to the MSP's issuers (max_level puts
+  // aal3 out of a customer's reach) and asks customers' admins two factors within 15 minutes
+  // (customer-rbac-writes). Before session 46: a hardware key, which Acme's IdP never gave.
+  it("a customer admin's RoleBinding of `edit` for their developer in staging asks a fresh sign-in", async () => {
     const sub = 'd39f-acme-admin-2@acme-retail.example';
     const o = { source: ACME_OFFICE };
     await routine(customer(sub, ACME_ISS, MON - 40_000), MON, acmeTicket, o);
     const login = customer(sub, ACME_ISS, TUE - 40_000);
     await routine(login, TUE, acmeTicket, o);
-    const res = await send(login, TUE + 1 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body: roleBinding('acme-shop-staging', 'edit-new-dev', 'edit', 'd39f-new-dev@acme-retail.example') });
-    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    const body = roleBinding('acme-shop-staging', 'edit-new-dev', 'edit', 'd39f-new-dev@acme-retail.example');
+    const res = await send(login, TUE + 1 * H, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('customer-rbac-writes');
+    const fresh = customer(sub, ACME_ISS, TUE + 1 * H + 20_000);
+    const again = await send(fresh, TUE + 1 * H + 40_000, 'POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/acme-shop-staging/rolebindings', { ...o, body });
+    expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 
   // Stopped at request 2 (every seed both ways): malware on the SRE's laptop during the patch
@@ -155,5 +178,25 @@ describe("an MSP's shared cluster with two customers' IdPs federated as issuers"
     expect(reasonOf(events), rules(events)).toBe('allowed');
     const res = await send(bot, TUE + 3 * H + 6000, 'PATCH', '/apis/apps/v1/namespaces/acme-shop-prod/deployments/shop', { ...o, contentType: 'application/merge-patch+json', body: JSON.stringify({ metadata: { annotations: { 'tidewater.example/ticket': 'TW-4106' } } }) });
     expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+  });
+});
+
+describe('the same site listing both IdPs without max_level or match.issuers', () => {
+  const s = exampleServiceForFile({ edit: SITE_UNSCOPED });
+  const { send, twoDays } = findingRequests(s, { host: API, source: LEEDS, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
+
+  // Open there (day 39 as first replayed; the example itself lists one issuer): every issuer is
+  // trusted for any subject, any level and any namespace, and the forged name is a newcomer under
+  // that issuer (histories are keyed by issuer and subject), whose first request sets its context.
+  it.fails("a customer IdP's token naming an MSP engineer is refused in the other customer's database", async () => {
+    const sub = 'd39f-eng-1@tidewater.example';
+    await twoDays(sub, acmeTicket);
+    const at = TUE + 5.4 * H;
+    const forged: Login = { sub, sid: 'forged', authTime: Math.floor((at - 30_000) / 1000), acr: 'urn:stepgate:aal3', identity: { ...customerIdentity(BOREALIS_ISS), email: sub } };
+    const o = { source: ATTACKER_VPS, ua: LINUX_KUBECTL };
+    const pods = await send(forged, at, 'GET', '/api/v1/namespaces/acme-db-prod/pods?limit=500', o);
+    const secret = await send(forged, at + 40_000, 'GET', '/api/v1/namespaces/acme-db-prod/secrets/postgres-credentials', o);
+    const shell = await send(forged, at + 80_000, 'GET', '/api/v1/namespaces/acme-db-prod/pods/postgres-0/exec?command=sh&container=postgres&stdin=true&stdout=true&tty=true', { ...o, headers: WS_UPGRADE });
+    expect([reasonOf(pods), reasonOf(secret), reasonOf(shell)], `${rules(secret)} | ${rules(shell)}`).not.toEqual(['allowed', 'allowed', 'allowed']);
   });
 });

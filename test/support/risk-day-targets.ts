@@ -431,12 +431,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // before the fourth, in matchmaking's namespace, is asked (request 5, unfamiliar_namespace, every
   // seed both ways).
   A38.vscode,
-  // Day 39 (docs/risk.md, "Day 39: what it found"), an open finding, an `it.fails` in
-  // risk-day39-findings.test.ts: a compromised customer IdP (Borealis') mints tokens naming an MSP
-  // engineer at a hardware key's acr; every issuer is trusted for any subject, level and namespace,
-  // and the forged name is a newcomer under that issuer, so Acme's database Secret, a shell and a
-  // cluster-admin binding are allowed (every seed both ways; it signs in at will).
-  A39.crossIssuer,
+  // Day 39's compromised customer IdP (A39.crossIssuer) was here until session 46: the site's copy
+  // now holds each customer's issuer to its namespaces (match.issuers) and to aal2 (max_level), and
+  // the forged engineer is refused at request 1 (HOLDS_THE_FACTOR below).
 ]);
 
 
@@ -470,8 +467,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // (open: an `it.fails` in risk-day38-findings.test.ts); the ClusterRoleBinding (request 4) asks a
   // hardware key, which a push never is (every seed both ways).
   [A38.vishing]: 4,
-  // Day 39: the forged identity of a compromised customer IdP mints any level it likes (open, above).
-  [A39.crossIssuer]: undefined,
+  // Day 39: the forged identity of a compromised customer IdP mints any level it likes and signs in
+  // at will; since session 46 the site's copy holds Borealis' issuer to Borealis' namespaces
+  // (borealis-own-namespaces, match.issuers): Acme's database is policy_deny at request 1.
+  [A39.crossIssuer]: 1,
 };
 
 /**
@@ -564,12 +563,14 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   ],
   'day 4 (workday4.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3 }],
   // Day 39 (docs/risk.md, "Day 39: what it found"), every seed: Acme's admin granting a new
-  // developer `edit` in Acme's staging namespace is asked for a hardware key (rbac-writes), which
-  // Acme's IdP at two factors never gives; on 371 the 8-hour freshness follows within 8 hours.
+  // developer `edit` in Acme's staging namespace is asked for a fresh sign-in each time, two
+  // factors within 15 minutes (the site's customer-rbac-writes since session 46: Acme's IdP is
+  // held to aal2, so the MSP's hardware-key rbac-writes is held to the MSP's issuers); before, a
+  // hardware key (rbac-writes), and on 371 the 8-hour freshness followed within 8 hours.
   // eng-2's evening at home (19:24–19:35, every seed) is a network the warm-up day (the office only)
   // never proved; on 372 the 8-hour freshness at 16:53 came before it.
   'day 39 (workday39.ts)': [
-    { cause: 'policy', reason: 'acr_insufficient', max: 1, who: ['d39-admin@acme-retail.example'] },
+    { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d39-admin@acme-retail.example'] },
     { cause: 'context: new_network', max: 1, who: ['d39-eng-2@tidewater.example'] },
   ],
   // Day 31 (docs/risk.md, "Day 31: what it found"), seeds 291 and 295: dev-4's replaced phone's
@@ -971,7 +972,7 @@ const DAYS = ([
   ['day 37 (workday37.ts)', workday37, 12, DAY37_SEEDS, {}],
   // Day 38 too: written as an outside red team would, a game studio's launch across three regions: a war room on one office address that half leaves at night, a partner's QA team behind its shared VPN egress, WSL and PowerShell kubectl on one token, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback; the example as shipped (docs/risk.md, "Day 38").
   ['day 38 (workday38.ts)', workday38, 15, DAY38_SEEDS, {}],
-  // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers (docs/risk.md, "Day 39").
+  // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers, each held to aal2 and its own namespaces since session 46 (docs/risk.md, "Day 39").
   ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 

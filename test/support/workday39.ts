@@ -223,15 +223,40 @@ function automation(events: DayEvent[], day: number, scored: boolean, rand: () =
 
 /**
  * The site's edit of the example: the two customers' IdPs as issuers beside the MSP's (the test
- * issuer's keys stand in for theirs, as day 32's second IdP's do).
+ * issuer's keys stand in for theirs, as day 32's second IdP's do), each trusted for what the MSP
+ * trusts it for: two factors at most (`issuers[].max_level: aal2`: a customer's IdP does not vouch
+ * for the MSP's hardware keys), and its own customer's namespaces only (a `match.issuers` deny
+ * outside them: the API server's RBAC says what the customer may do there).
  */
-export const SITE = (yaml: string): string => {
+export const SITE = (yaml: string): string => siteOf(yaml, true);
+
+/**
+ * The site's edit as day 39 first replayed it: both IdPs listed, trusted for anything (the open
+ * finding's row, kept for a site that lists issuers without the keys).
+ */
+export const SITE_UNSCOPED = (yaml: string): string => siteOf(yaml, false);
+
+function siteOf(yaml: string, scoped: boolean): string {
   const url = /issuer: (http:\/\/127\.0\.0\.1:\d+)/.exec(yaml)?.[1];
   const anchor = '  # Kubernetes service-account tokens';
-  if (url === undefined || !yaml.includes(anchor)) throw new Error('day 39: the example no longer has its test issuer or its service-account issuer comment');
-  const issuer = (iss: string) => `  - issuer: ${iss}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: [kubernetes]\n`;
-  return yaml.replace(anchor, `${issuer(ACME_ISS)}${issuer(BOREALIS_ISS)}${anchor}`);
-};
+  const rules = '\npolicy:\n';
+  if (url === undefined || !yaml.includes(anchor) || !yaml.includes(rules)) throw new Error('day 39: the example no longer has its test issuer, its service-account issuer comment or its policy');
+  const issuer = (iss: string) => `  - issuer: ${iss}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: [kubernetes]\n${scoped ? '    max_level: aal2\n' : ''}`;
+  const withIssuers = yaml.replace(anchor, `${issuer(ACME_ISS)}${issuer(BOREALIS_ISS)}${anchor}`);
+  if (!scoped) return withIssuers;
+  const own = (name: string, iss: string, customer: string, ns: string) =>
+    `    - name: ${name}\n      description: ${customer} identity provider vouches for ${customer} own namespaces only\n      match:\n        issuers: ["${iss}"]\n        kubernetes: { unless_namespaces: ["${ns}"] }\n      deny: true\n      message: A sign-in at ${customer} identity provider reaches ${customer} namespaces only\n`;
+  // rbac-writes asks a hardware key, which max_level puts out of the customers' reach: it is held
+  // to the MSP's own issuers, and the customers' admins' RBAC in their own namespaces is asked two
+  // factors within 15 minutes instead (customer-rbac-writes); the guardrails' cluster-admin binding
+  // stays at aal3, which no customer token reaches.
+  const rbac = '    - name: rbac-writes\n      description: changing who can do what needs a hardware key within 15 min; refused when the risk is high\n      match:\n';
+  if (!withIssuers.includes(rbac)) throw new Error('day 39: the example no longer has its rbac-writes rule as the site edits it');
+  const scopedRbac = withIssuers.replace(rbac, `${rbac}        issuers: ["${url}", https://kubernetes.default.svc.cluster.local]\n`);
+  const customerRbac = `    - name: customer-rbac-writes\n      description: a customer's admin changing RBAC in their own namespaces needs two factors within 15 min\n      match:\n        issuers: ["${ACME_ISS}", "${BOREALIS_ISS}"]\n        kubernetes:\n          api_groups: [rbac.authorization.k8s.io]\n          verbs: [create, update, patch, delete, deletecollection]\n      require: aal2\n      max_age: 900\n      by_band:\n        high: { deny: true }\n      sensitivity: 40\n`;
+  const at = scopedRbac.indexOf('\n  rules:\n', scopedRbac.indexOf(rules)) + '\n  rules:\n'.length;
+  return `${scopedRbac.slice(0, at)}${own('acme-own-namespaces', ACME_ISS, "Acme's", 'acme-*')}${own('borealis-own-namespaces', BOREALIS_ISS, "Borealis'", 'borealis-*')}${customerRbac}${scopedRbac.slice(at)}`;
+}
 
 export function workday39(seed = 371): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 39);

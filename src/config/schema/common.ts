@@ -107,3 +107,15 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
   return ipaddr.isValid(h) && ipaddr.parse(h).range() === 'loopback';
 }
+
+/**
+ * Whether a glob of a list read without a separator (`match.issuers`, core/glob.ts with separator
+ * null: `*` and `**` any run of characters, `?` one) matches `value`. Here because config imports
+ * nothing in src/; policy/policy.ts matches requests with core/glob.ts, and
+ * test/unit/issuer-trust.test.ts holds the two to the same reading.
+ */
+export function globMatches(pattern: string, value: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern === value;
+  const body = pattern.replace(/[.+^${}()|[\]\\/-]/g, '\\$&').replace(/\*+/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 's').test(value);
+}

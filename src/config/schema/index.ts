@@ -4,7 +4,7 @@ import { ACCESS_PROXY_APPLY, accessProxySchema } from './access-proxy.js';
 import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
 import { DEVICE_CERTIFICATES_APPLY, deviceCertificatesSchema } from './device-certificates.js';
 import { AUTOMATION_APPLY, automationSchema } from './automation.js';
-import { HMAC_ALGS, modeSchema } from './common.js';
+import { globMatches, HMAC_ALGS, modeSchema } from './common.js';
 import { guardrailEffectSchema, GUARDRAILS_APPLY, guardrailsSchema } from './guardrails.js';
 import { IDENTITY_HEADERS_APPLY, identityHeadersSchema } from './identity-headers.js';
 import { INCIDENT_APPLY, incidentSchema } from './incident.js';
@@ -84,8 +84,17 @@ export const configSchema = z
     checkLevel(cfg.incident?.admin.require, ['incident', 'admin', 'require']);
     const names = new Set<string>();
     const bandNamesForRules = new Set((cfg.risk?.bands ?? []).map((b) => b.name));
+    const issuerUrls = cfg.issuers.map((x) => x.issuer);
     cfg.policy.rules.forEach((r, i) => {
       checkLevel(r.require, ['policy', 'rules', i, 'require']);
+      // An entry naming no configured issuer (a typo, an issuer since removed) would make the rule
+      // apply to nobody's tokens: a deny meant to hold a customer's IdP to its namespaces would
+      // hold nothing.
+      r.match.issuers?.forEach((pattern, j) => {
+        if (!issuerUrls.some((url) => globMatches(pattern, url))) {
+          ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'match', 'issuers', j], message: `"${pattern}" names no configured issuer (issuers[].issuer: ${issuerUrls.join(', ')}): the rule would apply to no token` });
+        }
+      });
       for (const [band, e] of Object.entries(r.by_band ?? {})) {
         checkLevel(e.require, ['policy', 'rules', i, 'by_band', band, 'require']);
         if (!bandNamesForRules.has(band)) {
@@ -153,6 +162,7 @@ export const configSchema = z
     // (or a loop) would make whose history a token gets depend on the order of the moves.
     const byIssuer = new Map(cfg.issuers.map((i) => [i.issuer, i]));
     cfg.issuers.forEach((iss, i) => {
+      checkLevel(iss.max_level, ['issuers', i, 'max_level']);
       const h = iss.history_of;
       if (h === undefined) return;
       const old = byIssuer.get(h.issuer);

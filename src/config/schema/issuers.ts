@@ -21,6 +21,13 @@ export const issuerSchema = z
     jwks_cooldown_seconds: seconds.min(1).default(30),
     fetch_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
     /**
+     * The strongest assurance level (assurance.levels[].name) this issuer's tokens are credited
+     * with: a customer's identity provider federated beside the operator's own vouches for its
+     * people's two factors, not for the operator's hardware keys. A token whose acr or amr reads
+     * higher is read at this level (core/assurance.ts cappedLevel); absent: any level.
+     */
+    max_level: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'a level name of assurance.levels').optional(),
+    /**
      * The migration from another identity provider: this issuer's tokens name, in `claim`, the
      * person's subject at `issuer` (an attribute the migration copied, which people cannot edit),
      * and their risk history is that identity's, so that moving people to the new IdP makes
@@ -113,6 +120,7 @@ export const ISSUERS_APPLY = {
   'issuers[].jwks_refresh_seconds': 'live',
   'issuers[].jwks_cooldown_seconds': 'live',
   'issuers[].fetch_timeout_ms': 'live',
+  'issuers[].max_level': 'live',
   'issuers[].history_of.issuer': 'live',
   'issuers[].history_of.claim': 'live',
 } as const satisfies ApplyTable;

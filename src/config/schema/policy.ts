@@ -75,6 +75,10 @@ export const matchSchema = z.strictObject({
   paths: stringList.optional(),
   methods: stringList.optional(),
   kubernetes: kubeMatchSchema.optional(),
+  // The issuers (issuers[].issuer, or globs of them) whose tokens the rule applies to: a rule that
+  // holds a customer's identity provider to the customer's namespaces, or one that gives only the
+  // operator's own IdP's people a relaxation. Each must name a configured issuer (index.ts).
+  issuers: stringList.optional(),
   subjects: stringList.optional(),
   groups: stringList.optional(),
   context: z.record(z.string(), z.string()).optional(),
@@ -131,6 +135,7 @@ export const POLICY_APPLY = {
   'policy.rules[].match.kubernetes.scope': 'live',
   'policy.rules[].match.kubernetes.unless_label_selector': 'live',
   'policy.rules[].match.kubernetes.custom': 'live',
+  'policy.rules[].match.issuers': 'live',
   'policy.rules[].match.subjects': 'live',
   'policy.rules[].match.groups': 'live',
   'policy.rules[].match.context': 'live',

@@ -3,7 +3,7 @@ import { askNonce, askOfNonce } from '../../core/ask-nonce.js';
 import { boundedAuthTime } from '../../core/auth-time.js';
 import type { Config } from '../../config/schema.js';
 import { REASONS, type ReasonCode } from '../../core/reasons.js';
-import { NO_LEVEL } from '../../core/assurance.js';
+import { cappedLevel, NO_LEVEL } from '../../core/assurance.js';
 import type { Runtime } from '../../pipeline/runtime.js';
 import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
 import { APPROVAL_ID } from '../../approvals/request-id.js';
@@ -396,7 +396,9 @@ export class StepUpFlow {
   ): Promise<FlowResponse> {
     const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
     const amr = Array.isArray(claims.amr) ? claims.amr.filter((x): x is string => typeof x === 'string') : [];
-    const presented = rt.assurance.classify(acr, amr);
+    // Held to the step-up IdP's max_level where it is also a listed issuer, as its session will be
+    // (identity/session.ts): a session minted above it would be read lower and asked again.
+    const presented = cappedLevel(rt.assurance.classify(acr, amr), rt.config.issuers.find((i) => i.issuer === claims.iss)?.max_level, rt.assurance);
     const presentedName = presented === NO_LEVEL ? 'none' : rt.assurance.names[presented]!;
     const required = rt.assurance.names.indexOf(flow.level);
     const who = { subject: typeof claims.sub === 'string' ? claims.sub : undefined, issuer: claims.iss, level_presented: presentedName };
