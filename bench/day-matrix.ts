@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -50,9 +50,10 @@ import { workday36 } from '../test/support/workday36.js';
 import { workday37 } from '../test/support/workday37.js';
 import { workday38 } from '../test/support/workday38.js';
 import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
+import { workday40 } from '../test/support/workday40.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -109,6 +110,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['38', workday38, [361, 362, 363, 364, 365], {}],
   // Day 39 runs on a site copy of the example: an MSP's shared cluster with two customers' IdPs federated as issuers (Acme's Okta, Borealis' Keycloak; each held to aal2 and its own namespaces since session 46), tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot.
   ['39', workday39, [371, 372, 373, 374, 375], { site: D39_SITE }],
+  // Day 40: a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves and a pool rolled back, CRD storage-version migration, deprecated manifests re-applied server-side, a vendor's screen-share, on-call at home, developers on Sunday evening); the example as shipped.
+  ['40', workday40, [381, 382, 383, 384, 385], {}],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

@@ -91,11 +91,18 @@ function normalise(p: string): string {
   return `/${out.join('/')}`;
 }
 
-/** Whether an absolute path is a database's data directory, inside one, or a system parent of one. */
+/**
+ * Where `kubectl debug node/…` mounts the node's root filesystem in its pod: a path under it is the
+ * node's own (`/host/var/lib/etcd` is a control-plane node's etcd data, every Secret of the
+ * cluster; day 40's snapshot copied off cp-1), as `chroot /host tar cf - /var/lib/etcd` reads.
+ */
+const NODE_ROOT = '/host';
+
+/** Whether an absolute path is a database's data directory, inside one, or a system parent of one, in the pod or, under NODE_ROOT, on the node. */
 function reachesData(path: string): boolean {
   const p = normalise(path);
-  if (SYSTEM_PARENTS.has(p)) return true;
-  return DATA_DIRECTORIES.some((d) => p === d || p.startsWith(`${d}/`));
+  const onNode = p === NODE_ROOT ? '/' : p.startsWith(`${NODE_ROOT}/`) ? p.slice(NODE_ROOT.length) : undefined;
+  return [p, onNode].some((q) => q !== undefined && (SYSTEM_PARENTS.has(q) || DATA_DIRECTORIES.some((d) => q === d || q.startsWith(`${d}/`))));
 }
 
 /** Programs whose `-c` runs a script (`su postgres -c 'pg_dump orders'` too). */

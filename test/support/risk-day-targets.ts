@@ -39,6 +39,7 @@ import { A36, workday36 } from './workday36.js';
 import { A37, workday37 } from './workday37.js';
 import { A38, workday38 } from './workday38.js';
 import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
+import { workday40 } from './workday40.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -52,7 +53,7 @@ import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -569,6 +570,16 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // hardware key (rbac-writes), and on 371 the 8-hour freshness followed within 8 hours.
   // eng-2's evening at home (19:24–19:35, every seed) is a network the warm-up day (the office only)
   // never proved; on 372 the 8-hour freshness at 16:53 came before it.
+  // Day 40 (docs/risk.md, "Day 40: what it found"), every seed both ways: the upgrade lead of a
+  // maintenance weekend taps the hardware key five times on Sunday: each wave's kubelet CSR
+  // approvals two hours apart (cluster-control's 15 minutes), the 12:09 node-debug pod in `default`
+  // (unfamiliar_namespace beside its guardrails) and the Gatekeeper webhook's re-creation at 14:59
+  // (admission_config_change's 5 minutes).
+  'day 40 (workday40.ts)': [
+    { cause: 'policy', reason: 'auth_too_old', max: 3, who: ['d40-lead@kestrel.example'] },
+    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d40-lead@kestrel.example'] },
+    { cause: 'guardrail: admission_config_change', max: 1, who: ['d40-lead@kestrel.example'] },
+  ],
   'day 39 (workday39.ts)': [
     { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d39-admin@acme-retail.example'] },
     { cause: 'context: new_network', max: 1, who: ['d39-eng-2@tidewater.example'] },
@@ -895,7 +906,9 @@ const DAY37_SEEDS = ((narrow && process.env.STEPGATE_DAY37_SEEDS) || '351').spli
 const DAY38_SEEDS = ((narrow && process.env.STEPGATE_DAY38_SEEDS) || '361').split(',').map(Number);
 // One of day 39's five seeds (about 3 s) and seed 371 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY39_SEEDS = ((narrow && process.env.STEPGATE_DAY39_SEEDS) || '371').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39').split(',');
+// One of day 40's five seeds (about 3 s) and seed 381 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY40_SEEDS = ((narrow && process.env.STEPGATE_DAY40_SEEDS) || '381').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -974,6 +987,8 @@ const DAYS = ([
   ['day 38 (workday38.ts)', workday38, 15, DAY38_SEEDS, {}],
   // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers, each held to aal2 and its own namespaces since session 46 (docs/risk.md, "Day 39").
   ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
+  // Day 40 too: written as an outside red team would, a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves, a pool rolled back, a CRD storage-version migration, deprecated manifests re-applied, a vendor's screen-share, on-call at home, developers on Sunday evening); the example as shipped (docs/risk.md, "Day 40").
+  ['day 40 (workday40.ts)', workday40, 9, DAY40_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1387,6 +1402,15 @@ const COLD_BOUND_DAY38 = { perEngineer: 2, within8h: 3, total: 18 };
  * for one engineer (eng-1 on 374: three tickets' first Secrets in namespaces begun that day).
  */
 const COLD_BOUND_DAY39 = { perEngineer: 2, within8h: 3, total: 10 };
+/**
+ * Day 40 without warm-up, seed 381: 6 challenges, as with the warm-up day (the platform team's
+ * hardware keys and the day's reads carry it): the upgrade lead's five key taps (three waves' CSR
+ * approvals, the node-debug pod, the webhook's re-creation: OPEN_FRICTION) and the API engineer's
+ * CRD status patch. Over five seeds: 6–8 challenges, at most 2 engineers asked twice within 8
+ * hours (382: the API engineer's first write in an app namespace at 13:30, after which the
+ * slipped ClusterRoleBinding passes within the tap's 5 minutes).
+ */
+const COLD_BOUND_DAY40 = { perEngineer: 5, within8h: 1, total: 6 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1426,6 +1450,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 37 (workday37.ts)', workday37, 351, {}, COLD_BOUND_DAY37],
   ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
   ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],
+  ['day 40 (workday40.ts)', workday40, 381, {}, COLD_BOUND_DAY40],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

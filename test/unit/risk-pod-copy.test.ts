@@ -92,6 +92,14 @@ describe('copyOf', () => {
     ['command=su-exec&command=postgres&command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fpostgresql%2Fdata', 'database'],
     ['command=runuser&command=-u&command=postgres&command=--&command=pg_dumpall', 'database'],
     ['command=chroot&command=%2Fhost&command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Fetcd', 'database'],
+    // Day 40: in a node-debug pod the node's root is at /host; a copy under it is the node's
+    // (etcd's data and snapshots on a control-plane node; was 'files').
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fhost%2Fvar%2Flib%2Fetcd%2Fsnapshots&command=post-1.35.db', 'database'],
+    ['command=tar&command=cf&command=-&command=%2Fhost%2Fvar%2Flib%2Fetcd%2Fmember', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fhost&command=--&command=var', 'database'],
+    ['command=sh&command=-c&command=cd+%2Fhost%2Fvar%2Flib%2Fetcd+%26%26+tar+cf+-+.', 'database'],
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fhost%2Fvar%2Flog&command=kubelet.log', 'files'],
+    ['command=tar&command=cf&command=-&command=%2Fhostdata%2Fvar%2Flib%2Fetcd', 'files'],
     ['command=su&command=postgres&command=-c&command=pg_dump+orders', 'database'],
     // A script's quotes removed as the shell removes them, and postgres' PGDATA.
     ['command=sh&command=-c&command=pg_d%22%22ump+orders', 'database'],
