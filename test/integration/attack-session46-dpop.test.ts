@@ -1,13 +1,12 @@
 import { createHash, KeyObject, randomBytes, randomUUID, sign as nodeSign } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type Server } from 'node:http';
 import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reason, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { makeDeviceCa } from '../support/device-ca.js';
-import { clientKey, type ClientKey } from '../support/dpop-key.js';
+import { clientKey, dpopProof, type ClientKey } from '../support/dpop-key.js';
+import { dpopToken, startDpopProvider } from '../support/dpop-idp.js';
 import type { CheckResponse } from '../support/grpc-client.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { checkRequest } from '../support/requests.js';
@@ -43,14 +42,6 @@ const URL_OF = (path: string) => `https://${HOST}${path.split('?')[0]}`;
 const now = () => Math.floor(Date.now() / 1000);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-function proof(k: ClientKey, htm: string, htu: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
-  const c: Record<string, unknown> = { jti: randomUUID(), htm, htu, iat: now(), ...claims };
-  for (const [n, v] of Object.entries(c)) if (v === undefined) delete c[n];
-  const h: Record<string, unknown> = { alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk, ...header };
-  for (const [n, v] of Object.entries(h)) if (v === undefined) delete h[n];
-  return new SignJWT(c).setProtectedHeader(h as never).sign(k.privateKey);
-}
-
 /** A JWS made by hand: header and payload exactly as given (duplicate members, alg none…), signed by `signer` over the signing input. */
 function rawJws(header: string, payload: string, signer: (input: Buffer) => Buffer | string): string {
   const input = `${base64url.encode(header)}.${base64url.encode(payload)}`;
@@ -70,46 +61,6 @@ function hmacToken(cnf: Record<string, unknown>, claims: Record<string, unknown>
     .sign(new TextEncoder().encode(HMAC_SECRET));
 }
 
-/** oidc-provider on a free port: one confidential client allowed client_credentials, JWT access tokens for the API. */
-async function startProvider(): Promise<{ url: string; server: Server }> {
-  let handler: Parameters<typeof createServer>[1] = (_q, r) => r.writeHead(503).end();
-  const server = createServer((q, r) => handler!(q, r));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const signing = { ...(await exportJWK(privateKey)), kid: 'idp-es256', alg: 'ES256', use: 'sig' };
-  const provider = new Provider(url, {
-    clients: [{ client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' }],
-    jwks: { keys: [signing] },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      dPoP: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => `https://${HOST}`,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ audience: 'kubernetes', scope: 'api', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
-      },
-    },
-    extraTokenClaims: () => ({ acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: now() }),
-  } as never);
-  handler = provider.callback() as never;
-  return { url, server };
-}
-
-async function dpopToken(idp: string, k: ClientKey): Promise<string> {
-  const res = await fetch(`${idp}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await proof(k, 'POST', `${idp}/token`) },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', scope: 'api' }),
-  });
-  const body = (await res.json()) as { access_token?: string; token_type?: string };
-  expect(res.status, JSON.stringify(body)).toBe(200);
-  expect(body.token_type).toBe('DPoP');
-  return body.access_token!;
-}
-
 let idp: { url: string; server: Server };
 let redis: RedisServer;
 let a: BuiltServer;
@@ -117,7 +68,7 @@ let b: BuiltServer;
 /** A third, with step-up sessions and its step-up listener on: the kubectl plugin's challenge lookup. */
 let c: BuiltServer;
 beforeAll(async () => {
-  [idp, redis] = await Promise.all([startProvider(), startRedis()]);
+  [idp, redis] = await Promise.all([startDpopProvider(HOST), startRedis()]);
   // A DPoP-only site with two replicas: the shared store, and nothing else that needs one (no risk,
   // no step-up sessions, the kubectl plugin's challenge memory off).
   const yaml = testConfigYaml(idp.url, `state:\n  store: redis\n  redis:\n    url: ${redis.url}\n    key_prefix: "dpop46:"\n`)
@@ -159,7 +110,7 @@ describe('a DPoP-bound token from oidc-provider, and what its thief can do with 
     k = await clientKey();
     token = await dpopToken(idp.url, k);
   });
-  const good = (htu: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, htm = 'GET') => proof(k, htm, htu, { ath: sha256(token), ...claims }, header);
+  const good = (htu: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, htm = 'GET') => dpopProof(k, htm, htu, { ath: sha256(token), ...claims }, header);
   const dpop = () => ({ authorization: `DPoP ${token}` });
   const claims = () => ({ jti: randomUUID(), htm: 'GET', htu: URL_OF(PODS), iat: now(), ath: sha256(token) });
   /** Signed by the client's key over exactly these bytes: what jose would refuse to make. */
@@ -200,7 +151,7 @@ describe('a DPoP-bound token from oidc-provider, and what its thief can do with 
   it("the Dashboard's deploy-from-file of two objects with one proof of its POST: allowed once (each object is judged, the proof is checked once), then a replay", async () => {
     const FILE = '/api/v1/appdeploymentfromfile';
     const content = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n';
-    const p = await proof(k, 'POST', `https://${DASH}${FILE}`, { ath: sha256(token) });
+    const p = await dpopProof(k, 'POST', `https://${DASH}${FILE}`, { ath: sha256(token) });
     const deploy = () => send(FILE, { ...dpop(), dpop: p, 'content-type': 'application/json' }, { host: DASH, method: 'POST', body: JSON.stringify({ namespace: 'dev', content }) });
     expect(reason(await deploy())).toBe('allowed');
     expect(reason(await deploy())).toBe('dpop_proof_replayed');
@@ -244,7 +195,7 @@ describe('a DPoP-bound token from oidc-provider, and what its thief can do with 
     // A fresh key, so that its first import is of the decorated jwk.
     const fresh = await clientKey();
     const t = await dpopToken(idp.url, fresh);
-    const p = (jwk: JWK) => proof(fresh, 'GET', URL_OF(PODS), { ath: sha256(t) }, { jwk });
+    const p = (jwk: JWK) => dpopProof(fresh, 'GET', URL_OF(PODS), { ath: sha256(t) }, { jwk });
     expect(reason(await send(PODS, { authorization: `DPoP ${t}`, dpop: await p({ ...fresh.jwk, key_ops: ['encrypt'], use: 'enc', alg: 'RS256', ext: false }) }))).toBe('allowed');
     expect(reason(await send(PODS, { authorization: `DPoP ${t}`, dpop: await p(fresh.jwk) }))).toBe('allowed');
   });
@@ -312,7 +263,7 @@ describe("stepgate's own bearer endpoint: the kubectl plugin's challenge lookup"
     ['the same under the DPoP scheme with a good proof (a Bearer-only endpoint)', async () => {
       const k = await clientKey();
       const t = await hmacToken({ jkt: k.jkt });
-      return [`DPoP ${t}`, { dpop: await proof(k, 'GET', `${c.stepup!}/.stepgate/v1/challenge`, { ath: sha256(t) }) }];
+      return [`DPoP ${t}`, { dpop: await dpopProof(k, 'GET', `${c.stepup!}/.stepgate/v1/challenge`, { ath: sha256(t) }) }];
     }, 401, 'token_missing'],
     ['a certificate-bound token (no Envoy reports a certificate here)', async () => [`Bearer ${await hmacToken({ 'x5t#S256': 'B'.repeat(43) })}`], 401, 'certificate_binding_missing'],
     ['control: a plain token of the same issuer', async () => [`Bearer ${await hmacToken({}, { cnf: undefined })}`], 200, ''],
@@ -358,7 +309,7 @@ describe('tokens bound to keys an attacker picks (HMAC issuer)', () => {
     const k = await clientKey();
     const token = await hmacToken({ jkt: k.jkt, kid: 'whatever', 'x-ignored': true });
     expect(reason(await send(PODS, { authorization: `Bearer ${token}` }))).toBe('dpop_proof_missing');
-    expect(reason(await send(PODS, { authorization: `DPoP ${token}`, dpop: await proof(k, 'GET', URL_OF(PODS), { ath: sha256(token) }) }))).toBe('allowed');
+    expect(reason(await send(PODS, { authorization: `DPoP ${token}`, dpop: await dpopProof(k, 'GET', URL_OF(PODS), { ath: sha256(token) }) }))).toBe('allowed');
   });
 });
 
@@ -384,6 +335,6 @@ describe('a certificate-bound token (RFC 8705) and what Envoy reports', () => {
 
   it('the certificate-bound token under the DPoP scheme, with a proof of any key, is refused', async () => {
     const k = await clientKey();
-    expect(reason(await send(PODS, { authorization: `DPoP ${token}`, dpop: await proof(k, 'GET', URL_OF(PODS), { ath: sha256(token) }) }, { certificate: encodeURIComponent(mine.certPem) }))).toBe('dpop_binding_mismatch');
+    expect(reason(await send(PODS, { authorization: `DPoP ${token}`, dpop: await dpopProof(k, 'GET', URL_OF(PODS), { ath: sha256(token) }) }, { certificate: encodeURIComponent(mine.certPem) }))).toBe('dpop_binding_mismatch');
   });
 });

@@ -1,10 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import Provider from 'oidc-provider';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { decodeJwt, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientKey, type ClientKey } from '../support/dpop-key.js';
+import { clientKey, dpopProof, type ClientKey } from '../support/dpop-key.js';
+import { dpopToken, startDpopProvider } from '../support/dpop-idp.js';
 import { reason, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import { HMAC_ISSUER, HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { makeDeviceCa } from '../support/device-ca.js';
@@ -27,58 +26,10 @@ const URL_OF = (path: string) => `https://${HOST}${path.split('?')[0]}`;
 const now = () => Math.floor(Date.now() / 1000);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-function proof(k: ClientKey, htm: string, htu: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
-  const c: Record<string, unknown> = { jti: randomUUID(), htm, htu, iat: now(), ...claims };
-  for (const [n, v] of Object.entries(c)) if (v === undefined) delete c[n];
-  return new SignJWT(c).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: k.jwk, ...header }).sign(k.privateKey);
-}
-
-/** oidc-provider on a free port: one confidential client allowed client_credentials, JWT access tokens for the API. */
-async function startProvider(): Promise<{ url: string; server: Server }> {
-  let handler: Parameters<typeof createServer>[1] = (_q, r) => r.writeHead(503).end();
-  const server = createServer((q, r) => handler!(q, r));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const signing = { ...(await exportJWK(privateKey)), kid: 'idp-es256', alg: 'ES256', use: 'sig' };
-  const provider = new Provider(url, {
-    clients: [{ client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_post', id_token_signed_response_alg: 'ES256' }],
-    jwks: { keys: [signing] },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      dPoP: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => `https://${HOST}`,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ audience: 'kubernetes', scope: 'api', accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
-      },
-    },
-    // The IdP's assurance claims for the agent's credential, as a site would map them.
-    extraTokenClaims: () => ({ acr: 'urn:stepgate:aal1', amr: ['pwd'], auth_time: now() }),
-  } as never);
-  handler = provider.callback() as never;
-  return { url, server };
-}
-
-/** A DPoP-bound access token for `k`, from the provider's token endpoint. */
-async function dpopToken(idp: string, k: ClientKey): Promise<string> {
-  const res = await fetch(`${idp}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', dpop: await proof(k, 'POST', `${idp}/token`) },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', scope: 'api' }),
-  });
-  const body = (await res.json()) as { access_token?: string; token_type?: string };
-  expect(res.status, JSON.stringify(body)).toBe(200);
-  expect(body.token_type).toBe('DPoP');
-  return body.access_token!;
-}
-
 let idp: { url: string; server: Server };
 let server: BuiltServer;
 beforeAll(async () => {
-  idp = await startProvider();
+  idp = await startDpopProvider(HOST);
   const yaml = testConfigYaml(idp.url).replace('level: silent', 'level: info');
   server = await startBuiltServer('dpop', () => yaml, { TEST_HMAC_SECRET: HMAC_SECRET });
 }, 180_000);
@@ -108,7 +59,7 @@ describe('DPoP-bound access tokens from oidc-provider', () => {
     token = await dpopToken(idp.url, k);
   });
 
-  const good = (path = PODS, method = 'GET', claims: Record<string, unknown> = {}) => proof(k, method, URL_OF(path), { ath: sha256(token), ...claims });
+  const good = (path = PODS, method = 'GET', claims: Record<string, unknown> = {}) => dpopProof(k, method, URL_OF(path), { ath: sha256(token), ...claims });
 
   it('the token is an RFC 9068 access token bound to the client key (cnf.jkt)', () => {
     expect(decodeJwt(token).cnf).toEqual({ jkt: k.jkt });
@@ -130,7 +81,7 @@ describe('DPoP-bound access tokens from oidc-provider', () => {
   it.each<[string, () => Promise<Record<string, string>>, string]>([
     ['a proof for another method (POST on a GET)', async () => ({ dpop: await good(PODS, 'POST') }), 'dpop_proof_invalid'],
     ['a proof for another URL', async () => ({ dpop: await good(SECRET) }), 'dpop_proof_invalid'],
-    ['a proof made with another key', async () => ({ dpop: await proof(await clientKey(), 'GET', URL_OF(PODS), { ath: sha256(token) }) }), 'dpop_binding_mismatch'],
+    ['a proof made with another key', async () => ({ dpop: await dpopProof(await clientKey(), 'GET', URL_OF(PODS), { ath: sha256(token) }) }), 'dpop_binding_mismatch'],
     ['a proof without ath', async () => ({ dpop: await good(PODS, 'GET', { ath: undefined }) }), 'dpop_proof_invalid'],
     ['a proof whose ath is of another token', async () => ({ dpop: await good(PODS, 'GET', { ath: sha256(`${token}.`) }) }), 'dpop_proof_invalid'],
     ['a proof whose iat is two minutes old', async () => ({ dpop: await good(PODS, 'GET', { iat: now() - 120 }) }), 'dpop_proof_invalid'],
@@ -169,7 +120,7 @@ describe('DPoP-bound access tokens from oidc-provider', () => {
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'k8s-agent', client_secret: 'k8s-agent-secret-of-enough-length', scope: 'api' }),
     }).then((r) => r.json() as Promise<{ access_token: string; token_type: string }>);
     expect(plain.token_type).toBe('Bearer');
-    const p = await proof(k, 'GET', URL_OF(PODS), { ath: sha256(plain.access_token) });
+    const p = await dpopProof(k, 'GET', URL_OF(PODS), { ath: sha256(plain.access_token) });
     expect(reason(await send(PODS, { authorization: `DPoP ${plain.access_token}`, dpop: p }))).toBe('dpop_binding_mismatch');
     // control: the plain token as Bearer is allowed
     expect(reason(await send(PODS, { authorization: `Bearer ${plain.access_token}` }))).toBe('allowed');
