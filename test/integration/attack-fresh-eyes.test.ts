@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { builtServerForFile, freshSubjects, KUBE, OFFICE, reason, rules, type Level } from '../support/built-server.js';
 import { type CheckResponse } from '../support/grpc-client.js';
 import { checkRequest, type RequestSpec } from '../support/requests.js';
+import { encodeCbor } from '../support/cbor.js';
 import { http } from '../support/stepup.js';
 
 /**
@@ -151,7 +152,9 @@ describe('fresh eyes: bodies and CheckRequests no Envoy builds, two factors a mi
 
   it.each<[string, string, Partial<Ask>]>([
     ['a privileged pod as YAML under a JSON content type (kube: 400)', 'body_unreadable', { body: 'apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec:\n  containers:\n  - {name: c, image: "busybox:1.36", securityContext: {privileged: true}}\n' }],
-    ['a CBOR pod (kube 1.32+ with CBORServingAndStorage)', 'body_unreadable', { headers: { ...JSON_CT, 'content-type': 'application/cbor' }, rawBody: Buffer.from([0xd9, 0xd9, 0xf7, 0xa1, 0x61, 0x61, 0x01]) }],
+    // CBOR (kube 1.32+ with CBORServingAndStorage) is read since session 46: the privileged pod is seen as such.
+    ['a privileged CBOR pod', 'privileged_container', { headers: { ...JSON_CT, 'content-type': 'application/cbor' }, rawBody: encodeCbor(POD_PRIV) }],
+    ['a CBOR pod with one key twice (kube refuses it)', 'body_unreadable', { headers: { ...JSON_CT, 'content-type': 'application/cbor' }, rawBody: Buffer.from([0xd9, 0xd9, 0xf7, 0xa2, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02]) }],
     ['two content types joined (protobuf, then JSON)', 'body_unreadable', { headers: { ...JSON_CT, 'content-type': 'application/vnd.kubernetes.protobuf,application/json' }, body: JSON.stringify(POD_PRIV) }],
     ['x-envoy-auth-partial-body: False (not exactly "false")', 'body_truncated', { headers: { ...JSON_CT, 'x-envoy-auth-partial-body': 'False' }, body: JSON.stringify(POD_OK) }],
     ['a 2 MB pod, over limits.max_body_bytes', 'body_truncated', { body: JSON.stringify({ ...POD_OK, metadata: { name: 'x', annotations: { pad: 'x'.repeat(2_000_000) } } }) }],

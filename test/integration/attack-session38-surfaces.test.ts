@@ -4,6 +4,7 @@ import { TrustedProxies } from '../../src/server/http/proxies.js';
 import { askId, namedAsk, objectDigest } from '../../src/risk/ask.js';
 import { CheckArgsEncoder } from '../../src/state/redis-args.js';
 import type { Observation, WorkObservation } from '../../src/state/store.js';
+import { encodeCbor } from '../support/cbor.js';
 import { checkRequest, CONTENT_TYPES } from '../support/requests.js';
 import { encodeKube, envelope, lenField } from '../support/kube-protobuf.js';
 
@@ -245,7 +246,7 @@ describe('secret_store_production_path on a site without the secret-sync-objects
 // Held before this session (redteam39c): protobuf pod templates (the decoder reads their
 // annotations), a copy or move into a pod template (outside metadata: body_unreadable), a YAML
 // multi-document ExternalSecret, and a secret store's object in protobuf (kube refuses it for a
-// custom resource) or CBOR (alpha in kube 1.32 for custom resources): stepgate finds both unreadable.
+// custom resource), which stepgate finds unreadable; CBOR (kube 1.32+) is read since session 46.
 describe('secret_store_production_path: body forms that held', () => {
   const podSpec = { containers: [{ name: 'api', image: 'registry.example.com/app:1.0' }] };
   const injected = (p: string) => ({ metadata: { annotations: { 'vault.hashicorp.com/agent-inject': 'true', ...role(), 'vault.hashicorp.com/agent-inject-secret-db': p } }, spec: podSpec });
@@ -269,6 +270,14 @@ describe('secret_store_production_path: body forms that held', () => {
     const own = pairs.find(([bad]) => bad[0] === write[0])![1];
     const everyday = await send(own);
     expect(reason(everyday), rules(everyday)).toBe('allowed');
+  });
+
+  it('a CBOR ExternalSecret naming production (read as kube reads it since session 46)', async () => {
+    const cbor = (p: string) => encodeCbor({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db' }, spec: { secretStoreRef: { name: 'vault' }, data: [{ secretKey: 'password', remoteRef: { key: p } }] } });
+    const res = await send(['', 'POST', `${ES}/externalsecrets`, 'application/cbor', cbor(PROD)]);
+    expect(rules(res)).toContain(CODE);
+    expect(rules(res)).not.toContain('guardrail:body_unreadable');
+    expect(rules(await send(['', 'POST', `${ES}/externalsecrets`, 'application/cbor', cbor(OWN)]))).not.toContain(CODE);
   });
 
   it('a YAML multi-document ExternalSecret naming production', async () => {
@@ -303,7 +312,8 @@ describe('secret_store_production_path: body forms that held', () => {
     ['a JSON patch copying into a Deployment\'s pod template annotation', 'PATCH', DEPLOY, JSON_PATCH, copied('copy', '/spec/template/metadata/annotations/vault.hashicorp.com~1agent-inject-secret-db')],
     ['a JSON patch moving into its Vault role', 'PATCH', DEPLOY, JSON_PATCH, copied('move', '/spec/template/metadata/annotations/vault.hashicorp.com~1role')],
     ['an ExternalSecret in protobuf', 'POST', `${ES}/externalsecrets`, PB, envelope('external-secrets.io/v1', 'ExternalSecret', lenField(1, lenField(1, 'db')))],
-    ['an ExternalSecret in CBOR', 'POST', `${ES}/externalsecrets`, 'application/cbor', Buffer.from([0xd9, 0xd9, 0xf7, 0xa1, 0x63, 0x6b, 0x65, 0x79, 0x60])],
+    // CBOR is read since session 46 (kube 1.32+): one key twice, which kube's decoder refuses, is not.
+    ['an ExternalSecret in CBOR with one key twice', 'POST', `${ES}/externalsecrets`, 'application/cbor', Buffer.from([0xd9, 0xd9, 0xf7, 0xa2, 0x63, 0x6b, 0x65, 0x79, 0x60, 0x63, 0x6b, 0x65, 0x79, 0x60])],
   ])('%s: unreadable, asked as one', async (...write) => {
     const res = await send(write);
     expect(rules(res)).toContain('guardrail:body_unreadable');
