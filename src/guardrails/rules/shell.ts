@@ -1,3 +1,5 @@
+import { CommandWork, PIECE_COST } from './command-work.js';
+
 /**
  * A shell script as the shell reads it, for container_command_egress (commands.ts): the words it
  * runs once quoting, escapes, variables and the simple rewrites a shell does are undone, written back
@@ -50,12 +52,16 @@ export interface ShellOptions {
    */
   readonly files: readonly string[];
   readonly isFile: (path: string) => boolean;
+  /** The Check's command-reading budget (command-work.ts): characters read and words read are paid from it; a fresh one when absent. */
+  readonly work?: CommandWork;
 }
 
 export interface ShellReading {
   readonly text: string;
   /** The reading stopped: the script nests deeper or expands further than a script is read. */
   readonly exhausted: boolean;
+  /** The reading stopped because the Check's command-reading budget ran out (exhausted is true too). */
+  readonly overBudget: boolean;
 }
 
 const DEPTH_LIMIT = 32;
@@ -68,6 +74,8 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
 
 class Exhausted extends Error {}
+/** The Check's budget is spent (command-work.ts): a reason of its own, for its own detail. */
+class OverBudget extends Exhausted {}
 
 interface Word {
   /** What the shell makes of the word, written back as text. */
@@ -104,9 +112,9 @@ interface Command {
 export function readShell(script: string, options: ShellOptions): ShellReading {
   const reader = new Reader(options, Math.max(OUTPUT_FLOOR, script.length * OUTPUT_FACTOR));
   try {
-    return { text: reader.script(script, 0), exhausted: false };
+    return { text: reader.script(script, 0), exhausted: false, overBudget: false };
   } catch (e) {
-    if (e instanceof Exhausted) return { text: '', exhausted: true };
+    if (e instanceof Exhausted) return { text: '', exhausted: true, overBudget: e instanceof OverBudget };
     throw e;
   }
 }
@@ -120,17 +128,26 @@ class Reader {
   private readonly fds = new Map<string, string>();
   private cwd: string | undefined;
   private budget: number;
+  private readonly work: CommandWork;
 
   constructor(
     private readonly options: ShellOptions,
     limit: number,
   ) {
     this.budget = limit;
+    this.work = options.work ?? new CommandWork();
   }
 
+  /** Characters written: bounded per reading (OUTPUT_FACTOR) and paid from the Check's budget. */
   private spend(n: number): void {
     this.budget -= n;
     if (this.budget < 0) throw new Exhausted();
+    this.pay(n);
+  }
+
+  /** Work paid from the Check's budget (characters read, words read). */
+  private pay(n: number): void {
+    if (!this.work.take(n)) throw new OverBudget();
   }
 
   private value(name: string): string | undefined {
@@ -140,6 +157,8 @@ class Reader {
   /** A whole script (a `-c` string, a substitution's inside, a here-document's body given to a shell). */
   script(src: string, depth: number): string {
     if (depth > DEPTH_LIMIT) throw new Exhausted();
+    // Each level of code is read once more: its characters are paid before they are read.
+    this.pay(src.length);
     const p = new Cursor(src);
     return this.commands(p, depth, undefined);
   }
@@ -247,6 +266,7 @@ class Reader {
 
   /** One word, up to unquoted blank or operator. */
   private word(p: Cursor, depth: number): Word {
+    this.pay(PIECE_COST);
     let text = '';
     let quoted = false;
     let braces = false;
