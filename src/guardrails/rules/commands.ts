@@ -337,17 +337,33 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
 function stageOf(text: string): Stage {
   // `TOKEN=$(curl …`, `` `curl … `` and `$(env` open the command they run: its program is `curl`
   // or `env`, not an assignment to skip (`x=$(env | curl -d @- …)` sends the environment).
-  const words = text
-    .replace(/["']/g, ' ')
-    .split(/\s+/)
-    .map((w) => w.replace(SUBSTITUTION_OPENING, ''))
-    .filter((w) => w !== '');
+  // Split at blanks and quotes in one pass (this runs for every stage of every pipeline: no
+  // intermediate copies of the text, and the opening regex only for a word that may hold one).
+  const words: string[] = [];
+  let start = -1;
+  for (let j = 0; j <= text.length; j++) {
+    if (j < text.length && !isStageBlank(text.charCodeAt(j))) {
+      if (start < 0) start = j;
+      continue;
+    }
+    if (start < 0) continue;
+    let w = text.slice(start, j);
+    start = -1;
+    if (w.includes('(') || w.includes('`')) w = w.replace(SUBSTITUTION_OPENING, '');
+    if (w !== '') words.push(w);
+  }
   let i = 0;
   while (i < words.length && (WRAPPERS.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
   const head = words[i] ?? '';
   // `/usr/bin/curl` is curl, `./xmrig` keeps its directory (where it runs from is the point).
   const program = SCRATCH_RUN.test(head) ? head : head.slice(head.lastIndexOf('/') + 1);
   return { program, words: words.slice(i), text };
+}
+
+/** A blank (`\s`) or a quote: where stageOf splits a stage into words. */
+function isStageBlank(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13) || c === 34 || c === 39) return true;
+  return c >= 0x80 && /\s/.test(String.fromCharCode(c));
 }
 
 function fetches(s: Stage): boolean {
@@ -381,6 +397,7 @@ const DISCARDED = /^(?:\/dev\/(?:null|stdout|stderr)|-)$/;
  * Not one into `/dev/null`, a standard stream or a descriptor (`2>/dev/null`, `>&2`, `2>&1`).
  */
 function redirectsToFile(text: string): boolean {
+  if (!text.includes('>')) return false;
   for (const m of text.matchAll(/[0-9&]?>>?\|?\s*([^\s;|&)]*)/g)) {
     const target = m[1]!.replace(/["']/g, '');
     if (target.startsWith('&')) continue;

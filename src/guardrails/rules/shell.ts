@@ -73,6 +73,32 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
 
+/** Where an unquoted word ends. */
+const WORD_END = /[\s;&|<>()]/;
+const REDIRECTION = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/;
+const OPERATOR = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/;
+const OPERATOR_START = new Set(['&', '|', ';', '\n', '(', ')']);
+const mayRedirect = (ch: string): boolean => ch === '&' || ch === '<' || ch === '>' || (ch >= '0' && ch <= '9');
+/** ASCII characters that continue an unquoted word as they are (1), by code; others end the run. */
+const PLAIN = charTable((c) => !/[\s;&|<>()'"$`\\]/.test(c));
+/** ASCII characters with no meaning inside double quotes (1). */
+const QUOTED_PLAIN = charTable((c) => !/["$`\\]/.test(c));
+
+/** ASCII characters a name starts with. */
+const NAME_START = charTable((c) => /[A-Za-z_]/.test(c));
+
+/** `<(` or `>(` at the cursor. */
+function processSubstitution(p: Cursor): boolean {
+  const c = p.peek();
+  return (c === '<' || c === '>') && p.peek(1) === '(';
+}
+
+function charTable(plain: (c: string) => boolean): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) t[c] = plain(String.fromCharCode(c)) ? 1 : 0;
+  return t;
+}
+
 class Exhausted extends Error {}
 /** The Check's budget is spent (command-work.ts): a reason of its own, for its own detail. */
 class OverBudget extends Exhausted {}
@@ -192,9 +218,10 @@ class Reader {
         while (!p.done() && p.peek() !== '\n') p.i++;
         continue;
       }
-      // A redirection before an operator: `&>` and `>&2` are not `&`.
-      const redir = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/.exec(p.rest(8));
-      if (redir !== null && !/^[<>]\(/.test(p.rest(2))) {
+      // A redirection before an operator: `&>` and `>&2` are not `&`. (Only a digit, `&`, `<` or `>`
+      // may start one: the regex is not run at every word.)
+      const redir = mayRedirect(ch) ? REDIRECTION.exec(p.rest(8)) : null;
+      if (redir !== null && !processSubstitution(p)) {
         p.i += redir[0].length;
         while (p.peek() === ' ' || p.peek() === '\t') p.i++;
         const target = this.word(p, depth);
@@ -223,7 +250,7 @@ class Reader {
         break;
       }
       if (ch === ')' && parens > 0) parens--;
-      const op = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/.exec(p.rest(2));
+      const op = OPERATOR_START.has(ch) ? OPERATOR.exec(p.rest(2)) : null;
       if (op !== null) {
         p.i += op[0].length;
         cmd.separator = op[0] === '\n' ? '\n' : ` ${op[0]} `;
@@ -273,13 +300,14 @@ class Reader {
     // The word is one command substitution (`$(X)`, `"$(X)"`, `` `X` ``): what an interpreter handed it runs.
     let pieces = 0;
     let substitution: string | undefined;
-    const assign = ASSIGNMENT.exec(p.rest(256));
+    // Only a word that starts with a name's first character may be an assignment.
+    const assign = NAME_START[p.src.charCodeAt(p.i)] === 1 ? ASSIGNMENT.exec(p.rest(256)) : null;
     if (assign !== null) {
       text += assign[0];
       p.i += assign[0].length;
     }
     // A process substitution as a word of its own: `<(X)`, `>(X)`.
-    if (assign === null && /^[<>]\(/.test(p.rest(2))) {
+    if (assign === null && processSubstitution(p)) {
       p.i += 2;
       const inner = this.commands(p, depth + 1, ')');
       this.spend(inner.length);
@@ -287,7 +315,7 @@ class Reader {
     }
     while (!p.done()) {
       const ch = p.peek();
-      if (/[\s;&|<>()]/.test(ch)) break;
+      if (WORD_END.test(ch)) break;
       pieces++;
       if (ch === "'") {
         quoted = true;
@@ -315,9 +343,13 @@ class Reader {
         text += piece.text;
         substitution = piece.substitution;
       } else {
-        if (ch === '{') braces = true;
-        text += ch;
-        p.i++;
+        // A run of plain characters at once (not one concatenation per character).
+        let j = p.i + 1;
+        while (j < p.src.length && PLAIN[p.src.charCodeAt(j)] === 1) j++;
+        const run = p.src.slice(p.i, j);
+        if (run.includes('{')) braces = true;
+        text += run;
+        p.i = j;
       }
     }
     this.spend(text.length);
@@ -352,8 +384,11 @@ class Reader {
         text += piece.text;
         substitution = piece.substitution;
       } else {
-        text += ch;
-        p.i++;
+        // A run of characters with no meaning inside double quotes, at once.
+        let j = p.i + 1;
+        while (j < p.src.length && QUOTED_PLAIN[p.src.charCodeAt(j)] === 1) j++;
+        text += p.src.slice(p.i, j);
+        p.i = j;
       }
     }
     return { text, ...(pieces === 1 && substitution !== undefined ? { substitution } : {}) };
@@ -457,12 +492,18 @@ class Reader {
     const head = words[at];
     const aliased = head === undefined ? undefined : this.aliases.get(head.text);
     if (aliased !== undefined) words[at] = { ...head!, text: aliased };
-    for (let i = at + 1; i < words.length; i++) words[i] = { ...words[i]!, text: this.file(words[i]!.text) };
+    for (let i = at + 1; i < words.length; i++) {
+      const named = this.file(words[i]!.text);
+      if (named !== words[i]!.text) words[i] = { ...words[i]!, text: named };
+    }
     const program = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
     const args = words.slice(at + 1);
     const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
     const heredocs = c.heredocs.map((h) => h.body);
-    let body = [...words.slice(0, at).filter((w) => w.assigns !== undefined), ...words.slice(at)].map((w) => w.text).join(' ');
+    // The assignments before the program, then the program and its words (wrappers dropped).
+    const kept: string[] = [];
+    for (let i = 0; i < words.length; i++) if (i >= at || words[i]!.assigns !== undefined) kept.push(words[i]!.text);
+    let body = kept.join(' ');
     if (program === 'echo' || program === 'printf') body = [head!.text, ...args.map((w) => printed(w.text))].join(' ');
     if (this.options.interpreters.has(program)) {
       const code = this.code(program, args, c);
@@ -533,6 +574,8 @@ class Reader {
    * Other words as they are.
    */
   private file(word: string): string {
+    // Neither absolute nor relative to a known directory: as it is (most words; no regex run).
+    if (this.cwd === undefined && !word.includes('/')) return word;
     const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
     const path = word.slice(at.length);
     // A name made of a file name's characters only: not a header, an assignment, a URL or a variable.
