@@ -15,6 +15,7 @@ import { guardSettings, kube } from '../support/guardrails.js';
  */
 
 interface Row {
+  readonly source: string;
   readonly key: string;
   readonly script?: string;
 }
@@ -54,6 +55,14 @@ describe('command reading is linear in the text', () => {
   it('the corpus: the costliest routine script is far under the budget (the budget is chosen from it)', () => {
     const costs = corpus.filter((r) => r.script !== undefined).map((r) => cost([], r.script!.startsWith('#!') ? r.script : `#!/bin/sh\n${r.script!}`));
     expect(Math.max(...costs)).toBeLessThan(COMMAND_WORK_LIMIT / 10);
+    // A chart's scripts together, as one ConfigMap write shares one budget.
+    const charts = new Map<string, Record<string, string>>();
+    for (const r of corpus) if (r.script !== undefined) charts.set(r.source, { ...charts.get(r.source), [r.key]: r.script });
+    for (const data of charts.values()) {
+      const work = new CommandWork(Infinity);
+      checkConfigMapScripts({ apiVersion: 'v1', kind: 'ConfigMap', data } as Json, '', { settings, namespace: 'dev', partial: false, out: new ViolationCollector(), commandWork: work });
+      expect(work.spent).toBeLessThan(COMMAND_WORK_LIMIT / 8);
+    }
   });
 });
 

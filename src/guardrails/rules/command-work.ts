@@ -13,8 +13,8 @@
  *
  * COMMAND_WORK_LIMIT is chosen from the real corpus (test/fixtures/container-commands/): the costliest
  * routine script there (Bitnami JupyterHub's 18 KB jupyterhub_config.py) spends about 1/20 of it, and
- * Argo CD's redis-ha ConfigMap, all its scripts in one write (30 KB), about 1/10 (docs/guardrails.md, "How much of a
- * command is read").
+ * all of one chart's scripts read as one write (Bitnami redis's, Argo CD redis-ha's: 30 KB) about 1/10
+ * (docs/guardrails.md, "How much of a command is read").
  */
 export const COMMAND_WORK_LIMIT = 4_000_000;
 
