@@ -30,7 +30,9 @@ import { CommandWork, PIECE_COST } from './command-work.js';
  *
  * Cost: one pass over the text per level of code handed to a shell; what expansion adds is bounded
  * (a script that grows past OUTPUT_LIMIT, or nests deeper than DEPTH_LIMIT, is `exhausted`, and the
- * caller asks it: a script nobody can read is not a routine one).
+ * caller asks it: a script nobody can read is not a routine one). Every level read and every word is
+ * also paid from the Check's command-reading budget (command-work.ts), shared with the other scripts
+ * of the body: past it the reading stops (`overBudget`).
  */
 
 export interface ShellOptions {
