@@ -7,6 +7,7 @@ import { keepsMetadata } from '../request/status-metadata.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';
 import { ViolationCollector } from './collect.js';
+import { CommandWork } from './rules/command-work.js';
 import { mediaType, parseBody, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
@@ -211,14 +212,16 @@ function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
  * deletes, have no violations and cost no body work.
  */
 export function inspect(...args: InspectArgs): GuardrailResult {
-  return inspectAt(0, ...args);
+  // One command-reading budget for the whole Check, carried objects included (rules/command-work.ts).
+  return inspectAt(0, new CommandWork(), ...args);
 }
 
-type InspectArgs = Parameters<typeof inspectAt> extends [number, ...infer Rest] ? Rest : never;
+type InspectArgs = Parameters<typeof inspectAt> extends [number, CommandWork, ...infer Rest] ? Rest : never;
 
 /** inspect, for an object carried `depth` wrappers deep (judgeCarried). */
 function inspectAt(
   depth: number,
+  work: CommandWork,
   kube: KubeRequestInfo,
   body: Uint8Array | string | undefined,
   contentType: string | undefined,
@@ -274,7 +277,7 @@ function inspectAt(
           const resourceSet = doc.type === RESOURCE_SET_SECRET ? 'known' : kube.verb === 'patch' && doc.type === undefined ? 'maybe' : undefined;
           if (resourceSet !== undefined) {
             const out = new ViolationCollector();
-            judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out, unreadable: (d) => void (carriedUnread ??= d) }, depth, resourceSet);
+            judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out, unreadable: (d) => void (carriedUnread ??= d), commandWork: work }, depth, resourceSet);
             byUrl.push(...out.kept);
           }
         }
@@ -294,7 +297,7 @@ function inspectAt(
         const out = new ViolationCollector();
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) {
-          judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out, unreadable: (d) => void (carriedUnread ??= d) }, depth);
+          judgeCarried(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out, unreadable: (d) => void (carriedUnread ??= d), commandWork: work }, depth);
         }
         byUrl.push(...out.kept);
       }
@@ -406,7 +409,7 @@ function inspectAt(
           deletes = kedaPausedAtZero(doc);
           if (deletes !== '') [how, deleteOf] = [PAUSED, scaleTargetOf(doc, kube.name)];
         }
-        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable };
+        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable, commandWork: work };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
@@ -441,7 +444,7 @@ function inspectAt(
   if (!parsed.ok) return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail };
   if (isBinding(kube)) {
     const found = new ViolationCollector();
-    const ctx: RuleContext = { settings, namespace: kube.namespace, partial: true, out: found };
+    const ctx: RuleContext = { settings, namespace: kube.namespace, partial: true, out: found, commandWork: work };
     for (const [i, doc] of parsed.documents.entries()) {
       const prefix = parsed.documents.length > 1 ? `documents[${i}].` : '';
       if (isObject(doc.metadata)) checkPodAnnotations(doc.metadata, `${prefix}metadata`, ctx);
@@ -480,7 +483,7 @@ function inspectAt(
       if (deletes !== '') how = RETARGETED;
     }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
-    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations };
+    const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations, commandWork: work };
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;
@@ -548,7 +551,7 @@ export function inspectGitopsWrite(w: GitopsWrite, truncated: boolean, missing: 
   let namespace = '';
   for (const doc of parsed.documents) {
     namespace ||= destinationOf(w.specOnly === true ? doc : doc.spec);
-    const ctx: RuleContext = { settings, namespace, partial: parsed.partial, out, unreadable: (d) => void (unread ??= d) };
+    const ctx: RuleContext = { settings, namespace, partial: parsed.partial, out, unreadable: (d) => void (unread ??= d), commandWork: new CommandWork() };
     if (w.specOnly === true) checkApplicationSpec(doc, 'spec', ctx);
     else checkGitopsImages(doc, w.key, '', ctx);
   }
@@ -718,7 +721,7 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
     }
     const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
     const method = e.action === 'delete' ? 'DELETE' : e.action === 'patch' ? 'PATCH' : 'POST';
-    const written = inspectAt(depth + 1, kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
+    const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
     for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
     if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
@@ -767,7 +770,7 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
     for (const patch of ways) {
       const name = patch && typeof meta.name === 'string' && meta.name !== '' ? `/${encodeURIComponent(meta.name)}` : '';
       const type = !patch ? 'application/json' : ctx.applied === true ? APPLY_PATCH : 'application/merge-patch+json';
-      const written = inspectAt(depth + 1, kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
+      const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
       for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
       if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
     }

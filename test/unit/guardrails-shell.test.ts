@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CommandWork } from '../../src/guardrails/rules/command-work.js';
 import { commandShape } from '../../src/guardrails/rules/commands.js';
 import { readShell } from '../../src/guardrails/rules/shell.js';
 
@@ -8,7 +9,7 @@ import { readShell } from '../../src/guardrails/rules/shell.js';
  */
 
 const INTERPRETERS = new Set(['sh', 'bash', 'eval', 'source', '.', 'python3']);
-const read = (script: string, env: Record<string, string> = {}) => readShell(script, { env: new Map(Object.entries(env)), interpreters: INTERPRETERS, follows: (inner) => inner.includes('/token'), files: ['/run/token'], isFile: (path) => path === '/run/token' });
+const read = (script: string, env: Record<string, string> = {}) => readShell(script, { env: new Map(Object.entries(env)), interpreters: INTERPRETERS, follows: (inner) => inner.includes('/token'), files: ['/run/token'], isFile: (path) => path === '/run/token', work: new CommandWork(Infinity) });
 
 describe('readShell: what the shell makes of the words', () => {
   it.each([
@@ -73,9 +74,11 @@ describe('readShell: a hostile script costs what reading it does', () => {
     expect(commandShape(['sh', '-c', doubling])).toBe('unreadable');
   });
 
-  it('a long flat script is read in one pass', () => {
+  it('a long flat script is read in one pass (within a budget that allows it), and past the budget is over_budget', () => {
     const long = Array.from({ length: 20_000 }, (_, i) => `v${i}=$(cat f${i}); echo "$v${i}"`).join('\n');
     expect(read(long).exhausted).toBe(false);
-    expect(commandShape(['sh', '-c', Array.from({ length: 50_000 }, () => "c''url x").join(' | ')])).toBeUndefined();
+    const unbounded = { env: new Map<string, string>(), namesRedirected: false, work: new CommandWork(Infinity) };
+    expect(commandShape(['sh', '-c', Array.from({ length: 50_000 }, () => "c''url x").join(' | ')], undefined, unbounded)).toBeUndefined();
+    expect(commandShape(['sh', '-c', Array.from({ length: 50_000 }, () => "c''url x").join(' | ')])).toBe('over_budget');
   });
 });

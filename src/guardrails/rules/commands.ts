@@ -1,5 +1,6 @@
 import { isObject, stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
+import { CommandWork, PIECE_COST } from './command-work.js';
 import { readShell } from './shell.js';
 
 /** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
@@ -41,7 +42,7 @@ export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void
   // The kubelet expands `$(NAME)` in command and args from the container's env before any shell
   // sees them (`["sh", "-c", "$(SCRIPT)"]` runs SCRIPT's value as the script).
   const words = [...stringsOf(c.command), ...stringsOf(c.args)].map((w) => kubeletExpand(w, env));
-  const found = commandShape(words, source, { env, namesRedirected: namesRedirected(spec) });
+  const found = commandShape(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() });
   if (found === undefined) return;
   ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[found]}`, path: at.path });
 }
@@ -74,7 +75,7 @@ export function checkExecCommand(query: string): Violation | undefined {
   return { code: 'container_command_egress', detail: `the exec's command${name} ${SHAPE_TEXT[found]}` };
 }
 
-export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials' | 'unreadable';
+export type CommandShape = 'fetch_run' | 'decoded_run' | 'download_run' | 'send_credentials' | 'unreadable' | 'over_budget';
 
 /** What a shape does, as a detail's words (`… runs a program it downloads …`). */
 export const SHAPE_TEXT: Readonly<Record<CommandShape, string>> = {
@@ -83,6 +84,7 @@ export const SHAPE_TEXT: Readonly<Record<CommandShape, string>> = {
   download_run: 'downloads a program and runs it from a scratch directory',
   send_credentials: 'sends its environment or a credential file to the network',
   unreadable: 'builds a script that nests or expands further than a script is read',
+  over_budget: "is more than one request's commands are read (the command-reading budget: see docs/guardrails.md)",
 };
 
 /**
@@ -128,6 +130,8 @@ export interface CommandSetting {
   readonly env: ReadonlyMap<string, string>;
   /** The pod answers names itself: a Service's name may be any address. */
   readonly namesRedirected: boolean;
+  /** The Check's command-reading budget, shared by all the scripts of one body; a fresh one when absent. */
+  readonly work?: CommandWork;
 }
 
 const NO_SETTING: CommandSetting = { env: new Map(), namesRedirected: false };
@@ -138,6 +142,9 @@ const NO_SETTING: CommandSetting = { env: new Map(), namesRedirected: false };
  * together are one command (`curl -F f=@/var/run/secrets/… https://…`). Pure: exported for tests.
  */
 export function commandShape(words: readonly string[], source?: string, setting: CommandSetting = NO_SETTING): CommandShape | undefined {
+  const work = setting.work ?? new CommandWork();
+  // A body whose earlier scripts spent the budget: the rest are not read at all.
+  if (work.exhausted) return 'over_budget';
   const scripts: string[] = [];
   for (const w of words) if (/\s/.test(w)) scripts.push(w);
   if (source !== undefined) scripts.push(source);
@@ -146,17 +153,27 @@ export function commandShape(words: readonly string[], source?: string, setting:
   // hands them over (`sh -c '…'` is sh given that code), an Argo `source` as the file its command runs.
   // A source with no command runs by its `#!` line (Tekton's default is `#!/bin/sh`).
   const argv = (words.length > 0 || source === undefined ? words : shebangOf(source)).map(shellQuote).join(' ');
-  const read = readShell(source === undefined ? argv : `${argv} <<'${sourceEnd(source)}'\n${source}\n${sourceEnd(source)}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path) });
+  const end = source === undefined ? '' : sourceEnd(source);
+  const read = readShell(source === undefined ? argv : `${argv} <<'${end}'\n${source}\n${end}`, { env: setting.env, interpreters: INTERPRETERS, follows: carriesCredential, files: CREDENTIAL_FILES, isFile: (path) => CREDENTIAL_PATH.test(path), work });
+  if (read.overBudget) return 'over_budget';
   if (read.exhausted) return 'unreadable';
   if (read.text !== '') scripts.push(read.text);
-  for (const s of scripts) {
-    const shape = scriptShape(s, setting);
+  // The same text twice (a script the reader leaves as written, a pipeline in one word) is read once.
+  const distinct = [...new Set(scripts)].filter((s) => s !== '');
+  for (const s of distinct) {
+    const shape = scriptShape(s, setting, work);
     if (shape !== undefined) return shape;
   }
   // An interpreter's code is a word of its own (`["python3", "-c", "import …"]`): read with its program.
-  if (words.length > 0 && sendsInCode(words.join(' '), clusterEnv(words.join(' '), setting))) return 'send_credentials';
-  for (const s of scripts) if (runsFetchedCode(s)) return 'fetch_run';
-  for (const s of scripts) if (runsDecodedCode(s)) return 'decoded_run';
+  if (words.length > 0) {
+    const line = words.join(' ');
+    if (!work.take(line.length)) return 'over_budget';
+    if (sendsInCode(line, clusterEnv(line, setting))) return 'send_credentials';
+  }
+  // Two more passes over each script (the code an interpreter is given), paid as the first was.
+  for (const s of distinct) if (!work.take(2 * s.length)) return 'over_budget';
+  for (const s of distinct) if (runsFetchedCode(s)) return 'fetch_run';
+  for (const s of distinct) if (runsDecodedCode(s)) return 'decoded_run';
   return undefined;
 }
 
@@ -179,9 +196,16 @@ function shebangOf(source: string): string[] {
  * early and have its rest read as the outer shell's.
  */
 function sourceEnd(source: string): string {
-  let end = 'END_OF_SOURCE_7f3a';
-  while (source.includes(end)) end += '_';
-  return end;
+  // One pass: the word followed by more `_` than follow it anywhere in the source (growing the word
+  // until absent would rescan the source once per `_` an attacker appends).
+  const base = 'END_OF_SOURCE_7f3a';
+  let longest = -1;
+  for (let at = source.indexOf(base); at !== -1; at = source.indexOf(base, at + base.length)) {
+    let n = 0;
+    while (source.charCodeAt(at + base.length + n) === 95) n++;
+    longest = Math.max(longest, n);
+  }
+  return base + '_'.repeat(longest + 1);
 }
 
 /** A word as one shell word: single-quoted, its own `'` written `'\''`. */
@@ -282,12 +306,16 @@ interface Stage {
   readonly text: string;
 }
 
-function scriptShape(script: string, setting: CommandSetting): CommandShape | undefined {
+function scriptShape(script: string, setting: CommandSetting, work: CommandWork): CommandShape | undefined {
   let downloaded = false;
   let decodedKept = false;
+  // The whole-script passes (clusterEnv, sendsInCode), then each segment as it is split.
+  if (!work.take(2 * script.length)) return 'over_budget';
   const inCluster = clusterEnv(script, setting);
   for (const segment of script.split(/&&|\|\||;|&|\n/)) {
-    const stages = segment.split('|').map(stageOf);
+    const parts = segment.split('|');
+    if (!work.take(segment.length + PIECE_COST * parts.length)) return 'over_budget';
+    const stages = parts.map(stageOf);
     const first = stages[0];
     if (first === undefined || first.program === '') continue;
     if (downloaded && SCRATCH_RUN.test(first.program)) return 'download_run';
@@ -325,17 +353,33 @@ function scriptShape(script: string, setting: CommandSetting): CommandShape | un
 function stageOf(text: string): Stage {
   // `TOKEN=$(curl …`, `` `curl … `` and `$(env` open the command they run: its program is `curl`
   // or `env`, not an assignment to skip (`x=$(env | curl -d @- …)` sends the environment).
-  const words = text
-    .replace(/["']/g, ' ')
-    .split(/\s+/)
-    .map((w) => w.replace(SUBSTITUTION_OPENING, ''))
-    .filter((w) => w !== '');
+  // Split at blanks and quotes in one pass (this runs for every stage of every pipeline: no
+  // intermediate copies of the text, and the opening regex only for a word that may hold one).
+  const words: string[] = [];
+  let start = -1;
+  for (let j = 0; j <= text.length; j++) {
+    if (j < text.length && !isStageBlank(text.charCodeAt(j))) {
+      if (start < 0) start = j;
+      continue;
+    }
+    if (start < 0) continue;
+    let w = text.slice(start, j);
+    start = -1;
+    if (w.includes('(') || w.includes('`')) w = w.replace(SUBSTITUTION_OPENING, '');
+    if (w !== '') words.push(w);
+  }
   let i = 0;
   while (i < words.length && (WRAPPERS.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
   const head = words[i] ?? '';
   // `/usr/bin/curl` is curl, `./xmrig` keeps its directory (where it runs from is the point).
   const program = SCRATCH_RUN.test(head) ? head : head.slice(head.lastIndexOf('/') + 1);
   return { program, words: words.slice(i), text };
+}
+
+/** A blank (`\s`) or a quote: where stageOf splits a stage into words. */
+function isStageBlank(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13) || c === 34 || c === 39) return true;
+  return c >= 0x80 && /\s/.test(String.fromCharCode(c));
 }
 
 function fetches(s: Stage): boolean {
@@ -369,6 +413,7 @@ const DISCARDED = /^(?:\/dev\/(?:null|stdout|stderr)|-)$/;
  * Not one into `/dev/null`, a standard stream or a descriptor (`2>/dev/null`, `>&2`, `2>&1`).
  */
 function redirectsToFile(text: string): boolean {
+  if (!text.includes('>')) return false;
   for (const m of text.matchAll(/[0-9&]?>>?\|?\s*([^\s;|&)]*)/g)) {
     const target = m[1]!.replace(/["']/g, '');
     if (target.startsWith('&')) continue;

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { isObject, type Json } from '../types.js';
+import { CommandWork } from './command-work.js';
 import { commandShape, SHAPE_TEXT } from './commands.js';
 import type { RuleContext } from './context.js';
 import { joinPath } from './walk.js';
@@ -20,6 +21,8 @@ import { joinPath } from './walk.js';
  */
 export function checkConfigMapScripts(doc: Json, prefix: string, ctx: RuleContext): void {
   const root = prefix.endsWith('.') ? prefix.slice(0, -1) : prefix;
+  // One budget for all the keys (and all the documents, when the Check passes its own).
+  const work = ctx.commandWork ?? new CommandWork();
   for (const [field, base64] of VALUE_FIELDS) {
     const values = doc[field];
     if (!isObject(values)) continue;
@@ -30,7 +33,7 @@ export function checkConfigMapScripts(doc: Json, prefix: string, ctx: RuleContex
       if (interpreter === undefined) continue;
       // A `#!` line names its own interpreter (commandShape reads it); a key's extension names one
       // for a script without, as `python3 /scripts/x.py` runs it.
-      const found = commandShape(interpreter === SHEBANG ? [] : [interpreter], text);
+      const found = commandShape(interpreter === SHEBANG ? [] : [interpreter], text, { env: NO_ENV, namesRedirected: false, work });
       if (found === undefined) continue;
       ctx.out.push({ code: 'container_command_egress', detail: `ConfigMap key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[found]}, and a container that runs it does so at its next start`, path: joinPath(joinPath(root, field), key) });
     }
@@ -44,6 +47,7 @@ const VALUE_FIELDS: readonly (readonly [string, boolean])[] = [
 ];
 
 const SHEBANG = '#!';
+const NO_ENV: ReadonlyMap<string, string> = new Map();
 
 /** The interpreter a key's extension names, for a script with no `#!` line. */
 const SCRIPT_EXTENSIONS: ReadonlyMap<string, string> = new Map([

@@ -1,5 +1,6 @@
 import type { GuardrailSettings } from '../settings.js';
 import type { ViolationCollector } from '../collect.js';
+import type { CommandWork } from './command-work.js';
 
 /** What every rule family gets: the settings, where the object lives, and whether it is a patch. */
 export interface RuleContext {
@@ -29,4 +30,9 @@ export interface RuleContext {
    * string): the request then gets the unreadable body's effect, as a body it cannot read would.
    */
   readonly unreadable?: (detail: string) => void;
+  /**
+   * The Check's command-reading budget (command-work.ts), shared by every container and ConfigMap
+   * script of the body; a rule called without one reads each script with a budget of its own.
+   */
+  readonly commandWork?: CommandWork;
 }

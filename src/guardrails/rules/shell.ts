@@ -1,3 +1,5 @@
+import { CommandWork, PIECE_COST } from './command-work.js';
+
 /**
  * A shell script as the shell reads it, for container_command_egress (commands.ts): the words it
  * runs once quoting, escapes, variables and the simple rewrites a shell does are undone, written back
@@ -28,7 +30,9 @@
  *
  * Cost: one pass over the text per level of code handed to a shell; what expansion adds is bounded
  * (a script that grows past OUTPUT_LIMIT, or nests deeper than DEPTH_LIMIT, is `exhausted`, and the
- * caller asks it: a script nobody can read is not a routine one).
+ * caller asks it: a script nobody can read is not a routine one). Every level read and every word is
+ * also paid from the Check's command-reading budget (command-work.ts), shared with the other scripts
+ * of the body: past it the reading stops (`overBudget`).
  */
 
 export interface ShellOptions {
@@ -50,12 +54,16 @@ export interface ShellOptions {
    */
   readonly files: readonly string[];
   readonly isFile: (path: string) => boolean;
+  /** The Check's command-reading budget (command-work.ts): characters read and words read are paid from it; a fresh one when absent. */
+  readonly work?: CommandWork;
 }
 
 export interface ShellReading {
   readonly text: string;
   /** The reading stopped: the script nests deeper or expands further than a script is read. */
   readonly exhausted: boolean;
+  /** The reading stopped because the Check's command-reading budget ran out (exhausted is true too). */
+  readonly overBudget: boolean;
 }
 
 const DEPTH_LIMIT = 32;
@@ -67,7 +75,35 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
 
+/** Where an unquoted word ends. */
+const WORD_END = /[\s;&|<>()]/;
+const REDIRECTION = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/;
+const OPERATOR = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/;
+const OPERATOR_START = new Set(['&', '|', ';', '\n', '(', ')']);
+const mayRedirect = (ch: string): boolean => ch === '&' || ch === '<' || ch === '>' || (ch >= '0' && ch <= '9');
+/** ASCII characters that continue an unquoted word as they are (1), by code; others end the run. */
+const PLAIN = charTable((c) => !/[\s;&|<>()'"$`\\]/.test(c));
+/** ASCII characters with no meaning inside double quotes (1). */
+const QUOTED_PLAIN = charTable((c) => !/["$`\\]/.test(c));
+
+/** ASCII characters a name starts with. */
+const NAME_START = charTable((c) => /[A-Za-z_]/.test(c));
+
+/** `<(` or `>(` at the cursor. */
+function processSubstitution(p: Cursor): boolean {
+  const c = p.peek();
+  return (c === '<' || c === '>') && p.peek(1) === '(';
+}
+
+function charTable(plain: (c: string) => boolean): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let c = 0; c < 128; c++) t[c] = plain(String.fromCharCode(c)) ? 1 : 0;
+  return t;
+}
+
 class Exhausted extends Error {}
+/** The Check's budget is spent (command-work.ts): a reason of its own, for its own detail. */
+class OverBudget extends Exhausted {}
 
 interface Word {
   /** What the shell makes of the word, written back as text. */
@@ -104,9 +140,9 @@ interface Command {
 export function readShell(script: string, options: ShellOptions): ShellReading {
   const reader = new Reader(options, Math.max(OUTPUT_FLOOR, script.length * OUTPUT_FACTOR));
   try {
-    return { text: reader.script(script, 0), exhausted: false };
+    return { text: reader.script(script, 0), exhausted: false, overBudget: false };
   } catch (e) {
-    if (e instanceof Exhausted) return { text: '', exhausted: true };
+    if (e instanceof Exhausted) return { text: '', exhausted: true, overBudget: e instanceof OverBudget };
     throw e;
   }
 }
@@ -120,17 +156,26 @@ class Reader {
   private readonly fds = new Map<string, string>();
   private cwd: string | undefined;
   private budget: number;
+  private readonly work: CommandWork;
 
   constructor(
     private readonly options: ShellOptions,
     limit: number,
   ) {
     this.budget = limit;
+    this.work = options.work ?? new CommandWork();
   }
 
+  /** Characters written: bounded per reading (OUTPUT_FACTOR) and paid from the Check's budget. */
   private spend(n: number): void {
     this.budget -= n;
     if (this.budget < 0) throw new Exhausted();
+    this.pay(n);
+  }
+
+  /** Work paid from the Check's budget (characters read, words read). */
+  private pay(n: number): void {
+    if (!this.work.take(n)) throw new OverBudget();
   }
 
   private value(name: string): string | undefined {
@@ -140,6 +185,8 @@ class Reader {
   /** A whole script (a `-c` string, a substitution's inside, a here-document's body given to a shell). */
   script(src: string, depth: number): string {
     if (depth > DEPTH_LIMIT) throw new Exhausted();
+    // Each level of code is read once more: its characters are paid before they are read.
+    this.pay(src.length);
     const p = new Cursor(src);
     return this.commands(p, depth, undefined);
   }
@@ -173,9 +220,10 @@ class Reader {
         while (!p.done() && p.peek() !== '\n') p.i++;
         continue;
       }
-      // A redirection before an operator: `&>` and `>&2` are not `&`.
-      const redir = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/.exec(p.rest(8));
-      if (redir !== null && !/^[<>]\(/.test(p.rest(2))) {
+      // A redirection before an operator: `&>` and `>&2` are not `&`. (Only a digit, `&`, `<` or `>`
+      // may start one: the regex is not run at every word.)
+      const redir = mayRedirect(ch) ? REDIRECTION.exec(p.rest(8)) : null;
+      if (redir !== null && !processSubstitution(p)) {
         p.i += redir[0].length;
         while (p.peek() === ' ' || p.peek() === '\t') p.i++;
         const target = this.word(p, depth);
@@ -204,7 +252,7 @@ class Reader {
         break;
       }
       if (ch === ')' && parens > 0) parens--;
-      const op = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/.exec(p.rest(2));
+      const op = OPERATOR_START.has(ch) ? OPERATOR.exec(p.rest(2)) : null;
       if (op !== null) {
         p.i += op[0].length;
         cmd.separator = op[0] === '\n' ? '\n' : ` ${op[0]} `;
@@ -247,19 +295,21 @@ class Reader {
 
   /** One word, up to unquoted blank or operator. */
   private word(p: Cursor, depth: number): Word {
+    this.pay(PIECE_COST);
     let text = '';
     let quoted = false;
     let braces = false;
     // The word is one command substitution (`$(X)`, `"$(X)"`, `` `X` ``): what an interpreter handed it runs.
     let pieces = 0;
     let substitution: string | undefined;
-    const assign = ASSIGNMENT.exec(p.rest(256));
+    // Only a word that starts with a name's first character may be an assignment.
+    const assign = NAME_START[p.src.charCodeAt(p.i)] === 1 ? ASSIGNMENT.exec(p.rest(256)) : null;
     if (assign !== null) {
       text += assign[0];
       p.i += assign[0].length;
     }
     // A process substitution as a word of its own: `<(X)`, `>(X)`.
-    if (assign === null && /^[<>]\(/.test(p.rest(2))) {
+    if (assign === null && processSubstitution(p)) {
       p.i += 2;
       const inner = this.commands(p, depth + 1, ')');
       this.spend(inner.length);
@@ -267,7 +317,7 @@ class Reader {
     }
     while (!p.done()) {
       const ch = p.peek();
-      if (/[\s;&|<>()]/.test(ch)) break;
+      if (WORD_END.test(ch)) break;
       pieces++;
       if (ch === "'") {
         quoted = true;
@@ -295,9 +345,13 @@ class Reader {
         text += piece.text;
         substitution = piece.substitution;
       } else {
-        if (ch === '{') braces = true;
-        text += ch;
-        p.i++;
+        // A run of plain characters at once (not one concatenation per character).
+        let j = p.i + 1;
+        while (j < p.src.length && PLAIN[p.src.charCodeAt(j)] === 1) j++;
+        const run = p.src.slice(p.i, j);
+        if (run.includes('{')) braces = true;
+        text += run;
+        p.i = j;
       }
     }
     this.spend(text.length);
@@ -332,8 +386,11 @@ class Reader {
         text += piece.text;
         substitution = piece.substitution;
       } else {
-        text += ch;
-        p.i++;
+        // A run of characters with no meaning inside double quotes, at once.
+        let j = p.i + 1;
+        while (j < p.src.length && QUOTED_PLAIN[p.src.charCodeAt(j)] === 1) j++;
+        text += p.src.slice(p.i, j);
+        p.i = j;
       }
     }
     return { text, ...(pieces === 1 && substitution !== undefined ? { substitution } : {}) };
@@ -437,12 +494,18 @@ class Reader {
     const head = words[at];
     const aliased = head === undefined ? undefined : this.aliases.get(head.text);
     if (aliased !== undefined) words[at] = { ...head!, text: aliased };
-    for (let i = at + 1; i < words.length; i++) words[i] = { ...words[i]!, text: this.file(words[i]!.text) };
+    for (let i = at + 1; i < words.length; i++) {
+      const named = this.file(words[i]!.text);
+      if (named !== words[i]!.text) words[i] = { ...words[i]!, text: named };
+    }
     const program = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
     const args = words.slice(at + 1);
     const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
     const heredocs = c.heredocs.map((h) => h.body);
-    let body = [...words.slice(0, at).filter((w) => w.assigns !== undefined), ...words.slice(at)].map((w) => w.text).join(' ');
+    // The assignments before the program, then the program and its words (wrappers dropped).
+    const kept: string[] = [];
+    for (let i = 0; i < words.length; i++) if (i >= at || words[i]!.assigns !== undefined) kept.push(words[i]!.text);
+    let body = kept.join(' ');
     if (program === 'echo' || program === 'printf') body = [head!.text, ...args.map((w) => printed(w.text))].join(' ');
     if (this.options.interpreters.has(program)) {
       const code = this.code(program, args, c);
@@ -513,6 +576,8 @@ class Reader {
    * Other words as they are.
    */
   private file(word: string): string {
+    // Neither absolute nor relative to a known directory: as it is (most words; no regex run).
+    if (this.cwd === undefined && !word.includes('/')) return word;
     const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
     const path = word.slice(at.length);
     // A name made of a file name's characters only: not a header, an assignment, a URL or a variable.
