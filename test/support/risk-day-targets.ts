@@ -40,6 +40,7 @@ import { A37, workday37 } from './workday37.js';
 import { A38, workday38 } from './workday38.js';
 import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
 import { workday40 } from './workday40.js';
+import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -435,6 +436,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 39's compromised customer IdP (A39.crossIssuer) was here until session 46: the site's copy
   // now holds each customer's issuer to its namespaces (match.issuers) and to aal2 (max_level), and
   // the forged engineer is refused at request 1 (HOLDS_THE_FACTOR below).
+  // Day 41 (docs/risk.md, "Day 41: what it found"), open findings, `it.fails` in
+  // risk-day41-findings.test.ts: malware on a CNF engineer's laptop adds an `ovs-mirror-producer` to
+  // the UPF's N3 attachment 90 minutes after the engineer's own attachment edit (network-attachments'
+  // key within 8 hours; no guardrail reads a mirror in a CNI chain), every seed both ways; and the
+  // vendor's account in its own window swaps the privileged UPF DaemonSet's image for another
+  // registry's (helm's patch carries the image alone; the example sets no allowed_registries).
+  A41.mirror,
+  A41.imageSwap,
 ]);
 
 
@@ -579,6 +588,14 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'policy', reason: 'auth_too_old', max: 3, who: ['d40-lead@kestrel.example'] },
     { cause: 'context: unfamiliar_namespace', max: 1, who: ['d40-lead@kestrel.example'] },
     { cause: 'guardrail: admission_config_change', max: 1, who: ['d40-lead@kestrel.example'] },
+  ],
+  // Day 41 (docs/risk.md, "Day 41: what it found"), every seed both ways: the CNF engineer's two
+  // DPDK lab pods a day, server-side applied (a PATCH, which pod-edits' 15 minutes cannot tell from a
+  // running Pod changed by hand; the replay names the pod's capability guardrails), and the vendor's
+  // two helm upgrades half an hour apart in the 01:00 window (helm_release_edited's 15 minutes).
+  'day 41 (workday41.ts)': [
+    { cause: 'guardrail: capability_added+capability_beyond_baseline', max: 2, who: ['d41-cnf-2@halvard.example'] },
+    { cause: 'guardrail: helm_release_edited', max: 2, who: ['d41-tse@cnfvendor.example'] },
   ],
   'day 39 (workday39.ts)': [
     { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d39-admin@acme-retail.example'] },
@@ -908,7 +925,9 @@ const DAY38_SEEDS = ((narrow && process.env.STEPGATE_DAY38_SEEDS) || '361').spli
 const DAY39_SEEDS = ((narrow && process.env.STEPGATE_DAY39_SEEDS) || '371').split(',').map(Number);
 // One of day 40's five seeds (about 3 s) and seed 381 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY40_SEEDS = ((narrow && process.env.STEPGATE_DAY40_SEEDS) || '381').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40').split(',');
+// One of day 41's five seeds (about 3 s) and seed 391 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY41_SEEDS = ((narrow && process.env.STEPGATE_DAY41_SEEDS) || '391').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -989,6 +1008,8 @@ const DAYS = ([
   ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
   // Day 40 too: written as an outside red team would, a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves, a pool rolled back, a CRD storage-version migration, deprecated manifests re-applied, a vendor's screen-share, on-call at home, developers on Sunday evening); the example as shipped (docs/risk.md, "Day 40").
   ['day 40 (workday40.ts)', workday40, 9, DAY40_SEEDS, {}],
+  // Day 41 too: written as an outside red team would, a mobile operator's 5G core on an edge cluster: admins checking RBAC by impersonation, a 24/7 NOC in shifts, field engineers on CGNAT that moves every hour, Multus and SR-IOV attachments, DPDK lab pods, a vendor's CNF upgrade at 01:00 and a lawful-intercept namespace; a site copy of the example with the regulator's rule for it (docs/risk.md, "Day 41").
+  ['day 41 (workday41.ts)', workday41, 13, DAY41_SEEDS, { site: D41_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1411,6 +1432,15 @@ const COLD_BOUND_DAY39 = { perEngineer: 2, within8h: 3, total: 10 };
  * slipped ClusterRoleBinding passes within the tap's 5 minutes).
  */
 const COLD_BOUND_DAY40 = { perEngineer: 5, within8h: 1, total: 6 };
+/**
+ * Day 41 without warm-up, seed 391: 12 challenges, 5 engineers asked twice within 8 hours. The
+ * CNF engineer's two server-side applied lab pods and the vendor's two helm upgrades (OPEN_FRICTION),
+ * each field engineer twice on the carrier's CGNAT (a /24 after the vouch's 15 minutes before two are
+ * proven, the carrier's other /16), cnf-1's first attachment edit in a namespace begun that day,
+ * plat-2's `--as` Prometheus' service account. Over five seeds: 9–12 challenges, 2–5 engineers
+ * asked twice within 8 hours, at most 2 for one engineer.
+ */
+const COLD_BOUND_DAY41 = { perEngineer: 2, within8h: 5, total: 12 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1451,6 +1481,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
   ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],
   ['day 40 (workday40.ts)', workday40, 381, {}, COLD_BOUND_DAY40],
+  ['day 41 (workday41.ts)', workday41, 391, { site: D41_SITE }, COLD_BOUND_DAY41],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
