@@ -234,6 +234,7 @@ describe("a site's 8-hour window for the agent's guardrails in staging-* (measur
     const [, , dev] = mirrordSession('prod-catalog', 'catalog-api', prng(9), 'dev-d20w-mirrord-b', 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
     const res = await w.send(key, t + 2 * H + 60_000, dev!.method, dev!.path, { body: dev!.body!, ua: KUBE_RS });
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:host_namespace');
     const shell = await w.send(key, t + 2 * H + 120_000, 'POST', '/api/v1/namespaces/staging-catalog/pods?fieldManager=kubectl-run', { body: nodeShellPod('staging-catalog'), ua: MAC_KUBECTL });
     expect(reasonOf(shell), rules(shell)).toBe('auth_too_old');
     expect(rules(shell)).toContain('privileged_container');
