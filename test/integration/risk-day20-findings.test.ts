@@ -5,6 +5,7 @@ import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
 import { API, DUB_OFFICE, KUBECTL, KUBE_RS, chaosExperiment, litmusEngine, mirrordSession } from '../support/workday20.js';
 import { prng } from '../support/workday.js';
+import { nodeShellPod } from '../support/workday18.js';
 
 /**
  * What the twentieth replayed day (test/support/workday20.ts, docs/risk.md "Day 20") found,
@@ -141,6 +142,30 @@ describe('a chaos game day, with examples/stepgate.yaml', () => {
     expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 
+  // Session 47: why the key is asked again at the next session (day 20's mirrord users, 51 of
+  // the warm matrix's repeated challenges). The agent Job says nothing of where it acts but its
+  // nodeName and container id, both the client's choice: the developer's next session and
+  // malware's agent in the same staging namespace, pinned to a production pod's node, are the
+  // same request to stepgate. Two hours after the key both are asked; a window that let the
+  // first through would let the second (the describe below).
+  it("two hours after a mirrord session, the next session and an agent in staging pinned to a production pod's node are asked alike", async () => {
+    const sub = 'd20f-mirrord-c@streamly.example';
+    const login = await twoDays(sub, [['GET', '/api/v1/namespaces/staging-catalog/pods?limit=500']]);
+    const t = THU + 2 * H;
+    // The session asks the key (the client's first agent Job), the developer answers it.
+    const [, , own] = mirrordSession('staging-catalog', 'catalog-api', prng(6));
+    expect(reasonOf(await send(login, t, own!.method, own!.path, { body: own!.body!, ua: KUBE_RS }))).toBe('acr_insufficient');
+    const key: Login = { ...login, sid: `${sub}:key`, authTime: Math.floor((t + 20_000) / 1000), acr: 'urn:stepgate:aal3' };
+    expect(reasonOf(await send(key, t + 40_000, own!.method, own!.path, { body: own!.body!, ua: KUBE_RS }))).toBe('allowed');
+    const [, , next] = mirrordSession('staging-catalog', 'catalog-api', prng(7));
+    const again = await send(key, t + 2 * H, next!.method, next!.path, { body: next!.body!, ua: KUBE_RS });
+    expect(reasonOf(again), rules(again)).toBe('auth_too_old');
+    const [, , aimed] = mirrordSession('prod-catalog', 'catalog-api', prng(8), 'staging-catalog', 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
+    const res = await send(key, t + 2 * H + 60_000, aimed!.method, aimed!.path, { body: aimed!.body!, ua: KUBE_RS });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toEqual(rules(again));
+  });
+
   // Open: malware on a mirrord user's laptop, minutes after the developer's own mirrord session
   // (answered with their hardware key), creates an agent Job in the developer's own dev
   // namespace, pinned (nodeName) to a production pod's node and aimed (`--container-id`) at its
@@ -160,5 +185,58 @@ describe('a chaos game day, with examples/stepgate.yaml', () => {
     const [, , aimed] = mirrordSession('prod-catalog', 'catalog-api', prng(5), 'dev-d20f-mirrord-b', 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
     const res = await send(key, t + 4 * 60_000, aimed!.method, aimed!.path, { body: aimed!.body!, ua: KUBE_RS });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+});
+
+/**
+ * A site's window for the agent's guardrails in its staging namespaces (the `cnf-*` entry's
+ * shape, docs/risk.md "Session 47"): the hardware key once in 8 hours there. Measured on day 20
+ * (five seeds): warm 120 → 69 challenges, 23 → 7 engineer-days over, no attack cell moved; not in
+ * the example, for what the second test shows.
+ */
+const STAGING_AGENT_WINDOW = (yaml: string): string => {
+  const at = '    - match: ["cnf-*"]\n';
+  if (!yaml.includes(at)) throw new Error('examples/stepgate.yaml: no cnf-* guardrails.namespaces entry to insert before');
+  const five = ['host_namespace', 'host_path_volume', 'capability_added', 'capability_beyond_baseline', 'control_plane_placement'];
+  return yaml.replace(at, `    - match: ["staging-*"]\n      effects:\n${five.map((g) => `        ${g}: { require: aal3, max_age: 28800 }\n`).join('')}${at}`);
+};
+
+describe("a site's 8-hour window for the agent's guardrails in staging-* (measured, not in the example)", () => {
+  const site = exampleServiceForFile({ edit: STAGING_AGENT_WINDOW });
+  const w = findingRequests(site, { host: API, source: DUB_OFFICE, ua: MAC_KUBECTL, firstDay: WED, secondDay: THU });
+
+  async function keyed(sub: string): Promise<{ key: Login; t: number }> {
+    const login = await w.twoDays(sub, [['GET', '/api/v1/namespaces/staging-catalog/pods?limit=500']]);
+    const t = THU + 2 * H;
+    const [, , own] = mirrordSession('staging-catalog', 'catalog-api', prng(6));
+    expect(reasonOf(await w.send(login, t, own!.method, own!.path, { body: own!.body!, ua: KUBE_RS }))).toBe('acr_insufficient');
+    const key: Login = { ...login, sid: `${sub}:key`, authTime: Math.floor((t + 20_000) / 1000), acr: 'urn:stepgate:aal3' };
+    expect(reasonOf(await w.send(key, t + 40_000, own!.method, own!.path, { body: own!.body!, ua: KUBE_RS }))).toBe('allowed');
+    return { key, t };
+  }
+
+  it('the next mirrord session two hours later is not asked again; one nine hours later is', async () => {
+    const { key, t } = await keyed('d20w-mirrord@streamly.example');
+    const [, , next] = mirrordSession('staging-catalog', 'catalog-api', prng(7));
+    expect(reasonOf(await w.send(key, t + 2 * H, next!.method, next!.path, { body: next!.body!, ua: KUBE_RS }))).toBe('allowed');
+    const late = await w.send(key, t + 9 * H, next!.method, next!.path, { body: next!.body!, ua: KUBE_RS });
+    expect(reasonOf(late), rules(late)).toBe('auth_too_old');
+  });
+
+  // The price: the same window lets malware on the laptop pin an agent in staging to any node
+  // (a production pod's here) for those hours, root on that node through the host's PIDs and
+  // containerd's socket under /run. A privileged node shell is still asked (privileged_container
+  // keeps its 5 minutes), and so is the Job in a namespace outside the entry.
+  it("the price: an agent in staging pinned to a production pod's node two hours later is allowed too", async () => {
+    const { key, t } = await keyed('d20w-mirrord-b@streamly.example');
+    const [, , aimed] = mirrordSession('prod-catalog', 'catalog-api', prng(8), 'staging-catalog', 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
+    expect(reasonOf(await w.send(key, t + 2 * H, aimed!.method, aimed!.path, { body: aimed!.body!, ua: KUBE_RS }))).toBe('allowed');
+    const [, , dev] = mirrordSession('prod-catalog', 'catalog-api', prng(9), 'dev-d20w-mirrord-b', 'ip-10-42-131-9.eu-west-1.compute.internal', 'containerd://9f3b2e71c0ad');
+    const res = await w.send(key, t + 2 * H + 60_000, dev!.method, dev!.path, { body: dev!.body!, ua: KUBE_RS });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:host_namespace');
+    const shell = await w.send(key, t + 2 * H + 120_000, 'POST', '/api/v1/namespaces/staging-catalog/pods?fieldManager=kubectl-run', { body: nodeShellPod('staging-catalog'), ua: MAC_KUBECTL });
+    expect(reasonOf(shell), rules(shell)).toBe('auth_too_old');
+    expect(rules(shell)).toContain('privileged_container');
   });
 });
