@@ -8,6 +8,7 @@ import { check, type Checked } from '../../src/pipeline/check.js';
 import { buildRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import type { RawRequest } from '../../src/request/attributes.js';
 import { RequestHeaders } from '../../src/request/headers.js';
+import { globCanStartWith } from '../../src/config/prefixes.js';
 import { configProblems } from '../support/config.js';
 
 /**
@@ -217,5 +218,35 @@ describe('issuers[].subject_prefix and groups_prefix (kube claimMappings prefixe
       expect(p, line).toMatchObject({ file: 'tenants.yaml', line: 12, field, message: expect.stringMatching(message) });
     }
     expect(() => parseConfig(yaml('    subject_prefix: ""\n    groups_prefix: "acme:"\n'), 'tenants.yaml')).not.toThrow();
+  });
+
+  it('row 9: once every issuer a name applies to prefixes it, a bare name in a rule or setting stops the start instead of holding nobody', () => {
+    const both = '    subject_prefix: "customer:"\n    groups_prefix: "customer:"\n';
+    const text = yaml(both).replace(`    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n`, `    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n    groups_prefix: "ops:"\n`);
+    const found = configProblems(text, 'tenants.yaml');
+    // The operator's subjects are unprefixed, so "breakglass-*" still names someone; "admins" and
+    // "noc-night" name nobody now.
+    expect(found.map((p) => p.field)).toEqual(['policy.rules[1].match.groups[0]', 'risk.learn.below_min_level[0].groups[0]']);
+    expect(found[0]).toMatchObject({ file: 'tenants.yaml', line: 28, message: expect.stringContaining('write the prefixed name, "ops:admins" or "customer:admins"') });
+    // Written with the prefix (or a glob that reaches past it), the same file starts.
+    expect(() => parseConfig(text.replace('groups: [admins]', 'groups: ["ops:admins"]').replace('groups: [noc-night]', 'groups: ["*:noc-night"]'), 'tenants.yaml')).not.toThrow();
+    // A rule held to one issuer is checked against that issuer's prefix only.
+    const held = yaml(both).replace('match: {groups: [admins]}', `match: {issuers: ["${CUST}"], groups: [admins]}`);
+    expect(configProblems(held, 'tenants.yaml').map((p) => p.field)).toEqual(['policy.rules[1].match.groups[0]']);
+    expect(() => parseConfig(yaml(both), 'tenants.yaml')).not.toThrow();
+  });
+
+  it.each([
+    ['admins', 'ops:', false],
+    ['ops:admins', 'ops:', true],
+    ['ops:*', 'ops:', true],
+    ['*admins', 'ops:', true],
+    ['o?s:admins', 'ops:', true],
+    ['op', 'ops:', false],
+    ['o*', 'ops:', true],
+    ['x*', 'ops:', false],
+    ['anything', '', true],
+  ])('globCanStartWith(%s, %s) is %s', (pattern, prefix, can) => {
+    expect(globCanStartWith(pattern, prefix)).toBe(can);
   });
 });
