@@ -4,6 +4,7 @@ import { bindRequest } from '../../src/approvals/request-id.js';
 import { parseConfig } from '../../src/config/load.js';
 import { DeviceCookies, deviceOwner } from '../../src/cookies/device-cookie.js';
 import { parseKeyList } from '../../src/cookies/keys.js';
+import { explain } from '../../src/explain.js';
 import { check, type Checked } from '../../src/pipeline/check.js';
 import { buildRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import type { RawRequest } from '../../src/request/attributes.js';
@@ -195,6 +196,17 @@ describe('issuers[].subject_prefix and groups_prefix (kube claimMappings prefixe
     expect(own.verdict.requirement?.rules).toContain('breakglass');
     expect(header(own, 'x-stepgate-subject')).toBe('breakglass-1');
     expect(own.verdict.identity?.username).toBeUndefined();
+  });
+
+  it('row 6b: stepgate explain shows the prefixed names, and the subject as the token carries it', async () => {
+    const out = await explain(
+      parseConfig(yaml(PREFIXED), 'tenants.yaml'),
+      { method: 'GET', url: `https://kube.test${PODS}`, headers: [], claims: { iss: CUST, sub: 'breakglass-1', groups: ['admins'], acr: 'a2', iat: S0 - 60, auth_time: S0 - 60, exp: S0 + 600 }, source: OFFICE },
+      { now: () => T0, env: SECRETS },
+    );
+    expect(out.identity).toMatchObject({ subject: 'breakglass-1', username: 'customer:breakglass-1', groups: ['customer:admins'] });
+    expect(out.policy?.matched_rules).not.toContain('ops-admins');
+    expect(out.policy?.matched_rules).not.toContain('breakglass');
   });
 
   it('row 7: a rule can name the prefixed names', async () => {
