@@ -214,6 +214,8 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           source,
           verified: source !== 'claims',
           subject: who.subject,
+          // With issuers[].subject_prefix: the name rules and the subject header use.
+          ...(who.username !== undefined ? { username: who.username } : {}),
           issuer: who.issuer,
           groups: who.groups,
           acr: who.acr ?? null,

@@ -56,6 +56,13 @@ export interface Identity {
    * only on such tokens, which the verifier accepted because that check is on.
    */
   binding?: SenderBinding;
+  /**
+   * The subject as Kubernetes' structured authentication names the user: `issuers[].subject_prefix`
+   * and the subject. Present only when the issuer has a prefix (then rules' `match.subjects`, the
+   * subject header and `explain` read it); the risk history, revocations, approvals and the access
+   * proxy keep reading `subject`, the claim as the token carries it, with the issuer beside it.
+   */
+  username?: string;
   /** Identity headers for the upstream, computed once per token. */
   upstreamHeaders: readonly (readonly [string, string])[];
   /**
@@ -80,7 +87,9 @@ export function buildIdentity(
   // Lists and strings that many tokens have in common are shared (intern.ts): a cached entry then
   // holds little more than its subject, session and times (bench/token-cache.ts).
   const made = madeBytes();
-  const groups = internList(stringList(payload[iss.groups_claim]));
+  // A groups prefix (issuers[].groups_prefix) is part of the name everywhere: rules, the learning
+  // exemptions, the admin and approver groups, the upstream headers all see `acme:admins`.
+  const groups = internList(prefixed(stringList(payload[iss.groups_claim]), iss.groups_prefix));
   const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
   // OIDC Core and RFC 8176 make amr a JSON array. A bare string is read as no methods, as the
   // step-up callback reads the same ID token (web/stepup/flow.ts) and as an acr in a list is read
@@ -91,15 +100,18 @@ export function buildIdentity(
   const level = cappedLevel(assurance.classify(acr, amr), iss.max_level, assurance);
   const levelName = level === NO_LEVEL ? 'none' : assurance.names[level]!;
   const shared = internString(subject);
+  const username = iss.subject_prefix === undefined || iss.subject_prefix === '' ? undefined : internString(iss.subject_prefix + subject);
   // The header value is the subject string itself unless headerSafe had to cut something out.
-  const subjectValue = headerSafe(shared);
+  const subjectValue = headerSafe(username ?? shared);
   const upstream: (readonly [string, string])[] = [
-    internPair(headers.subject, subjectValue, subjectValue === shared),
+    internPair(headers.subject, subjectValue, subjectValue === (username ?? shared)),
     internPair(headers.level, levelName),
     internPair(headers.issuer, headerSafe(iss.issuer)),
   ];
   for (const [claim, header] of Object.entries(headers.claims)) {
-    const v = payload[claim];
+    // The groups claim goes up with its prefix, as every other reader sees it.
+    const raw = payload[claim];
+    const v = claim === iss.groups_claim && iss.groups_prefix && (typeof raw === 'string' || Array.isArray(raw)) ? groups : raw;
     if (typeof v === 'string') upstream.push(internPair(header, headerSafe(v)));
     else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
@@ -139,6 +151,12 @@ export function buildIdentity(
     identity.actsFor = people;
     actsForBytes = ACTS_FOR_PROPERTY_BYTES + arrayBytes(people.length) + people.reduce((n, p) => n + stringBytes(p), 0);
   }
+  let usernameBytes = 0;
+  if (username !== undefined) {
+    // Added only with a prefix, like actsFor; the string itself is counted by the intern table.
+    identity.username = username;
+    usernameBytes = ACTS_FOR_PROPERTY_BYTES;
+  }
   let bindingBytes = 0;
   if (binding !== undefined) {
     // Added only here, like actsFor: an unbound identity keeps its 17 in-object fields.
@@ -148,7 +166,7 @@ export function buildIdentity(
   // What the intern tables made for this identity (its subject, its own header pairs and list,
   // a list or string no earlier identity had) is what it alone keeps alive; what it shares with
   // earlier identities was charged to them.
-  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + bindingBytes + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
+  Object.defineProperty(identity, 'heldBytes', { enumerable: false, value: IDENTITY_OBJECT_BYTES + actsForBytes + usernameBytes + bindingBytes + stringBytes(session) + (identity.historyOf === undefined ? 0 : HISTORY_OF_BYTES) + (madeBytes() - made) });
   return Object.freeze(identity);
 }
 
@@ -185,6 +203,11 @@ const HISTORY_OF_BYTES = 24 + 2 * 8;
 const ACTS_FOR_PROPERTY_BYTES = 16 + 3 * 8;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/** The names with the issuer's prefix in front (none: the list itself). */
+function prefixed(names: readonly string[], prefix: string | undefined): readonly string[] {
+  return prefix === undefined || prefix === '' || names.length === 0 ? names : Object.freeze(names.map((n) => prefix + n));
+}
 
 function stringList(v: unknown): readonly string[] {
   if (typeof v === 'string') return Object.freeze([v]);

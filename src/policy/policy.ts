@@ -420,7 +420,8 @@ function compileMatch(m: MatchConfig): Predicate {
   }
   if (m.subjects) {
     const subjects = compileGlobList(m.subjects, null);
-    preds.push((_req, who) => who !== undefined && subjects(who.subject));
+    // The name with the issuer's subject_prefix, as kube's RBAC names the user.
+    preds.push((_req, who) => who !== undefined && subjects(who.username ?? who.subject));
   }
   if (m.groups) {
     const groups = compileGlobList(m.groups, null);

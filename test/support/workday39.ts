@@ -12,8 +12,8 @@ import { attackKit, type DayEvent, jitteredSittings, LINUX, type Login, MAC, pod
  * MSP's (the test issuer): Acme's Okta (`https://login.acme-retail.example`) and Borealis'
  * Keycloak realm (`https://sso.borealis-health.example/realms/staff`), audience `kubernetes` on
  * each, as the API server's structured authentication lists them (each with its own claim prefix
- * there, which stepgate does not see). stepgate keeps each identity's history by issuer and
- * subject. Warm-up Monday 14 February 2028, scored Tuesday 15 February (hours UTC).
+ * there, which the site's copy gives stepgate too since session 47: `acme:`, `borealis:`).
+ * stepgate keeps each identity's history by issuer and subject. Warm-up Monday 14 February 2028, scored Tuesday 15 February (hours UTC).
  *
  * Routine, as the tools send it:
  * - three MSP engineers working the ticket queue across both customers' namespaces in turn (a
@@ -226,7 +226,8 @@ function automation(events: DayEvent[], day: number, scored: boolean, rand: () =
  * issuer's keys stand in for theirs, as day 32's second IdP's do), each trusted for what the MSP
  * trusts it for: two factors at most (`issuers[].max_level: aal2`: a customer's IdP does not vouch
  * for the MSP's hardware keys), and its own customer's namespaces only (a `match.issuers` deny
- * outside them: the API server's RBAC says what the customer may do there).
+ * outside them: the API server's RBAC says what the customer may do there), its names prefixed as
+ * the API server's claimMappings prefix them (`issuers[].subject_prefix`, `groups_prefix`).
  */
 export const SITE = (yaml: string): string => siteOf(yaml, true);
 
@@ -241,8 +242,11 @@ function siteOf(yaml: string, scoped: boolean): string {
   const anchor = '  # Kubernetes service-account tokens';
   const rules = '\npolicy:\n';
   if (url === undefined || !yaml.includes(anchor) || !yaml.includes(rules)) throw new Error('day 39: the example no longer has its test issuer, its service-account issuer comment or its policy');
-  const issuer = (iss: string) => `  - issuer: ${iss}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: [kubernetes]\n${scoped ? '    max_level: aal2\n' : ''}`;
-  const withIssuers = yaml.replace(anchor, `${issuer(ACME_ISS)}${issuer(BOREALIS_ISS)}${anchor}`);
+  // Scoped, each customer's names carry the prefix the API server's claimMappings give them
+  // (session 47): the example's `auditors` (risk.learn.below_min_level) is the MSP's group only.
+  const issuer = (iss: string, prefix: string) =>
+    `  - issuer: ${iss}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: [kubernetes]\n${scoped ? `    max_level: aal2\n    subject_prefix: "${prefix}"\n    groups_prefix: "${prefix}"\n` : ''}`;
+  const withIssuers = yaml.replace(anchor, `${issuer(ACME_ISS, 'acme:')}${issuer(BOREALIS_ISS, 'borealis:')}${anchor}`);
   if (!scoped) return withIssuers;
   const own = (name: string, iss: string, customer: string, ns: string) =>
     `    - name: ${name}\n      description: ${customer} identity provider vouches for ${customer} own namespaces only\n      match:\n        issuers: ["${iss}"]\n        kubernetes: { unless_namespaces: ["${ns}"] }\n      deny: true\n      message: A sign-in at ${customer} identity provider reaches ${customer} namespaces only\n`;

@@ -5,6 +5,7 @@ import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
 import { DEVICE_CERTIFICATES_APPLY, deviceCertificatesSchema } from './device-certificates.js';
 import { AUTOMATION_APPLY, automationSchema } from './automation.js';
 import { globMatches, HMAC_ALGS, modeSchema } from './common.js';
+import { checkReachable } from '../prefixes.js';
 import { guardrailEffectSchema, GUARDRAILS_APPLY, guardrailsSchema } from './guardrails.js';
 import { IDENTITY_HEADERS_APPLY, identityHeadersSchema } from './identity-headers.js';
 import { INCIDENT_APPLY, incidentSchema } from './incident.js';
@@ -85,7 +86,15 @@ export const configSchema = z
     const names = new Set<string>();
     const bandNamesForRules = new Set((cfg.risk?.bands ?? []).map((b) => b.name));
     const issuerUrls = cfg.issuers.map((x) => x.issuer);
+    // Whose names rules and settings compare: the issuers' tokens, and step-up sessions (read with
+    // their issuer's prefixes when it is listed, with none otherwise).
+    const stepupIssuer = cfg.stepup.oidc?.issuer;
+    const sessionIssuer = stepupIssuer === undefined ? undefined : (cfg.issuers.find((x) => x.issuer === stepupIssuer) ?? { issuer: stepupIssuer });
+    const everyone = sessionIssuer === undefined || cfg.issuers.some((x) => x.issuer === stepupIssuer) ? cfg.issuers : [...cfg.issuers, sessionIssuer];
     cfg.policy.rules.forEach((r, i) => {
+      const applies = r.match.issuers === undefined ? everyone : everyone.filter((x) => r.match.issuers!.some((g) => globMatches(g, x.issuer)));
+      checkReachable(ctx, r.match.subjects, applies, 'subject', ['policy', 'rules', i, 'match', 'subjects']);
+      checkReachable(ctx, r.match.groups, applies, 'groups', ['policy', 'rules', i, 'match', 'groups']);
       checkLevel(r.require, ['policy', 'rules', i, 'require']);
       // An entry naming no configured issuer (a typo, an issuer since removed) would make the rule
       // apply to nobody's tokens: a deny meant to hold a customer's IdP to its namespaces would
@@ -112,6 +121,7 @@ export const configSchema = z
       const rankOf = (name: string) => cfg.assurance.levels.findIndex((l) => l.name === name);
       cfg.risk.learn.below_min_level.forEach((b, i) => {
         checkLevel(b.level, ['risk', 'learn', 'below_min_level', i, 'level']);
+        checkReachable(ctx, b.groups, everyone, 'groups', ['risk', 'learn', 'below_min_level', i, 'groups']);
         // At or above min_level it would lower nothing: a mistake, most likely the levels swapped.
         if (levels.has(b.level) && levels.has(cfg.risk!.learn.min_level) && rankOf(b.level) >= rankOf(cfg.risk!.learn.min_level)) {
           ctx.addIssue({ code: 'custom', path: ['risk', 'learn', 'below_min_level', i, 'level'], message: `level "${b.level}" is not below risk.learn.min_level "${cfg.risk!.learn.min_level}"` });
@@ -173,6 +183,8 @@ export const configSchema = z
     const auto = cfg.automation;
     if (auto) {
       if (auto.approver) checkLevel(auto.approver.level, ['automation', 'approver', 'level']);
+      // Approvers are step-up sessions: their groups are the step-up issuer's.
+      if (auto.approver && sessionIssuer !== undefined) checkReachable(ctx, auto.approver.groups, [sessionIssuer], 'groups', ['automation', 'approver', 'groups']);
       if (auto.approver && (!cfg.stepup.oidc || !cfg.stepup.url)) {
         ctx.addIssue({
           code: 'custom',
@@ -220,6 +232,7 @@ export const configSchema = z
       cfg.incident.admin.issuers.forEach((iss, i) => {
         if (!known.has(iss)) ctx.addIssue({ code: 'custom', path: ['incident', 'admin', 'issuers', i], message: `"${iss}" is not a configured issuer: its tokens are never verified` });
       });
+      checkReachable(ctx, cfg.incident.admin.groups, cfg.issuers.filter((x) => cfg.incident!.admin.issuers.includes(x.issuer)), 'groups', ['incident', 'admin', 'groups']);
       if (!cfg.stepup.oidc) {
         ctx.addIssue({ code: 'custom', path: ['incident'], message: 'needs stepup.oidc: the admin API and the Shared Signals receiver are served on the step-up listener (server.http_listen)' });
       }

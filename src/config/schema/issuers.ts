@@ -17,6 +17,14 @@ export const issuerSchema = z
     clock_tolerance_seconds: seconds.max(300).default(30),
     subject_claim: nonEmpty.default('sub'),
     groups_claim: nonEmpty.default('groups'),
+    /**
+     * Kubernetes' structured authentication `claimMappings.username.prefix` and `groups.prefix`:
+     * prepended to the subject and to each group, so that `admins` of a customer's identity
+     * provider is not the operator's `admins` in rules, `risk.learn.below_min_level`, the upstream
+     * headers and `explain`. Absent or '' adds nothing (claimPrefix says what is refused).
+     */
+    subject_prefix: z.string().optional(),
+    groups_prefix: z.string().optional(),
     jwks_refresh_seconds: seconds.min(10).default(300),
     jwks_cooldown_seconds: seconds.min(1).default(30),
     fetch_timeout_ms: z.number().int().min(100).max(30_000).default(3000),
@@ -62,10 +70,32 @@ export const issuerSchema = z
     if (hmac.length === 0 && iss.hmac_secret_env) {
       ctx.addIssue({ code: 'custom', path: ['hmac_secret_env'], message: 'set only together with an HS* algorithm' });
     }
+    for (const key of ['subject_prefix', 'groups_prefix'] as const) {
+      const v = iss[key];
+      const why = v === undefined ? undefined : claimPrefixProblem(v);
+      if (why !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: why });
+    }
     if (iss.jwks_uri && iss.discovery_url) {
       ctx.addIssue({ code: 'custom', path: ['discovery_url'], message: 'give jwks_uri or discovery_url, not both' });
     }
   });
+
+/**
+ * Why a subject or groups prefix cannot be used, or undefined. Kubernetes reserves the `system:`
+ * names (`system:masters` is cluster-admin, `system:nodes` the kubelets): a prefix `system:` would
+ * turn an identity provider's own group `masters` into that one in every rule and header. `-` is
+ * the kube-apiserver flag `--oidc-username-prefix`'s word for "no prefix" but a literal `-` in the
+ * structured configuration, so which is meant cannot be told: '' says none. A prefix is sent in
+ * header values and compared by globs, so it is visible ASCII without the glob's `*`.
+ */
+export function claimPrefixProblem(v: string): string | undefined {
+  if (v === '-') return 'a prefix of "-" is the kube-apiserver flag\'s "no prefix" but a literal "-" in kube\'s AuthenticationConfiguration: write "" (or leave the key out) for none, or a real prefix such as "acme:"';
+  if (v.length > 128) return 'at most 128 characters';
+  if (!/^[\x21-\x7e]*$/.test(v)) return `${JSON.stringify(v)} holds a space, a control character or a non-ASCII one: a prefix is sent in header values, so visible ASCII only`;
+  if (v.includes('*')) return `${JSON.stringify(v)} holds "*", which policy globs cannot match literally: no rule could name these names`;
+  if (v.toLowerCase().startsWith('system:')) return `${JSON.stringify(v)} starts with "system:", which Kubernetes reserves (system:masters is cluster-admin): this issuer's names would become kube's own`;
+  return undefined;
+}
 
 /** Microsoft's sign-in hosts, whose multi-tenant endpoints' discovery documents name no tenant. */
 const ENTRA_HOSTS = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn', 'login.windows.net', 'sts.windows.net']);
@@ -117,6 +147,8 @@ export const ISSUERS_APPLY = {
   'issuers[].clock_tolerance_seconds': 'live',
   'issuers[].subject_claim': 'live',
   'issuers[].groups_claim': 'live',
+  'issuers[].subject_prefix': 'live',
+  'issuers[].groups_prefix': 'live',
   'issuers[].jwks_refresh_seconds': 'live',
   'issuers[].jwks_cooldown_seconds': 'live',
   'issuers[].fetch_timeout_ms': 'live',
