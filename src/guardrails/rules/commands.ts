@@ -302,7 +302,7 @@ const RESOLVERS = new Set(['nslookup', 'dig', 'host', 'drill', 'kdig', 'delv', '
  * Code an interpreter is given (`python3 -c`, `node -e`, `perl -e`, `ruby -e`) that opens the
  * network: the HTTP clients and sockets of the standard libraries and the usual packages.
  */
-const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
+const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\b(?:iwr|irm)\s|\bDownloadString\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
 /** The whole environment in an interpreter's code (not one variable of it: `os.environ['URL']`). */
 const ENV_CODE = /\bos\.environ\b(?!\s*(?:\[|\.get\b))|\bprocess\.env\b(?!\s*[[.])|%ENV\b(?!\s*\{)|\bENV\.to_h\b/;
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */

@@ -53,10 +53,18 @@ const NO_ENV: ReadonlyMap<string, string> = new Map();
 const SCRIPT_EXTENSIONS: ReadonlyMap<string, string> = new Map([
   ['.sh', 'sh'],
   ['.bash', 'bash'],
+  ['.ksh', 'ksh'],
+  ['.zsh', 'zsh'],
+  ['.mksh', 'mksh'],
   ['.py', 'python3'],
   ['.pl', 'perl'],
   ['.rb', 'ruby'],
   ['.js', 'node'],
+  ['.mjs', 'node'],
+  ['.cjs', 'node'],
+  ['.php', 'php'],
+  ['.ps1', 'pwsh'],
+  ['.lua', 'lua'],
 ]);
 
 /** The keys' extensions, as the body scan looks for them (inspect.ts mayName): any one present may name a script. */
