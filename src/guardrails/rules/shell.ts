@@ -71,6 +71,15 @@ const DEPTH_LIMIT = 32;
 const OUTPUT_FLOOR = 1 << 16;
 const OUTPUT_FACTOR = 8;
 
+/** `name() {` or `function name {` (also `function name() {`) where a command starts. */
+const FUNCTION_DEFINITION = /(?:^|[\s;&|(])(?:function\s+)?([A-Za-z_][\w.:-]*)\s*\(\s*\)\s*\{|(?:^|[\s;&|(])function\s+([A-Za-z_][\w.:-]*)\s*\{/g;
+const CALL_COST = 16 * PIECE_COST;
+/** A function's argument that makes its call worth reading: an address, a socket, a downloader's or an interpreter's name. */
+const CALL_ARGUMENT = /:\/\/|\/dev\/(?:tcp|udp)\/|^(?:curl|wget|nc|ncat|socat|sh|bash|python[0-9.]*|perl|ruby|node|env|printenv)$/;
+/** Programs that copy or link a file to another name (their last operand). */
+const COPIERS = new Set(['cp', 'ln', 'mv', 'install', 'rsync']);
+/** Programs that print the whole environment when given no operands. */
+const ENV_PROGRAMS = new Set(['env', 'printenv', 'set', 'export']);
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
@@ -152,6 +161,16 @@ class Reader {
   /** Variables that hold one command substitution's output, by name: its inside, as read. */
   private readonly outputs = new Map<string, string>();
   private readonly aliases = new Map<string, string>();
+  /** Functions the script defines, by name: their body as written (defineFunctions). */
+  private readonly functions = new Map<string, string>();
+  /** Calls read so far (a function's name and words) and whether one is being read (render). */
+  private readonly calls = new Set<string>();
+  private inFunction = false;
+  private ifs: { value: string; re: RegExp } | undefined;
+  /** Arrays by name (`a=(c u r l)`): their items, for `${a[1]}` and `${a[*]}`. */
+  private readonly arrays = new Map<string, string[]>();
+  /** Files a credential was copied to (`cp …/token /tmp/t`, `env > /tmp/e`), absolute: the credential's path. */
+  private readonly copies = new Map<string, string>();
   /** Descriptors opened on a socket (`exec 3<>/dev/tcp/…`), by number. */
   private readonly fds = new Map<string, string>();
   private cwd: string | undefined;
@@ -187,8 +206,25 @@ class Reader {
     if (depth > DEPTH_LIMIT) throw new Exhausted();
     // Each level of code is read once more: its characters are paid before they are read.
     this.pay(src.length);
+    this.defineFunctions(src);
     const p = new Cursor(src);
     return this.commands(p, depth, undefined);
+  }
+
+  /**
+   * The functions a script defines (`f() { curl -s "$1"; }`, `function f { … }`), by name: their body
+   * as written, read again where one is called (render). Found before the script is read, as a shell
+   * finds a definition before the call that follows it.
+   */
+  private defineFunctions(src: string): void {
+    if (!src.includes('{')) return;
+    for (const m of src.matchAll(FUNCTION_DEFINITION)) {
+      const open = m.index + m[0].length - 1;
+      const close = matchingBrace(src, open);
+      // Each body is scanned once more: paid as the text it scans.
+      this.pay(close - open);
+      this.functions.set((m[1] ?? m[2])!, src.slice(open + 1, close));
+    }
   }
 
   /**
@@ -243,6 +279,7 @@ class Reader {
         }
         p.i++;
         const last = cmd.words.pop()!;
+        this.arrays.set(last.assigns!, items);
         cmd.words.push({ ...last, text: last.text + items.join(' ') });
         continue;
       }
@@ -342,7 +379,9 @@ class Reader {
         else if (!p.done()) text += p.src[p.i++];
       } else if (ch === '$' || ch === '`') {
         const piece = this.dollar(p, depth);
-        text += piece.text;
+        // Unquoted, an expansion is split at IFS's characters (`IFS=,; c=curl,-s,u; $c`): blanks here.
+        const ifs = this.ifsSplit();
+        text += ifs === undefined ? piece.text : piece.text.replace(ifs, ' ');
         substitution = piece.substitution;
       } else {
         // A run of plain characters at once (not one concatenation per character).
@@ -456,22 +495,27 @@ class Reader {
 
   /** `${…}`: the value, a default for an unknown one, a slice of a known one; else as written. */
   private parameter(inner: string, depth: number): string {
-    const m = /^(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:\[[^\]]*\])?(.*)$/s.exec(inner);
+    const m = /^(!?)([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:\[([^\]]*)\])?(.*)$/s.exec(inner);
     if (m === null) return `\${${inner}}`;
-    const [, bang, name, op] = m as unknown as [string, string, string, string];
+    const [, bang, name, index, op] = m as unknown as [string, string, string, string | undefined, string];
     let value = this.variable(name);
+    // An array's item (`${a[1]}`) or all of them (`${a[@]}`; `${a[*]}` joined by IFS's first character).
+    const items = this.arrays.get(name);
+    if (items !== undefined && index !== undefined) value = index === '@' ? items.join(' ') : index === '*' ? items.join(this.variable('IFS')?.[0] ?? '') : /^[0-9]+$/.test(index) ? (items[Number(index)] ?? '') : value;
+    else if (items !== undefined) value = items[0] ?? '';
     if (bang === '!') value = value === undefined ? undefined : this.variable(value);
-    if (op === '' && bang === '') return this.named(name).text === `$${name}` ? `\${${name}}` : this.named(name).text;
+    if (op === '' && bang === '' && index === undefined) return this.named(name).text === `$${name}` ? `\${${name}}` : this.named(name).text;
     if (op === '') return value ?? `\${${name}}`;
     const dflt = /^:?[-=](.*)$/s.exec(op);
     if (dflt !== null) return value !== undefined && value !== '' ? value : this.doubleQuoted(new Cursor(dflt[1]!), depth, true).text;
+    if (value === undefined) return `\${${inner}}`;
     const slice = /^:\s*(-?[0-9]+)\s*(?::\s*([0-9]+))?$/.exec(op);
-    if (slice !== null && value !== undefined) {
+    if (slice !== null) {
       const from = Number(slice[1]);
       const start = from < 0 ? Math.max(0, value.length + from) : from;
       return slice[2] === undefined ? value.slice(start) : value.slice(start, start + Number(slice[2]));
     }
-    return `\${${inner}}`;
+    return patternOperation(value, op, (t) => this.doubleQuoted(new Cursor(t), depth, true).text, (n) => this.pay(n)) ?? `\${${inner}}`;
   }
 
   /** `$'…'`: the C escapes bash decodes there. */
@@ -490,16 +534,45 @@ class Reader {
     const words = [...c.words];
     let at = 0;
     while (at < words.length && words[at]!.assigns !== undefined) at++;
-    at = skipWrappers(words, at);
+    at = skipWrappers(words, at, this.options.interpreters);
     const head = words[at];
     const aliased = head === undefined ? undefined : this.aliases.get(head.text);
     if (aliased !== undefined) words[at] = { ...head!, text: aliased };
+    // A call of a function the script defines is its body, read with the call's words as $1, $2, …,
+    // as a group (`{ … }`): what follows the call (`f u | sh`) follows the body's commands.
+    // One level (a call inside a body is its name, as is a recursive one) and once per words (a
+    // script's `log "…"` helper called a hundred times is read a hundred times only if its words
+    // differ): the body's commands are in the text already, where it is defined.
+    // Only a call whose words or output may matter: piped (`f u | sh`), or handed an address, a
+    // credential file or a program's name (`f https://…`, `f …/token`, `f curl`); a script's helpers
+    // (`log "…"`, `retry 5 redis-cli …`) are read where they are defined, not at each call.
+    const defined = head === undefined || this.inFunction ? undefined : this.functions.get(head.text);
+    const call = defined === undefined ? '' : words.slice(at).map((w) => w.text).join(' ');
+    const matters = defined !== undefined && (c.separator.includes('|') || words.slice(at + 1).some((w) => CALL_ARGUMENT.test(w.text) || this.credential(this.file(w.text))));
+    if (defined !== undefined && matters && !this.calls.has(call)) {
+      this.calls.add(call);
+      // A call costs more than its characters (a scope, a cursor, the definitions looked for again).
+      this.pay(CALL_COST);
+      this.inFunction = true;
+      let read: string;
+      try {
+        read = this.withPositional([head!.text, ...words.slice(at + 1).map((w) => w.text)], () => this.script(defined, depth + 1));
+      } finally {
+        this.inFunction = false;
+      }
+      return `{\n${read}\n} ${c.redirects.map((r) => this.redirect(r)).join(' ')}`.trimEnd();
+    }
     for (let i = at + 1; i < words.length; i++) {
       const named = this.file(words[i]!.text);
       if (named !== words[i]!.text) words[i] = { ...words[i]!, text: named };
     }
-    const program = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
+    const named = words[at] === undefined ? '' : words[at]!.text.slice(words[at]!.text.lastIndexOf('/') + 1);
     const args = words.slice(at + 1);
+    // `su -c '…'`, `runuser -u x -c '…'`, `script -qc '…'`: a shell handed that code.
+    const program = SHELL_CODE_RUNNERS.has(named) && args.some((w) => /^-[a-zA-Z]*c[a-zA-Z]*$|^--command$/.test(w.text)) ? 'sh' : named;
+    // A quoted `;` or `|` is a word (find's `-exec … \;`), not the end of the command: written back
+    // as one it would split the command (and its pipeline) where the shell does not.
+    for (let i = at + 1; i < words.length; i++) if (/^[;|&]+$/.test(words[i]!.text)) words[i] = { ...words[i]!, text: '+' };
     const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
     const heredocs = c.heredocs.map((h) => h.body);
     // The assignments before the program, then the program and its words (wrappers dropped).
@@ -516,12 +589,41 @@ class Reader {
         // not read as the shell's arguments; what follows the shell (`| sh`) follows its last command.
         // Another interpreter's code follows its flag.
         if (SHELLS.has(program) || program === 'eval' || program === 'source' || program === '.') {
-          return `${[lead, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ')}\n${this.script(code.text, depth + 1)}`;
+          // `sh -c '$0 -s u | sh' curl`: the words after a shell's code are its $0, $1, … while it is read.
+          const positional = SHELLS.has(program) ? code.rest.map((w) => w.text) : [];
+          const read = this.withPositional(positional, () => this.script(code.text, depth + 1));
+          return `${[lead, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ')}\n${read}`;
         }
         return [`${lead} -c ${code.text}`, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ');
       }
     }
     return [body, redirects, ...heredocs.map((h) => `\n${h}\n`)].filter((s) => s !== '').join(' ');
+  }
+
+  /** IFS's characters as one class, when the script sets IFS (built once per value it holds). */
+  private ifsSplit(): RegExp | undefined {
+    const ifs = this.vars.get('IFS');
+    if (ifs === undefined || ifs === '') return undefined;
+    if (this.ifs?.value !== ifs) {
+      this.pay(ifs.length);
+      this.ifs = { value: ifs, re: new RegExp(`[${[...new Set(ifs)].join('').replace(/[\]\\^-]/g, '\\$&')}]`, 'g') };
+    }
+    return this.ifs.re;
+  }
+
+  /** `read` with the words after a shell's code as $0, $1, … (`$@` from $1), then the previous ones again. */
+  private withPositional(list: readonly string[], read: () => string): string {
+    if (list.length === 0) return read();
+    const names = ['@', '*', ...list.map((_, i) => String(i))];
+    const saved = names.map((n) => this.vars.get(n));
+    list.forEach((v, i) => this.vars.set(String(i), v));
+    this.vars.set('@', list.slice(1).join(' '));
+    this.vars.set('*', list.slice(1).join(' '));
+    try {
+      return read();
+    } finally {
+      names.forEach((n, i) => (saved[i] === undefined ? this.vars.delete(n) : this.vars.set(n, saved[i]!)));
+    }
   }
 
   /**
@@ -539,12 +641,14 @@ class Reader {
     if (words[at]?.text === 'read') {
       const names = words.slice(at + 1).filter((w) => NAME.test(w.text) && !w.text.startsWith('-'));
       const from = c.redirects.find((r) => r.op === '<' || r.op === '<<<');
-      for (const n of names) {
+      // A here-string's words go one to a name, the rest to the last (`read a b <<< "curl sh"`).
+      const fields = from?.op === '<<<' ? from.target.text.trim().split(/\s+/) : [];
+      names.forEach((n, i) => {
         if (from?.op === '<') {
           this.outputs.set(n.text, `cat ${from.target.text}`);
           this.vars.delete(n.text);
-        } else if (from !== undefined) this.vars.set(n.text, from.target.text);
-      }
+        } else if (from !== undefined) this.vars.set(n.text, i === names.length - 1 ? fields.slice(i).join(' ') : (fields[i] ?? ''));
+      });
     }
     const head = words[at]?.text;
     const args = words.slice(at + 1).map((w) => w.text);
@@ -555,12 +659,45 @@ class Reader {
       this.vars.set('*', list.join(' '));
       list.forEach((v, i) => this.vars.set(String(i + 1), v));
     }
+    // `printf -v c '%s' curl`, `printf -v c '\x63url'`: c holds what printf would print.
+    if (head === 'printf' && args[0] === '-v' && args[1] !== undefined && NAME.test(args[1]) && args[2] !== undefined) {
+      const values = args.slice(3);
+      this.outputs.delete(args[1]);
+      this.vars.set(args[1], unescapeC(args[2].replace(/%[-0-9.]*[sbdc]/g, () => values.shift() ?? '')) + values.join(''));
+    }
+    // `cp …/token /tmp/t`, `ln -s …/token t`, `cat …/token > /tmp/t`, `env > /tmp/e`: the copy is
+    // the credential where it is named later (`curl -T /tmp/t …`).
+    if (head !== undefined && COPIERS.has(head)) {
+      const operands = args.filter((a) => !a.startsWith('-')).map((a) => this.file(a));
+      const from = operands.slice(0, -1).find((a) => this.credential(a));
+      if (from !== undefined && operands.length >= 2) this.copies.set(this.absolute(operands[operands.length - 1]!), from);
+    }
+    const out = c.redirects.find((r) => r.op === '>' || r.op === '>>' || r.op === '>|');
+    if (out !== undefined && head !== undefined) {
+      const from = ENV_PROGRAMS.has(head) && args.every((a) => a.startsWith('-')) ? '/proc/self/environ' : args.map((a) => this.file(a)).find((a) => this.credential(a));
+      if (from !== undefined) this.copies.set(this.absolute(this.file(out.target.text)), from);
+    }
     // `alias c=curl`: dash, ash and busybox sh expand aliases in scripts.
     if (head === 'alias') for (const w of words.slice(at + 1)) if (w.assigns !== undefined) this.aliases.set(w.assigns, w.text.slice(w.text.indexOf('=') + 1));
     // `exec 3<>/dev/tcp/h/p`: descriptor 3 is that socket for the rest of the script (`cat … >&3`).
     if (head === 'exec' || head === undefined) for (const r of c.redirects) if (r.fd !== '' && /^\/dev\/(?:tcp|udp)\//.test(r.target.text)) this.fds.set(r.fd, r.target.text);
     // `cd /abs/dir`: where a relative name is (see ShellOptions.files).
-    if (head === 'cd' && args.length === 1 && args[0]!.startsWith('/')) this.cwd = normalPath(args[0]!);
+    // `cd serviceaccount` after `cd /var/run/secrets/kubernetes.io`, `pushd …`: relative to the known one.
+    if ((head === 'cd' || head === 'pushd') && args.length === 1) {
+      const dir = args[0]!;
+      this.cwd = dir.startsWith('/') ? normalPath(dir) : this.cwd !== undefined && /^[\w.-][\w./-]*$/.test(dir) ? normalPath(`${this.cwd}/${dir}`) : undefined;
+    }
+  }
+
+  /** A path as the checker names its credential files (ShellOptions.files, isFile). */
+  private credential(path: string): boolean {
+    const p = path.replace(/^(?:[A-Za-z0-9_-]+=)?@/, '');
+    return p.startsWith('/') && (this.options.files.includes(p) || this.options.isFile(normalPath(p)));
+  }
+
+  /** A file name made absolute against the known directory, when one is known (else as written). */
+  private absolute(path: string): string {
+    return path.startsWith('/') ? normalPath(path) : this.cwd !== undefined ? normalPath(`${this.cwd}/${path}`) : path;
   }
 
   /** A redirection written back: a descriptor opened on a socket is that socket (`>&3` is `> /dev/tcp/…`). */
@@ -576,6 +713,16 @@ class Reader {
    * Other words as they are.
    */
   private file(word: string): string {
+    // A copy of a credential (remember: `cp …/token /tmp/t`) is that credential.
+    if (this.copies.size > 0) {
+      const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
+      // The copy itself, or a file inside a copied directory (`cp -r …/serviceaccount /tmp/sa`, then `/tmp/sa/token`).
+      const path = this.absolute(word.slice(at.length));
+      for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) {
+        const copy = this.copies.get(path.slice(0, end));
+        if (copy !== undefined) return at + copy + path.slice(end);
+      }
+    }
     // Neither absolute nor relative to a known directory: as it is (most words; no regex run).
     if (this.cwd === undefined && !word.includes('/')) return word;
     const at = /^(?:[A-Za-z0-9_-]+=)?@/.exec(word)?.[0] ?? '';
@@ -675,13 +822,32 @@ function onlySubstitution(words: Word[]): { substitution?: string } {
   return words.length === 1 && words[0]!.substitution !== undefined ? { substitution: words[0]!.substitution } : {};
 }
 
-/** Past `env` (its flags and assignments), `busybox`, `command`, `builtin`, `exec` to the program they run, if any. */
-function skipWrappers(words: Word[], from: number): number {
+/**
+ * Programs that run a program named among their words, after flags and operands of their own whose
+ * number is not known here (`timeout 60 sh -c …`, `nice -n 5 sh`, `chroot /host sh -c …`,
+ * `nsenter -t 1 -m -- sh -c …`, `tini -- sh -c …`, `xargs -0 sh -c`): the program they run is the
+ * first interpreter among their words. Read only as far as that interpreter: a runner of some
+ * other program is left as it is.
+ */
+export const RUNNERS: ReadonlySet<string> = new Set([
+  'timeout', 'nice', 'ionice', 'nohup', 'setsid', 'stdbuf', 'chroot', 'nsenter', 'unshare', 'tini', 'dumb-init', 'catatonit', 'gosu', 'su-exec', 'runuser', 'sudo', 'doas',
+  'xargs', 'taskset', 'chrt', 'flock', 'setpriv', 'capsh', 'strace', 'ltrace', 's6-setuidgid', 'chpst', 'numactl', 'prlimit', 'time', 'ip', 'firejail', 'bwrap', 'proot', 'faketime', 'torsocks', 'proxychains', 'proxychains4',
+]);
+
+/** Programs that run the code of their `-c` (`su -c '…'`, `script -qc '…'`) through a shell: read as `sh -c`. */
+const SHELL_CODE_RUNNERS = new Set(['su', 'runuser', 'script']);
+
+/** Past `env` (its flags and assignments), `busybox`, `command`, `builtin`, `exec`, a runner (RUNNERS), to the program they run, if any. */
+function skipWrappers(words: Word[], from: number, interpreters: ReadonlySet<string>): number {
   let at = from;
   for (;;) {
     const w = words[at]?.text.slice(words[at]!.text.lastIndexOf('/') + 1);
     let next = at + 1;
-    if (w === 'env') {
+    if (w !== undefined && RUNNERS.has(w)) {
+      const run = words.findIndex((x, k) => k > at && interpreters.has(x.text.slice(x.text.lastIndexOf('/') + 1)));
+      if (run < 0) return at;
+      next = run;
+    } else if (w === 'env') {
       while (next < words.length && (/^-/.test(words[next]!.text) || ASSIGNMENT.test(words[next]!.text))) next += /^-[uCS]$/.test(words[next]!.text) ? 2 : 1;
     } else if (w === 'command' || w === 'builtin' || w === 'exec') {
       // `command -v curl` names curl without running it.
@@ -740,6 +906,70 @@ function matchingBrace(src: string, open: number): number {
     else if (src[i] === '}' && --depth === 0) return i;
   }
   return src.length;
+}
+
+/**
+ * bash's operations on a known value (`${v//X/u}`, `${v/#x/y}`, `${v#pre}`, `${v%%suf*}`, `${v^^}`,
+ * `${v,,}`), or undefined for one not read here. `expand` reads a pattern's own `$…`.
+ */
+function patternOperation(value: string, op: string, expand: (text: string) => string, pay: (n: number) => void): string | undefined {
+  const replace = /^\/([/#%]?)((?:\\.|[^/])*)(?:\/(.*))?$/s.exec(op);
+  const strip = replace === null ? /^(##?|%%?)(.*)$/s.exec(op) : null;
+  if (replace !== null || strip !== null) {
+    const pattern = expand((replace ?? strip)![2]!);
+    // A regular expression's backtracking grows as the value's length to the power of the pattern's
+    // `*`s: past a bound the operation is not read (the word stays as written, unknown).
+    const stars = (pattern.match(/\*/g) ?? []).length;
+    const steps = (value.length + 1) ** (stars + 1);
+    if (steps > PATTERN_WORK) return undefined;
+    // What the match may cost is paid from the Check's budget before it is run.
+    pay(steps);
+    if (replace !== null) {
+      const how = replace[1]!;
+      const glob = patternSource(pattern, true);
+      const anchored = how === '#' ? `^(?:${glob})` : how === '%' ? `(?:${glob})$` : glob;
+      const by = expand(replace[3] ?? '');
+      return value.replace(new RegExp(anchored, how === '/' ? 'gs' : 's'), () => by);
+    }
+    const how = strip![1]!;
+    if (how[0] === '#') return value.replace(new RegExp(`^(?:${patternSource(pattern, how === '##')})`, 's'), '');
+    // `%` the shortest suffix (a greedy prefix before it), `%%` the longest (a lazy one).
+    const m = new RegExp(`^(.${how === '%' ? '*' : '*?'})(?:${patternSource(pattern, how === '%%')})$`, 's').exec(value);
+    return m === null ? value : m[1]!;
+  }
+  const kase = /^(\^\^|\^|,,|,|~~|~)/.exec(op);
+  if (kase !== null) {
+    const k = kase[1]!;
+    if (k === '^^') return value.toUpperCase();
+    if (k === ',,') return value.toLowerCase();
+    if (k === '^') return value.charAt(0).toUpperCase() + value.slice(1);
+    if (k === ',') return value.charAt(0).toLowerCase() + value.slice(1);
+    return [...value].map((ch) => (ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase())).join('');
+  }
+  return undefined;
+}
+
+/** The steps a pattern operation may take (see patternOperation): any value of a script with one `*`, short ones with more. */
+const PATTERN_WORK = 1 << 20;
+
+/** A shell pattern (`*`, `?`, `[…]`, `\x`) as a regular expression's source; `greedy` for `##`, `%%` and replacement. */
+function patternSource(glob: string, greedy: boolean): string {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '\\' && i + 1 < glob.length) re += glob[++i]!.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    else if (ch === '*') re += greedy ? '.*' : '.*?';
+    else if (ch === '?') re += '.';
+    else if (ch === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = close;
+      }
+    } else re += ch.replace(/[.+^${}()|\\/-]/g, '\\$&');
+  }
+  return re;
 }
 
 class Cursor {
