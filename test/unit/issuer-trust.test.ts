@@ -78,6 +78,31 @@ describe('issuers[].max_level and policy.rules[].match.issuers at startup', () =
   });
 });
 
+describe('stepup.oidc.issuer beside a listed issuer', () => {
+  const withStepup = (issuer: string) => `${yaml()}stepup:
+  url: https://auth.test/.stepgate/start
+  oidc:
+    issuer: ${issuer}
+    client_id: stepgate
+    client_secret_env: SECRET
+    redirect_uri: https://auth.test/.stepgate/callback
+  session:
+    keys_env: KEYS
+`;
+
+  it("refuses the step-up IdP spelt unlike its issuers[] entry, whose max_level its sessions would escape", () => {
+    for (const spelling of [`${BOREALIS}/`, BOREALIS.replace('sso.borealis', 'SSO.Borealis')]) {
+      const [p] = problems(withStepup(spelling));
+      expect(p).toMatchObject({ file: 'tenants.yaml', field: 'stepup.oidc.issuer', message: expect.stringContaining('issuers[2].issuer') });
+    }
+  });
+
+  it('takes the exact spelling, and a step-up IdP that is no bearer issuer', () => {
+    expect(() => parseConfig(withStepup(BOREALIS), 'tenants.yaml')).not.toThrow();
+    expect(() => parseConfig(withStepup('https://stepup.tidewater.test'), 'tenants.yaml')).not.toThrow();
+  });
+});
+
 describe('the startup check and the policy read a match.issuers glob alike', () => {
   it.each([
     ['https://sso.borealis-health.test/**', BOREALIS],

@@ -89,6 +89,16 @@ export const configSchema = z
     // Whose names rules and settings compare: the issuers' tokens, and step-up sessions (read with
     // their issuer's prefixes when it is listed, with none otherwise).
     const stepupIssuer = cfg.stepup.oidc?.issuer;
+    // Sessions take a listed issuer's max_level and prefixes only on an exact match (as tokens'
+    // `iss` is compared): the same IdP spelt with another trailing slash or letter case would
+    // mint sessions above its max_level and without its prefixes.
+    if (stepupIssuer !== undefined && !issuerUrls.includes(stepupIssuer)) {
+      const loose = (u: string): string => u.replace(/\/+$/, '').toLowerCase();
+      const near = cfg.issuers.findIndex((x) => loose(x.issuer) === loose(stepupIssuer));
+      if (near >= 0) {
+        ctx.addIssue({ code: 'custom', path: ['stepup', 'oidc', 'issuer'], message: `"${stepupIssuer}" is issuers[${near}].issuer ("${cfg.issuers[near]!.issuer}") spelt differently: write it exactly as the IdP's iss, in both places` });
+      }
+    }
     const sessionIssuer = stepupIssuer === undefined ? undefined : (cfg.issuers.find((x) => x.issuer === stepupIssuer) ?? { issuer: stepupIssuer });
     const everyone = sessionIssuer === undefined || cfg.issuers.some((x) => x.issuer === stepupIssuer) ? cfg.issuers : [...cfg.issuers, sessionIssuer];
     cfg.policy.rules.forEach((r, i) => {
