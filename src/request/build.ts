@@ -9,7 +9,7 @@ import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
 import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
-import { unlistedApiSignal } from './unlisted-api.js';
+import { mayBeApiPath, unlistedApiSignal } from './unlisted-api.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 /** Backstage's Kubernetes proxy: the name of the cluster it proxies to (plugin kubernetes-backend, KubernetesProxy). */
@@ -69,7 +69,8 @@ export function buildAttributes(
   // the API server, and a dashboard's host (proxies, web_apis) has its own reading.
   let unlistedApi: string | undefined;
   const unlistedMode = kubeHosts.unlistedApiRequests;
-  if (!isKube && tag === undefined && unlistedMode !== undefined && kubeHosts.webApi?.(host) === undefined && kubeHosts.proxyPrefix?.(host) === undefined) {
+  // mayBeApiPath first: it allocates nothing, and almost every web request stops there.
+  if (!isKube && tag === undefined && unlistedMode !== undefined && mayBeApiPath(parsed.path) && kubeHosts.webApi?.(host) === undefined && kubeHosts.proxyPrefix?.(host) === undefined) {
     unlistedApi = unlistedApiSignal(parsed.path, (name) => headers.get(name));
     if (unlistedApi !== undefined && unlistedMode === 'refuse') {
       return { ok: false, reason: 'kubernetes_host_unlisted', detail: `a Kubernetes API request (${unlistedApi}) on host ${JSON.stringify(host)}, which is not in kubernetes.hosts: list it there if it is the API server (kubernetes.unlisted_api_requests)` };

@@ -19,9 +19,7 @@ import { isCustomGroup } from '../core/kube-groups.js';
  * nothing does.
  */
 export function unlistedApiSignal(path: string, header: (name: string) => string | undefined): string | undefined {
-  // Nearly every web request stops here, with no allocation: kube-apiserver serves its API
-  // under /api and /apis, its discovery documents also under /version and /openapi.
-  if (!(path.startsWith('/api') || path.startsWith('/version') || path.startsWith('/openapi'))) return undefined;
+  if (!mayBeApiPath(path)) return undefined;
   const shape = apiPathShape(path);
   if (shape === 'resource') return `path ${clip(path)}`;
   if (shape === undefined) return undefined;
@@ -29,6 +27,16 @@ export function unlistedApiSignal(path: string, header: (name: string) => string
   // Kubernetes client sends.
   const client = kubernetesClientSignal(header);
   return client === undefined ? undefined : `${client} on ${clip(path)}`;
+}
+
+/**
+ * Whether the path is under one kube-apiserver serves: /api (only /api and /api/v1/…), /apis, and
+ * the discovery documents' /version and /openapi. Asked of every web request, so it allocates
+ * nothing; Grafana's frontend calls its own `/api/…` all the time, and stops here.
+ */
+export function mayBeApiPath(path: string): boolean {
+  if (path.startsWith('/api')) return path.length === 4 || path.startsWith('/api/') ? path.length <= 5 || path.startsWith('/api/v1') : path.startsWith('/apis');
+  return path.startsWith('/version') || path.startsWith('/openapi');
 }
 
 /** kube-apiserver's core resources: namespaced (under `/api/v1/namespaces/<ns>/`) and cluster-wide. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileHostMatcher, type UnlistedApiRequests } from '../../src/core/glob.js';
 import { buildAttributes } from '../../src/request/build.js';
+import { mayBeApiPath } from '../../src/request/unlisted-api.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 import { buildRuntime } from '../../src/pipeline/runtime.js';
 import { configProblems } from '../support/config.js';
@@ -129,6 +130,13 @@ describe("no false positive: dashboards' and tools' own API paths stay web reque
     const built = build('KUBE.example.com.:6443', '/api/v1/namespaces/prod/secrets', { 'user-agent': KUBECTL });
     expect(built.ok && built.attributes.kube?.resource).toBe('secrets');
     expect(built.ok && built.attributes.unlistedApi).toBeUndefined();
+  });
+});
+
+describe('mayBeApiPath: the check every web request meets, before anything is allocated', () => {
+  it.each([['/api', true], ['/api/', true], ['/api/v1/query', true], ['/apis', true], ['/apis/apps/v1', true], ['/version', true], ['/openapi/v2', true],
+    ['/api/ds/query', false], ['/api/dashboards/uid/x', false], ['/apiary', false], ['/api-docs', false], ['/', false], ['/d/k8s-workloads', false]] as const)('%s: %s', (path, want) => {
+    expect(mayBeApiPath(path)).toBe(want);
   });
 });
 
