@@ -113,7 +113,15 @@ export interface HostMatcher {
   clusterNames?: readonly string[];
   /** For a UI whose own API stands for Kubernetes requests (`kubernetes.web_apis`): which API it serves. */
   webApi?(host: string): WebApi | undefined;
+  /**
+   * What becomes of a Kubernetes API request on a host that `matches` refuses
+   * (`kubernetes.unlisted_api_requests`, request/unlisted-api.ts); undefined: it is not looked for.
+   */
+  unlistedApiRequests?: UnlistedApiRequests;
 }
+
+/** `kubernetes.unlisted_api_requests`: refused, judged as a Kubernetes request, or let through as a web request (and reported). */
+export type UnlistedApiRequests = 'refuse' | 'judge' | 'allow';
 
 /** The web UIs whose own API stepgate reads as Kubernetes requests (request/web-apis.ts, web-apis-rancher.ts). */
 export type WebApi = 'kubernetes-dashboard' | 'argo-server' | 'rancher' | 'argo-cd';
@@ -135,6 +143,7 @@ export function compileHostMatcher(
   proxies: readonly { hosts: readonly string[]; prefix: string }[] = [],
   clusters: readonly { name: string; hosts: readonly string[] }[] = [],
   webApis: readonly { hosts: readonly string[]; api: WebApi }[] = [],
+  unlistedApiRequests: UnlistedApiRequests = 'refuse',
 ): HostMatcher {
   const apis = webApis.map((w) => ({ host: compileGlobList(w.hosts.map((h) => h.toLowerCase()), '.'), api: w.api }));
   const m = hosts.length === 0 ? () => false : compileGlobList(hosts.map((h) => h.toLowerCase()), '.');
@@ -150,6 +159,7 @@ export function compileHostMatcher(
   const named = clusters.map((c) => ({ name: c.name, host: compileGlobList(c.hosts.map((h) => h.toLowerCase()), '.') }));
   return {
     clusterNames: Object.freeze(clusters.map((c) => c.name)),
+    unlistedApiRequests,
     matches(host, ctx) {
       const tag = Object.hasOwn(ctx, KUBE_CONTEXT_KEY) ? ctx[KUBE_CONTEXT_KEY] : undefined;
       if (tag === 'true') return true;

@@ -52,6 +52,9 @@ export const REASONS = {
   dpop_binding_mismatch: { kind: 'unauthenticated', message: 'The DPoP proof is not signed with the key the token is bound to, or the token is not bound to a DPoP key.' },
   certificate_binding_missing: { kind: 'unauthenticated', message: 'The token is bound to a client certificate, and the request presented none.' },
   certificate_binding_mismatch: { kind: 'unauthenticated', message: 'The token is bound to another client certificate than the one presented.' },
+  // issue 12 (session 47): a Kubernetes API request on a host kubernetes.hosts does not list
+  // (kubernetes.unlisted_api_requests: refuse). Nothing the caller does changes it: the operator lists the host.
+  kubernetes_host_unlisted: { kind: 'forbidden', message: 'This is a Kubernetes API request on a host stepgate is not told is a Kubernetes API server; it is refused until an administrator lists the host.' },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

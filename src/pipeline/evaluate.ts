@@ -28,7 +28,7 @@ import type { Runtime } from './runtime.js';
  */
 export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[]): Verdict | Promise<Verdict> {
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
-  if (!built.ok) return fail('request_invalid', built.detail, undefined, undefined);
+  if (!built.ok) return fail(built.reason ?? 'request_invalid', built.detail, undefined, undefined);
   const req = built.attributes;
   if (req.fromFile !== undefined) return evaluateFile(rt, req);
   if (req.alsoLists !== undefined) return evaluateLists(rt, req, req.alsoLists);

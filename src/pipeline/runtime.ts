@@ -202,7 +202,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     policy: compilePolicy(config, assurance),
     verifier,
     responder: new Responder(config, assurance),
-    kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters, config.kubernetes.web_apis),
+    kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters, config.kubernetes.web_apis, config.kubernetes.unlisted_api_requests),
     headerLimits: Object.freeze({
       maxHeaderBytes: config.limits.max_header_bytes,
       maxTotalHeaderBytes: config.limits.max_total_header_bytes,

@@ -117,6 +117,12 @@ export interface RequestAttributes {
    * stricter reading applying. Undefined where there is no such prefix.
    */
   routePath?: string | undefined;
+  /**
+   * What gave away a Kubernetes API request on a host not in `kubernetes.hosts`
+   * (request/unlisted-api.ts), when kubernetes.unlisted_api_requests judged it or let it through;
+   * logged as `unlisted_api` so the operator finds the missing entry.
+   */
+  unlistedApi?: string | undefined;
 }
 
 /** The transport adapter's view of a request, before validation and normalisation. */

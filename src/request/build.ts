@@ -9,6 +9,7 @@ import { memberClusterRequest } from './member-clusters.js';
 import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
 import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
+import { mayBeApiPath, unlistedApiSignal } from './unlisted-api.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 /** Backstage's Kubernetes proxy: the name of the cluster it proxies to (plugin kubernetes-backend, KubernetesProxy). */
@@ -16,7 +17,8 @@ const BACKSTAGE_CLUSTER = 'backstage-kubernetes-cluster';
 
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
-  | { ok: false; detail: string };
+  /** reason: request_invalid when absent. */
+  | { ok: false; detail: string; reason?: 'kubernetes_host_unlisted' };
 
 const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
 /** Multi-cluster proxies read through, one inside another (request/member-clusters.ts). */
@@ -53,13 +55,33 @@ export function buildAttributes(
   // The host decides how the path is read: kube-apiserver's RequestInfo is derived from the path
   // as Go decodes it, with nothing merged or resolved, and whatever could reach it in another
   // form is refused.
-  const isKube = kubeHosts.matches(host, raw.contextExtensions);
+  let isKube = kubeHosts.matches(host, raw.contextExtensions);
   // Go compares methods case-sensitively: for kube-apiserver `get` is no GET, and its verb is ''.
-  if (isKube && raw.method !== method) return { ok: false, detail: 'method is not upper-case on a Kubernetes host' };
-  const parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
+  const methodProblem = 'method is not upper-case on a Kubernetes host';
+  if (isKube && raw.method !== method) return { ok: false, detail: methodProblem };
+  let parsed = normalisePath(raw.target, isKube ? 'kubernetes' : 'generic');
   if (!parsed.ok) return { ok: false, detail: parsed.problem };
   const headers = raw.headers;
   if (asksH2c(headers.get('upgrade'))) return { ok: false, detail: 'an HTTP/2 cleartext upgrade (Upgrade: h2c), whose requests on the upgraded connection no gateway judges' };
+  // A Kubernetes API request on a host the list lacks (request/unlisted-api.ts): refused, judged as
+  // one, or let through as a web request, as kubernetes.unlisted_api_requests says; reported in
+  // every case. A route tagged `stepgate.kubernetes: "false"` is the operator's word that it is not
+  // the API server, and a dashboard's host (proxies, web_apis) has its own reading.
+  let unlistedApi: string | undefined;
+  const unlistedMode = kubeHosts.unlistedApiRequests;
+  // mayBeApiPath first: it allocates nothing, and almost every web request stops there.
+  if (!isKube && tag === undefined && unlistedMode !== undefined && mayBeApiPath(parsed.path) && kubeHosts.webApi?.(host) === undefined && kubeHosts.proxyPrefix?.(host) === undefined) {
+    unlistedApi = unlistedApiSignal(parsed.path, (name) => headers.get(name));
+    if (unlistedApi !== undefined && unlistedMode === 'refuse') {
+      return { ok: false, reason: 'kubernetes_host_unlisted', detail: `a Kubernetes API request (${unlistedApi}) on host ${JSON.stringify(host)}, which is not in kubernetes.hosts: list it there if it is the API server (kubernetes.unlisted_api_requests)` };
+    }
+    if (unlistedApi !== undefined && unlistedMode === 'judge') {
+      isKube = true;
+      if (raw.method !== method) return { ok: false, detail: methodProblem };
+      parsed = normalisePath(raw.target, 'kubernetes');
+      if (!parsed.ok) return { ok: false, detail: parsed.problem };
+    }
+  }
   if (!isKube) {
     const override = routingOverride(headers, method) ?? queryMethodOverride(parsed.query, method);
     if (override !== undefined) return { ok: false, detail: override };
@@ -229,7 +251,7 @@ export function buildAttributes(
   // reader of them tests `=== true` or `!== undefined`, so absent and undefined read alike.
   // Argo CD under a root path: its path rules are written for the routes (configuration.md, kubernetes.web_apis).
   const routePath = webApi === 'argo-cd' ? argoCdRootless(parsed.path) : undefined;
-  const rare = routePath !== undefined || raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined || gitopsWrite !== undefined;
+  const rare = routePath !== undefined || raw.peerAddress !== undefined || throughKubeProxy || statusEditsObject || bodyTokens !== undefined || alsoLists !== undefined || unseen !== undefined || bodyType !== undefined || gitopsWrite !== undefined || unlistedApi !== undefined;
   if (!rare) {
     return {
       ok: true,
@@ -290,6 +312,7 @@ export function buildAttributes(
       bodyType,
       gitopsWrite,
       routePath,
+      unlistedApi,
     },
   };
 }

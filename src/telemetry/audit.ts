@@ -33,7 +33,7 @@ export const AUDIT_EVENTS: readonly AuditEvent[] = ['stepup.challenge', 'policy.
 export const RECORD_FIELDS = [
   'audit', 'event', 'decision', 'reason', 'detail', 'status', 'client_kind', 'rules', 'level_required', 'max_age',
   'level_presented', 'auth_age', 'subject', 'issuer', 'request_id', 'trace_id', 'span_id', 'client_ip', 'user_agent',
-  'method', 'host', 'path', 'kube', 'token_cache', 'risk', 'guardrails', 'approval', 'challenge', 'shadow', 'latency_ms', 'err',
+  'method', 'host', 'path', 'kube', 'unlisted_api', 'token_cache', 'risk', 'guardrails', 'approval', 'challenge', 'shadow', 'latency_ms', 'err',
 ] as const;
 
 export interface DecisionRecordInput {
@@ -209,6 +209,7 @@ function decisionFields(c: DecisionRecordInput, event: AuditEvent | 'decision', 
           name: clipped(req.kube.name || undefined),
         }
       : undefined,
+    unlisted_api: clipped(req?.unlistedApi),
     token_cache: tokenCacheOutcome(v),
     risk: v.risk
       ? {

@@ -74,6 +74,12 @@ export const METRICS = {
     labels: ['guardrail'],
     help: 'Guardrail violations found in request bodies, by guardrail code (one count per code per Check).',
   },
+  unlistedApiRequests: {
+    name: 'stepgate_unlisted_api_requests',
+    type: 'counter',
+    labels: ['action'],
+    help: 'Kubernetes API requests on a host not in kubernetes.hosts (kubernetes.unlisted_api_requests), by what became of them: refuse (kubernetes_host_unlisted), judge (as a Kubernetes request) or allow (through as a web request). The decision record names the host (unlisted_api).',
+  },
   approvals: {
     name: 'stepgate_approvals',
     type: 'counter',
@@ -324,6 +330,7 @@ export class StepgateMetrics implements MetricProducer {
   private readonly ruleCompletions = new Map<string, CounterSeries>();
   private readonly guardrailHits = new Map<string, CounterSeries>();
   private readonly approvals = new Map<string, CounterSeries>();
+  private readonly unlistedApi = new Map<string, CounterSeries>();
   private readonly loopDelay: IntervalHistogram;
   /** decision (allow, deny) × token cache (hit, miss, none). */
   private readonly durations: HistogramSeries[] = [];
@@ -401,6 +408,8 @@ export class StepgateMetrics implements MetricProducer {
     if (v.reason === 'approval_required') seriesFor(this.approvals, { event: 'required' }).value++;
     else if (v.reason === 'approval_rejected') seriesFor(this.approvals, { event: 'rejected' }).value++;
     else if (v.allow && v.approval !== undefined) seriesFor(this.approvals, { event: 'used' }).value++;
+    if (v.reason === 'kubernetes_host_unlisted') seriesFor(this.unlistedApi, { action: 'refuse' }).value++;
+    else if (v.attributes?.unlistedApi !== undefined) seriesFor(this.unlistedApi, { action: v.attributes.kube === undefined ? 'allow' : 'judge' }).value++;
     const cache = tokenCacheOutcome(v);
     this.durations[(v.allow ? 0 : 3) + (cache === 'hit' ? 0 : cache === 'miss' ? 1 : 2)]!.record(seconds);
   }
@@ -494,6 +503,7 @@ export class StepgateMetrics implements MetricProducer {
       this.counter(METRICS.ruleCompletions, this.ruleCompletions.values(), now),
       this.counter(METRICS.guardrailHits, this.guardrailHits.values(), now),
       this.counter(METRICS.approvals, this.approvals.values(), now),
+      this.counter(METRICS.unlistedApiRequests, this.unlistedApi.values(), now),
       ...this.process(now),
       ...this.tokenCache(now),
       this.counter(METRICS.jwksRefreshes, this.jwksCounts.values(), now),

@@ -508,6 +508,39 @@ describe('Kubernetes paths: what kube-apiserver reads, or request_invalid', () =
   });
 });
 
+describe('a Kubernetes API request on a host kubernetes.hosts lacks (kubernetes.unlisted_api_requests: refuse)', () => {
+  // The spellings of the API server a gateway's wildcard, IP or in-mesh route lets in: before
+  // session 47 each was a web request, allowed at aal1 by the default where `secrets` asks aal2.
+  it.each([
+    ['10.96.0.1', '/api/v1/namespaces/kube-system/secrets'],
+    ['kubernetes.default.svc:443', '/api/v1/secrets'],
+    ['k8s-prod.example.com', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings'],
+    ['api.example.com', '/%61pi/v1/namespaces/prod/secrets/db'],
+  ])('%s %s is kubernetes_host_unlisted, with a valid token at any level', async (host, path) => {
+    for (const claims of [{}, aal3]) {
+      const res = await check({ host, path, token: await issuer.token(claims) });
+      expectDenied(res, 'kubernetes_host_unlisted', 'Forbidden');
+      expect(res.dynamic_metadata!.fields.reason!.stringValue).toBe('kubernetes_host_unlisted');
+    }
+  });
+
+  it("kubectl's discovery on such a host too, by its user agent", async () => {
+    expectDenied(await check({ host: '10.96.0.1', path: '/apis', token: await issuer.token() }), 'kubernetes_host_unlisted', 'Forbidden');
+  });
+
+  it('the listed host in another spelling (case, port, root dot) is the listed host: judged by the Kubernetes rules', async () => {
+    const res = await check({ host: 'KUBE.Example.COM.:6443', path: '/api/v1/namespaces/dev/secrets/db', token: await issuer.token() });
+    expectDenied(res, 'acr_insufficient', 'Unauthorized');
+  });
+
+  it("a dashboard's own /api/v1 stays a web request", async () => {
+    for (const path of ['/api/v1/query?query=up', '/api/v1/labels', '/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards']) {
+      const res = await check({ host: DASH_HOST, path, token: await issuer.token(), headers: { ...BROWSER_HEADERS, accept: 'application/json' } });
+      expect(reasonOf(res), path).toBe('allowed');
+    }
+  });
+});
+
 describe('browsers', () => {
   it('redirects a navigation to the step-up URL with level, max_age and the original URL', async () => {
     const res = await check({ host: DASH_HOST, path: '/admin/users?page=2', headers: BROWSER_HEADERS, token: await issuer.token() });

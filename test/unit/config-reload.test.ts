@@ -27,7 +27,7 @@ function leafKeys(schema: unknown, path = '', out: string[] = []): string[] {
   }
   if (def.type === 'array') {
     let e = defOf(def.element);
-    while (WRAPPERS.has(e.type)) e = defOf(e.innerType);
+    while (WRAPPERS.has(e.type)) e = defOf(e.type === 'pipe' ? e.in : e.innerType);
     if (e.type === 'object') return leafKeys(def.element, `${path}[]`, out);
   }
   out.push(path);

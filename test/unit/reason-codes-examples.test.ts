@@ -171,6 +171,7 @@ describe('docs/reason-codes.md examples are what stepgate answers', () => {
     ['policy_deny', 0, async () => get('https://kube.example.com/api/v1/nodes/node-1/proxy/metrics', { token: await token({ sub: 'alice@example.com', acr: 'urn:example:aal3' }) })],
     ['risk_deny', 0, async () => get('https://grafana.example.com/api/admin/users', { token: await token({ sub: 'alice@example.com', acr: 'urn:example:aal2' }), source: '198.51.100.50' }), CONFIG + RISK],
     ['request_invalid', 0, async () => get('https://grafana.example.com/api/%zz')],
+    ['kubernetes_host_unlisted', 0, async () => get('https://10.96.0.1/api/v1/namespaces/kube-system/secrets', { token: await token({ sub: 'alice@example.com', acr: 'urn:example:aal3' }) })],
     ['header_too_large', 0, async () => get('https://grafana.example.com/api/search', { headers: [['x-big', 'a'.repeat(70_000)]] })],
   ];
 

@@ -38,8 +38,9 @@ describe('kubernetes.clusters', () => {
     ['headlamp.example.com', '/clusters/other/api/v1/namespaces/ledger-prod/secrets', ''],
     // The dashboard's own pages are web requests: no cluster.
     ['headlamp.example.com', '/clusters/sydney', ''],
-    // Not a Kubernetes host at all, even if a cluster's glob would match it.
-    ['grafana.dub.example', '/api/v1/namespaces/ledger-prod/secrets', ''],
+    // Not a Kubernetes host at all, even if a cluster's glob would match it. (A Kubernetes API path
+    // there is refused: kubernetes.unlisted_api_requests, test/unit/request-unlisted-api.test.ts.)
+    ['grafana.dub.example', '/api/dashboards/uid/ledger-prod', ''],
   ])('%s %s is cluster %o', (host, target, want) => {
     expect(clusterOf(host, target)).toBe(want);
   });

@@ -143,6 +143,21 @@ describe('StepgateMetrics', () => {
     expect(allowHit.buckets.counts).toHaveLength(CHECK_BUCKETS.length + 1);
   });
 
+  it('counts Kubernetes API requests on unlisted hosts by what became of them (kubernetes.unlisted_api_requests)', async () => {
+    const m = new StepgateMetrics(() => undefined, scope);
+    const at = (kube: boolean) => ({ unlistedApi: 'path /api/v1/secrets', kube: kube ? ({ verb: 'list' } as never) : undefined }) as unknown as Verdict['attributes'];
+    m.check(verdict({ reason: 'kubernetes_host_unlisted' }), 0.00002);
+    m.check(verdict({ reason: 'kubernetes_host_unlisted' }), 0.00002);
+    m.check(verdict({ allow: true, reason: 'allowed', attributes: at(false) }), 0.0001);
+    m.check(verdict({ reason: 'acr_insufficient', attributes: at(true) }), 0.0001);
+    m.check(verdict({ allow: true, reason: 'allowed' }), 0.0001);
+    expect((await points(m, 'stepgate_unlisted_api_requests')).map((p) => [p.attributes, p.value])).toEqual([
+      [{ action: 'refuse' }, 2],
+      [{ action: 'allow' }, 1],
+      [{ action: 'judge' }, 1],
+    ]);
+  });
+
   it('keeps token-cache counters monotonic when a reload replaces the verifier', async () => {
     const fake = (hits: number, negativeHits: number, misses: number, size = 1) =>
       ({ cacheLookups: { hits, negativeHits, misses }, cacheSize: size, negativeCacheSize: 0 }) as unknown as TokenVerifier;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
-import { ASYMMETRIC_ALGS, nonEmpty, seconds } from './common.js';
+import { ASYMMETRIC_ALGS, hostPattern, nonEmpty, seconds } from './common.js';
 
 /**
  * `access_proxy`: an identity-aware proxy in front of the gateway (Pomerium, Google IAP,
@@ -40,7 +40,7 @@ export const accessProxySchema = z
      */
     required: z.boolean().default(true),
     /** Only requests to these hosts (globs) are checked; absent: every host. */
-    hosts: z.array(nonEmpty).min(1).optional(),
+    hosts: z.array(hostPattern).min(1).optional(),
     /** Remove the assertion from what the upstream receives on an allow. */
     strip_upstream: z.boolean().default(true),
     clock_tolerance_seconds: seconds.max(300).default(30),

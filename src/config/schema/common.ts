@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
@@ -27,6 +28,38 @@ export const cidr = z.string().refine((v) => parseCidr(v) !== undefined, 'must b
 export const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
 
 export const stringList = z.array(nonEmpty).min(1);
+
+/**
+ * A host glob (`kube.example.com`, `*.example.com`, `[fd00::1]`) as requests are matched against
+ * it (request/build.ts hostOnly): lower case, without port, without the root's trailing dot,
+ * an internationalised name as its punycode (`xn--…`, what a Host header carries). An entry
+ * written any other way would match no request at all, so a rule or `kubernetes.hosts` entry
+ * would silently protect nothing: the spellings that mean one host are normalised, the rest
+ * (a port, a scheme, a path, an IPv6 address without brackets) refused at startup.
+ */
+export const hostPattern = z.string().min(1).transform((value, ctx) => {
+  const fail = (message: string) => {
+    ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)}: ${message}` });
+    return z.NEVER;
+  };
+  const v = value.trim().toLowerCase();
+  if (v === '') return fail('an empty host');
+  if (/[/@\s]/.test(v) || v.includes('://')) return fail('a host name only, without scheme, user or path, e.g. kube.example.com');
+  if (v.startsWith('[')) {
+    if (!/^\[[0-9a-f:.]+\]$/.test(v)) return fail('an IPv6 address in brackets, without port, e.g. [fd00::1]');
+    return v;
+  }
+  if ((v.match(/:/g) ?? []).length > 1) return fail('an IPv6 address is written in brackets, as a Host header carries it, e.g. [fd00::1]');
+  if (v.includes(':')) return fail('no port: hosts are matched without their port (kube.example.com covers :443 and :6443 alike)');
+  // One trailing dot is the DNS root: requests' hosts lose theirs before matching.
+  const name = v.length > 1 && v.endsWith('.') && !v.endsWith('..') ? v.slice(0, -1) : v;
+  if (/^\.|\.\./.test(name) || name.endsWith('.')) return fail('an empty label');
+  if (!/[^\x20-\x7e]/.test(name)) return name;
+  // Label by label, so a glob's `*` survives: a Host header carries only the ASCII form.
+  const labels = name.split('.').map((label) => (/[^\x20-\x7e]/.test(label) ? domainToASCII(label) : label));
+  if (labels.some((label) => label === '')) return fail('an internationalised name that has no punycode form');
+  return labels.join('.');
+});
 
 /** What a rule or the default does: deny, or require a level and/or a max_age. */
 export const effectFields = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
-import { nonEmpty } from './common.js';
+import { hostPattern } from './common.js';
 
 /** The default `kubernetes.step_up_hint`: what the stepgate credential plugin user does. */
 export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up when this command fails: run it again, or first: kubectl stepgate login --level {level}';
@@ -8,14 +8,14 @@ export const DEFAULT_STEP_UP_HINT = 'The stepgate credential plugin steps up whe
 /** `kubernetes`: which hosts are the API server, the challenge memory for the kubectl plugin. */
 export const kubernetesSchema = z
   .strictObject({
-    hosts: z.array(nonEmpty).default([]),
+    hosts: z.array(hostPattern).default([]),
     // Dashboards that pass the Kubernetes API through under a path prefix, with the user's own
     // identity (Headlamp's /clusters/<name>/api/…, Rancher's /k8s/clusters/<id>/api/…): what
     // follows the prefix is read as an API server path, so `match.kubernetes` rules see it.
     proxies: z
       .array(
         z.strictObject({
-          hosts: z.array(nonEmpty).min(1),
+          hosts: z.array(hostPattern).min(1),
           prefix: z.string().regex(/^(\/([^/*]+|\*))+$/, 'a path of literal segments and * (one whole segment each), such as /clusters/*'),
         }),
       )
@@ -27,7 +27,7 @@ export const kubernetesSchema = z
     web_apis: z
       .array(
         z.strictObject({
-          hosts: z.array(nonEmpty).min(1),
+          hosts: z.array(hostPattern).min(1),
           // core/glob.ts's WebApi; runtime.ts passes these to compileHostMatcher, so tsc keeps the two alike.
           api: z.enum(['kubernetes-dashboard', 'argo-server', 'rancher', 'argo-cd']),
         }),
@@ -40,7 +40,7 @@ export const kubernetesSchema = z
       .array(
         z.strictObject({
           name: z.string().regex(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/, 'a lower-case name of letters, digits, ".", "_" and "-", such as dublin or prod-eu-1'),
-          hosts: z.array(nonEmpty).min(1),
+          hosts: z.array(hostPattern).min(1),
         }),
       )
       .default([])
@@ -51,6 +51,13 @@ export const kubernetesSchema = z
           seen.add(c.name);
         });
       }),
+    // A Kubernetes API request (a path only kube-apiserver serves, or a Kubernetes client's headers
+    // on an API path: request/unlisted-api.ts) on a host none of the above names: a gateway route
+    // reaches the API server under a spelling the list lacks, and without this no Kubernetes rule,
+    // guardrail or working set would see it. refuse (kubernetes_host_unlisted) until the host is
+    // listed; judge it as a Kubernetes request; or allow it through as a web request. Every case
+    // is logged with the host (unlisted_api).
+    unlisted_api_requests: z.enum(['refuse', 'judge', 'allow']).default('refuse'),
     // How long the last step-up challenge per credential is kept for the credential plugin
     // (GET /.stepgate/v1/challenge); 0 turns remembering off.
     challenge_ttl_seconds: z.number().int().min(0).max(3600).default(300),
@@ -72,6 +79,7 @@ export const KUBERNETES_APPLY = {
   'kubernetes.web_apis[].api': 'live',
   'kubernetes.clusters[].name': 'live',
   'kubernetes.clusters[].hosts': 'live',
+  'kubernetes.unlisted_api_requests': 'live',
   'kubernetes.challenge_ttl_seconds': 'live',
   'kubernetes.console_session_seconds': 'live',
   'kubernetes.step_up_hint': 'live',

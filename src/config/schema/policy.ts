@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
-import { checkEffect, effectFields, modeSchema, nonEmpty, stringList } from './common.js';
+import { checkEffect, effectFields, hostPattern, modeSchema, nonEmpty, stringList } from './common.js';
 
 export const kubeMatchSchema = z.strictObject({
   namespaces: stringList.optional(),
@@ -71,7 +71,7 @@ export const hoursSchema = z.strictObject({
 });
 
 export const matchSchema = z.strictObject({
-  hosts: stringList.optional(),
+  hosts: z.array(hostPattern).min(1).optional(),
   paths: stringList.optional(),
   methods: stringList.optional(),
   kubernetes: kubeMatchSchema.optional(),
