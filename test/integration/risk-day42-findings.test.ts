@@ -132,8 +132,8 @@ describe("a public broadcaster's election night: flags in ConfigMaps, temporary 
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
   });
 
-  // Open (a ConfigMap's data is the newsroom's content: the desk patches the same object twenty
-  // times a night from the same laptop, and nothing in the request tells a false count from a
+  // Open (a ConfigMap's data is the newsroom's content: the desk patches the same object ten
+  // times a night from its own laptops, and nothing in the request tells a false count from a
   // correction): malware on a data journalist's laptop publishes false numbers.
   it.fails('false numbers patched into the results overrides from the journalist\'s laptop are asked', async () => {
     const sub = 'd42f-dj-2@vpb.example';
