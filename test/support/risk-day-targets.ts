@@ -41,6 +41,7 @@ import { A38, workday38 } from './workday38.js';
 import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
 import { workday40 } from './workday40.js';
 import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
+import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -444,6 +445,14 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // registry's (helm's patch carries the image alone; the example sets no allowed_registries).
   A41.mirror,
   A41.imageSwap,
+  // Day 42 (docs/risk.md, "Day 42: what it found"), open findings, `it.fails` in
+  // risk-day42-findings.test.ts, every seed both ways: malware on a data journalist's laptop patches
+  // the results overrides ConfigMap with false numbers (a merge patch like the desk's own, within
+  // prod-writes' 8 hours), and someone on the venue's guest Wi-Fi (one NAT address for the war room
+  // and the public) with a journalist's copied token and kubectl agent cuts the HPA's maxReplicas to
+  // 2 and scales the results site down (no guardrail reads a capacity cut).
+  A42.falseNumbers,
+  A42.guestWifi,
 ]);
 
 
@@ -481,6 +490,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // at will; since session 46 the site's copy holds Borealis' issuer to Borealis' namespaces
   // (borealis-own-namespaces, match.issuers): Acme's database is policy_deny at request 1.
   [A39.crossIssuer]: 1,
+  // Day 42, open (`it.fails` in risk-day42-findings.test.ts): a freelancer's temporary account the
+  // morning after is asked at request 1 and answered; no rule refuses an account past a date
+  // (outside_hours windows repeat every week): the engagement's end is the IdP's to enforce.
+  [A42.flAccount]: undefined,
 };
 
 /**
@@ -488,6 +501,11 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 42 (docs/risk.md, "Day 42: what it found"): the agency developer on sre-2's shared tmux reads
+  // the results namespace's Secrets with sre-2's kubeconfig on the VM: with a day of history
+  // unfamiliar_kind asks at request 1 (sre-2 never read a Secret); on a fresh server the Secrets,
+  // the feed's Secret and a 30-day TokenRequest for the deployer pass on sre-2's key from 12:00.
+  A42.tmux,
   // Day 37 (docs/risk.md, "Session 46"): malware on a DBA's laptop runs pg_dump in the ledger's
   // replica and pulls the dump out with kubectl cp, between the DBA's own copies: with a day of
   // history the dump is unfamiliar_kind's `database_copy` (request 2, every seed); on a fresh
@@ -593,6 +611,10 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // DPDK lab pods a day, server-side applied (a PATCH, which pod-edits' 15 minutes cannot tell from a
   // running Pod changed by hand; the replay names the pod's capability guardrails), and the vendor's
   // two helm upgrades half an hour apart in the 01:00 window (helm_release_edited's 15 minutes).
+  // Day 42 (docs/risk.md, "Day 42: what it found"), seeds 402–405 both ways: the lead's venue sign-in
+  // at 16:53–17:04, then the results namespace's ResourceQuota raised at 17:20 (quota-changes' 15
+  // minutes asks again; on 401 the venue's sign-in was 11 minutes before).
+  'day 42 (workday42.ts)': [{ cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d42-lead@vpb.example'] }],
   'day 41 (workday41.ts)': [
     { cause: 'guardrail: capability_added+capability_beyond_baseline', max: 2, who: ['d41-cnf-2@halvard.example'] },
     { cause: 'guardrail: helm_release_edited', max: 2, who: ['d41-tse@cnfvendor.example'] },
@@ -927,7 +949,9 @@ const DAY39_SEEDS = ((narrow && process.env.STEPGATE_DAY39_SEEDS) || '371').spli
 const DAY40_SEEDS = ((narrow && process.env.STEPGATE_DAY40_SEEDS) || '381').split(',').map(Number);
 // One of day 41's five seeds (about 3 s) and seed 391 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY41_SEEDS = ((narrow && process.env.STEPGATE_DAY41_SEEDS) || '391').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41').split(',');
+// One of day 42's five seeds (about 3 s) and seed 401 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY42_SEEDS = ((narrow && process.env.STEPGATE_DAY42_SEEDS) || '401').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1010,6 +1034,8 @@ const DAYS = ([
   ['day 40 (workday40.ts)', workday40, 9, DAY40_SEEDS, {}],
   // Day 41 too: written as an outside red team would, a mobile operator's 5G core on an edge cluster: admins checking RBAC by impersonation, a 24/7 NOC in shifts, field engineers on CGNAT that moves every hour, Multus and SR-IOV attachments, DPDK lab pods, a vendor's CNF upgrade at 01:00 and a lawful-intercept namespace; a site copy of the example with the regulator's rule for it (docs/risk.md, "Day 41").
   ['day 41 (workday41.ts)', workday41, 13, DAY41_SEEDS, { site: D41_SITE }],
+  // Day 42 too: written as an outside red team would, a public broadcaster's election night: data journalists flipping feature flags and results overrides in ConfigMaps, freelancers and a partner agency on temporary accounts, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, HPA ceilings raised and a burst node pool, CDN purges as Jobs; a site copy naming the broadcaster's hostnames in host_owners (docs/risk.md, "Day 42").
+  ['day 42 (workday42.ts)', workday42, 13, DAY42_SEEDS, { site: D42_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1441,6 +1467,14 @@ const COLD_BOUND_DAY40 = { perEngineer: 5, within8h: 1, total: 6 };
  * asked twice within 8 hours, at most 2 for one engineer.
  */
 const COLD_BOUND_DAY41 = { perEngineer: 2, within8h: 5, total: 12 };
+/**
+ * Day 42 without warm-up, seed 401: 10 challenges, none twice within 8 hours. The venue's guest
+ * Wi-Fi for the eight who go there (new_network), the freelancer's late CDN purge and sre-2's
+ * evening exec past their noon sign-ins' 8 hours. Over five seeds: 10–11 challenges, at most one
+ * engineer (the lead: the quota raise within 15 minutes of the venue's sign-in, seeds 402–405)
+ * twice within 8 hours, at most 2 for one engineer.
+ */
+const COLD_BOUND_DAY42 = { perEngineer: 1, within8h: 0, total: 10 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1482,6 +1516,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],
   ['day 40 (workday40.ts)', workday40, 381, {}, COLD_BOUND_DAY40],
   ['day 41 (workday41.ts)', workday41, 391, { site: D41_SITE }, COLD_BOUND_DAY41],
+  ['day 42 (workday42.ts)', workday42, 401, { site: D42_SITE }, COLD_BOUND_DAY42],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
