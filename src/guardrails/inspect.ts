@@ -295,8 +295,9 @@ function inspectAt(
         return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail, ...(deletes !== '' && { deletes }) };
       } else {
         if (owned) deletes = unreadableOwners(parsed);
-        // Any Secret may hold a script a pod runs (a JSON patch copying a value into `/data/run`).
-        if (parsed.outcome !== 'body_missing') carriedUnread ??= `the body may hold a script a workload runs, and could not be read (${parsed.detail})`;
+        // Any Secret may hold a script a pod runs (a JSON patch copying a value into `/data/run`);
+        // an empty body holds none.
+        if (parsed.outcome !== 'body_missing' && body !== undefined && body.length > 0) carriedUnread ??= `the body may hold a script a workload runs, and could not be read (${parsed.detail})`;
       }
     }
     // An admission engine's own policy can carry objects too (a Kyverno generate rule's `data`),
