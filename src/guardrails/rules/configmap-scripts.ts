@@ -105,8 +105,15 @@ function interpreterOf(key: string, text: string): string | undefined {
   // A leading dot is a hidden file's name (`.env`), not an extension.
   const dot = key.lastIndexOf('.');
   if (dot > 0) return SCRIPT_EXTENSIONS.get(key.slice(dot));
-  return dot < 0 && !configShaped(text) ? 'sh' : undefined;
+  return dot < 0 && !PLAIN_WORD.test(text) && !configShaped(text) ? 'sh' : undefined;
 }
+
+/**
+ * One word with nothing a shell expands, splits or redirects (`info`, `db.dev.svc:5432`, `true`, a
+ * base64 or alphanumeric password): run as sh it is one program with no arguments, no shape at
+ * all, so it is not read (most values of an env-style ConfigMap or a Secret are such words).
+ */
+const PLAIN_WORD = /^[A-Za-z0-9._:/@%+,=-]*$/;
 
 /**
  * A value that is data by its shape, not a shell script: empty, binary (a keystore or a `.p12`
