@@ -194,6 +194,18 @@ describe('a key a pod of the same request runs is a script, whatever its key say
     expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.main']);
   });
 
+  it('a Fleet Bundle: a chart rendered into one resource, the ConfigMap and the Deployment as two documents of its YAML', () => {
+    const content = `${toYaml(deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }))}---\n${toYaml(cm)}`;
+    const bundle = { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'chart.yaml', content }], targets: [{ clusterSelector: {} }] } };
+    const found = egress(check('POST', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', JSON.stringify(bundle), 'application/json'));
+    expect(found.map((v) => v.detail)).toEqual([expect.stringContaining('ConfigMap key "settings.conf"\'s script runs a program it downloads (a downloader piped into an interpreter), which a container of this request runs')]);
+  });
+
+  it('a multi-document body: the Deployment beside the ConfigMap it runs', () => {
+    const body = `${toYaml(deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }))}---\n${toYaml(cm)}`;
+    expect(egress(check('POST', CM, body, 'application/yaml')).map((v) => v.path)).toEqual(['documents[1].data.settings.conf']);
+  });
+
   it.each([
     ['no pod in the request', [cm]],
     ['the pod mounts another ConfigMap', [deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'other' } }), cm]],
