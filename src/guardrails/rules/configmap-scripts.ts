@@ -20,7 +20,7 @@ import { joinPath } from './walk.js';
  *   mounted at `/scripts`, `items` renaming it, `subPath`, a projected volume): read with that pod's
  *   interpreter, whatever the key or the text looks like;
  * - its key ends in one of SCRIPT_EXTENSIONS, or it starts with `#!`;
- * - its key has no extension at all (`run`, `entrypoint`, GitLab's `configure`) and its text has no
+ * - its key has no extension (`run`, `entrypoint`, GitLab's `configure`, a hidden `.profile`) and its text has no
  *   configuration file's shape (configShaped: JSON, PEM) and is text: read as `sh`, which is how
  *   `sh /config/configure` or `bash -c "$(cat /cfg/entry)"` runs it.
  * Other values (a key with another extension: `nginx.conf`, `values.yaml`, a dashboard's `.json`,
@@ -93,19 +93,17 @@ const SCRIPT_EXTENSIONS: ReadonlyMap<string, string> = new Map([
   ['.js', 'node'],
 ]);
 
-/** The keys' extensions, as the body scan looks for them (inspect.ts mayName): any one present may name a script. */
-export const SCRIPT_MARKS: readonly string[] = [SHEBANG, ...SCRIPT_EXTENSIONS.keys()];
-
 /**
  * SHEBANG for a value that names its interpreter, the extension's interpreter, `sh` for a key with
  * no extension whose text may be a shell script, or undefined for a value that is no script.
  */
 function interpreterOf(key: string, text: string): string | undefined {
   if (text.startsWith(SHEBANG)) return SHEBANG;
-  // A leading dot is a hidden file's name (`.env`), not an extension.
+  // A leading dot is a hidden file's name (`.profile`, `.env`, `.dockerconfigjson`), not an
+  // extension: such a file is read as one with none (a shell sources `.profile`).
   const dot = key.lastIndexOf('.');
   if (dot > 0) return SCRIPT_EXTENSIONS.get(key.slice(dot));
-  return dot < 0 && !PLAIN_WORD.test(text) && !configShaped(text) ? 'sh' : undefined;
+  return !PLAIN_WORD.test(text) && !configShaped(text) ? 'sh' : undefined;
 }
 
 /**
@@ -128,16 +126,44 @@ export function configShaped(text: string): boolean {
   const t = text.trim();
   if (t === '' || binary(t)) return true;
   if (t.startsWith('-----BEGIN ') && t.split('\n').every((line) => PEM_LINE.test(line.trim()))) return true;
-  if ((t.startsWith('{') || t.startsWith('[')) && !t.includes('$(') && !t.includes('`')) {
+  if (t.includes('$(') || t.includes('`')) return false;
+  if (t.startsWith('{') || t.startsWith('[')) {
     try {
       JSON.parse(t);
       return true;
     } catch {
-      return false;
+      // Not JSON: an INI file starts with `[section]` too (below).
     }
   }
-  return false;
+  return linesRunNothing(t);
 }
+
+/**
+ * A YAML or properties file in which no line runs a program, read as sh: every line that is not
+ * blank or a comment starts with a word no program is named (`key:`, `-`, `---`, `key=value`, an
+ * assignment), and nothing joins or expands (no `|`, `;`, `&`, `<(`, `>(`, `$(`,
+ * backquote: a pipeline, a list or a substitution would run a second word). A
+ * Prometheus rules file or a kubeconfig under a key with no extension is such a file, and reading
+ * a few hundred KiB of it as sh would cost the Check's whole command-reading budget.
+ */
+function linesRunNothing(t: string): boolean {
+  if (SHELL_JOINS.test(t)) return false;
+  for (const line of t.split('\n')) {
+    const l = line.trim();
+    if (l === '' || l.startsWith('#')) continue;
+    if (!CONFIG_LINE.test(l)) return false;
+  }
+  return true;
+}
+
+/** What runs a second word: a pipeline, a list, a background job, a process substitution. A plain redirection (`expr: a > 0.05`) runs nothing: the line's program is no program. */
+const SHELL_JOINS = /[|;&]|[<>]\(/;
+/**
+ * A line whose first word names no program: a YAML key or item, a document marker, an assignment
+ * alone on its line (`A=1 curl …` runs curl). No glob character in a key: `a*:` as a program word
+ * would match a file of the mount (another key).
+ */
+const CONFIG_LINE = /^(?:(?:- +)*[^\s:*?[\]]+:(?:\s|$)|-(?:\s|$)|---(?:\s|$)|\.\.\.$|[A-Za-z_][A-Za-z0-9_]*=\S*$)/;
 
 const PEM_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z0-9+/=]*|[A-Za-z-]+: .*)$/;
 
