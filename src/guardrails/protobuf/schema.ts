@@ -237,8 +237,8 @@ const PersistentVolumeSource = message('PersistentVolumeSource', {
 const PersistentVolume = withMeta('PersistentVolume', { 2: one('spec', message('PersistentVolumeSpec', { 2: inline(PersistentVolumeSource), 6: str('storageClassName') })) });
 /** Only its annotations matter (merged into the pod it schedules); the target is skipped. */
 const Binding = withMeta('Binding', {});
-/** Its annotations and type say whose token the token controller writes into it; `data` is skipped. */
-const Secret = withMeta('Secret', { 3: str('type') });
+/** Its annotations and type say whose token the token controller writes into it; its values may be a script a pod runs (rules/configmap-scripts.ts). */
+const Secret = withMeta('Secret', { 2: byteMap('data'), 3: str('type'), 4: map('stringData') });
 /** A ConfigMap's values: a script a workload runs from it (rules/configmap-scripts.ts), a manifest a ClusterResourceSet applies (rules/carried.ts). */
 const ConfigMap = withMeta('ConfigMap', { 2: map('data'), 3: byteMap('binaryData') });
 /** Its annotations name the cloud identity its pods get (cloud_workload_identity). */

@@ -1,6 +1,7 @@
 import type { GuardrailSettings } from '../settings.js';
 import type { ViolationCollector } from '../collect.js';
 import type { CommandWork } from './command-work.js';
+import type { RunKeys } from './run-scripts.js';
 
 /** What every rule family gets: the settings, where the object lives, and whether it is a patch. */
 export interface RuleContext {
@@ -35,4 +36,9 @@ export interface RuleContext {
    * script of the body; a rule called without one reads each script with a budget of its own.
    */
   readonly commandWork?: CommandWork;
+  /**
+   * The ConfigMap and Secret keys a pod of the same request runs (run-scripts.ts), read as scripts
+   * where those objects are written (configmap-scripts.ts); none known when absent.
+   */
+  readonly runs?: RunKeys;
 }
