@@ -86,6 +86,8 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(VS, vs([{ ...route, mirrors: [{ destination: { host: 'shadow.attacker.example' }, percentage: { value: 100 } }] }])))).toEqual(MIRRORED);
     expect(codes(write(VS, vs([{ ...route, mirror: { host: 'collector.observability' } }])))).toEqual(MIRRORED);
     expect(codes(write(VS, vs([{ ...route, mirror: { host: '203.0.113.9' } }])))).toEqual(MIRRORED);
+    // A name that only looks like one of the namespace's Services: DNS resolves it outside.
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: 'checkout.shop.svc.attacker.example' } }])))).toEqual(MIRRORED);
     expect(write(VS, vs([{ ...route, mirror: { host: 'shadow.attacker.example' } }])).violations[0]).toMatchObject({ path: 'spec.http[0].mirror.host' });
     // Patches: merge, JSON patch.
     expect(codes(write(`${VS}/checkout`, { spec: { http: [{ ...route, mirror: { host: 'x.attacker.example' } }] } }, MERGE, 'PATCH'))).toEqual(MIRRORED);
@@ -125,7 +127,10 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(ING, ing('http://sink.lab.svc.cluster.local$request_uri')))).toEqual(MIRRORED);
     const proto = { ...ing('https://collector.attacker.example$request_uri'), spec: { rules: [{ host: 'dev.shop.example.dev' }] } };
     expect(codes(write(ING, encodeKube(proto), 'application/vnd.kubernetes.protobuf'))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('http://shop-v2.shop.svc.attacker.example$request_uri')))).toEqual(MIRRORED);
     expect(codes(write(ING, ing('http://shop-v2.shop.svc.cluster.local$request_uri')))).toEqual([]);
+    expect(codes(write(ING, ing('http://shop-v2.shop:8080$request_uri')))).toEqual([]);
+    expect(codes(write(ING, ing('https://$http_x_mirror$request_uri')))).toEqual(MIRRORED);
   });
 
   it("finds a TraefikService mirror to another namespace or provider, and Antrea's TrafficControl", () => {

@@ -66,24 +66,34 @@ const shown = (v: string) => clientText(v.toLowerCase(), 100) ?? '';
 
 /**
  * An Istio host seen from a VirtualService in `ns`: a bare name is a Service of `ns` (the mesh
- * appends the namespace and the cluster's domain to a name without a dot, and only to one); a
- * Service's full name `<svc>.<ns>.svc.<domain>` is that namespace's. Anything else is a host a
- * ServiceEntry defines (anywhere outside the cluster) or another namespace's Service.
+ * appends the namespace and the cluster's domain to a name without a dot, and only to one), and so
+ * is `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local`. Anything else is a host a ServiceEntry
+ * defines (anywhere outside the cluster), another namespace's Service, or a name that only looks
+ * like one of `ns` (`web.<ns>.svc.attacker.example`, which DNS resolves outside).
  */
 function meshHostStays(host: string, ns: string): boolean {
   const h = host.toLowerCase().replace(/\.$/, '');
-  if (h === '' || h.includes('*')) return false;
-  if (!h.includes('.')) return !/^[0-9]+$/.test(h) && !h.includes(':');
-  const labels = h.split('.');
-  return ns !== '' && labels.length >= 3 && labels[1] === ns && labels[2] === 'svc';
+  if (!h.includes('.')) return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(h) && !/^[0-9]+$/.test(h);
+  return inNamespace(h, ns, false);
 }
 
-/** A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>`, `<svc>.<ns>.svc[.<domain>]`. */
-function dnsHostStays(host: string, ns: string): boolean {
-  const h = host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, '');
+/**
+ * `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local` of `ns` (and `<svc>.<ns>`, which a pod's DNS
+ * search list completes, where `short`); the cluster's own domain is the one the project reads
+ * elsewhere (rules/commands.ts IN_CLUSTER_HOST): a site with another one gets a finding for its
+ * own full names, and a bare name stays.
+ */
+function inNamespace(h: string, ns: string, short: boolean): boolean {
+  if (ns === '') return false;
   const labels = h.split('.');
-  if (ns === '' || labels.length < 2 || labels[1] !== ns) return false;
-  return labels.length === 2 || labels[2] === 'svc';
+  if (labels[1] !== ns || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(labels[0] ?? '')) return false;
+  if (labels.length === 2) return short;
+  return labels[2] === 'svc' && (labels.length === 3 || (labels.length === 5 && labels[3] === 'cluster' && labels[4] === 'local'));
+}
+
+/** A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`, any port. */
+function dnsHostStays(host: string, ns: string): boolean {
+  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, true);
 }
 
 const VS_KEY = 'networking.istio.io/virtualservices';
@@ -153,9 +163,10 @@ function ingressMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
   const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
   for (const [key, value] of Object.entries(annotations)) {
     if (!key.endsWith('/mirror-target') || typeof value !== 'string' || value.trim() === '') continue;
-    const host = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]+)/i.exec(value.trim())?.[1] ?? value;
-    if (dnsHostStays(host, ctx.namespace)) continue;
-    ctx.out.push({ code: CODE, detail: `Ingress mirrors each request (headers and body, credentials among them) to ${shown(host)}, outside the namespace's own Services`, path: `${docPath}metadata.annotations[${JSON.stringify(key.slice(0, 120))}]` });
+    // nginx variables end the host (`…svc.cluster.local$request_uri`); a host that is one (`$host`) is any host.
+    const host = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#$]*)/i.exec(value.trim())?.[1] ?? '';
+    if (host !== '' && dnsHostStays(host, ctx.namespace)) continue;
+    ctx.out.push({ code: CODE, detail: `Ingress mirrors each request (headers and body, credentials among them) to ${host === '' ? 'a host a variable names' : shown(host)}, outside the namespace's own Services`, path: `${docPath}metadata.annotations[${JSON.stringify(key.slice(0, 120))}]` });
   }
 }
 
