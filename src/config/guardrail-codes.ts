@@ -91,6 +91,8 @@ export const GUARDRAIL_CODES = [
   'secret_store_production_path',
   // Network attachments on the node's interfaces the cluster keeps for itself (Multus)
   'network_attachment_reserved',
+  // Traffic copied out: a port mirror, a tap, a route's shadow of every request sent elsewhere
+  'traffic_mirrored',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // A CronJob's schedule or what its jobs run, changed by a patch
@@ -192,6 +194,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   volume_source_other_namespace: 'elevated',
   secret_store_production_path: 'elevated',
   network_attachment_reserved: 'critical',
+  traffic_mirrored: 'critical',
   helm_release_edited: 'elevated',
   scheduled_job_changed: 'elevated',
   cross_site_request: 'refused',
@@ -276,6 +279,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   volume_source_other_namespace: "volume copied from another namespace's disk",
   secret_store_production_path: "lower environment's pods handed a production secret-store path",
   network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
+  traffic_mirrored: 'traffic copied out (a mirror or tap)',
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
   cross_site_request: 'request made by a page of another site',

@@ -43,6 +43,7 @@ import { checkClaimSource, checkVolumeSources, CLAIM_SOURCE_KEYS, VOLUME_SOURCE_
 import { EMBEDDED_OBJECT_KEYS, embeddedObjects } from './rules/embedded-objects.js';
 import { carriedObjects, carriesText, FLEET_GROUP, openCarried, RESOURCE_SET_SECRET, type Holder, type ResourceSet } from './rules/carried.js';
 import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/network-attachments.js';
+import { checkAttachmentMirror, checkTrafficMirrors, MIRROR_ONLY_KEYS, mirrorKeyOfKind } from './rules/traffic-mirrors.js';
 import { checkScheduledJobChange, CRONJOB_KEY, CRONWORKFLOW_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
 import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from './rules/secret-store-paths.js';
@@ -150,7 +151,7 @@ function isBinding(kube: KubeRequestInfo): boolean {
 }
 
 /** Kinds whose body the guardrails read. */
-const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS, ...BACKEND_ONLY_KEYS, ...DEVICE_CLAIM_KEYS]);
+const BODY_KEYS = new Set(['/namespaces', SERVICE_ACCOUNT_KEY, LEASE_KEY, LEASE_CANDIDATE_KEY, NETWORK_POLICY_KEY, CILIUM_POLICY_KEY, CILIUM_CLUSTERWIDE_POLICY_KEY, PERSISTENT_VOLUME_KEY, SERVICE_KEY, ...INGRESS_KEYS, ...HOST_KEYS, ...IMAGE_SOURCE_KEYS, ...ENDPOINT_KEYS, ...BACKEND_ONLY_KEYS, ...MIRROR_ONLY_KEYS, ...DEVICE_CLAIM_KEYS]);
 
 function isInspectedKey(key: string): boolean {
   return isWorkloadKey(key) || RBAC_KEYS.has(key) || BODY_KEYS.has(key) || isFluxKey(key);
@@ -438,7 +439,10 @@ function inspectAt(
         if (claim) checkClaimSource(doc, multi ? `documents[${i}].` : '', ctx);
         if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
         if (embeds) judgeEmbedded(doc, multi ? `documents[${i}].` : '', ctx, depth);
-        if (attaches) checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
+        if (attaches) {
+          checkNetworkAttachment(doc, multi ? `documents[${i}].` : '', ctx);
+          checkAttachmentMirror(doc, multi ? `documents[${i}].` : '', ctx);
+        }
         if (fetches) checkExternalSecret(doc, multi ? `documents[${i}].` : '', ctx);
         if (gitops) checkGitopsImages(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
       }
@@ -517,11 +521,14 @@ function inspectAt(
     if (ENDPOINT_KEYS.has(urlKey) || doc.kind === 'Endpoints' || doc.kind === 'EndpointSlice') checkEndpointAddresses(doc, prefix, ctx);
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([BACKEND_ONLY_KEYS.has(urlKey) ? urlKey : undefined, backendKeyOfKind(doc)])) checkRouteBackends(doc, key, prefix, ctx);
+    // A copy of the traffic sent elsewhere (rules/traffic-mirrors.ts): the route kinds below, and the kinds read for nothing else.
+    for (const key of unique([MIRROR_ONLY_KEYS.has(urlKey) ? urlKey : undefined, mirrorKeyOfKind(doc)])) checkTrafficMirrors(doc, key, prefix, ctx);
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
       checkRouteBackends(doc, key, prefix, ctx);
       checkRouteOwners(doc, key, prefix, ctx);
       checkWorkloadIdentity(doc, key, prefix, ctx);
+      checkTrafficMirrors(doc, key, prefix, ctx);
     }
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
     // A Flux Kustomization's image overrides, a HelmRelease's values (rules/gitops-images.ts).
@@ -721,7 +728,10 @@ function judgeEmbedded(doc: Json, prefix: string, ctx: RuleContext, depth = 0): 
     const namespace = typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : ctx.namespace;
     const kind = resourceOfKind(e.doc.apiVersion, e.doc.kind);
     if (kind === undefined) {
-      if (e.doc.kind === 'NetworkAttachmentDefinition' && String(e.doc.apiVersion).startsWith(`${NETWORK_ATTACHMENT_GROUP}/`)) checkNetworkAttachment(e.doc, `${e.path}.`, { ...ctx, namespace });
+      if (e.doc.kind === 'NetworkAttachmentDefinition' && String(e.doc.apiVersion).startsWith(`${NETWORK_ATTACHMENT_GROUP}/`)) {
+        checkNetworkAttachment(e.doc, `${e.path}.`, { ...ctx, namespace });
+        checkAttachmentMirror(e.doc, `${e.path}.`, { ...ctx, namespace });
+      }
       // Objects are walked for pod specs where they sit; only a manifest string needs reading here.
       // A custom kind read from one may embed objects of its own (a Workflow that a Workflow
       // creates, with a resource template of its own): read as deep as anyone nests them.

