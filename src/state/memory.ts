@@ -244,6 +244,8 @@ export interface MemoryStoreOptions {
 
 export class MemoryStateStore implements StateStore {
   readonly kind = 'memory' as const;
+  /** Every answer is synchronous and no observation is kept (StateStore.answersAtOnce). */
+  readonly answersAtOnce: boolean = true;
   readonly approvals: ApprovalStore = new MemoryApprovals();
   readonly challenges: ChallengeStore = new MemoryChallenges();
   readonly consoleSessions: MemoryConsoleSessions;

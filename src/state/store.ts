@@ -499,6 +499,13 @@ export interface ConsoleSessionStore {
 
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
+  /**
+   * `observe` and `observeWork` always answer at once (never with a Promise), read their
+   * observation only while called and keep nothing of it, and there is no `observeAll`: the risk
+   * engine then gives every Check the same Observation and pending record (the memory store).
+   * A caller still checks each answer and copies what it reuses before any wait.
+   */
+  readonly answersAtOnce?: boolean;
   /** Console session bindings; optional so that test doubles without them keep working (console requests then refuse). */
   readonly consoleSessions?: ConsoleSessionStore;
   /**
