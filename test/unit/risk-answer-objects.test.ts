@@ -79,11 +79,13 @@ class HeldWorkStore extends MemoryStateStore {
     super(TEST_LIMITS, { maxSubjects: 10 });
   }
   hold = false;
-  override observeWork(w: WorkObservation, into?: WorkHistory): WorkHistory | Promise<WorkHistory> {
+  // A Promise where the memory store's type says it never answers with one: the case the engine
+  // must survive although its store says it answers at once (RiskEngine.own).
+  override observeWork(w: WorkObservation, into?: WorkHistory): WorkHistory {
     // Answered when called (so the two Checks' answers are the store's at that moment), handed over later.
     const answer = { ...super.observeWork(w, into) };
     if (!this.hold) return answer;
-    return new Promise((resolve) => this.held.push(() => resolve(answer)));
+    return new Promise<WorkHistory>((resolve) => this.held.push(() => resolve(answer))) as unknown as WorkHistory;
   }
   release(): void {
     for (const r of this.held.splice(0)) r();
