@@ -270,6 +270,60 @@ export interface WorkHistory {
 export const ENTERED_UNKNOWN = 1_000_000;
 
 /**
+ * A SubjectHistory to write an answer into (StateStore.observe's `into`): every field, in the
+ * order the memory store writes them, so the caller's reused object and a fresh answer share one
+ * hidden class.
+ */
+export function blankHistory(): SubjectHistory {
+  return {
+    firstSeen: false,
+    ipKnown: false,
+    prefixKnown: false,
+    deviceKnown: false,
+    knownDevices: 0,
+    previousUaFamily: '',
+    sessionClients: '',
+    requests: 0,
+    sensitive: 0,
+    denials: 0,
+    namespaces: 0,
+    clientKnown: false,
+    knownClients: 0,
+    prefixSince: 0,
+    deviceSince: 0,
+    clientSince: 0,
+    sessionOrigin: '',
+    sessionStart: 0,
+    objects: 0,
+    destructive: 0,
+    behaviourSince: 0,
+  };
+}
+
+/** A WorkHistory to write an answer into (StateStore.observeWork's `into`), as blankHistory. */
+export function blankWork(): WorkHistory {
+  return {
+    namespaceKnown: false,
+    namespaceSince: 0,
+    workingSet: 0,
+    pace: 0,
+    paceSince: 0,
+    siteKnown: false,
+    lastSite: '',
+    lastSiteAt: 0,
+    siteSince: 0,
+    nearbyKnown: false,
+    nearbyProvenAt: 0,
+    entered: 0,
+    familiar: 0,
+    familyKnown: false,
+    clusterKnown: false,
+    kindSince: 0,
+    historySince: 0,
+  };
+}
+
+/**
  * Working-set names for every namespace at once (a list or watch of Secrets without a namespace):
  * `*` for Helm's release records (`owner=helm` selected), `**` for every Secret. Namespace names
  * cannot start with `*`; neither is a namespace entered (WorkHistory.entered) nor unfamiliar.
@@ -445,9 +499,22 @@ export interface ConsoleSessionStore {
 
 export interface StateStore {
   readonly kind: 'memory' | 'redis';
+  /**
+   * `observe` and `observeWork` always answer at once (never with a Promise), read their
+   * observation only while called and keep nothing of it, and there is no `observeAll`: the risk
+   * engine then gives every Check the same Observation and pending record (the memory store).
+   * A caller still checks each answer and copies what it reuses before any wait.
+   */
+  readonly answersAtOnce?: boolean;
   /** Console session bindings; optional so that test doubles without them keep working (console requests then refuse). */
   readonly consoleSessions?: ConsoleSessionStore;
-  observe(o: Observation): SubjectHistory | Promise<SubjectHistory>;
+  /**
+   * `into`: an answer object of the caller's (blankHistory), reused from Check to Check, that a
+   * store answering synchronously writes its answer into and returns (the memory store), so a
+   * Check allocates none; the caller has read it before its next call with the same object. A
+   * store answering with a Promise ignores it and answers with an object of its own.
+   */
+  observe(o: Observation, into?: SubjectHistory): SubjectHistory | Promise<SubjectHistory>;
   /**
    * Makes the address, network, device and client kind known for the subject (empty strings are
    * skipped): called after a request is allowed with an authentication at the learning level made
@@ -459,7 +526,7 @@ export interface StateStore {
    * doubles without it keep working (the signals that need it then stay quiet). Issued in the
    * same round trip as `observe`.
    */
-  observeWork?(w: WorkObservation): WorkHistory | Promise<WorkHistory>;
+  observeWork?(w: WorkObservation, into?: WorkHistory): WorkHistory | Promise<WorkHistory>;
   /**
    * `observe` and, when `w` is given, `observeWork` in one call, with the same answers: a store
    * that can do both in one command (Redis: one script call per Check) offers it, and the risk
