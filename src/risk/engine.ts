@@ -313,10 +313,14 @@ export class RiskEngine {
   /**
    * The proof `risk.learn.login_move_after_seconds` keeps: a request that made its network known
    * (learned by it, not a known network used again: a home known for days proves nothing about
-   * where the login goes next) with a device known or learned by it, in a login. Off: unchanged.
+   * where the login goes next) by a sign-in made after that network first appeared (a challenge
+   * answered there; not a newcomer's first sign-in, which came before its first request and may
+   * be a stolen token's, nor a network carried or vouched for), with a device known or learned by
+   * it, in a login. Off: unchanged.
    */
-  private movesProven(l: Learnable | undefined, device: Device, session: string, h: SubjectHistory): Learnable | undefined {
+  private movesProven(l: Learnable | undefined, who: Identity, device: Device, session: string, h: SubjectHistory): Learnable | undefined {
     if (this.o.risk.learn.login_move_after_seconds <= 0 || l === undefined || l.prefix === '' || device.id === '' || session === '' || !(h.deviceKnown || l.device !== '')) return l;
+    if (who.authTime === undefined || h.prefixSince <= 0 || who.authTime * 1000 < h.prefixSince) return l;
     return { ...l, moved: anyCarryKey(device.id, session) };
   }
 
@@ -840,7 +844,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, device, obs.session, history),
+      learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
   }

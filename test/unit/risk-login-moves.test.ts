@@ -100,6 +100,15 @@ describe('risk.learn.login_move_after_seconds', () => {
     expect(check(OTHER_VM, vm, T + 136 * M, LAPTOP).context).toBe('new_network');
   });
 
+  it("a newcomer's first sign-in (made before the first request, on a fresh server) proves nothing to move from: a stolen kubeconfig used hours later elsewhere is asked", () => {
+    const check = world(on);
+    const first = aal2Token('dev-9', S(T) - 30, 'sid-first');
+    for (let t = 0; t <= 60; t += 20) expect(check(MORNING_VM, first, T + t * M).allow).toBe(true);
+    const later = check(OTHER_VM, first, T + 6 * 60 * M);
+    expect(later.context).toBe('new_network');
+    expect(later.allow).toBe(false);
+  });
+
   it('never lowers the requirement for a token signed in before the network first appeared unless the login and client that proved a network paused for the whole window (property)', () => {
     type Who = 'vm' | 'morning' | 'same-sid-later';
     fc.assert(
