@@ -95,6 +95,11 @@ export interface Learnable {
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
    */
   carry?: string;
+  /**
+   * The device and login of a network this request proved with them, for
+   * `risk.learn.login_move_after_seconds` (movedWith's key for any /16); '' or absent none.
+   */
+  moved?: string;
 }
 
 export interface RiskEngineOptions {
@@ -321,6 +326,20 @@ export class RiskEngine {
   private computeNearby(a: ClientAddress): string {
     const n = this.o.risk.nearby_networks;
     return widerOf(a, n.ipv4_prefix, n.ipv6_prefix, this.o.risk.ipv4_prefix, this.o.risk.ipv6_prefix);
+  }
+
+  /**
+   * The proof `risk.learn.login_move_after_seconds` keeps: a request that made its network known
+   * (learned by it, not a known network used again: a home known for days proves nothing about
+   * where the login goes next) by a sign-in made after that network first appeared (a challenge
+   * answered there; not a newcomer's first sign-in, which came before its first request and may
+   * be a stolen token's, nor a network carried or vouched for), with a device known or learned by
+   * it, in a login. Off: unchanged.
+   */
+  private movesProven(l: Learnable | undefined, who: Identity, device: Device, session: string, h: SubjectHistory): Learnable | undefined {
+    if (this.o.risk.learn.login_move_after_seconds <= 0 || l === undefined || l.prefix === '' || device.id === '' || session === '' || !(h.deviceKnown || l.device !== '')) return l;
+    if (who.authTime === undefined || h.prefixSince <= 0 || who.authTime * 1000 < h.prefixSince) return l;
+    return { ...l, moved: anyCarryKey(device.id, session) };
   }
 
   /**
@@ -794,6 +813,15 @@ export class RiskEngine {
       // Every use counts, refused ones too: a copy retried beside the laptop keeps the time fresh.
       this.usedNow(obs.subject, device.id, obs.session, nowMs);
     }
+    // The same move without a key (login_move_after_seconds): the login and the client that proved
+    // a network with a sign-in, silent for the pause, then at a network never seen. The copy of the
+    // token used while its owner works keeps the pause from ending; one used while the owner is
+    // away is the price (docs/risk.md "Session 47").
+    const loginMoveMs = this.o.risk.learn.login_move_after_seconds * 1000;
+    if (loginMoveMs > 0 && device.id !== '' && obs.session !== '' && who.automation !== true) {
+      p.loginMoved = !history.prefixKnown && !p.certificateRoams && !p.certificateNearby && !p.certificateMoved && history.deviceKnown && this.movedWith(obs.subject, device.id, obs.session, nowMs, loginMoveMs);
+      this.usedNow(obs.subject, device.id, obs.session, nowMs);
+    }
     p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
@@ -838,7 +866,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -852,7 +880,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves },
+      learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
   }
@@ -1221,6 +1249,7 @@ export class RiskEngine {
         // The same proof, whatever its /16, for move_after_seconds (movedWith).
         if (this.o.risk.learn.certificate_nearby.move_after_seconds > 0) this.carries(l.subject, l.carry.slice(0, l.carry.lastIndexOf('\n')) + ANY_WIDER, nowMs);
       }
+      if (l.moved !== undefined && l.moved !== '') this.carries(l.subject, l.moved, nowMs);
       if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
         let m = this.levelsProven.get(l.subject);
         if (m === undefined) {
@@ -1520,6 +1549,7 @@ interface Assessing extends SignalContext, WorkObservation {
   certificateRoams: boolean;
   certificateNearby: boolean;
   certificateMoved: boolean;
+  loginMoved: boolean;
   /** A cluster-wide Secret list the sign-in in use covers (listCovered). */
   listCovered: boolean;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
@@ -1660,6 +1690,7 @@ function blankAssessing(): Assessing {
     certificateRoams: false,
     certificateNearby: false,
     certificateMoved: false,
+    loginMoved: false,
     listCovered: false,
     answered: false,
     strongest: undefined,

@@ -153,6 +153,16 @@ export const riskSchema = z.strictObject({
         })
         .prefault({}),
       /**
+       * 0: off. Otherwise a login (IdP session and sign-in time) that proved a network with a
+       * sign-in, from a device (certificate, cookie or user agent), carries to a network of any /16
+       * reached by that device after neither was used for this long: a Codespace resumed on
+       * another VM after lunch, a store technician's iPad at the next store, the office after the
+       * commute. A copy of the token used while its owner works is in use within minutes of it,
+       * and is asked as before; one used while the owner is away for this long is not (the price,
+       * docs/risk.md "Session 47"). Kept per process (engine.ts movedWith).
+       */
+      login_move_after_seconds: z.number().int().min(0).max(86_400).default(0),
+      /**
        * Accounts the IdP can only sign in below `min_level` (an auditor's read-only account, a
        * password only), by group: a context-bound step-up asks a member, whose token is below
        * `min_level`, for a sign-in at `level` (or the rule's, whichever is higher) made after the
@@ -337,6 +347,7 @@ export const RISK_APPLY = {
   'risk.learn.certificate_nearby.ipv4_prefix': 'live',
   'risk.learn.certificate_nearby.ipv6_prefix': 'live',
   'risk.learn.certificate_nearby.move_after_seconds': 'live',
+  'risk.learn.login_move_after_seconds': 'live',
   'risk.learn.below_min_level[].groups': 'live',
   'risk.learn.below_min_level[].level': 'live',
   'risk.signals.new_ip': 'live',

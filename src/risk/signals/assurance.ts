@@ -33,7 +33,7 @@ export const assuranceSignal: Signal = (ctx, cfg, out) => {
  */
 export function newNetworkUnprovenDevice(ctx: SignalContext): boolean {
   const h = ctx.history;
-  if (h.prefixKnown || ctx.trustedNetwork || ctx.nearbyVouched === true || (ctx.roamedIn ?? '') !== '' || ctx.certificateRoams === true || ctx.certificateNearby === true || ctx.certificateMoved === true) return false;
+  if (h.prefixKnown || ctx.trustedNetwork || ctx.nearbyVouched === true || (ctx.roamedIn ?? '') !== '' || ctx.certificateRoams === true || ctx.certificateNearby === true || ctx.certificateMoved === true || ctx.loginMoved === true) return false;
   return !h.deviceKnown || ctx.device.id === '' || ctx.device.strength === 'fingerprint';
 }
 

@@ -43,6 +43,12 @@ export interface SignalContext {
    */
   readonly certificateMoved?: boolean;
   /**
+   * A new network of any /16, reached by the device (its user agent, certificate or cookie) and
+   * login that proved another network with a sign-in, after neither was used for
+   * `risk.learn.login_move_after_seconds` (engine.ts movedWith).
+   */
+  readonly loginMoved?: boolean;
+  /**
    * A first Secret list across all namespaces, in a cluster worked in, that the sign-in in use
    * covers under `cluster_secret_list_grace_seconds` at the learning level (engine.ts listCovered):
    * it weighs nothing. Never without the key.

@@ -48,6 +48,9 @@ export const networkSignal: Signal = (ctx, cfg, out) => {
   } else if (ctx.certificateMoved === true) {
     // The laptop left the network its certificate and login proved, and arrived here after a pause (engine.ts movedWith).
     if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, reached after a pause by a client certificate that proved another network in this sign-in` });
+  } else if (ctx.loginMoved === true) {
+    // The login left the network its own sign-in proved, and arrived here after a pause (engine.ts movedWith).
+    if (cfg.new_ip > 0) out.push({ code: 'new_ip', weight: cfg.new_ip, detail: `new network ${a.prefix}, reached after a pause by the login and client that proved another network with a sign-in` });
   } else if (cfg.new_network > 0) {
     out.push({ code: 'new_network', weight: cfg.new_network, detail: `address ${a.ip} in network ${a.prefix}, never seen for this subject` });
   }
