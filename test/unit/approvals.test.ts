@@ -12,7 +12,8 @@ import { buildAttributes } from '../../src/request/build.js';
 import { configProblems } from '../support/config.js';
 import { RequestHeaders } from '../../src/request/headers.js';
 
-const KUBE = compileHostMatcher(['kube.example.com']);
+// Two API servers' hosts: the id must tell a request to one from the same request to the other.
+const KUBE = compileHostMatcher(['kube.example.com', 'kube2.example.com']);
 
 function who(subject = 'system:serviceaccount:ci:deployer', issuer = 'https://kubernetes.default.svc'): Identity {
   return { subject, issuer, groups: [], acr: undefined, amr: [], authTime: undefined, expiresAt: Infinity, level: 0, levelName: 'aal1', session: '', upstreamHeaders: [] };
