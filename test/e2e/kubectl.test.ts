@@ -384,6 +384,20 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(opened).toBe(2);
   }, 240_000);
 
+  it('a Kubernetes request on a host stepgate is not told is the API server: refused at discovery, which kubectl prints as "unknown" (docs/reason-codes.md quotes it)', async () => {
+    // The same nginx and certificate under another name, as a wildcard route would let it in.
+    // kubectl has no discovery cached for that name, and client-go reads a refused discovery
+    // request's body only when it is text/plain, which the Status is not: so "unknown".
+    const reached = api.requests.length;
+    const r = await k(['--server', nginx.url.replace('127.0.0.1', 'localhost'), '--tls-server-name', '127.0.0.1', 'get', 'pods']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('"Unhandled Error" err="couldn\'t get current server API group list: unknown"');
+    expect(r.stderr).toContain('Error from server (Forbidden): unknown');
+    // Nothing but `/version` (which kube serves to anyone) reached the API server under that name.
+    expect(api.requests.slice(reached).filter((q) => !q.url.startsWith('/version'))).toEqual([]);
+    expect(opened).toBe(2);
+  }, 240_000);
+
   it('status shows levels and ages, never a token', async () => {
     const r = await plugin(['status']);
     transcript.push(`$ kubectl stepgate status\n${r.stdout}${r.stderr}`);
