@@ -22,6 +22,12 @@ export const senderConstrainedSchema = z
         clock_tolerance_seconds: seconds.max(60).default(5),
         /** A larger `DPoP` header is refused as request_invalid before it is parsed. */
         max_proof_bytes: z.number().int().min(512).max(16_384).default(4096),
+        /**
+         * RFC 9449 §8 server-provided nonces (identity/dpop-nonce.ts): `required`, every proof must
+         * carry a `nonce` stepgate gave out (DPoP-Nonce) in the last `max_age_seconds` window or
+         * the one before. Off by default: only a client that implements §8 can follow it.
+         */
+        nonce: z.enum(['off', 'required']).default('off'),
       })
       .prefault({}),
     certificate: z
@@ -39,5 +45,6 @@ export const SENDER_CONSTRAINED_APPLY = {
   'sender_constrained.dpop.max_age_seconds': 'live',
   'sender_constrained.dpop.clock_tolerance_seconds': 'live',
   'sender_constrained.dpop.max_proof_bytes': 'live',
+  'sender_constrained.dpop.nonce': 'live',
   'sender_constrained.certificate.enabled': 'live',
 } as const satisfies ApplyTable;
