@@ -15,7 +15,7 @@ import { checkRequest } from '../support/requests.js';
  * oidc-provider issues a DPoP-bound token to a client key made with jose, and the client's proofs
  * go through a real gRPC Check on two replicas of the built server that share only their
  * configuration and cookie key list (no state store): a nonce is stateless, so one replica's is
- * good at the other. The client follows §8 as a DPoP client library does: a proof without a
+ * good at the other, and a third with its own key list (another site) refuses them. The client follows §8 as a DPoP client library does: a proof without a
  * nonce gets `error="use_dpop_nonce"` with a `DPoP-Nonce` header, the retry with that nonce
  * passes, and every allow hands it the nonce for its next proofs (ok_response.response_headers_to_add).
  */
@@ -31,6 +31,8 @@ const KEYS = `k1:${randomBytes(32).toString('base64url')}`;
 let idp: { url: string; server: Server };
 let a: BuiltServer;
 let b: BuiltServer;
+/** A replica of another site: the same configuration, its own cookie key list. */
+let c: BuiltServer;
 beforeAll(async () => {
   idp = await startDpopProvider(HOST);
   const yaml = testConfigYaml(idp.url, `sender_constrained:\n  dpop:\n    nonce: required\n    max_age_seconds: ${WINDOW_SECONDS}\n`)
@@ -40,9 +42,10 @@ beforeAll(async () => {
   // One after the other: the first start builds dist/ when it is stale.
   a = await startBuiltServer('nonce47a', () => yaml, env);
   b = await startBuiltServer('nonce47b', () => yaml, env);
+  c = await startBuiltServer('nonce47c', () => yaml, { ...env, SG_SESSION_KEYS: `k1:${randomBytes(32).toString('base64url')}` });
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.close(), b?.close()]);
+  await Promise.all([a?.close(), b?.close(), c?.close()]);
   idp?.server.closeAllConnections();
   await new Promise<void>((r) => idp?.server.close(() => r()));
 });
@@ -85,6 +88,10 @@ describe('DPoP server nonces through the built server (sender_constrained.dpop.n
     const atB = await send(b, token, await proof({ nonce: fromA }));
     expect(reason(atB)).toBe('allowed');
     expect(reason(await send(a, token, await proof({ nonce: okNonce(atB) })))).toBe('allowed');
+    // control: a server with another key list makes other nonces, and refuses these
+    const atC = await send(c, token, await proof({ nonce: fromA }));
+    expect(reason(atC)).toBe('dpop_nonce_required');
+    expect(deniedHeader(atC, 'dpop-nonce')).not.toBe(fromA);
   });
 
   it('a proof made in advance, with the nonce of two windows back, is refused with a fresh nonce', async () => {
