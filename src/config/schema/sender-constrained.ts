@@ -24,8 +24,9 @@ export const senderConstrainedSchema = z
         max_proof_bytes: z.number().int().min(512).max(16_384).default(4096),
         /**
          * RFC 9449 §8 server-provided nonces (identity/dpop-nonce.ts): `required`, every proof must
-         * carry a `nonce` stepgate gave out (DPoP-Nonce) in the last `max_age_seconds` window or
-         * the one before. Off by default: only a client that implements §8 can follow it.
+         * carry a `nonce` stepgate gave out (DPoP-Nonce) for the current `max_age_seconds` window
+         * or a neighbour. Needs stepup.session (its key list makes the nonces). Off by default: only
+         * a client that implements §8 can follow it.
          */
         nonce: z.enum(['off', 'required']).default('off'),
       })
