@@ -6,6 +6,11 @@
  * proofs are made before the timed loop; what is timed is their check (parse, claims, SHA-256 of
  * the token for `ath`, the key's thumbprint, the signature, the replay memory).
  *
+ * With RFC 9449 §8 nonces (`sender_constrained.dpop.nonce: required`, identity/dpop-nonce.ts), two
+ * more rows time the ES256 Check with its answer (evaluate() and the Responder, which hands the
+ * allow its DPoP-Nonce) with nonces off and on, and a last table what the nonce itself costs per
+ * request (a proof's nonce checked and the next one given out) beside one HMAC-SHA256.
+ *
  *   node --import tsx bench/dpop.ts     (BENCH_CHECKS=4000, BENCH_ROUNDS=5)
  */
 import { createHash, X509Certificate } from 'node:crypto';
@@ -14,7 +19,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createHmac, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { derivedKeys, parseKeyList } from '../src/cookies/keys.js';
+import { DpopNonces } from '../src/identity/dpop-nonce.js';
 import { parseConfig } from '../src/config/load.js';
 import { evaluate } from '../src/pipeline/evaluate.js';
 import { buildRuntime, type Runtime } from '../src/pipeline/runtime.js';
@@ -41,8 +49,15 @@ sender_constrained: { dpop: { max_age_seconds: 300 } }
 
 const now = () => Math.floor(Date.now() / 1000);
 
-function runtime(): Runtime {
-  return buildRuntime(parseConfig(yaml, 'bench.yaml'), { fetch: (u, i) => fetch(u, i), now: Date.now, env: { SECRET } });
+const KEYS = `k1:${randomBytes(32).toString('base64url')}`;
+/** The same site with step-up sessions (their key list makes the nonces), nonces off or required. */
+const withSession = (nonce: 'off' | 'required') =>
+  yaml
+    .replace('stepup: { url: https://auth.example.com/.stepgate/start }', 'stepup:\n  url: https://auth.example.com/.stepgate/start\n  oidc: { issuer: https://login.example.com, client_id: stepgate, client_secret_env: OIDC, redirect_uri: https://auth.example.com/.stepgate/callback }\n  session: { keys_env: KEYS }')
+    .replace('sender_constrained: { dpop: { max_age_seconds: 300 } }', `sender_constrained: { dpop: { max_age_seconds: 300, nonce: ${nonce} } }`);
+
+function runtime(text = yaml): Runtime {
+  return buildRuntime(parseConfig(text, 'bench.yaml'), { fetch: (u, i) => fetch(u, i), now: Date.now, env: { SECRET, OIDC: 'x', KEYS } });
 }
 
 function token(claims: Record<string, unknown>): Promise<string> {
@@ -72,7 +87,7 @@ function raw(headers: [string, string][], certificate?: string): RawRequest {
 }
 
 /** µs per Check for each round after the first (warm-up), `reqs(i)` giving the i-th request. */
-async function timed(rt: Runtime, reqs: (round: number, i: number) => RawRequest): Promise<number[]> {
+async function timed(rt: Runtime, reqs: (round: number, i: number) => RawRequest, answer = false): Promise<number[]> {
   const first = await evaluate(rt, reqs(-1, 0), []);
   if (!first.allow) throw new Error(`not allowed: ${first.reason} ${first.detail}`);
   const out: number[] = [];
@@ -81,6 +96,7 @@ async function timed(rt: Runtime, reqs: (round: number, i: number) => RawRequest
     for (let i = 0; i < CHECKS; i++) {
       const v = await evaluate(rt, reqs(r, i), []);
       if (!v.allow) throw new Error(`refused: ${v.reason} ${v.detail}`);
+      if (answer) rt.responder.respond(v);
     }
     out.push(((performance.now() - t) * 1000) / CHECKS);
   }
@@ -103,23 +119,36 @@ async function certificate(): Promise<number[]> {
   return timed(rt, () => req);
 }
 
-async function dpop(alg: 'ES256' | 'EdDSA' | 'RS256'): Promise<number[]> {
+async function dpop(alg: 'ES256' | 'EdDSA' | 'RS256', nonce?: 'off' | 'required'): Promise<number[]> {
   const { privateKey, publicKey } = await generateKeyPair(alg);
   const jwk = await exportJWK(publicKey);
   const t = await token({ cnf: { jkt: await calculateJwkThumbprint(jwk) } });
   const ath = createHash('sha256').update(t).digest('base64url');
-  const rt = runtime();
+  const rt = runtime(nonce === undefined ? yaml : withSession(nonce));
+  // The nonce a replica with the same key list gives out now (a 300 s window: the run fits in two).
+  const n = nonce === 'required' ? { nonce: new DpopNonces(derivedKeys(parseKeyList(KEYS, 'KEYS'), 'dpop-nonce'), 300_000, Date.now).current() } : {};
   // Every proof made up front (signing is the client's cost, not stepgate's).
   const proofs: RawRequest[][] = [];
   for (let r = -1; r < ROUNDS + 1; r++) {
     const round: RawRequest[] = [];
     for (let i = 0; i < (r < 0 ? 1 : CHECKS); i++) {
-      const p = await new SignJWT({ jti: `${r}-${i}-${Math.random()}`, htm: 'GET', htu: `https://kube.example.com${PATH}`, iat: now(), ath }).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk }).sign(privateKey);
+      const p = await new SignJWT({ jti: `${r}-${i}-${Math.random()}`, htm: 'GET', htu: `https://kube.example.com${PATH}`, iat: now(), ath, ...n }).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk }).sign(privateKey);
       round.push(raw([['authorization', `DPoP ${t}`], ['dpop', p]]));
     }
     proofs.push(round);
   }
-  return timed(rt, (r, i) => proofs[r + 1]![i]!);
+  return timed(rt, (r, i) => proofs[r + 1]![i]!, nonce !== undefined);
+}
+
+/** ns per call of `f`, median of ROUNDS rounds of `n` calls. */
+function nsPer(f: () => unknown, n = 200_000): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) f();
+    out.push(((performance.now() - t) * 1e6) / n);
+  }
+  return out.slice(1);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -128,4 +157,12 @@ console.log(`| cached token, Check through evaluate() (${CHECKS} Checks × ${ROU
 row('bearer token (no cnf)', await bearer());
 row('certificate-bound (cnf x5t#S256), same certificate', await certificate());
 for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) row(`DPoP-bound, new ${alg} proof per Check`, await dpop(alg));
+row('DPoP-bound ES256, evaluate() + respond(), nonce off', await dpop('ES256', 'off'));
+row('DPoP-bound ES256, evaluate() + respond(), nonce required', await dpop('ES256', 'required'));
+const nonces = new DpopNonces(derivedKeys(parseKeyList(KEYS, 'KEYS'), 'dpop-nonce'), 300_000, Date.now);
+const given = nonces.current();
+const hmacKey = randomBytes(32);
+console.log(`\n| per request (200,000 calls × ${ROUNDS} rounds) | ns median | min–max |\n|---|--:|--:|`);
+row('nonce: accepts(proof nonce) + current() for the answer', nsPer(() => nonces.accepts(given) && nonces.current()));
+row('one HMAC-SHA256 of a window (what a per-request nonce would cost)', nsPer(() => createHmac('sha256', hmacKey).update('stepgate dpop nonce\n300000\n5881234').digest()));
 process.exit(0);

@@ -11,7 +11,7 @@ import { StartupError } from '../config/load.js';
  * cookie can never be decrypted as a session cookie (or the other way round) even though both
  * come from the same list.
  */
-export type KeyPurpose = 'session' | 'state' | 'device' | 'approval';
+export type KeyPurpose = 'session' | 'state' | 'device' | 'approval' | 'dpop-nonce';
 
 export interface CookieKey {
   kid: string;
@@ -53,13 +53,18 @@ export function parseKeyList(value: string | undefined, envName: string): Cookie
 }
 
 export function deriveKeyRing(keys: readonly CookieKey[], purpose: KeyPurpose): CookieKeyRing {
-  const derived = keys.map((k) => ({
-    kid: k.kid,
-    key: new Uint8Array(hkdfSync('sha256', k.key, new Uint8Array(0), `stepgate cookie ${purpose} v1`, 32)),
-  }));
+  const derived = derivedKeys(keys, purpose);
   const map = new Map(derived.map((k) => [k.kid, k.key]));
   return {
     current: derived[0]!,
     byKid: (kid) => map.get(kid),
   };
+}
+
+/** Every key of the list derived for `purpose`, in the list's order (the first is the current one). */
+export function derivedKeys(keys: readonly CookieKey[], purpose: KeyPurpose): CookieKey[] {
+  return keys.map((k) => ({
+    kid: k.kid,
+    key: new Uint8Array(hkdfSync('sha256', k.key, new Uint8Array(0), `stepgate cookie ${purpose} v1`, 32)),
+  }));
 }

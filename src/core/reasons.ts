@@ -50,6 +50,8 @@ export const REASONS = {
   dpop_proof_invalid: { kind: 'unauthenticated', message: 'The DPoP proof is malformed, badly signed, or not made for this request.' },
   dpop_proof_replayed: { kind: 'unauthenticated', message: 'The DPoP proof was already used; make a new proof for each request.' },
   dpop_binding_mismatch: { kind: 'unauthenticated', message: 'The DPoP proof is not signed with the key the token is bound to, or the token is not bound to a DPoP key.' },
+  // Session 47: RFC 9449 §8 server nonces (sender_constrained.dpop.nonce: required).
+  dpop_nonce_required: { kind: 'unauthenticated', message: 'The DPoP proof must carry the nonce the DPoP-Nonce header gives; make a new proof with it.' },
   certificate_binding_missing: { kind: 'unauthenticated', message: 'The token is bound to a client certificate, and the request presented none.' },
   certificate_binding_mismatch: { kind: 'unauthenticated', message: 'The token is bound to another client certificate than the one presented.' },
   // issue 12 (session 47): a Kubernetes API request on a host kubernetes.hosts does not list

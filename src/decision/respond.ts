@@ -28,6 +28,11 @@ export interface Answer {
   headers: readonly Header[];
   /** Allow only: client-sent headers to strip before the upstream sees them. */
   removeHeaders: readonly string[];
+  /**
+   * Allow only: headers for the client's response (ext_authz OkHttpResponse.response_headers_to_add;
+   * in Envoy's HTTP mode, those named in allowed_client_headers_on_success). Absent on most allows.
+   */
+  clientHeaders?: readonly Header[];
   body: string;
   /** Flat decision summary for access logs (Envoy dynamic metadata). */
   metadata: Readonly<Record<string, string>>;
@@ -96,6 +101,8 @@ export class Responder {
   constructor(
     config: Config,
     private readonly assurance: AssuranceModel,
+    /** RFC 9449 §8 nonces to give DPoP clients (sender_constrained.dpop.nonce: required); undefined when off. */
+    private readonly nonces?: { current(): string } | undefined,
   ) {
     this.realm = config.stepup.realm;
     this.stepupUrl = config.stepup.url;
@@ -163,8 +170,9 @@ export class Responder {
    */
   private reuseParts(v: Verdict): number {
     const req = v.attributes;
-    // An approval's id is per request; without attributes the answer is an internal error.
-    if (req === undefined || v.approval !== undefined) return -1;
+    // An approval's id is per request; without attributes the answer is an internal error. A
+    // nonce refusal carries the nonce of the time window it was made in.
+    if (req === undefined || v.approval !== undefined || v.reason === 'dpop_nonce_required') return -1;
     const who = v.identity;
     // A token's first sighting is answered once (`token_cache: miss`); its next request is a hit.
     if (who !== undefined && !v.tokenCached) return -1;
@@ -312,7 +320,7 @@ export class Responder {
         else headers = [...headers, ['cookie', up.value]];
       }
     }
-    return {
+    const answer: Answer = {
       allow: true,
       status: 200,
       grpcCode: GRPC.OK,
@@ -321,12 +329,17 @@ export class Responder {
       body: '',
       metadata: metadata(v),
     };
+    // RFC 9449 §8.2: each allowed DPoP request brings the client the nonce for its next proofs, so
+    // it moves on to the next window's without a refused request first.
+    if (this.nonces !== undefined && id.binding?.method === 'dpop') answer.clientHeaders = [['dpop-nonce', this.nonces.current()]];
+    return answer;
   }
 
   private challenge(v: Verdict): Answer {
     const req = v.attributes!;
     const kind = clientKind(req);
     const stepUp = this.stepUpUrl(v);
+    if (v.reason === 'dpop_nonce_required') return this.nonceChallenge(v, stepUp);
     if (kind === 'navigation' && stepUp) {
       return {
         allow: false,
@@ -343,6 +356,25 @@ export class Responder {
       status: 401,
       grpcCode: GRPC.UNAUTHENTICATED,
       headers: [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE],
+      removeHeaders: EMPTY,
+      body: this.body(v, 401, stepUp),
+      metadata: metadata(v),
+    };
+  }
+
+  /**
+   * RFC 9449 §9: a proof without a fresh nonce is answered with `error="use_dpop_nonce"` and the
+   * nonce to use in `DPoP-Nonce`, always as a 401 (a DPoP client retries; no browser navigation
+   * sends a proof, so a redirect would help nobody).
+   */
+  private nonceChallenge(v: Verdict, stepUp: string | undefined): Answer {
+    const headers: Header[] = [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE];
+    if (this.nonces !== undefined) headers.push(['dpop-nonce', this.nonces.current()]);
+    return {
+      allow: false,
+      status: 401,
+      grpcCode: GRPC.UNAUTHENTICATED,
+      headers,
       removeHeaders: EMPTY,
       body: this.body(v, 401, stepUp),
       metadata: metadata(v),
@@ -370,7 +402,7 @@ export class Responder {
     if (v.reason === 'token_missing') return realm + algs;
     const kind = reasonKind(v.reason);
     if (kind === 'unauthenticated') {
-      const error = v.reason === 'dpop_proof_invalid' || v.reason === 'dpop_proof_replayed' ? 'invalid_dpop_proof' : 'invalid_token';
+      const error = v.reason === 'dpop_proof_invalid' || v.reason === 'dpop_proof_replayed' ? 'invalid_dpop_proof' : v.reason === 'dpop_nonce_required' ? 'use_dpop_nonce' : 'invalid_token';
       return `${realm}, error="${error}", error_description="${reasonMessage(v.reason)}"${algs}`;
     }
     const r = v.requirement;

@@ -20,6 +20,8 @@ export interface DpopSettings {
   readonly maxAgeMs: number;
   readonly toleranceMs: number;
   readonly maxProofBytes: number;
+  /** sender_constrained.dpop.nonce `required`: the nonces given out (identity/dpop-nonce.ts); undefined when off. */
+  readonly nonces?: { accepts(nonce: unknown): boolean } | undefined;
 }
 
 export interface DpopRequest {
@@ -33,7 +35,7 @@ export interface DpopRequest {
   readonly jkt: string;
 }
 
-export type DpopRefusal = 'dpop_proof_missing' | 'dpop_proof_invalid' | 'dpop_binding_mismatch' | 'request_invalid';
+export type DpopRefusal = 'dpop_proof_missing' | 'dpop_proof_invalid' | 'dpop_binding_mismatch' | 'dpop_nonce_required' | 'request_invalid';
 
 export type ProofOutcome = { ok: true; jti: string; iat: number } | { ok: false; reason: DpopRefusal; detail: string };
 
@@ -102,6 +104,13 @@ export async function checkDpopProof(proof: string | undefined, req: DpopRequest
     return invalid('the jwk header is not a usable public key');
   }
   if (jkt !== req.jkt) return { ok: false, reason: 'dpop_binding_mismatch', detail: "the proof's key is not the key the token is bound to (cnf.jkt)" };
+  // §8: a proof carries a nonce stepgate gave out lately, so it cannot have been made long before it
+  // is used. Last of the cheap checks: only the client the token is bound to is told to retry with
+  // one (the refusal carries a fresh DPoP-Nonce), and before the signature, which that retry pays.
+  const nonces = s.nonces;
+  if (nonces !== undefined && !nonces.accepts(claims.nonce)) {
+    return { ok: false, reason: 'dpop_nonce_required', detail: claims.nonce === undefined ? 'no nonce claim (sender_constrained.dpop.nonce: required)' : 'the nonce claim is not a nonce stepgate gave out in the last two windows of sender_constrained.dpop.max_age_seconds' };
+  }
   const cacheKey = `${alg}\n${jkt}`;
   let key = keys.get(cacheKey);
   try {

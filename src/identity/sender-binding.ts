@@ -5,6 +5,7 @@ import type { RequestAttributes } from '../request/attributes.js';
 import type { ProofReplayStore } from '../state/proof-replay.js';
 import { CertificateThumbprints } from './certificate-thumbprint.js';
 import { checkDpopProof, requestHtu, type DpopSettings } from './dpop.js';
+import type { DpopNonces } from './dpop-nonce.js';
 
 /**
  * The per-request half of a sender-constrained token (RFC 9449 DPoP, RFC 8705 certificate-bound):
@@ -40,6 +41,8 @@ export interface SenderBindingOptions {
   readonly now: () => number;
   /** Kept across reloads by the runtime: the thumbprints stay true. */
   readonly certificates: CertificateThumbprints;
+  /** RFC 9449 §8 nonces with sender_constrained.dpop.nonce `required`; undefined when off. */
+  readonly nonces?: DpopNonces | undefined;
 }
 
 /**
@@ -58,7 +61,7 @@ export class SenderBindings {
 
   constructor(private readonly o: SenderBindingOptions) {
     const d = o.config.dpop;
-    this.dpop = Object.freeze({ algorithms: d.algorithms, maxAgeMs: d.max_age_seconds * 1000, toleranceMs: d.clock_tolerance_seconds * 1000, maxProofBytes: d.max_proof_bytes });
+    this.dpop = Object.freeze({ algorithms: d.algorithms, maxAgeMs: d.max_age_seconds * 1000, toleranceMs: d.clock_tolerance_seconds * 1000, maxProofBytes: d.max_proof_bytes, nonces: o.nonces });
   }
 
   /** The `algs` of a DPoP challenge (RFC 9449 §7.1). */

@@ -12,13 +12,14 @@ import { MemoryStateStore } from '../state/memory.js';
 import type { ApprovalStore, ChallengeStore, StateStore, StoreLimits } from '../state/store.js';
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
-import { parseKeyList } from '../cookies/keys.js';
+import { derivedKeys, parseKeyList } from '../cookies/keys.js';
 import { DeviceCookies } from '../cookies/device-cookie.js';
 import { SessionCodec } from '../cookies/session.js';
 import { IncidentBoard } from '../incident/board.js';
 import { ConsoleSessions } from './console-sessions.js';
 import { SenderBindings } from '../identity/sender-binding.js';
 import { CertificateThumbprints } from '../identity/certificate-thumbprint.js';
+import { DpopNonces } from '../identity/dpop-nonce.js';
 import { MemoryProofReplay } from '../state/proof-replay.js';
 
 export interface RuntimeDeps {
@@ -144,6 +145,10 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   // The shared store remembers proofs for every replica; without one (or with the memory store),
   // this replica's memory does.
   const shared = riskState?.store.kind === 'redis' ? riskState.store : undefined;
+  // RFC 9449 §8 nonces from the cookie key list every replica shares (the schema asks for
+  // stepup.session with nonce: required), one window per max_age_seconds.
+  const dpop = config.sender_constrained.dpop;
+  const dpopNonces = dpop.enabled && dpop.nonce === 'required' && cookieKeys ? new DpopNonces(derivedKeys(cookieKeys, 'dpop-nonce'), dpop.max_age_seconds * 1000, deps.now) : undefined;
   const senderBindings = new SenderBindings({
     config: config.sender_constrained,
     replay: shared === undefined ? proofReplay : { claim: (key, ttlMs, nowMs) => shared.control.once(key, ttlMs, nowMs) },
@@ -152,6 +157,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     onStoreError: deps.onStateError && shared !== undefined ? (err) => deps.onStateError!(shared.kind, err) : undefined,
     now: deps.now,
     certificates: certificateThumbprints,
+    nonces: dpopNonces,
   });
   // Revocations drop cached verifications from the verifier in force.
   if (riskState?.board) riskState.board.caches = verifier;
@@ -201,7 +207,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
           }),
     policy: compilePolicy(config, assurance),
     verifier,
-    responder: new Responder(config, assurance),
+    responder: new Responder(config, assurance, dpopNonces),
     kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters, config.kubernetes.web_apis, config.kubernetes.unlisted_api_requests),
     headerLimits: Object.freeze({
       maxHeaderBytes: config.limits.max_header_bytes,

@@ -1005,6 +1005,31 @@ describe('sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate-bound)'
     expectDenied(await dpop(good), 'dpop_proof_replayed', 'Unauthorized');
   });
 
+  it('with sender_constrained.dpop.nonce: required, refuses a proof without a server nonce (use_dpop_nonce, DPoP-Nonce) and allows the retry with it', async () => {
+    const yaml = withStepupSession(testConfigYaml(issuer.url, 'sender_constrained:\n  dpop:\n    nonce: required\n'));
+    const s = await startService(parseConfig(yaml, 'dpop-nonce.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: `k1:${randomBytes(32).toString('base64url')}`, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
+    const c = new CheckClient(s.grpc.port);
+    try {
+      const { privateKey, publicKey } = await generateKeyPair('ES256');
+      const jwk = await exportJWK(publicKey);
+      const token = await issuer.token({ ...aal2, cnf: { jkt: await calculateJwkThumbprint(jwk) } });
+      const proof = (extra: Record<string, unknown> = {}) =>
+        new SignJWT({ jti: randomUUID(), htm: 'GET', htu: `https://${KUBE_HOST}${PODS}`, iat: Math.floor(Date.now() / 1000), ath: createHash('sha256').update(token).digest('base64url'), ...extra })
+          .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+          .sign(privateKey);
+      const dpop = async (p: string) => c.check(checkRequest({ path: PODS, headers: { authorization: `DPoP ${token}`, dpop: p } }));
+      const first = await dpop(await proof());
+      expectDenied(first, 'dpop_nonce_required', 'Unauthorized');
+      expect(deniedHeader(first, 'www-authenticate')).toContain('error="use_dpop_nonce"');
+      const nonce = deniedHeader(first, 'dpop-nonce');
+      expect(nonce).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect((await dpop(await proof({ nonce }))).status.code).toBe(0);
+    } finally {
+      c.close();
+      await s.stop();
+    }
+  });
+
   it('refuses a certificate-bound token without a client certificate and over another one', async () => {
     const mine = makeDeviceCa('laptop-17');
     const theirs = makeDeviceCa('laptop-99');

@@ -178,6 +178,13 @@ export const configSchema = z
     if (cfg.stepup.session && !cfg.stepup.oidc) {
       ctx.addIssue({ code: 'custom', path: ['stepup', 'session'], message: 'set only together with stepup.oidc: a session is what the OIDC step-up produces' });
     }
+    if (cfg.sender_constrained.dpop.nonce === 'required' && !cfg.stepup.session) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sender_constrained', 'dpop', 'nonce'],
+        message: 'required needs stepup.session: nonces are made with its key list (keys_env), which every replica shares, so that one replica\'s nonce is good at every other',
+      });
+    }
     // issuers[].history_of names another listed issuer, itself not carrying a history over: a chain
     // (or a loop) would make whose history a token gets depend on the order of the moves.
     const byIssuer = new Map(cfg.issuers.map((i) => [i.issuer, i]));

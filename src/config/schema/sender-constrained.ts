@@ -22,6 +22,13 @@ export const senderConstrainedSchema = z
         clock_tolerance_seconds: seconds.max(60).default(5),
         /** A larger `DPoP` header is refused as request_invalid before it is parsed. */
         max_proof_bytes: z.number().int().min(512).max(16_384).default(4096),
+        /**
+         * RFC 9449 §8 server-provided nonces (identity/dpop-nonce.ts): `required`, every proof must
+         * carry a `nonce` stepgate gave out (DPoP-Nonce) for the current `max_age_seconds` window
+         * or a neighbour. Needs stepup.session (its key list makes the nonces). Off by default: only
+         * a client that implements §8 can follow it.
+         */
+        nonce: z.enum(['off', 'required']).default('off'),
       })
       .prefault({}),
     certificate: z
@@ -39,5 +46,6 @@ export const SENDER_CONSTRAINED_APPLY = {
   'sender_constrained.dpop.max_age_seconds': 'live',
   'sender_constrained.dpop.clock_tolerance_seconds': 'live',
   'sender_constrained.dpop.max_proof_bytes': 'live',
+  'sender_constrained.dpop.nonce': 'live',
   'sender_constrained.certificate.enabled': 'live',
 } as const satisfies ApplyTable;

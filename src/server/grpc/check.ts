@@ -206,6 +206,8 @@ export function toCheckResponse(a: Answer) {
       ok_response: {
         headers: a.headers.map(([k, v]) => headerOption(k, v)),
         headers_to_remove: a.removeHeaders,
+        // Field 6: added to the response Envoy sends the client (a DPoP nonce, RFC 9449 §8.2).
+        ...(a.clientHeaders === undefined ? {} : { response_headers_to_add: a.clientHeaders.map(([k, v]) => headerOption(k, v)) }),
       },
       dynamic_metadata: struct(a.metadata),
     };

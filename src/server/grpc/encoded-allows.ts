@@ -127,6 +127,9 @@ export class EncodedAllowCache {
       // A frozen Answer cannot change, so the bytes found by its reference are its own.
       return Object.isFrozen(a) ? this.keptDenial(a, build) : this.denial(a, build);
     }
+    // Headers for the client (a DPoP nonce) are in neither key: such an allow is encoded as it is.
+    // It comes with a DPoP proof, whose signature check costs far more than the encoding.
+    if (a.clientHeaders !== undefined) return build(a);
     if (!reusable(v, a)) return splicable(v, a) ? this.spliced(v, a, build) : build(a);
     const who = v.identity!;
     const key = memoAnswerKey(this.memoOf(who.upstreamHeaders), who, a);

@@ -245,6 +245,9 @@ export function toHttp(
     // kube would authenticate a WebSocket bearer subprotocol that never reached us.
     if (v.attributes?.headers.has('sec-websocket-protocol') !== true) remove.add('sec-websocket-protocol');
     if (remove.size > 0) headers.push([REMOVE_HEADER, [...remove].join(', ')]);
+    // For the client's response: Envoy's HTTP mode passes those named in
+    // authorization_response.allowed_client_headers_on_success (dpop-nonce for DPoP nonces).
+    if (a.clientHeaders !== undefined) headers.push(...a.clientHeaders);
     return { status: 200, headers };
   }
   const location = a.headers.find(([k]) => k === 'location')?.[1];
