@@ -595,10 +595,19 @@ function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefine
   const at = codeStart(script);
   if (at < 0) return false;
   const code = script.slice(at);
-  if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || ENV_CODE.test(code))) return false;
+  if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || CREDENTIAL_PATH.test(joinedStrings(code)) || ENV_CODE.test(code))) return false;
   if (env === undefined) return true;
   const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => m[0]);
   return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
+}
+
+/**
+ * Code with its string literals joined where the language joins them: `"…/service" + "account/token"`
+ * (Python, JavaScript, Ruby, PowerShell), `"a" . "b"` (Perl, PHP), `"a" "b"` (Python, C): the path
+ * a credential is read from, written in pieces. Only for the credential's path: one pass.
+ */
+function joinedStrings(code: string): string {
+  return code.replace(/(["'])\s*[+.]?\s*(["'])/g, (all, a: string, b: string) => (a === b ? '' : all));
 }
 
 /**
