@@ -1,5 +1,5 @@
-import { Buffer } from 'node:buffer';
 import { isObject, type Json } from '../types.js';
+import { binaryText } from './binary-text.js';
 import { CommandWork } from './command-work.js';
 import { commandShape, SHAPE_TEXT } from './commands.js';
 import type { RuleContext } from './context.js';
@@ -38,17 +38,6 @@ export function checkConfigMapScripts(doc: Json, prefix: string, ctx: RuleContex
       ctx.out.push({ code: 'container_command_egress', detail: `ConfigMap key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[found]}, and a container that runs it does so at its next start`, path: joinPath(joinPath(root, field), key) });
     }
   }
-}
-
-/**
- * A `binaryData` value's bytes as text. In JSON and YAML it is base64 (kube refuses any other text
- * there); in CBOR, a byte string without tag 22 (or a text string) is the bytes themselves, which
- * kube stores as they are, while cbor.ts reads every string alike: a value that is not base64 is
- * read as the text it is, so that `binaryData: {run.sh: h'curl … | sh'}` is the script it stores.
- */
-function binaryText(value: string): string {
-  const bare = value.replace(/[\r\n]/g, '');
-  return bare.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(bare) ? Buffer.from(bare, 'base64').toString('utf8') : value;
 }
 
 /** Where a ConfigMap keeps its values, and whether they are base64. */
