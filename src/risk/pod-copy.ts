@@ -176,13 +176,22 @@ function globOf(word: string): ((path: string) => boolean) | undefined {
 /** One segment of a glob as a regular expression's source: `*` and `?` within the segment, `[!…]` as `[^…]`. */
 function globSegment(seg: string): string {
   let re = '';
-  for (const ch of seg) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else if (ch === '[' || ch === ']') re += ch;
-    else re += /[\w-]/.test(ch) ? ch : `\\${ch}`;
+  let inClass = false;
+  for (let k = 0; k < seg.length; k++) {
+    const ch = seg[k]!;
+    // A `[` opens a class only where a `]` closes it (else it is a `[`, as the shell reads it).
+    if (ch === '[' && !inClass && seg.indexOf(']', k + 2) > 0) {
+      inClass = true;
+      re += seg[k + 1] === '!' || seg[k + 1] === '^' ? '[^' : '[';
+      if (seg[k + 1] === '!' || seg[k + 1] === '^') k++;
+    } else if (ch === ']' && inClass) {
+      inClass = false;
+      re += ']';
+    } else if (ch === '*' && !inClass) re += '[^/]*';
+    else if (ch === '?' && !inClass) re += '[^/]';
+    else re += /[\w]/.test(ch) || (inClass && ch === '-') ? ch : `\\${ch}`;
   }
-  return re.replace(/\[\\!/g, '[^');
+  return re;
 }
 
 /**

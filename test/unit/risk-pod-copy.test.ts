@@ -192,6 +192,11 @@ describe('copyOf', () => {
     ['command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Finfluxdb2', 'database'],
     // script -qc
     ['command=script&command=-qc&command=pg_dump%20ledger&command=%2Fdev%2Fnull', 'database'],
+    // A glob's class, and a `[` no `]` closes (a plain character, never a thrown pattern).
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2F%5Bmp%5D%5Byo%5Dsql', 'database'],
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2F%5B%21x%5Dostgresql%2Fdata', 'database'],
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Ftmp%2F%5Babc%2A%20%2Ftmp%2Fa%5Db%3F', 'files'],
+    ['command=sh&command=-c&command=pg_dum%5B', ''],
     // cmd47b: still not a database's copy (docs/risk.md, by choice), and routine words of the new tools.
     // clickhouse-client INTO OUTFILE (SQL through a client, by choice)
     ['command=clickhouse-client&command=--query&command=SELECT%20%2A%20FROM%20events%20INTO%20OUTFILE%20%27%2Ftmp%2Fe.csv%27', ''],
