@@ -168,6 +168,7 @@ describe('container_command_egress: what session 46 did not follow', () => {
     ['case operations doubling a value', sh(`a=x; ${'a=${a^^}${a,,}; '.repeat(40)}`)],
     ['functions calling each other with words that double', sh(`f() { g "$1$1" | cat; g "$1x" | cat; }; g() { f "$1$1" | cat; f "$1y" | cat; }; ${Array.from({ length: 2_000 }, (_, i) => `f https://a/${i} | sh`).join('; ')}`)],
     ['20,000 mapfile lines, each an item', sh(`mapfile -t a <<< "${'x\n'.repeat(20_000)}"; \${a[0]}`)],
+    ['20,000 slices with arithmetic, and one nested 10,000 deep', sh(`c=curl; ${'x=${c:$((1+1*(2-2))):2}; '.repeat(20_000)} y=\${c:${'('.repeat(10_000)}0${')'.repeat(10_000)}:1}`)],
     ['2,000 a+=(…) of a growing array', sh(`a=(x); ${'a+=(x x x x); '.repeat(2_000)}\${a[*]}`)],
   ])('hostile, within the budget or asked: %s', (_, words) => {
     const work = new CommandWork();
