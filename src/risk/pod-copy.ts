@@ -30,6 +30,14 @@ const DUMP_PROGRAMS: ReadonlySet<string> = new Set([
   'xtrabackup',
   'mongodump',
   'mongoexport',
+  // cmd47b: dump tools session 46 did not list. mydumper (MySQL's parallel dump), pg_receivewal
+  // (the WAL stream: every change, as it is written), ArangoDB's and Couchbase's exports.
+  'mydumper',
+  'pg_receivewal',
+  'pg_receivexlog',
+  'arangodump',
+  'arangoexport',
+  'cbexport',
 ]);
 
 /**
@@ -37,16 +45,35 @@ const DUMP_PROGRAMS: ReadonlySet<string> = new Set([
  * an RDB file, `-` for stdout) and `etcdctl snapshot save` (the whole of etcd: every Secret of the
  * cluster). Their other uses (`redis-cli info`, `etcdctl endpoint health`) are a client's.
  */
-const DUMP_WORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
-  ['redis-cli', new Set(['--rdb', '--functions-rdb'])],
-  ['valkey-cli', new Set(['--rdb', '--functions-rdb'])],
-  ['etcdctl', new Set(['snapshot'])],
-  // sqlite3's dot-commands write the whole database out (`sqlite3 app.db .dump`, `.backup /tmp/x`).
-  ['sqlite3', new Set(['.dump', '.backup', '.clone'])],
-]);
-
-/** A word's first token, before `=` or a space (`--rdb=-`, sqlite3's `.backup /tmp/x` as one argument). */
-const head = (word: string): string => word.split(/[=\s]/)[0]!;
+const DUMP_WORDS: ReadonlyMap<string, RegExp> = new Map(
+  (
+    [
+      ['redis-cli', ['--rdb', '--functions-rdb']],
+      ['valkey-cli', ['--rdb', '--functions-rdb']],
+      ['etcdctl', ['snapshot']],
+      // sqlite3's dot-commands write the whole database out (`sqlite3 app.db .dump`, `.backup /tmp/x`; `.save` is `.backup`).
+      ['sqlite3', ['.dump', '.backup', '.save', '.clone']],
+      // cmd47b: the backup subcommands of other databases' own tools (each the whole database, to a
+      // file, a repository or object storage): etcd's offline backup of its data directory, Vault's
+      // and Consul's Raft snapshots (every secret and key), pgBackRest, WAL-G and WAL-E base backups,
+      // clickhouse-backup, InfluxDB, Neo4j, Cassandra's snapshot, Couchbase's backup manager.
+      ['etcdutl', ['backup', 'snapshot']],
+      ['vault', ['snapshot']],
+      ['consul', ['snapshot']],
+      ['pgbackrest', ['backup']],
+      ['wal-g', ['backup-push']],
+      ['wal-e', ['backup-push']],
+      ['clickhouse-backup', ['create', 'create_remote', 'upload']],
+      ['influx', ['backup']],
+      ['influxd', ['backup']],
+      ['neo4j-admin', ['dump', 'backup']],
+      ['nodetool', ['snapshot']],
+      ['cbbackupmgr', ['backup']],
+      // MySQL Shell's dump utilities, in its JavaScript (`util.dumpInstance(…)`) or its command line (`util dump-instance`).
+      ['mysqlsh', ['util.dumpInstance', 'util.dumpSchemas', 'util.dumpTables', 'util.exportTable', 'dump-instance', 'dump-schemas', 'dump-tables', 'export-table']],
+    ] as const
+  ).map(([prog, words]) => [prog, new RegExp(`^(?:${words.map((w) => w.replace(/[.]/g, '\\.')).join('|')})(?=$|[=\\s(])`)]),
+);
 
 /**
  * Where database images keep their data (the official images' and Bitnami's volumes, CloudNativePG's
@@ -55,6 +82,27 @@ const head = (word: string): string => word.split(/[=\s]/)[0]!;
  * images mount an application's volume there, and a copy of it is not a database's by its name.
  */
 const DATA_DIRECTORIES: readonly string[] = [
+  // cmd47b: the official images' and Bitnami's data volumes of databases session 46 did not list.
+  '/var/lib/influxdb',
+  '/var/lib/influxdb2',
+  '/var/lib/neo4j',
+  '/var/lib/arangodb3',
+  '/var/lib/scylla',
+  '/opt/couchbase/var',
+  '/opt/couchdb/data',
+  '/cockroach/cockroach-data',
+  '/usr/share/opensearch/data',
+  '/vault/data',
+  '/bitnami/etcd',
+  '/bitnami/cassandra',
+  '/bitnami/clickhouse',
+  '/bitnami/influxdb',
+  '/bitnami/neo4j',
+  '/bitnami/elasticsearch',
+  '/bitnami/opensearch',
+  '/bitnami/valkey',
+  '/bitnami/couchdb',
+  '/bitnami/mariadb-galera',
   '/var/lib/postgresql',
   '/var/lib/pgsql',
   '/var/lib/postgres',
@@ -102,11 +150,77 @@ const NODE_ROOT = '/host';
 function reachesData(path: string): boolean {
   const p = normalise(path);
   const onNode = p === NODE_ROOT ? '/' : p.startsWith(`${NODE_ROOT}/`) ? p.slice(NODE_ROOT.length) : undefined;
-  return [p, onNode].some((q) => q !== undefined && (SYSTEM_PARENTS.has(q) || DATA_DIRECTORIES.some((d) => q === d || q.startsWith(`${d}/`))));
+  return DATABASE_FILE.test(p.slice(p.lastIndexOf('/') + 1)) || [p, onNode].some((q) => q !== undefined && (SYSTEM_PARENTS.has(q) || DATA_DIRECTORIES.some((d) => q === d || q.startsWith(`${d}/`))));
+}
+
+/**
+ * A database's own file by its name, wherever it is: Redis's and Valkey's snapshot and append-only
+ * files (`/data/dump.rdb` after `redis-cli BGSAVE`: `/data` itself is no database's by its name, see
+ * DATA_DIRECTORIES), SQLite's files.
+ */
+const DATABASE_FILE = /\.rdb$|^appendonly[\w.-]*\.aof$|^appendonlydir$|\.sqlite3?$/;
+
+/**
+ * A shell glob's path (`/var/lib/postgre*`, `/usr/bin/pg_du?p`) as a test of the paths it may name,
+ * segment by segment (`*` within a segment); undefined for a word with no glob.
+ */
+function globOf(word: string): ((path: string) => boolean) | undefined {
+  if (!/[*?[]/.test(word)) return undefined;
+  const segs = word.split('/').map((seg) => new RegExp(`^${globSegment(seg)}$`));
+  return (path) => {
+    const parts = path.split('/');
+    return parts.length === segs.length && segs.every((re, k) => re.test(parts[k]!));
+  };
+}
+
+/** One segment of a glob as a regular expression's source: `*` and `?` within the segment, `[!…]` as `[^…]`. */
+function globSegment(seg: string): string {
+  let re = '';
+  let inClass = false;
+  for (let k = 0; k < seg.length; k++) {
+    const ch = seg[k]!;
+    // A `[` opens a class only where a `]` closes it (else it is a `[`, as the shell reads it).
+    if (ch === '[' && !inClass && seg.indexOf(']', k + 2) > 0) {
+      inClass = true;
+      re += seg[k + 1] === '!' || seg[k + 1] === '^' ? '[^' : '[';
+      if (seg[k + 1] === '!' || seg[k + 1] === '^') k++;
+    } else if (ch === ']' && inClass) {
+      inClass = false;
+      re += ']';
+    } else if (ch === '*' && !inClass) re += '[^/]*';
+    else if (ch === '?' && !inClass) re += '[^/]';
+    else re += /[\w]/.test(ch) || (inClass && ch === '-') ? ch : `\\${ch}`;
+  }
+  return re;
+}
+
+/**
+ * Whether a glob in a script may name a data directory, a path inside one (its segments past the
+ * directory's), or a system parent of one: each compared at its own depth.
+ */
+function globReachesData(word: string): boolean {
+  const match = word.startsWith('/') ? globOf(word) : undefined;
+  if (match === undefined) return false;
+  if (globOf(word.slice(word.lastIndexOf('/') + 1)) === undefined && DATABASE_FILE.test(word.slice(word.lastIndexOf('/') + 1))) return true;
+  const segments = word.split('/');
+  return [...DATA_DIRECTORIES, ...SYSTEM_PARENTS].some((d) => {
+    if (d === '/') return false;
+    const parts = d.split('/');
+    // The glob names the directory itself or a parent of it, or something inside it.
+    if (parts.length >= segments.length) return match(parts.slice(0, segments.length).join('/'));
+    const prefix = segments.slice(0, parts.length).join('/');
+    return globOf(prefix)?.(d) ?? prefix === d;
+  });
+}
+
+/** Whether a glob in a script may name a dump program (`pg_du*p`, `/usr/lib/postgresql/1?/bin/pg_dum?`). */
+function globNamesDump(word: string): boolean {
+  const match = globOf(program(word));
+  return match !== undefined && [...DUMP_PROGRAMS].some((d) => match(d));
 }
 
 /** Programs whose `-c` runs a script (`su postgres -c 'pg_dump orders'` too). */
-const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'su']);
+const SHELLS: ReadonlySet<string> = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh', 'su', 'runuser', 'script']);
 
 /**
  * The environment variable the postgres images (official, Bitnami's, CloudNativePG's) set to the
@@ -162,6 +276,23 @@ const WRAPPERS: ReadonlyMap<string, { takes: ReadonlySet<string>; operands: numb
       ['busybox', [], 0],
       ['setsid', [], 0],
       ['xargs', ['-a', '-d', '-E', '-I', '-L', '-n', '-P', '-s'], 0],
+      // cmd47b: runners session 46 did not list (each runs the command after its own options and operands).
+      ['nsenter', ['-t', '--target', '-S', '--setuid', '-G', '--setgid'], 0],
+      ['unshare', [], 0],
+      ['taskset', [], 1],
+      ['chrt', [], 1],
+      ['flock', ['-w', '--timeout', '-E', '--conflict-exit-code'], 1],
+      ['numactl', ['-N', '-m', '-C', '-p'], 0],
+      ['prlimit', ['-p', '--pid'], 0],
+      ['setarch', [], 1],
+      ['strace', ['-o', '-e', '-p', '-s', '-u'], 0],
+      ['ltrace', ['-o', '-e', '-p', '-s', '-u'], 0],
+      ['time', ['-o', '-f'], 0],
+      ['tini', [], 0],
+      ['dumb-init', [], 0],
+      ['catatonit', [], 0],
+      ['s6-setuidgid', [], 1],
+      ['chpst', ['-u', '-U', '-e', '-n', '-l', '-L'], 0],
     ] as const
   ).map(([name, takes, operands]) => [name, { takes: new Set<string>(takes), operands }]),
 );
@@ -271,7 +402,7 @@ export function copyOf(query: string): PodCopy {
   const args = argv.slice(i + 1);
   if (DUMP_PROGRAMS.has(first)) return 'database';
   const dumpWords = DUMP_WORDS.get(first);
-  if (dumpWords !== undefined) return args.some((a) => dumpWords.has(head(a))) ? 'database' : '';
+  if (dumpWords !== undefined) return args.some((a) => dumpWords.test(a)) ? 'database' : '';
   if (FILE_PROGRAMS.has(first)) return pathsOf(first, args).some(reachesData) ? 'database' : 'files';
   if (!SHELLS.has(first)) return '';
   // `-c` alone or among other one-letter options (`sh -ec`, `bash -lc`): the script is the next argument.
@@ -285,10 +416,15 @@ export function copyOf(query: string): PodCopy {
     .split(/[\s;&|()`<>]+/)
     .map((w) => w.replace(/['"\\]/g, ''))
     .filter((w) => w !== '');
-  const words = unquoted.flatMap((w) => w.split('$').map((part, k) => (k === 0 ? part : part.replace(EXPANSION, '')))).filter((w) => w !== '');
+  // Each word also as its value when it is an assignment (`d=/var/lib/mysql; tar cf - $d`,
+  // `P=pg_dump; $P …`), and with its expansions dropped, as an unset variable is
+  // (`pg_d${x}ump`, `/var/lib/my${x}sql`).
+  const values = unquoted.map((w) => w.replace(/^[A-Za-z_][A-Za-z0-9_]*=/, ''));
+  const joined = values.filter((w) => w.includes('$')).map((w) => w.replace(/\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?!-])/g, ''));
+  const words = [...values, ...joined].flatMap((w) => w.split('$').map((part, k) => (k === 0 ? part : part.replace(EXPANSION, '')))).filter((w) => w !== '');
   const programs = words.map(program);
-  if (programs.some((w) => DUMP_PROGRAMS.has(w))) return 'database';
-  for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.has(head(w)))) return 'database';
+  if (programs.some((w) => DUMP_PROGRAMS.has(w)) || words.some(globNamesDump)) return 'database';
+  for (const [prog, opts] of DUMP_WORDS) if (programs.includes(prog) && words.some((w) => opts.test(w))) return 'database';
   if (!programs.some((w) => FILE_PROGRAMS.has(w))) return '';
-  return words.some((w) => w.startsWith('/') && reachesData(w)) || unquoted.some(namesDataVariable) ? 'database' : 'files';
+  return words.some((w) => w.startsWith('/') && (reachesData(w) || globReachesData(w))) || unquoted.some(namesDataVariable) ? 'database' : 'files';
 }

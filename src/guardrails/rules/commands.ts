@@ -305,6 +305,20 @@ const RESOLVERS = new Set(['nslookup', 'dig', 'host', 'drill', 'kdig', 'delv', '
 const NETWORK_CODE = /\burllib|\brequests\.|\bhttp\.client|\bhttpx\b|\bsocket\b|\bfetch\(|\bhttps?\.(?:request|get)\(|\bnet\.(?:connect|createConnection)\b|Net::HTTP|LWP::|HTTP::Tiny|IO::Socket|\bTCPSocket\b|\bopen-uri\b|\bInvoke-WebRequest\b|\bInvoke-RestMethod\b|\b(?:iwr|irm)\s|\bDownloadString\b|\bWebClient\b|\bfile_get_contents\s*\(\s*["']https?:|\bcurl_exec\b|\bfsockopen\b|\bstream_socket_client\b/;
 /** The whole environment in an interpreter's code (not one variable of it: `os.environ['URL']`). */
 const ENV_CODE = /\bos\.environ\b(?!\s*(?:\[|\.get\b))|\bprocess\.env\b(?!\s*[[.])|%ENV\b(?!\s*\{)|\bENV\.to_h\b/;
+/**
+ * Python's environment under another name: `from os import environ` then `environ` whole (not
+ * `environ['URL']`, one variable), or `import os as o` then `o.environ`.
+ */
+function envImported(code: string): boolean {
+  if (!code.includes('environ')) return false;
+  if (FROM_OS_IMPORT.test(code) && BARE_ENVIRON.test(code.replace(FROM_OS_IMPORT, ''))) return true;
+  const alias = /\bimport\s+os\s+as\s+([A-Za-z_]\w*)/.exec(code)?.[1];
+  return alias !== undefined && new RegExp(`\\b${alias}\\.environb?\\b(?!\\s*(?:\\[|\\.get\\b))`).test(code);
+}
+
+const FROM_OS_IMPORT = /\bfrom\s+os\s+import\b[^\n;]*?\benvironb?\b/g;
+const BARE_ENVIRON = /(?<![\w.])environb?\b(?!\s*(?:\[|\.get\b))/;
+
 /** An interpreter handed a download's text (`sh -c "$(curl …)"`, `bash <(wget -qO- …)`). */
 const SUBSTITUTED_DOWNLOAD = /(?:\$\(|<\(|`)\s*(?:[\w./-]*\/)?(?:curl|wget)\b/;
 const SUBSTITUTION_OPENING = /^(?:[A-Za-z_][A-Za-z0-9_]*=)?(?:\$\(|<\(|`)+/;
@@ -329,6 +343,9 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
   let group = 0;
   let groupFetched = false;
   let groupDecoded = false;
+  // A credential added to a git repository (`git add …/token`, as the reader writes a copy of it):
+  // the next `git push` sends it.
+  let gitStaged = false;
   // The whole-script passes (clusterEnv, sendsInCode), then each segment as it is split.
   if (!work.take(2 * script.length)) return 'over_budget';
   const inCluster = clusterEnv(script, setting);
@@ -345,6 +362,10 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
     if (decodedKept && (SCRATCH_RUN.test(first.program) || (INTERPRETERS.has(first.program) && first.words.slice(1).some((w) => SCRATCH_RUN.test(w))))) return 'decoded_run';
     if (INTERPRETERS.has(first.program) && SUBSTITUTED_DOWNLOAD.test(segment)) return 'fetch_run';
     if (kept.size > 0 && stages.some((s) => runsKept(s, kept))) return 'download_run';
+    if (first.program === 'git') {
+      if (gitStaged && first.words.includes('push')) return 'send_credentials';
+      if (first.words.some((w) => w === 'add' || w === 'commit') && (isSource(first) || credentialInline(first.text))) gitStaged = true;
+    }
     const opens = first.words[0] === '{';
     const closes = first.words[0] === '}';
     if (opens) group++;
@@ -439,6 +460,10 @@ function base(word: string): string {
  */
 function receives(s: Stage): boolean {
   if (fetches(s)) return true;
+  // A program the manifest does not name (`$D -s https://… | sh`, D set by the image, a Secret or a
+  // ConfigMap) handed an address: nothing in the request says it is not a downloader, and a program
+  // that reads an address and whose output a shell runs is what this guardrail asks about.
+  if (/^\$\{?[A-Za-z_]/.test(s.program) && s.words.slice(1).some((w) => /^[a-z][a-z0-9+.-]*:\/\//i.test(w))) return true;
   if (s.text.includes('/dev/tcp/') || s.text.includes('/dev/udp/')) return true;
   if (SENDERS.has(s.program) || (s.program === 'openssl' && s.words.includes('s_client'))) return true;
   if (s.program === 'socat') return true;
@@ -580,8 +605,13 @@ function isSender(s: Stage, env: ReadonlyMap<string, string> | undefined, inline
   // A name lookup sends the names it is given, in its words or piped (`… | xargs -I{} nslookup {}.x.example`;
   // nslookup reads names from stdin).
   if (RESOLVERS.has(s.program) || (s.program === 'xargs' && s.words.some((w) => RESOLVERS.has(w)))) return true;
+  // git's network commands with a credential in their words (`git push https://x:$(cat …/token)@h/r`).
+  if (s.program === 'git' && s.words.some((w) => GIT_NETWORK.has(w))) return inline && !(env !== undefined && onlyInCluster(s, env));
   return fetches(s) && (inline || s.words.some((w) => SEND_FLAG.test(w))) && !(env !== undefined && onlyInCluster(s, env));
 }
+
+/** git's subcommands that talk to a remote. */
+const GIT_NETWORK: ReadonlySet<string> = new Set(['push', 'fetch', 'pull', 'clone', 'ls-remote', 'send-email', 'archive']);
 
 /**
  * An interpreter given code of its own that reads a credential file or the whole environment and
@@ -595,10 +625,19 @@ function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefine
   const at = codeStart(script);
   if (at < 0) return false;
   const code = script.slice(at);
-  if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || ENV_CODE.test(code))) return false;
+  if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || CREDENTIAL_PATH.test(joinedStrings(code)) || ENV_CODE.test(code) || envImported(code))) return false;
   if (env === undefined) return true;
   const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => m[0]);
   return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
+}
+
+/**
+ * Code with its string literals joined where the language joins them: `"…/service" + "account/token"`
+ * (Python, JavaScript, Ruby, PowerShell), `"a" . "b"` (Perl, PHP), `"a" "b"` (Python, C): the path
+ * a credential is read from, written in pieces. Only for the credential's path: one pass.
+ */
+function joinedStrings(code: string): string {
+  return code.replace(/(["'])\s*[+.]?\s*(["'])/g, (all, a: string, b: string) => (a === b ? '' : all));
 }
 
 /**

@@ -1,5 +1,5 @@
-import { Buffer } from 'node:buffer';
 import { isObject, type Json } from '../types.js';
+import { binaryText } from './binary-text.js';
 import { CommandWork } from './command-work.js';
 import { commandShape, SHAPE_TEXT } from './commands.js';
 import type { RuleContext } from './context.js';
@@ -49,17 +49,6 @@ export function checkStoredScripts(doc: Json, prefix: string, ctx: RuleContext, 
       ctx.out.push({ code: 'container_command_egress', detail: `${kind} key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[found]}${why}, and a container that runs it does so at its next start`, path: joinPath(joinPath(root, field), key) });
     }
   }
-}
-
-/**
- * A `binaryData` value's bytes as text. In JSON and YAML it is base64 (kube refuses any other text
- * there); in CBOR, a byte string without tag 22 (or a text string) is the bytes themselves, which
- * kube stores as they are, while cbor.ts reads every string alike: a value that is not base64 is
- * read as the text it is, so that `binaryData: {run.sh: h'curl … | sh'}` is the script it stores.
- */
-function binaryText(value: string): string {
-  const bare = value.replace(/[\r\n]/g, '');
-  return bare.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(bare) ? Buffer.from(bare, 'base64').toString('utf8') : value;
 }
 
 /** container_command_egress for a ConfigMap's scripts (checkStoredScripts). */
@@ -121,7 +110,10 @@ function interpreterOf(key: string, text: string): string | undefined {
   // A leading dot is a hidden file's name (`.profile`, `.env`, `.dockerconfigjson`), not an
   // extension: such a file is read as one with none (a shell sources `.profile`).
   const dot = key.lastIndexOf('.');
-  if (dot > 0) return SCRIPT_EXTENSIONS.get(key.slice(dot));
+  // In any case (`START.SH`, `Setup.Py`): the extension is the chart's hint that the value is a
+  // script, and its case is only the chart's spelling. An interpreter runs the file whatever its
+  // name (`sh /scripts/START.SH`), and PowerShell and Windows match extensions without case.
+  if (dot > 0) return SCRIPT_EXTENSIONS.get(key.slice(dot).toLowerCase());
   return !PLAIN_WORD.test(text) && !configShaped(text) ? 'sh' : undefined;
 }
 

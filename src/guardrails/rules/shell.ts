@@ -74,6 +74,13 @@ const OUTPUT_FACTOR = 8;
 /** `name() {` or `function name {` (also `function name() {`) where a command starts. */
 const FUNCTION_DEFINITION = /(?:^|[\s;&|(])(?:function\s+)?([A-Za-z_][\w.:-]*)\s*\(\s*\)\s*\{|(?:^|[\s;&|(])function\s+([A-Za-z_][\w.:-]*)\s*\{/g;
 const CALL_COST = 16 * PIECE_COST;
+/**
+ * Calls inside calls read (render): a helper that calls a helper (`f() { g "$1"; }`). Each level is
+ * read only for a call that matters (piped, or handed an address, a credential or a program's name)
+ * and once per words, so a chart's helpers (`log`, `retry`) cost nothing more; every level is paid
+ * from the budget.
+ */
+const CALL_DEPTH = 4;
 /** A function's argument that makes its call worth reading: an address, a socket, a downloader's or an interpreter's name. */
 const CALL_ARGUMENT = /:\/\/|\/dev\/(?:tcp|udp)\/|^(?:curl|wget|nc|ncat|socat|sh|bash|python[0-9.]*|perl|ruby|node|env|printenv)$/;
 /** Programs that copy or link a file to another name (their last operand). */
@@ -165,7 +172,10 @@ class Reader {
   private readonly functions = new Map<string, string>();
   /** Calls read so far (a function's name and words) and whether one is being read (render). */
   private readonly calls = new Set<string>();
-  private inFunction = false;
+  /** How many calls deep the reading is (render): a call inside a body is read to CALL_DEPTH levels. */
+  private callDepth = 0;
+  /** Descriptors a coprocess's output is read from (`coproc curl …`, `${COPROC[0]}`), by the word they expand to: the coprocess's command. */
+  private readonly coprocs = new Map<string, string>();
   private ifs: { value: string; re: RegExp } | undefined;
   /** Arrays by name (`a=(c u r l)`): their items, for `${a[1]}` and `${a[*]}`. */
   private readonly arrays = new Map<string, string[]>();
@@ -279,7 +289,10 @@ class Reader {
         }
         p.i++;
         const last = cmd.words.pop()!;
-        this.arrays.set(last.assigns!, items);
+        // `a+=(rl)` appends to the array `a` holds (`a=(cu); a+=(rl)` is `cu rl`).
+        const before = last.text.endsWith('+=') ? (this.arrays.get(last.assigns!) ?? []) : [];
+        this.pay(before.length * PIECE_COST);
+        this.arrays.set(last.assigns!, [...before, ...items]);
         cmd.words.push({ ...last, text: last.text + items.join(' ') });
         continue;
       }
@@ -293,20 +306,23 @@ class Reader {
       if (op !== null) {
         p.i += op[0].length;
         cmd.separator = op[0] === '\n' ? '\n' : ` ${op[0]} `;
-        this.remember(cmd);
+        // A command with a here-document is remembered once its body is read (`mapfile a <<EOF`).
+        if (cmd.heredocs.length === 0) this.remember(cmd);
         line.push(cmd);
         cmd = newCommand();
         if (op[0] === '\n') {
           this.heredocBodies(p, line, depth);
+          for (const c of line) if (c.heredocs.length > 0) this.remember(c);
           flush();
         }
         continue;
       }
       cmd.words.push(this.word(p, depth));
     }
-    this.remember(cmd);
+    if (cmd.heredocs.length === 0) this.remember(cmd);
     line.push(cmd);
     this.heredocBodies(p, line, depth);
+    for (const c of line) if (c.heredocs.length > 0) this.remember(c);
     flush();
     return out;
   }
@@ -509,13 +525,32 @@ class Reader {
     const dflt = /^:?[-=](.*)$/s.exec(op);
     if (dflt !== null) return value !== undefined && value !== '' ? value : this.doubleQuoted(new Cursor(dflt[1]!), depth, true).text;
     if (value === undefined) return `\${${inner}}`;
-    const slice = /^:\s*(-?[0-9]+)\s*(?::\s*([0-9]+))?$/.exec(op);
+    // `${a:1:4}`: offset and length are arithmetic (`${c:$((0)):4}`, `${c:0+0:2*2}`, `${c:i:n}`).
+    const slice = /^:([^:]*)(?::(.*))?$/s.exec(op);
     if (slice !== null) {
-      const from = Number(slice[1]);
-      const start = from < 0 ? Math.max(0, value.length + from) : from;
-      return slice[2] === undefined ? value.slice(start) : value.slice(start, start + Number(slice[2]));
+      const from = this.arithmetic(slice[1]!);
+      const length = slice[2] === undefined ? undefined : this.arithmetic(slice[2]);
+      if (from !== undefined && (slice[2] === undefined || (length !== undefined && length >= 0))) {
+        const start = from < 0 ? Math.max(0, value.length + from) : from;
+        return length === undefined ? value.slice(start) : value.slice(start, start + length);
+      }
     }
     return patternOperation(value, op, (t) => this.doubleQuoted(new Cursor(t), depth, true).text, (n) => this.pay(n)) ?? `\${${inner}}`;
+  }
+
+  /**
+   * An arithmetic expression's value (a slice's offset or length): integers, `+ - * / %`, parentheses,
+   * `$((…))` and variables holding integers (`$i`, `i`). Undefined for anything else (the word then
+   * stays as written). Paid by its length.
+   */
+  private arithmetic(expr: string): number | undefined {
+    this.pay(expr.length);
+    if (expr.length > 256) return undefined;
+    const text = expr.replace(/\$\(\(|\)\)/g, (t) => (t === '$((' ? '(' : ')')).replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|\b([A-Za-z_][A-Za-z0-9_]*)\b/g, (all, a?: string, b?: string) => {
+      const v = this.variable((a ?? b)!);
+      return v !== undefined && /^\s*-?[0-9]+\s*$/.test(v) ? `(${v.trim()})` : 'x';
+    });
+    return evaluateArithmetic(text);
   }
 
   /** `$'…'`: the C escapes bash decodes there. */
@@ -540,25 +575,26 @@ class Reader {
     if (aliased !== undefined) words[at] = { ...head!, text: aliased };
     // A call of a function the script defines is its body, read with the call's words as $1, $2, …,
     // as a group (`{ … }`): what follows the call (`f u | sh`) follows the body's commands.
-    // One level (a call inside a body is its name, as is a recursive one) and once per words (a
-    // script's `log "…"` helper called a hundred times is read a hundred times only if its words
-    // differ): the body's commands are in the text already, where it is defined.
+    // To CALL_DEPTH levels (a call inside a body is read too, `f() { g "$1"; }`; past that it is its
+    // name) and once per words (a script's `log "…"` helper called a hundred times is read a hundred
+    // times only if its words differ, and a recursive call with the same words once): the body's
+    // commands are in the text already, where it is defined.
     // Only a call whose words or output may matter: piped (`f u | sh`), or handed an address, a
     // credential file or a program's name (`f https://…`, `f …/token`, `f curl`); a script's helpers
     // (`log "…"`, `retry 5 redis-cli …`) are read where they are defined, not at each call.
-    const defined = head === undefined || this.inFunction ? undefined : this.functions.get(head.text);
+    const defined = head === undefined || this.callDepth >= CALL_DEPTH ? undefined : this.functions.get(head.text);
     const call = defined === undefined ? '' : words.slice(at).map((w) => w.text).join(' ');
     const matters = defined !== undefined && (c.separator.includes('|') || words.slice(at + 1).some((w) => CALL_ARGUMENT.test(w.text) || this.credential(this.file(w.text))));
     if (defined !== undefined && matters && !this.calls.has(call)) {
       this.calls.add(call);
       // A call costs more than its characters (a scope, a cursor, the definitions looked for again).
       this.pay(CALL_COST);
-      this.inFunction = true;
+      this.callDepth++;
       let read: string;
       try {
         read = this.withPositional([head!.text, ...words.slice(at + 1).map((w) => w.text)], () => this.script(defined, depth + 1));
       } finally {
-        this.inFunction = false;
+        this.callDepth--;
       }
       return `{\n${read}\n} ${c.redirects.map((r) => this.redirect(r)).join(' ')}`.trimEnd();
     }
@@ -570,6 +606,16 @@ class Reader {
     const args = words.slice(at + 1);
     // `su -c '…'`, `runuser -u x -c '…'`, `script -qc '…'`: a shell handed that code.
     const program = SHELL_CODE_RUNNERS.has(named) && args.some((w) => /^-[a-zA-Z]*c[a-zA-Z]*$|^--command$/.test(w.text)) ? 'sh' : named;
+    // `watch -n 60 '…'`: watch runs its operands, joined by blanks, through `sh -c` (with `-x`, as
+    // the command they are): read as that script, again at each interval.
+    if (named === 'watch') {
+      const code = watchCode(args.map((w) => w.text));
+      if (code !== undefined) {
+        const redirects = c.redirects.map((r) => this.redirect(r)).join(' ');
+        const read = this.script(code, depth + 1);
+        return `${[words.slice(0, at + 1).map((w) => w.text).join(' '), redirects].filter((x) => x !== '').join(' ')}\n${read}`;
+      }
+    }
     // A quoted `;` or `|` is a word (find's `-exec … \;`), not the end of the command: written back
     // as one it would split the command (and its pipeline) where the shell does not.
     for (let i = at + 1; i < words.length; i++) if (/^[;|&]+$/.test(words[i]!.text)) words[i] = { ...words[i]!, text: '+' };
@@ -594,7 +640,11 @@ class Reader {
           const read = this.withPositional(positional, () => this.script(code.text, depth + 1));
           return `${[lead, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ')}\n${read}`;
         }
-        return [`${lead} -c ${code.text}`, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ');
+        // Its code is one word of the shell's: its own `;`, `&`, `|` and line breaks are the
+        // interpreter's, written as blanks so that the checker does not end the shell's command
+        // (and its pipeline: `python3 -c "…;print(urlopen(u).read())" | sh`) inside it. The code's
+        // words are kept for the checker's reading of it (NETWORK_CODE, a credential's path).
+        return [`${lead} -c ${code.text.replace(/[;&|\n]/g, ' ')}`, ...code.rest.map((w) => w.text), redirects].filter((x) => x !== '').join(' ');
       }
     }
     return [body, redirects, ...heredocs.map((h) => `\n${h}\n`)].filter((s) => s !== '').join(' ');
@@ -652,6 +702,33 @@ class Reader {
     }
     const head = words[at]?.text;
     const args = words.slice(at + 1).map((w) => w.text);
+    // `mapfile -t a <<< curl`, `readarray a < <(…)`: the array `a` holds the lines it reads (from a
+    // here-string or a here-document: what a file or a program prints is not known here).
+    if (head === 'mapfile' || head === 'readarray') {
+      // Its flags with a value (`-d x`, `-n 3`, `-O 0`, `-s 1`, `-u 3`, `-C f`, `-c 1`); the array's name is the operand (MAPFILE by default).
+      let k = 0;
+      while (k < args.length && args[k]!.startsWith('-')) k += /^-[a-zA-Z]*[dnOsuCc]$/.test(args[k]!) ? 2 : 1;
+      const name = args[k] !== undefined && NAME.test(args[k]!) ? args[k]! : 'MAPFILE';
+      const from = c.redirects.find((r) => r.op === '<<<')?.target.text ?? c.heredocs[0]?.body;
+      if (from !== undefined) {
+        const lines = from.split('\n');
+        this.pay(lines.length * PIECE_COST);
+        this.arrays.set(name, lines);
+        this.vars.delete(name);
+      } else this.arrays.delete(name);
+    }
+    // `coproc curl …`, `coproc NAME { curl …; }`: the array COPROC (or NAME) holds the descriptors its
+    // output is read from and its input written to; `sh <&${COPROC[0]}` reads that output (redirect).
+    if (head === 'coproc' && args.length > 0) {
+      const named = args.length > 1 && NAME.test(args[0]!) && args[1] === '{' ? args[0]! : undefined;
+      const name = named ?? 'COPROC';
+      // Its body's first command (`{ curl …; }` is split at its `;`: the rest follows as the script's).
+      const command = (named === undefined ? args : args.slice(2)).join(' ');
+      const fd = `/dev/fd/coproc-${this.coprocs.size}`;
+      this.pay(command.length);
+      this.coprocs.set(fd, command);
+      this.arrays.set(name, [fd, `${fd}-in`]);
+    }
     // `set -- curl -s u`: the positional parameters (`"$@"`, `$1`).
     if (head === 'set' && args.length > 0 && (args[0] === '--' || !args[0]!.startsWith('-'))) {
       const list = args[0] === '--' ? args.slice(1) : args;
@@ -704,6 +781,9 @@ class Reader {
   private redirect(r: Redirect): string {
     const socket = (r.op === '>&' || r.op === '<&') && this.fds.get(r.target.text);
     if (socket) return `> ${socket}`;
+    // A coprocess's output (`sh <&${COPROC[0]}`) is that command's output, as `< <(X)` is X's.
+    const coproc = (r.op === '<&' || r.op === '<') && this.coprocs.get(r.target.text);
+    if (coproc) return `< <(${coproc})`;
     return `${r.op}${r.op.endsWith('<') || r.op.endsWith('>') ? ' ' : ''}${this.file(r.target.text)}`;
   }
 
@@ -784,6 +864,48 @@ function substituted(inner: string): Piece {
   return { text: printedText(printed[1]!.replace(/^(?:-[neE]+\s+)+/, '').replace(/%[sb]\s*/, '')) };
 }
 
+/** Integer arithmetic of `+ - * / %`, unary signs and parentheses; undefined for any other character or a division by zero. */
+function evaluateArithmetic(text: string): number | undefined {
+  const tokens = text.match(/\d+|[-+*/%()]|\S/g) ?? [];
+  let i = 0;
+  const fail = (): never => {
+    throw new RangeError('arithmetic');
+  };
+  const primary = (): number => {
+    const t = tokens[i++];
+    if (t === '-') return -primary();
+    if (t === '+') return primary();
+    if (t === '(') {
+      const v = sum();
+      if (tokens[i++] !== ')') fail();
+      return v;
+    }
+    return t !== undefined && /^\d+$/.test(t) ? Number(t) : fail();
+  };
+  const product = (): number => {
+    let v = primary();
+    while (tokens[i] === '*' || tokens[i] === '/' || tokens[i] === '%') {
+      const op = tokens[i++];
+      const r = primary();
+      if (op !== '*' && r === 0) fail();
+      v = op === '*' ? v * r : op === '/' ? Math.trunc(v / r) : v % r;
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (tokens[i] === '+' || tokens[i] === '-') v = tokens[i++] === '+' ? v + product() : v - product();
+    return v;
+  };
+  try {
+    const v = sum();
+    return i === tokens.length && Number.isSafeInteger(v) ? v : undefined;
+  } catch (e) {
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
+}
+
 /** `/a/./b`, `/a//b`, `/a/x/../b` as `/a/b`. */
 function normalPath(path: string): string {
   const out: string[] = [];
@@ -833,6 +955,29 @@ export const RUNNERS: ReadonlySet<string> = new Set([
   'timeout', 'nice', 'ionice', 'nohup', 'setsid', 'stdbuf', 'chroot', 'nsenter', 'unshare', 'tini', 'dumb-init', 'catatonit', 'gosu', 'su-exec', 'runuser', 'sudo', 'doas',
   'xargs', 'taskset', 'chrt', 'flock', 'setpriv', 'capsh', 'strace', 'ltrace', 's6-setuidgid', 'chpst', 'numactl', 'prlimit', 'time', 'ip', 'firejail', 'bwrap', 'proot', 'faketime', 'torsocks', 'proxychains', 'proxychains4',
 ]);
+
+/**
+ * The script `watch` hands `sh -c`: its operands after its own flags (`-n 60`, `--interval=60`,
+ * `-d`, `-t`, …), joined by blanks, or with `-x`/`--exec` the command they are (each a word). Undefined
+ * when it names no command.
+ */
+function watchCode(args: readonly string[]): string | undefined {
+  let k = 0;
+  let exec = false;
+  while (k < args.length && args[k]!.startsWith('-') && args[k] !== '-') {
+    const a = args[k]!;
+    if (a === '--') {
+      k++;
+      break;
+    }
+    if (/^-[a-zA-Z]*x[a-zA-Z]*$|^--exec$/.test(a)) exec = true;
+    // `-n 60`, `--interval 60`, `-q 5`: a flag whose value is the next word.
+    k += /^-[a-zA-Z]*[nq]$|^--(?:interval|equexit|chgexit)$/.test(a) ? 2 : 1;
+  }
+  const operands = args.slice(k);
+  if (operands.length === 0) return undefined;
+  return exec ? operands.map((w) => `'${w.replace(/'/g, "'\\''")}'`).join(' ') : operands.join(' ');
+}
 
 /** Programs that run the code of their `-c` (`su -c '…'`, `script -qc '…'`) through a shell: read as `sh -c`. */
 const SHELL_CODE_RUNNERS = new Set(['su', 'runuser', 'script']);
