@@ -210,6 +210,10 @@ describe('a key a pod of the same request runs is a script, whatever its key say
     ['a subPath mount', ['sh', '/entry'], { configMap: { name: 'scripts' } }, { name: 'cfg', mountPath: '/entry', subPath: 'settings.conf' }],
     ['a projected volume', ['sh', '/cfg/settings.conf'], { projected: { sources: [{ configMap: { name: 'scripts' } }] } }, undefined],
     ['the ..data path', ['sh', '/cfg/..data/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    // review47b: a runner in front of the shell, and the script on the shell's stdin.
+    ['timeout 300 sh /cfg/settings.conf', ['timeout', '300', 'sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    ['cat … | sh', ['sh', '-c', 'cat /cfg/settings.conf | sh'], { configMap: { name: 'scripts' } }, undefined],
+    ['sh < …', ['sh', '-c', 'exec sh < /cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
   ])('%s', (_name, command, volume, mount) => {
     const found = checkWork(work(deployment(command, volume, mount), cm));
     expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.settings.conf']);
