@@ -91,9 +91,15 @@ function inNamespace(h: string, ns: string, short: boolean): boolean {
   return labels[2] === 'svc' && (labels.length === 3 || (labels.length === 5 && labels[3] === 'cluster' && labels[4] === 'local'));
 }
 
-/** A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`, any port. */
+/**
+ * A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>.svc[.cluster.local]`,
+ * any port. Not `<svc>.<ns>`: nginx's own resolver, which a target with a variable
+ * (`…$request_uri`) is resolved by, applies no search list, so the name is asked of public DNS
+ * as it is, and a namespace spelt as a top-level domain (`dev`, `shop`, `app`) makes it a
+ * registrable name (`collector.dev`); with a trailing dot it is that name whatever resolves it.
+ */
 function dnsHostStays(host: string, ns: string): boolean {
-  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, true);
+  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, false);
 }
 
 const VS_KEY = 'networking.istio.io/virtualservices';
