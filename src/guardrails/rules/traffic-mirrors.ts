@@ -270,7 +270,24 @@ function kumaMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
   }
 }
 
+/**
+ * An Emissary-ingress (Ambassador) Mapping with `shadow: true`: a copy of every request its
+ * `prefix` and `hostname` match, whichever Mapping (of any namespace) routes it, is sent to its
+ * `service` (`[scheme://]host[:port]`). A bare name is a Service of the Mapping's namespace, and so
+ * is `<svc>.<ns>.svc[.cluster.local]`; anything else is a host anywhere (`<svc>.<ns>` too: a
+ * namespace spelt as a top-level domain makes it a public name).
+ */
+function emissaryShadow(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec) || spec.shadow !== true) return;
+  const service = str(spec.service)?.trim() ?? '';
+  const host = (/^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)/i.exec(service)?.[1] ?? '').replace(/:\d*$/, '');
+  if (host !== '' && meshHostStays(host, ctx.namespace)) return;
+  ctx.out.push({ code: CODE, detail: `Mapping shadows each request its prefix matches (headers and body, credentials among them, whichever Mapping routes it) to ${host === '' ? 'a service it does not name' : shown(host)}, outside the namespace's own Services`, path: `${docPath}spec.service` });
+}
+
 const READERS: Readonly<Record<string, (doc: Json, docPath: string, ctx: RuleContext) => void>> = {
+  'getambassador.io/mappings': emissaryShadow,
   'apisix.apache.org/apisixroutes': apisixMirrors,
   'apisix.apache.org/apisixpluginconfigs': apisixMirrors,
   'apisix.apache.org/apisixglobalrules': apisixMirrors,
