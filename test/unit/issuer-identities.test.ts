@@ -232,6 +232,18 @@ describe('issuers[].subject_prefix and groups_prefix (kube claimMappings prefixe
     expect(() => parseConfig(yaml('    subject_prefix: ""\n    groups_prefix: "acme:"\n'), 'tenants.yaml')).not.toThrow();
   });
 
+  it("row 8b (review47b): a prefix that extends another issuer's stops the start: that issuer could mint its names", () => {
+    const ops = (prefix: string) => `    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n    groups_prefix: "${prefix}"\n`;
+    const text = (opsPrefix: string, custPrefix: string) => yaml(`    groups_prefix: "${custPrefix}"\n`).replace(`    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n`, ops(opsPrefix));
+    const prefixProblems = (t: string) => configProblems(t, 'tenants.yaml').filter((x) => x.field.startsWith('issuers['));
+    const [p] = prefixProblems(text('acme:', 'acme:eu:'));
+    expect(p).toMatchObject({ file: 'tenants.yaml', line: 13, field: 'issuers[1].groups_prefix', message: expect.stringContaining('"eu:admins" would be this one\'s "admins"') });
+    expect(prefixProblems(text('acme:eu:', 'acme:')).map((x) => x.field)).toEqual(['issuers[0].groups_prefix']);
+    // The same prefix on two issuers, or two that do not extend each other, are no such problem.
+    expect(prefixProblems(text('acme:', 'acme:'))).toEqual([]);
+    expect(prefixProblems(text('ops:', 'acme:'))).toEqual([]);
+  });
+
   it('row 9: once every issuer a name applies to prefixes it, a bare name in a rule or setting stops the start instead of holding nobody', () => {
     const both = '    subject_prefix: "customer:"\n    groups_prefix: "customer:"\n';
     const text = yaml(both).replace(`    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n`, `    audiences: [kubernetes]\n    algorithms: [HS256]\n    hmac_secret_env: OPS_SECRET\n    groups_prefix: "ops:"\n`);

@@ -188,6 +188,19 @@ export const configSchema = z
     // issuers[].history_of names another listed issuer, itself not carrying a history over: a chain
     // (or a loop) would make whose history a token gets depend on the order of the moves.
     const byIssuer = new Map(cfg.issuers.map((i) => [i.issuer, i]));
+    // A prefix that extends another issuer's (`acme:eu:` beside `acme:`) makes its names the other
+    // issuer's to mint: that issuer's group `eu:admins` is `acme:eu:admins`, this one's `admins`.
+    // The same prefix on two issuers is one namespace on purpose (an IdP and the one it moves to).
+    for (const key of ['subject_prefix', 'groups_prefix'] as const) {
+      cfg.issuers.forEach((iss, j) => {
+        const mine = iss[key] ?? '';
+        if (mine === '') return;
+        const other = cfg.issuers.findIndex((o) => (o[key] ?? '') !== '' && o[key] !== mine && mine.startsWith(o[key]!));
+        if (other < 0) return;
+        const theirs = cfg.issuers[other]![key]!;
+        ctx.addIssue({ code: 'custom', path: ['issuers', j, key], message: `${JSON.stringify(mine)} extends issuers[${other}].${key} ${JSON.stringify(theirs)}: that issuer's ${JSON.stringify(mine.slice(theirs.length) + 'admins')} would be this one's "admins" (${JSON.stringify(mine + 'admins')}); give the two prefixes neither of which starts the other` });
+      });
+    }
     cfg.issuers.forEach((iss, i) => {
       checkLevel(iss.max_level, ['issuers', i, 'max_level']);
       const h = iss.history_of;

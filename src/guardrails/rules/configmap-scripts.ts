@@ -141,7 +141,10 @@ export function configShaped(text: string): boolean {
   if (t.startsWith('{') || t.startsWith('[')) {
     try {
       JSON.parse(t);
-      return true;
+      // A line whose first word is a whole string followed by more words runs that string as a
+      // program: `"eval" : ";curl … | sh"` on its own line, or after `{ `, which sh reads as a
+      // group's opening, is valid JSON that runs its payload.
+      return !JSON_PROGRAM_LINE.test(t);
     } catch {
       // Not JSON: an INI file starts with `[section]` too (below).
     }
@@ -171,10 +174,18 @@ function linesRunNothing(t: string): boolean {
 const SHELL_JOINS = /[|;&]|[<>]\(/;
 /**
  * A line whose first word names no program: a YAML key or item, a document marker, an assignment
- * alone on its line (`A=1 curl …` runs curl). No glob character in a key: `a*:` as a program word
- * would match a file of the mount (another key).
+ * alone on its line (`A=1 curl …` runs curl). A key is a whole quoted string or a word with nothing
+ * that makes it more than a word to sh: no `=` (`A=: curl …` is an assignment, then curl), no `<`
+ * or `>` (`>f: curl …` is a redirection, then curl), no quote or backslash (one left open runs on
+ * into later lines), no `$`, `(`, `)` (bash's `${X: 0}url` is curl), no glob character (`a*:` as
+ * a program word would match a file of the mount, another key). An assignment's value holds no
+ * quote, backslash, `$` or brace for the same reason: `X='` on one line and `a: b' curl …` on a
+ * later one is an assignment, then curl.
  */
-const CONFIG_LINE = /^(?:(?:- +)*[^\s:*?[\]]+:(?:\s|$)|-(?:\s|$)|---(?:\s|$)|\.\.\.$|[A-Za-z_][A-Za-z0-9_]*=\S*$)/;
+const CONFIG_LINE = /^(?:(?:- +)*(?:[^\s:*?[\]=<>'"\\$()`]+|"[^"\\$`]*"|'[^']*'):(?:\s|$)|-(?:\s|$)|---(?:\s|$)|\.\.\.$|[A-Za-z_][A-Za-z0-9_]*=[^\s'"\\$`{}()<>]*$)/;
+
+/** A JSON line that starts with a whole string and then more words, after `{ ` groups sh opens: sh runs the string. */
+const JSON_PROGRAM_LINE = /^[ \t]*(?:\{[ \t]+)*"(?:[^"\\\n]|\\.)*"[ \t]+\S/m;
 
 const PEM_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z0-9+/=]*|[A-Za-z-]+: .*)$/;
 

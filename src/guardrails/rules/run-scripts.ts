@@ -10,8 +10,9 @@ import { walkObjects } from './walk.js';
  *
  * A path is run when a container's `command`/`args` (or a shell script given to it with `-c`) has it
  * as a command's program (`/scripts/run`), after an interpreter (`sh /scripts/run`, `python3 -u
- * /x/main`), after `.`, `source` or `exec`, or as the text a substitution reads (`bash -c "$(cat
- * /cfg/entry)"`, `$(< /cfg/entry)`). The path is mapped to a key through the container's
+ * /x/main`; a runner in front: `timeout 300 sh f`, `nice -n 5 sh f`, `busybox sh f`, `gosu app sh f`),
+ * after `.`, `source` or `exec`, as the shell's stdin (`sh < f`, `cat f | sh`), or as the text a
+ * substitution reads (`bash -c "$(cat /cfg/entry)"`, `$(< /cfg/entry)`). The path is mapped to a key through the container's
  * `volumeMounts` (`subPath` too) and the pod's `volumes`: `configMap`, `secret` and `projected`
  * sources, with their `items` renaming (`{key: x, path: run.sh}` runs key `x`).
  *
@@ -152,40 +153,82 @@ const READ_IN = /\$\(\s*(?:cat\s+|<\s*)([^\s)]+)\s*\)|`\s*cat\s+([^\s`]+)\s*`/g;
 export function pathsRun(argv: readonly string[]): [string, string][] {
   const out: [string, string][] = [];
   const scan = (tokens: readonly string[], depth: number) => {
-    let start = true;
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (SEPARATORS.has(t)) {
-        start = true;
+    // The files of a `cat f … |` stage just before: a shell reading its stdin next runs them.
+    let piped: string[] = [];
+    let i = 0;
+    while (i < tokens.length) {
+      if (SEPARATORS.has(tokens[i]!)) {
+        i++;
         continue;
       }
-      if (!start) continue;
-      start = false;
-      let j = i;
-      // Assignments and prefixes before the program.
-      while (j < tokens.length && (PREFIXES.has(tokens[j]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[j]!))) j++;
-      const program = tokens[j];
-      if (program === undefined) break;
-      const base = program.slice(program.lastIndexOf('/') + 1);
-      if (program === '.' || program === 'source') {
-        const f = tokens[j + 1];
-        if (f !== undefined && isFile(f)) out.push([f, 'sh']);
-      } else if (SHELLS.has(base) || INTERPRETER.test(base)) {
-        // Options first; `-c` (or `-ec`) hands code, read in turn; `-m` and `-e` name no file. Anything else names the file.
-        let k = j + 1;
-        let code = false;
-        while (k < tokens.length && tokens[k]!.startsWith('-') && !SEPARATORS.has(tokens[k]!)) {
-          if (SHELLS.has(base) ? SHELL_CODE.test(tokens[k]!) : INTERPRETER_CODE.test(tokens[k]!)) {
-            code = true;
-            if (depth < 2 && k + 1 < tokens.length) scan(tokenize(tokens[k + 1]!), depth + 1);
-          }
-          k++;
-        }
-        const f = tokens[k];
-        if (!code && f !== undefined && isFile(f)) out.push([f, SHELLS.has(base) ? 'sh' : base]);
-      } else if (program.startsWith('/') || program.startsWith('./') || program.startsWith('../')) out.push([program, RUN_BY_SHEBANG]);
-      i = j;
+      let end = i;
+      while (end < tokens.length && !SEPARATORS.has(tokens[end]!)) end++;
+      const intoPipe = tokens[end] === '|';
+      const cat = command(tokens, i, end, depth, out, piped);
+      piped = intoPipe ? cat : [];
+      i = end;
     }
+  };
+  const command = (tokens: readonly string[], from: number, end: number, depth: number, found: [string, string][], piped: readonly string[]): string[] => {
+    let j = from;
+    // Assignments and prefixes before the program.
+    while (j < end && (PREFIXES.has(tokens[j]!) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(tokens[j]!))) j++;
+    // A redirection before the program (`</cfg/run sh`) is not it.
+    while (j < end && tokens[j]!.startsWith('<') && !tokens[j]!.startsWith('<<')) j += tokens[j] === '<' ? 2 : 1;
+    let program = tokens[j];
+    if (program === undefined || j >= end) return [];
+    let base = program.slice(program.lastIndexOf('/') + 1);
+    if (program === '.' || program === 'source') {
+      const f = tokens[j + 1];
+      if (j + 1 < end && f !== undefined && isFile(f)) found.push([f, 'sh']);
+      return [];
+    }
+    if (base === 'cat') return tokens.slice(j + 1, end).filter((t) => isFile(t) && !t.startsWith('<') && !t.startsWith('>'));
+    if (!interpreterWord(base)) {
+      if (program.startsWith('/') || program.startsWith('./') || program.startsWith('../')) {
+        found.push([program, RUN_BY_SHEBANG]);
+        return [];
+      }
+      // A runner in front of the interpreter (`timeout 30 sh f`, `nice -n 5 sh f`, `busybox sh f`,
+      // `gosu app sh f`, `env -i sh f`, `xargs sh`): the interpreter is a later word of the command.
+      let k = j + 1;
+      while (k < end && !interpreterWord(tokens[k]!.slice(tokens[k]!.lastIndexOf('/') + 1))) k++;
+      if (k >= end) return [];
+      j = k;
+      program = tokens[j]!;
+      base = program.slice(program.lastIndexOf('/') + 1);
+    }
+    // `busybox sh f`: the applet is the interpreter.
+    if (base === 'busybox' && j + 1 < end && interpreterWord(tokens[j + 1]!)) base = tokens[++j]!;
+    const shell = SHELLS.has(base);
+    const interpreter = shell ? 'sh' : base;
+    // Options first; `-c` (or `-ec`) hands code, read in turn; `-m` and `-e` name no file; `-o`
+    // takes a value. Anything else names the file.
+    let k = j + 1;
+    let code = false;
+    while (k < end && tokens[k]!.startsWith('-')) {
+      if (shell ? SHELL_CODE.test(tokens[k]!) : INTERPRETER_CODE.test(tokens[k]!)) {
+        code = true;
+        if (depth < 2 && k + 1 < end) scan(tokenize(tokens[k + 1]!), depth + 1);
+      }
+      if (shell && (tokens[k] === '-o' || tokens[k] === '+o')) k++;
+      k++;
+    }
+    const f = k < end ? tokens[k] : undefined;
+    const named = !code && f !== undefined && isFile(f) && !f.startsWith('<') && !f.startsWith('>');
+    if (named) found.push([f, interpreter]);
+    if (!code && !named) {
+      // Its code on stdin: a `<` redirection of this command (`sh < /cfg/run`, `sh -s </cfg/run`)
+      // or the files a `cat` before it in the pipeline reads (`cat /cfg/run | sh`).
+      for (let r = from; r < end; r++) {
+        const t = tokens[r]!;
+        if (t.startsWith('<<') || t.startsWith('<(')) continue;
+        const file = t === '<' ? tokens[r + 1] : t.startsWith('<') ? t.slice(1) : undefined;
+        if (file !== undefined && r + (t === '<' ? 1 : 0) < end && isFile(file)) found.push([file, interpreter]);
+      }
+      for (const p of piped) found.push([p, interpreter]);
+    }
+    return [];
   };
   // The container's words are the argv itself: each is one token, and a word with a space or line break in it is code of its own (`sh -c '…'`).
   scan(argv, 0);
@@ -194,6 +237,11 @@ export function pathsRun(argv: readonly string[]): [string, string][] {
     for (const m of w.matchAll(READ_IN)) out.push([m[1] ?? m[2]!, 'sh']);
   }
   return out;
+}
+
+/** A shell or an interpreter that runs a file it is given. */
+function interpreterWord(base: string): boolean {
+  return SHELLS.has(base) || INTERPRETER.test(base);
 }
 
 /** A shell's options that hand it code rather than a file (`-c`, `-ec`, `-xc`). */

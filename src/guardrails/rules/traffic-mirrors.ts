@@ -91,9 +91,15 @@ function inNamespace(h: string, ns: string, short: boolean): boolean {
   return labels[2] === 'svc' && (labels.length === 3 || (labels.length === 5 && labels[3] === 'cluster' && labels[4] === 'local'));
 }
 
-/** A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>`, `<svc>.<ns>.svc[.cluster.local]`, any port. */
+/**
+ * A cluster DNS name seen from a proxy in another namespace (ingress-nginx's): `<svc>.<ns>.svc[.cluster.local]`,
+ * any port. Not `<svc>.<ns>`: nginx's own resolver, which a target with a variable
+ * (`…$request_uri`) is resolved by, applies no search list, so the name is asked of public DNS
+ * as it is, and a namespace spelt as a top-level domain (`dev`, `shop`, `app`) makes it a
+ * registrable name (`collector.dev`); with a trailing dot it is that name whatever resolves it.
+ */
 function dnsHostStays(host: string, ns: string): boolean {
-  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, true);
+  return inNamespace(host.toLowerCase().replace(/:\d*$/, '').replace(/\.$/, ''), ns, false);
 }
 
 const VS_KEY = 'networking.istio.io/virtualservices';
@@ -210,7 +216,82 @@ function targetPortText(port: string, v: unknown): string {
   return `a ${p} port${name}${remote}`;
 }
 
+/**
+ * Apache APISIX's `proxy-mirror` plugin (an ApisixRoute's `spec.http[].plugins`, an
+ * ApisixPluginConfig's or an ApisixGlobalRule's `spec.plugins`: the last on every route of the
+ * gateway): `config.host` is the URL each request is copied to, resolved by APISIX's own resolver
+ * (no search list), so only `<svc>.<ns>.svc[.cluster.local]` of the object's namespace stays. A
+ * plugin turned off (`enable: false`) copies nothing; one whose configuration is in a Secret
+ * (`secretRef`) or names no host is a copy to a host the request does not show; a patch's plugin
+ * with a `config.host` and no name may be proxy-mirror's and is read as one.
+ */
+function apisixMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  const judge = (plugins: unknown, at: string) => {
+    for (const [k, p] of arrayOf(plugins).entries()) {
+      // No name: a JSON patch of one plugin's fields (`/spec/http/0/plugins/0/config/host`), which may be proxy-mirror's.
+      if (!isObject(p) || (p.name !== 'proxy-mirror' && !(p.name === undefined && isObject(p.config) && p.config.host !== undefined)) || p.enable === false) continue;
+      const value = isObject(p.config) && typeof p.config.host === 'string' ? p.config.host.trim() : '';
+      const host = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#$]*)/i.exec(value)?.[1] ?? '';
+      if (host !== '' && dnsHostStays(host, ctx.namespace)) continue;
+      ctx.out.push({ code: CODE, detail: `APISIX proxy-mirror copies each request (headers and body, credentials among them) to ${host === '' ? 'a host the request does not show' : shown(host)}, outside the namespace's own Services`, path: `${docPath}${at}[${k}]` });
+    }
+  };
+  judge(spec.plugins, 'spec.plugins');
+  for (const [i, r] of arrayOf(spec.http).entries()) if (isObject(r)) judge(r.plugins, `spec.http[${i}].plugins`);
+}
+
+/**
+ * Kuma's MeshHTTPRoute `RequestMirror` filters (`spec.to[].rules[].default.filters[]`): a
+ * MeshService of the route's namespace stays (`name` with no `namespace` or the route's own, or
+ * the `<svc>_<ns>_svc_<port>` name of a kuma.io/service); another namespace's, a
+ * MeshExternalService, a MeshMultiZoneService (another zone's) or any other kind does not.
+ */
+function kumaMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  for (const [i, t] of arrayOf(spec.to).entries()) {
+    if (!isObject(t)) continue;
+    for (const [j, r] of arrayOf(t.rules).entries()) {
+      if (!isObject(r) || !isObject(r.default)) continue;
+      for (const [k, f] of arrayOf(r.default.filters).entries()) {
+        if (!isObject(f) || !isObject(f.requestMirror)) continue;
+        const ref = f.requestMirror.backendRef;
+        const kind = isObject(ref) ? (str(ref.kind) ?? '') : '';
+        const name = isObject(ref) ? (str(ref.name) ?? '') : '';
+        const refNs = isObject(ref) ? str(ref.namespace) : undefined;
+        const legacy = /^[a-z0-9-]+_([a-z0-9-]+)_svc_[0-9]+$/.exec(name);
+        const stays = kind === 'MeshService' && (legacy !== null ? legacy[1] === ctx.namespace && (refNs === undefined || refNs === ctx.namespace) : !name.includes('_') && (refNs === undefined || refNs === '' || refNs === ctx.namespace)) && ctx.namespace !== '';
+        if (stays) continue;
+        ctx.out.push({ code: CODE, detail: `MeshHTTPRoute mirrors each request (headers and body, credentials among them) to a ${clientText(kind, 40) ?? ''} ${shown(name)}${refNs === undefined ? '' : ` of namespace ${shown(refNs)}`}, outside the namespace's own Services`, path: `${docPath}spec.to[${i}].rules[${j}].default.filters[${k}].requestMirror` });
+      }
+    }
+  }
+}
+
+/**
+ * An Emissary-ingress (Ambassador) Mapping with `shadow: true`: a copy of every request its
+ * `prefix` and `hostname` match, whichever Mapping (of any namespace) routes it, is sent to its
+ * `service` (`[scheme://]host[:port]`). A bare name is a Service of the Mapping's namespace, and so
+ * is `<svc>.<ns>.svc[.cluster.local]`; anything else is a host anywhere (`<svc>.<ns>` too: a
+ * namespace spelt as a top-level domain makes it a public name).
+ */
+function emissaryShadow(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec) || spec.shadow !== true) return;
+  const service = str(spec.service)?.trim() ?? '';
+  const host = (/^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/?#]*)/i.exec(service)?.[1] ?? '').replace(/:\d*$/, '');
+  if (host !== '' && meshHostStays(host, ctx.namespace)) return;
+  ctx.out.push({ code: CODE, detail: `Mapping shadows each request its prefix matches (headers and body, credentials among them, whichever Mapping routes it) to ${host === '' ? 'a service it does not name' : shown(host)}, outside the namespace's own Services`, path: `${docPath}spec.service` });
+}
+
 const READERS: Readonly<Record<string, (doc: Json, docPath: string, ctx: RuleContext) => void>> = {
+  'getambassador.io/mappings': emissaryShadow,
+  'apisix.apache.org/apisixroutes': apisixMirrors,
+  'apisix.apache.org/apisixpluginconfigs': apisixMirrors,
+  'apisix.apache.org/apisixglobalrules': apisixMirrors,
+  'kuma.io/meshhttproutes': kumaMirrors,
   [VS_KEY]: virtualServiceMirrors,
   'gateway.networking.k8s.io/httproutes': gatewayRouteMirrors('HTTPRoute'),
   'gateway.networking.k8s.io/grpcroutes': gatewayRouteMirrors('GRPCRoute'),
@@ -234,6 +315,8 @@ const MIRROR_ONLY: ReadonlyMap<string, string> = new Map([
   ['traefik.io/traefikservices', 'TraefikService'],
   ['traefik.containo.us/traefikservices', 'TraefikService'],
   ['crd.antrea.io/trafficcontrols', 'TrafficControl'],
+  ['apisix.apache.org/apisixpluginconfigs', 'ApisixPluginConfig'],
+  ['apisix.apache.org/apisixglobalrules', 'ApisixGlobalRule'],
 ]);
 export const MIRROR_ONLY_KEYS: ReadonlySet<string> = new Set(MIRROR_ONLY.keys());
 
