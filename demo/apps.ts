@@ -112,11 +112,13 @@ function api(req: IncomingMessage, res: ServerResponse) {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
     res.end(JSON.stringify(body));
   };
-  if (path === '/api/v1/namespaces') {
+  // Not under `/api/v1/`: there a core plural (`secrets`) is a Kubernetes API path, which stepgate
+  // refuses on a host that is not in kubernetes.hosts (kubernetes_host_unlisted).
+  if (path === '/api/namespaces') {
     json(200, { kind: 'NamespaceList', items: [{ name: 'default' }, { name: 'prod' }], identity });
     return;
   }
-  if (path?.startsWith('/api/v1/secrets')) {
+  if (path?.startsWith('/api/secrets')) {
     json(200, { kind: 'SecretList', items: [{ name: 'db-password', data: '(redacted in the demo)' }], identity });
     return;
   }

@@ -65,10 +65,10 @@ ${bold('stepgate demo is running')} (everything on 127.0.0.1; Ctrl-C stops it al
   Codes:    ${codes(stack)}   (the code page also shows the current one: dev only)
 
   API (curl), with ID tokens minted for you (valid 10 minutes; press Enter for fresh ones):
-    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal1.jwt)" ${u}/api/v1/namespaces
-    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal1.jwt)" ${u}/api/v1/secrets
+    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal1.jwt)" ${u}/api/namespaces
+    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal1.jwt)" ${u}/api/secrets
         → 401 WWW-Authenticate: Bearer … error="insufficient_user_authentication", acr_values="${AAL2}", max_age=900
-    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal2.jwt)" ${u}/api/v1/secrets
+    curl -i -H "Authorization: Bearer $(cat ${dir}/alice-aal2.jwt)" ${u}/api/secrets
 
   Behind the scenes: dev IdP ${stack.idp.issuer} · stepgate gRPC ${stack.grpcAddress}, forward-auth :${stack.stepgate.ports['http-authz']}, step-up pages :${stack.stepgate.ports['http-stepup']} · nginx ${u}
   stepgate config: demo/stepgate.demo.yaml · stepgate's decisions are printed below.

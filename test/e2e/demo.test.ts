@@ -74,13 +74,13 @@ describe('npm run demo', () => {
       expect(out).toContain(`${front}/admin`);
       expect(out).toContain('alice / alice-password');
       expect(out).toMatch(/alice \S*\d{6}/);
-      expect(out).toMatch(new RegExp(`curl -i -H "Authorization: Bearer \\$\\(cat \\S+alice-aal1\\.jwt\\)" ${front.replace(/\./g, '\\.')}/api/v1/secrets`));
+      expect(out).toMatch(new RegExp(`curl -i -H "Authorization: Bearer \\$\\(cat \\S+alice-aal1\\.jwt\\)" ${front.replace(/\./g, '\\.')}/api/secrets`));
 
       const nav = await navigate(`${front}/admin`);
       expect(nav.status).toBe(302);
       expect(nav.location).toMatch(new RegExp(`^${front.replace(/\./g, '\\.')}/\\.stepgate/start\\?`));
       const tokenFile = /\$\(cat (\S+alice-aal2\.jwt)\)/.exec(out)![1]!;
-      const res = await fetch(`${front}/api/v1/secrets`, { headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` } });
+      const res = await fetch(`${front}/api/secrets`, { headers: { authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` } });
       expect(res.status).toBe(200);
     } finally {
       // Ctrl-C in a terminal signals the whole process group.

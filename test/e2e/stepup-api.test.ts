@@ -34,7 +34,7 @@ function challengeParams(header: string): Record<string, string> {
 describe('API clients over ext_authz gRPC, tokens from the dev IdP', () => {
   it('an aal1 ID token on a protected path gets 401 with the RFC 9470 challenge; the token the challenge asks for passes', async () => {
     const weak = await token(false);
-    const req = { host: '127.0.0.1', path: '/api/v1/secrets', token: weak };
+    const req = { host: '127.0.0.1', path: '/api/secrets', token: weak };
     const denied = await grpc.check(checkRequest(req));
     expect(deniedStatus(denied)).toBe('Unauthorized');
     expect(reasonOf(denied)).toBe('acr_insufficient');
@@ -54,27 +54,27 @@ describe('API clients over ext_authz gRPC, tokens from the dev IdP', () => {
   });
 
   it('the same aal1 token is enough for an unprotected path', async () => {
-    const res = await grpc.check(checkRequest({ host: '127.0.0.1', path: '/api/v1/namespaces', token: await token(false) }));
+    const res = await grpc.check(checkRequest({ host: '127.0.0.1', path: '/api/namespaces', token: await token(false) }));
     expect(res.status.code ?? 0).toBe(0);
     expect(okHeader(res, 'x-stepgate-level')).toBe('aal1');
   });
 
   it('through nginx, as the demo tells people to try with curl: 401 + challenge for aal1, 200 JSON for aal2', async () => {
     const weak = await token(false);
-    const r1 = await fetch(`${stack.url}/api/v1/secrets`, { headers: { authorization: `Bearer ${weak}`, accept: 'application/json' } });
+    const r1 = await fetch(`${stack.url}/api/secrets`, { headers: { authorization: `Bearer ${weak}`, accept: 'application/json' } });
     expect(r1.status).toBe(401);
     const params = challengeParams(r1.headers.get('www-authenticate') ?? '');
     expect(params).toMatchObject({ error: 'insufficient_user_authentication', acr_values: AAL2, max_age: '900' });
 
     const strong = await token(true);
-    const r2 = await fetch(`${stack.url}/api/v1/secrets`, { headers: { authorization: `Bearer ${strong}`, accept: 'application/json' } });
+    const r2 = await fetch(`${stack.url}/api/secrets`, { headers: { authorization: `Bearer ${strong}`, accept: 'application/json' } });
     expect(r2.status).toBe(200);
     const body = (await r2.json()) as { kind: string; identity: Record<string, string> };
     expect(body.kind).toBe('SecretList');
     expect(body.identity['x-stepgate-subject']).toBe('alice');
     expect(body.identity['x-stepgate-level']).toBe('aal2');
 
-    const none = await fetch(`${stack.url}/api/v1/namespaces`, { headers: { accept: 'application/json' } });
+    const none = await fetch(`${stack.url}/api/namespaces`, { headers: { accept: 'application/json' } });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer realm="stepgate"');
   });
