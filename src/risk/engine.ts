@@ -2018,29 +2018,7 @@ function isSensitive(base: Requirement): boolean {
 }
 
 /** Assessing.history before the store has answered: never read (finish() sets it first). */
-const UNREAD: SubjectHistory = Object.freeze({
-  firstSeen: false,
-  ipKnown: false,
-  prefixKnown: false,
-  deviceKnown: false,
-  knownDevices: 0,
-  previousUaFamily: '',
-  sessionClients: '',
-  requests: 0,
-  sensitive: 0,
-  denials: 0,
-  namespaces: 0,
-  clientKnown: false,
-  knownClients: 0,
-  prefixSince: 0,
-  deviceSince: 0,
-  clientSince: 0,
-  sessionOrigin: '',
-  sessionStart: 0,
-  objects: 0,
-  destructive: 0,
-  behaviourSince: 0,
-});
+const UNREAD: SubjectHistory = Object.freeze(blankHistory());
 
 /**
  * The stand-in history while the shared store is down: nothing is known (every address and

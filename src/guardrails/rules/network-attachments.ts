@@ -30,14 +30,23 @@ const INTERFACE_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** Plugins that fall back to the default-route interface when `master` is left out. */
 const DEFAULT_ROUTE = new Set(['macvlan', 'ipvlan']);
 
-export function checkNetworkAttachment(doc: Json, prefix: string, ctx: RuleContext): void {
+/**
+ * The plugins of a NetworkAttachmentDefinition's CNI configuration (`spec.config`, a JSON string:
+ * its `plugins` chain, or the configuration itself as the one plugin), or undefined where there is
+ * none to read: Multus reads the config as JSON too, and what it cannot read attaches nothing.
+ */
+export function attachmentPlugins(doc: Json): unknown[] | undefined {
   const spec = doc.spec;
-  if (!isObject(spec) || typeof spec.config !== 'string') return;
+  if (!isObject(spec) || typeof spec.config !== 'string') return undefined;
   const read = readJson(spec.config);
-  // Multus reads the config as JSON too: what it cannot read attaches nothing.
-  if (!read.ok || !isObject(read.value)) return;
+  if (!read.ok || !isObject(read.value)) return undefined;
   const conf = read.value;
-  const plugins: unknown[] = Array.isArray(conf.plugins) ? conf.plugins : [conf];
+  return Array.isArray(conf.plugins) ? (conf.plugins as unknown[]) : [conf];
+}
+
+export function checkNetworkAttachment(doc: Json, prefix: string, ctx: RuleContext): void {
+  const plugins = attachmentPlugins(doc);
+  if (plugins === undefined) return;
   for (const plugin of plugins) {
     if (!isObject(plugin) || typeof plugin.type !== 'string') continue;
     const fields = INTERFACE_FIELDS[plugin.type];

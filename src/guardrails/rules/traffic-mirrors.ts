@@ -1,7 +1,7 @@
 import { clientText } from '../../core/redact.js';
-import { readJson } from '../json.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
+import { attachmentPlugins } from './network-attachments.js';
 
 /**
  * traffic_mirrored: a write that has a copy of other traffic delivered somewhere else. Copying
@@ -32,12 +32,8 @@ const CODE = 'traffic_mirrored';
  * attaches nothing.
  */
 export function checkAttachmentMirror(doc: Json, prefix: string, ctx: RuleContext): void {
-  const spec = doc.spec;
-  if (!isObject(spec) || typeof spec.config !== 'string') return;
-  const read = readJson(spec.config);
-  if (!read.ok || !isObject(read.value)) return;
-  const conf = read.value;
-  const plugins: unknown[] = Array.isArray(conf.plugins) ? conf.plugins : [conf];
+  const plugins = attachmentPlugins(doc);
+  if (plugins === undefined) return;
   const path = `${prefix}spec.config`;
   for (const plugin of plugins) {
     if (!isObject(plugin) || typeof plugin.type !== 'string') continue;
