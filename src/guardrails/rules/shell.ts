@@ -926,14 +926,19 @@ function globRegExp(glob: string): RegExp {
     else if (ch === '?') re += '[^/]';
     else if (ch === '[') {
       const close = glob.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
+      re += bracketSource(glob, i, close);
+      if (close >= 0) i = close;
     } else re += ch.replace(/[.+^${}()|\\]/g, '\\$&');
   }
   return new RegExp(`^${re}$`);
+}
+
+/**
+ * A glob's `[…]` opening at `open` (its `]` at `close`, -1 for none) as a regular expression's
+ * class: `!` negates as `^` does; an unclosed `[` is a literal one, as the shell reads it.
+ */
+function bracketSource(glob: string, open: number, close: number): string {
+  return close < 0 ? '\\[' : `[${glob.slice(open + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
 }
 
 function newCommand(): Command {
@@ -1107,11 +1112,8 @@ function patternSource(glob: string, greedy: boolean): string {
     else if (ch === '?') re += '.';
     else if (ch === '[') {
       const close = glob.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        re += `[${glob.slice(i + 1, close).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
+      re += bracketSource(glob, i, close);
+      if (close >= 0) i = close;
     } else re += ch.replace(/[.+^${}()|\\/-]/g, '\\$&');
   }
   return re;
