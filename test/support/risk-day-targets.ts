@@ -631,11 +631,8 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // Day 43 (docs/risk.md, "Day 43: what it found"), every seed both ways: the platform engineer
   // resizes oncology's GPU quota for the screening campaign at 09:36 (a namespace they had not
   // written to: the warm-up day's resize was genomics'), and back at 16:12, past quota-changes' 15
-  // minutes: asked twice within 8 hours.
-  'day 43 (workday43.ts)': [
-    { cause: 'context: unfamiliar_namespace', max: 1, who: ['d43-plat-1@helixa.example'] },
-    { cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d43-plat-1@helixa.example'] },
-  ],
+  // minutes: asked twice within 8 hours (the second ask is the open one).
+  'day 43 (workday43.ts)': [{ cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d43-plat-1@helixa.example'] }],
   'day 41 (workday41.ts)': [
     { cause: 'guardrail: capability_added+capability_beyond_baseline', max: 2, who: ['d41-cnf-2@halvard.example'] },
     { cause: 'guardrail: helm_release_edited', max: 2, who: ['d41-tse@cnfvendor.example'] },
