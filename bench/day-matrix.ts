@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -53,9 +53,10 @@ import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
 import { workday40 } from '../test/support/workday40.js';
 import { SITE as D41_SITE, workday41 } from '../test/support/workday41.js';
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
+import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -118,6 +119,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['41', workday41, [391, 392, 393, 394, 395], { site: D41_SITE }],
   // Day 42: a public broadcaster's election night (data journalists flipping feature flags in ConfigMaps, results overrides, freelancers and a partner agency on temporary accounts from their own laptops, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, HPA ceilings raised and a burst node pool, CDN purges as Jobs); a site copy naming the broadcaster's hostnames in host_owners.
   ['42', workday42, [401, 402, 403, 404, 405], { site: D42_SITE }],
+  // Day 43: a drug-discovery company's ML platform (Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad working Basel's night); a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access.
+  ['43', workday43, [411, 412, 413, 414, 415], { site: D43_SITE }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 

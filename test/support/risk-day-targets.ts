@@ -42,6 +42,7 @@ import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
 import { workday40 } from './workday40.js';
 import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
 import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
+import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -69,6 +70,14 @@ const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split
 
 /** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
 const LATE: Record<string, number> = {
+  // Day 43 (docs/risk.md, "Day 43: what it found"), an open finding, an `it.fails` in
+  // risk-day43-findings.test.ts: the malicious package inside a data scientist's notebook, with the
+  // token pasted into its environment (ds-1's own terminal context: the cluster's NAT, the Python
+  // client), takes the screening campaign's 48 GPUs with six 8-GPU Jobs in ds-1's own profile
+  // namespace (nothing reads a pod's GPU count); genomics' dataset Secret next is asked (request 7,
+  // unfamiliar_namespace). On 411 and 413 with the warm-up day ds-1 had never read a Secret, and the
+  // first Job (whose envFrom names the dataset Secret) is unfamiliar_kind's at request 1.
+  [A43.notebook]: 7,
   // Day 19 (docs/risk.md, "Day 19: what it found"), a data-team insider on their own laptop and
   // network within their passkey sign-in's 8 hours: the ETL's Secrets and ConfigMaps (the team's
   // namespaces, kinds and pace) are allowed; the `kubectl cp` out of the warehouse database pod
@@ -451,6 +460,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // 2 and scales the results site down (no guardrail reads a capacity cut).
   A42.falseNumbers,
   A42.guestWifi,
+  // Day 43 (docs/risk.md, "Day 43: what it found"), an open finding, an `it.fails` in
+  // risk-day43-findings.test.ts, every seed both ways: a pipeline spec changed in the repository
+  // ships the compound library out of the training step (`tar | curl --data-binary @-`: the data,
+  // no credential), submitted by CI's own token as every 30 minutes that night; the model it trains
+  // is registered through the model registry's REST API, which no rule names.
+  A43.pipeline,
 ]);
 
 
@@ -613,6 +628,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // at 16:53–17:04, then the results namespace's ResourceQuota raised at 17:20 (quota-changes' 15
   // minutes asks again; on 401 the venue's sign-in was 11 minutes before).
   'day 42 (workday42.ts)': [{ cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d42-lead@vpb.example'] }],
+  // Day 43 (docs/risk.md, "Day 43: what it found"), every seed both ways: the platform engineer
+  // resizes oncology's GPU quota for the screening campaign at 09:36 (a namespace they had not
+  // written to: the warm-up day's resize was genomics'), and back at 16:12, past quota-changes' 15
+  // minutes: asked twice within 8 hours (the second ask is the open one).
+  'day 43 (workday43.ts)': [{ cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d43-plat-1@helixa.example'] }],
   'day 41 (workday41.ts)': [
     { cause: 'guardrail: capability_added+capability_beyond_baseline', max: 2, who: ['d41-cnf-2@halvard.example'] },
     { cause: 'guardrail: helm_release_edited', max: 2, who: ['d41-tse@cnfvendor.example'] },
@@ -949,7 +969,9 @@ const DAY40_SEEDS = ((narrow && process.env.STEPGATE_DAY40_SEEDS) || '381').spli
 const DAY41_SEEDS = ((narrow && process.env.STEPGATE_DAY41_SEEDS) || '391').split(',').map(Number);
 // One of day 42's five seeds (about 3 s) and seed 401 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY42_SEEDS = ((narrow && process.env.STEPGATE_DAY42_SEEDS) || '401').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42').split(',');
+// One of day 43's five seeds (about 3 s) and seed 411 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY43_SEEDS = ((narrow && process.env.STEPGATE_DAY43_SEEDS) || '411').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1034,6 +1056,8 @@ const DAYS = ([
   ['day 41 (workday41.ts)', workday41, 13, DAY41_SEEDS, { site: D41_SITE }],
   // Day 42 too: written as an outside red team would, a public broadcaster's election night: data journalists flipping feature flags and results overrides in ConfigMaps, freelancers and a partner agency on temporary accounts, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, HPA ceilings raised and a burst node pool, CDN purges as Jobs; a site copy naming the broadcaster's hostnames in host_owners (docs/risk.md, "Day 42").
   ['day 42 (workday42.ts)', workday42, 13, DAY42_SEEDS, { site: D42_SITE }],
+  // Day 43 too: written as an outside red team would, a drug-discovery company's ML platform: Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad; a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access (docs/risk.md, "Day 43").
+  ['day 43 (workday43.ts)', workday43, 12, DAY43_SEEDS, { site: D43_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1473,6 +1497,16 @@ const COLD_BOUND_DAY41 = { perEngineer: 2, within8h: 5, total: 12 };
  * twice within 8 hours, at most 2 for one engineer.
  */
 const COLD_BOUND_DAY42 = { perEngineer: 1, within8h: 0, total: 10 };
+/**
+ * Day 43 without warm-up, seed 411: 6 challenges, one engineer asked twice within 8 hours (plat-1's
+ * two GPU quota resizes, as with history). The rest: ds-1's notebook terminal (the cluster's NAT)
+ * and ds-2's home after the office, plat-2's home in the evening (new_network), the MLOps
+ * engineer's contributor added in the dashboard (a browser first seen on a fresh server: band
+ * elevated, new_device; a hardware key within 15 minutes either way). Over five seeds: 6–7
+ * challenges (413: the lab's cro-1 past the 8 hours at 11:48), plat-1 twice within 8 hours every
+ * seed, at most 2 for one engineer.
+ */
+const COLD_BOUND_DAY43 = { perEngineer: 2, within8h: 1, total: 6 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1515,6 +1549,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 40 (workday40.ts)', workday40, 381, {}, COLD_BOUND_DAY40],
   ['day 41 (workday41.ts)', workday41, 391, { site: D41_SITE }, COLD_BOUND_DAY41],
   ['day 42 (workday42.ts)', workday42, 401, { site: D42_SITE }, COLD_BOUND_DAY42],
+  ['day 43 (workday43.ts)', workday43, 411, { site: D43_SITE }, COLD_BOUND_DAY43],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
