@@ -93,6 +93,8 @@ export const GUARDRAIL_CODES = [
   'network_attachment_reserved',
   // Traffic copied out: a port mirror, a tap, a route's shadow of every request sent elsewhere
   'traffic_mirrored',
+  // Capacity cut: a workload, its autoscaler's ceiling or a node pool set below the site's replica floor
+  'capacity_below_floor',
   // Helm's release records: what the next upgrade or rollback applies
   'helm_release_edited',
   // A CronJob's schedule or what its jobs run, changed by a patch
@@ -195,6 +197,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   secret_store_production_path: 'elevated',
   network_attachment_reserved: 'critical',
   traffic_mirrored: 'critical',
+  capacity_below_floor: 'elevated',
   helm_release_edited: 'elevated',
   scheduled_job_changed: 'elevated',
   cross_site_request: 'refused',
@@ -280,6 +283,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   secret_store_production_path: "lower environment's pods handed a production secret-store path",
   network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
   traffic_mirrored: 'traffic copied out (a mirror or tap)',
+  capacity_below_floor: "replicas set below the site's floor (guardrails.replica_floors)",
   helm_release_edited: 'Helm release record written by a client that is not Helm',
   scheduled_job_changed: "CronJob's schedule or what its jobs run changed",
   cross_site_request: 'request made by a page of another site',

@@ -8,7 +8,7 @@ import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';
 import { ViolationCollector } from './collect.js';
 import { CommandWork } from './rules/command-work.js';
-import { mediaType, parseBody, type ParsedBody } from './parse.js';
+import { mediaType, parseBody, UNKNOWN_VALUE, type ParsedBody } from './parse.js';
 import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
@@ -50,6 +50,7 @@ import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from '
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
+import { checkAutoscalerFloor, checkReplicaFloor, checkScaledObjectFloor, FLOOR_FIELD_NAMES, HPA_KEY, MACHINE_POOL_KEYS, SCALED_OBJECT_KEY } from './rules/capacity.js';
 import { isObject, NO_VIOLATIONS, type DeleteTarget, type GuardrailResult, type Json, type Violation } from './types.js';
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
@@ -64,7 +65,23 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || setsOwners(kube) || scalesWorkload(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
+  return readsWhole(kube) || setsOwners(kube) || scalesWorkload(kube) || scalesNodePool(kube) || floorWrite(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
+}
+
+/**
+ * A write of an object whose count guardrails.replica_floors may keep (rules/capacity.ts): an
+ * autoscaler (create included: it sizes a workload that already runs) or a node pool's change.
+ */
+function floorWrite(kube: KubeRequestInfo): boolean {
+  if (kube.subresource !== '') return false;
+  const key = `${kube.apiGroup}/${kube.resource}`;
+  if (key === HPA_KEY || key === SCALED_OBJECT_KEY) return WRITE_VERBS.has(kube.verb);
+  return MACHINE_POOL_KEYS.has(key) && CHANGE_VERBS.has(kube.verb);
+}
+
+/** A change of a Cluster API node pool's `scale` subresource (`kubectl scale machinedeployment`). */
+function scalesNodePool(kube: KubeRequestInfo): boolean {
+  return CHANGE_VERBS.has(kube.verb) && kube.subresource === 'scale' && MACHINE_POOL_KEYS.has(`${kube.apiGroup}/${kube.resource}`);
 }
 
 /** A PersistentVolumeClaim's create, update or patch: its dataSourceRef may name another namespace (rules/volume-sources.ts). */
@@ -318,15 +335,30 @@ function inspectAt(
     if (deletes !== '') return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
-  if (scalesWorkload(kube)) {
-    // A Scale's body is its replica count and nothing a guardrail reads: only whether it is zero.
-    // One that cannot be read may be zero, a client can cause that, so it is judged as one.
+  if (scalesWorkload(kube) || scalesNodePool(kube)) {
+    // A Scale's body is its replica count: whether it is zero (a workload's delete), and whether
+    // it is below the site's floor (rules/capacity.ts). One that cannot be read may be zero, a
+    // client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
+    const workloadScale = scalesWorkload(kube);
     let deletes = '';
-    if (!parsed.ok) deletes = parsed.outcome === 'body_missing' ? '' : `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
-    else for (const doc of parsed.documents) if (deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
-    if (deletes === '') return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    return { violations: collected(ownerDelete(kube, settings, byUrl, SCALED)).violations, deletes };
+    const found = new ViolationCollector();
+    for (const v of byUrl) found.push(v);
+    if (!parsed.ok) {
+      if (workloadScale && parsed.outcome !== 'body_missing') deletes = `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
+      // A node pool's Scale that cannot be read may be below its floor: judged as the floor's own.
+      if (!workloadScale && parsed.outcome !== 'body_missing' && settings.replicaFloorNamespace(kube.namespace)) {
+        checkReplicaFloor({ spec: { replicas: UNKNOWN_VALUE } }, urlKey, '', true, { settings, namespace: kube.namespace, name: kube.name, partial: true, out: found });
+      }
+    } else {
+      for (const doc of parsed.documents) if (workloadScale && deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
+      if (settings.replicaFloorNamespace(kube.namespace)) {
+        const multi = parsed.documents.length > 1;
+        for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, out: found });
+      }
+    }
+    if (deletes === '') return found.kept.length > 0 ? collected(found.kept) : NO_VIOLATIONS;
+    return { violations: collected(ownerDelete(kube, settings, found.kept, SCALED)).violations, deletes };
   }
   if (taintsNode(kube)) {
     // A Node's body is read for its taints and owner references. One that cannot be read may add a
@@ -390,8 +422,11 @@ function inspectAt(
     // An Argo CD Application's or ApplicationSet's image overrides, where the site lists registries
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
-    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops);
+    // An autoscaler's ceiling, a KEDA pause or a node pool's count, where the site keeps a floor
+    // (rules/capacity.ts): a body cut at the limit may set one past the cut.
+    const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || mayName(body, contentType, FLOOR_FIELD_NAMES));
+    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -414,6 +449,7 @@ function inspectAt(
     // And a ConfigMap's that may hold a script (a JSON patch copying a value into `data/run.sh`).
     if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && floors && parsed.outcome !== 'body_missing') unreadable(`the body may set a replica count below guardrails.replica_floors, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
@@ -445,6 +481,12 @@ function inspectAt(
         }
         if (fetches) checkExternalSecret(doc, multi ? `documents[${i}].` : '', ctx);
         if (gitops) checkGitopsImages(doc, urlKey, multi ? `documents[${i}].` : '', ctx);
+        if (floors) {
+          const floorCtx: RuleContext = { ...ctx, name: kube.name };
+          if (urlKey === HPA_KEY) checkAutoscalerFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
+          else if (urlKey === SCALED_OBJECT_KEY) checkScaledObjectFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
+          else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx);
+        }
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
@@ -501,6 +543,8 @@ function inspectAt(
     }
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations, commandWork: work };
+    // A workload's own count against the site's floor (rules/capacity.ts); a create takes nothing away.
+    if (changesObject(kube) && SCALABLE_KEYS.has(urlKey) && settings.replicaFloorNamespace(ctx.namespace)) checkReplicaFloor(doc, urlKey, prefix, false, ctx);
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;

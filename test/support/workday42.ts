@@ -14,7 +14,9 @@ import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type L
  *
  * The site's edit of the example (`SITE`) names its own public hostnames in
  * `guardrails.host_owners` (the results site and www belong to `results-prod`, `web-prod` and the
- * gateway's namespace), as the example does for its shop. Nothing else is changed.
+ * gateway's namespace), as the example does for its shop, and (session 48) the fewest replicas the
+ * results site runs on in `guardrails.replica_floors` (`results-web` and `results-api`, 10).
+ * Nothing else is changed.
  *
  * Routine, as the tools send it:
  * - two web developers (two factors; newsroom, from 16:00 the war room at the venue): the results
@@ -261,7 +263,8 @@ const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Lo
 /**
  * The broadcaster's own hostnames in `guardrails.host_owners` (the example names only its shop's):
  * the results site and www are `results-prod`'s and `web-prod`'s, served through the shared
- * gateway's namespace. The agency's embed host is its own and nobody's here.
+ * gateway's namespace. The agency's embed host is its own and nobody's here. And the results
+ * site's replica floor (session 48), inserted before `host_owners` in the guardrails section.
  */
 export function SITE(yaml: string): string {
   const anchor = '\n  host_owners:\n';
@@ -269,7 +272,10 @@ export function SITE(yaml: string): string {
   if (at < 0) throw new Error('day 42: the example no longer has guardrails.host_owners');
   const cut = at + anchor.length;
   const entry = `    - hosts: [${RESULTS_HOST}, "*.${RESULTS_HOST}", www.vpb.example]\n      namespaces: [${RESULTS_NS}, web-prod, gateway-prod]\n`;
-  return `${yaml.slice(0, cut)}${entry}${yaml.slice(cut)}`;
+  // The results site's floor for the night (guardrails.replica_floors, capacity_below_floor): the
+  // SREs raise the HPA's ceiling to 120 and 200; nobody lowers it, nor scales the site by hand.
+  const floors = `  replica_floors:\n    - namespaces: [${RESULTS_NS}]\n      names: [results-web, results-api]\n      min_replicas: 10\n`;
+  return `${yaml.slice(0, at + 1)}${floors}${yaml.slice(at + 1, cut)}${entry}${yaml.slice(cut)}`;
 }
 
 export function workday42(seed = 401): DayEvent[] {

@@ -94,6 +94,20 @@ export const guardrailsSchema = z.strictObject({
       }),
     )
     .default([]),
+  /**
+   * The fewest replicas a workload (or node pool) may be set to (capacity_below_floor): a write of
+   * `spec.replicas`, a Scale, an autoscaler's ceiling or a KEDA pause below `min_replicas`, in one
+   * of `namespaces`, of an object one of `names` matches. The first entry that matches decides.
+   */
+  replica_floors: z
+    .array(
+      z.strictObject({
+        namespaces: stringList,
+        names: stringList.default(['*']),
+        min_replicas: z.number().int().min(1).max(1_000_000),
+      }),
+    )
+    .default([]),
   namespaces: z
     .array(
       z.strictObject({
@@ -158,6 +172,9 @@ export const GUARDRAILS_APPLY = {
   'guardrails.api_server_addresses': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
+  'guardrails.replica_floors[].namespaces': 'live',
+  'guardrails.replica_floors[].names': 'live',
+  'guardrails.replica_floors[].min_replicas': 'live',
   'guardrails.namespaces[].match': 'live',
   'guardrails.namespaces[].effects': 'live',
   'guardrails.cluster_policies[].path': 'live',

@@ -270,6 +270,14 @@ const ReplicaSet = withMeta('ReplicaSet', {
  * writes and whose absence is 0 (rules/owners.ts scaleSetsZero).
  */
 const Scale = withMeta('Scale', { 2: one('spec', message('ScaleSpec', { 1: int32('replicas') })) });
+/**
+ * An autoscaler's target and ceiling (capacity_below_floor, rules/capacity.ts): fields 1–3 of
+ * HorizontalPodAutoscalerSpec are the same in autoscaling/v1 and v2; the metrics are not read.
+ */
+const CrossVersionObjectReference = message('CrossVersionObjectReference', { 1: str('kind'), 2: str('name'), 3: str('apiVersion') });
+const HorizontalPodAutoscaler = withMeta('HorizontalPodAutoscaler', {
+  2: one('spec', message('HorizontalPodAutoscalerSpec', { 1: one('scaleTargetRef', CrossVersionObjectReference), 2: int32('minReplicas'), 3: int32('maxReplicas') })),
+});
 
 // k8s.io/api/batch/v1
 const JobSpec = message('JobSpec', { 4: one('selector', LabelSelector), 6: one('template', PodTemplateSpec) });
@@ -357,7 +365,8 @@ export const KINDS: ReadonlyMap<string, Message> = new Map(
     [
       ['v1', [Pod, PodTemplate, ReplicationController, Namespace, Binding, PersistentVolume, Service, Secret, ServiceAccount, ConfigMap]],
       ['apps/v1', [Deployment, StatefulSet, DaemonSet, ReplicaSet]],
-      ['autoscaling/v1', [Scale]],
+      ['autoscaling/v1', [Scale, HorizontalPodAutoscaler]],
+      ['autoscaling/v2', [HorizontalPodAutoscaler]],
       ['batch/v1', [Job, CronJob]],
       ['rbac.authorization.k8s.io/v1', [Role, ClusterRole, RoleBinding, ClusterRoleBinding]],
       ['networking.k8s.io/v1', [NetworkPolicy, Ingress]],

@@ -1,0 +1,117 @@
+import { UNKNOWN_VALUE } from '../parse.js';
+import { isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+import { KEDA_PAUSED_REPLICAS } from './owners.js';
+
+/**
+ * capacity_below_floor: a write that leaves a workload, or the autoscaler that sizes it, below the
+ * replica count the site says it must keep (`guardrails.replica_floors`). stepgate sees the
+ * request, not the object: `replicas: 2` is a cut only if 20 ran, and the body never says how many
+ * did. What it can judge honestly is a count against a number the site wrote down: a results site
+ * that must not run on fewer than 10 pods on election night is below its floor at 2 whatever ran
+ * before, and a raise to 200 never is. Without a floor nothing here fires (a scale to zero is
+ * already the workload's delete: rules/owners.ts scaledToZero, asked what a delete asks and counted
+ * toward the destructive bursts; below a floor it is this guardrail as well).
+ *
+ * Read, per kind (the counts kube's controllers act on):
+ * - Deployment, StatefulSet, ReplicaSet, ReplicationController: `spec.replicas` of a change (a
+ *   create is left out, as scaledToZero does: a new workload takes no running capacity away), and
+ *   of the `scale` subresource (`kubectl scale`).
+ * - HorizontalPodAutoscaler: `spec.maxReplicas`, create included (an HPA created over a running
+ *   Deployment scales it to its ceiling). `minReplicas` is not read: a low minimum lets the
+ *   controller follow the load down, which is its job; kube refuses `maxReplicas < minReplicas`.
+ * - KEDA ScaledObject: `spec.maxReplicaCount`, and `autoscaling.keda.sh/paused-replicas` (a pause
+ *   at a count; a pause at zero is also the target's delete, rules/owners.ts).
+ * - Cluster API MachineDeployment, MachineSet, MachinePool: `spec.replicas` of a change and of the
+ *   `scale` subresource: a node pool taken down under the workloads it runs.
+ * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`),
+ * or by its own name when a patch does not show it (`kubectl autoscale` names both alike).
+ *
+ * A value a JSON patch copies or moves in may be anything, so it is judged as below the floor;
+ * a count that is not a whole number kube would read is too (kube refuses most; a string that
+ * KEDA parses is read as KEDA reads it).
+ */
+
+export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
+export const SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
+/** Cluster API's node pools (cluster.x-k8s.io): their `spec.replicas` is a count of machines. */
+export const MACHINE_POOL_KEYS: ReadonlySet<string> = new Set(['cluster.x-k8s.io/machinedeployments', 'cluster.x-k8s.io/machinesets', 'cluster.x-k8s.io/machinepools']);
+/** Keys a body must name for one of the counts above to be in it (a cheap test before parsing). */
+export const FLOOR_FIELD_NAMES = ['replicas', 'maxReplicas', 'maxReplicaCount', 'paused-replicas'];
+
+const KIND_WORDS: Readonly<Record<string, string>> = {
+  'apps/deployments': 'Deployment',
+  'apps/statefulsets': 'StatefulSet',
+  'apps/replicasets': 'ReplicaSet',
+  '/replicationcontrollers': 'ReplicationController',
+  'cluster.x-k8s.io/machinedeployments': 'MachineDeployment',
+  'cluster.x-k8s.io/machinesets': 'MachineSet',
+  'cluster.x-k8s.io/machinepools': 'MachinePool',
+};
+
+/** A count as kube (or KEDA, for its annotation's string) reads it; undefined when it reads none. */
+function countOf(v: unknown, fromString: boolean): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (fromString && typeof v === 'string' && /^[+-]?\d{1,10}$/.test(v)) return Number.parseInt(v, 10);
+  return undefined;
+}
+
+/** A name kube would accept (DNS-1123 subdomain): only such a name is matched and shown in words. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** The request's name (a change's URL names it), else the body's. */
+function nameOf(doc: Json, fallback: string | undefined): string {
+  if (fallback !== undefined && fallback !== '') return fallback;
+  const meta = doc.metadata;
+  return isObject(meta) && typeof meta.name === 'string' && OBJECT_NAME.test(meta.name) ? meta.name : '';
+}
+
+function judge(v: unknown, fromString: boolean, what: string, name: string, path: string, ctx: RuleContext): void {
+  if (v === undefined || v === null) return;
+  const floor = ctx.settings.replicaFloor(ctx.namespace, name);
+  if (floor === undefined) return;
+  const n = v === UNKNOWN_VALUE ? undefined : countOf(v, fromString);
+  if (n !== undefined && n >= floor) return;
+  const shown = v === UNKNOWN_VALUE ? 'a value copied from elsewhere in the object' : n === undefined ? 'a value stepgate does not read as a count' : String(n);
+  ctx.out.push({
+    code: 'capacity_below_floor',
+    detail: `${what} of ${name || 'the object'} in namespace ${ctx.namespace} set to ${shown}, below the floor of ${floor} that guardrails.replica_floors keeps there`,
+    path,
+  });
+}
+
+/**
+ * A workload's or node pool's own `spec.replicas` (`urlKey` its kind), or its `scale`
+ * subresource's (`scale`: a Scale, whose count is the same field). `name` is the request's.
+ */
+export function checkReplicaFloor(doc: Json, urlKey: string, docPath: string, scale: boolean, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  const kind = KIND_WORDS[urlKey] ?? 'workload';
+  judge(spec.replicas, false, scale ? `${kind} scale (kubectl scale) spec.replicas` : `${kind} spec.replicas`, nameOf(doc, ctx.name), `${docPath}spec.replicas`, ctx);
+}
+
+/** The workload an autoscaler's body targets, else its own name. */
+function targetName(spec: Json | undefined, own: string): string {
+  const ref = spec?.scaleTargetRef;
+  return isObject(ref) && typeof ref.name === 'string' && OBJECT_NAME.test(ref.name) ? ref.name : own;
+}
+
+/** A HorizontalPodAutoscaler's ceiling: the most replicas its controller will run. */
+export function checkAutoscalerFloor(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  judge(spec.maxReplicas, false, 'HorizontalPodAutoscaler spec.maxReplicas (the most replicas it runs)', targetName(spec, nameOf(doc, ctx.name)), `${docPath}spec.maxReplicas`, ctx);
+}
+
+/** A KEDA ScaledObject's ceiling, and the count a pause holds its target at. */
+export function checkScaledObjectFloor(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = isObject(doc.spec) ? doc.spec : undefined;
+  const target = targetName(spec, nameOf(doc, ctx.name));
+  if (spec !== undefined) judge(spec.maxReplicaCount, false, 'ScaledObject spec.maxReplicaCount (the most replicas KEDA runs)', target, `${docPath}spec.maxReplicaCount`, ctx);
+  const meta = doc.metadata;
+  const annotations = isObject(meta) ? meta.annotations : undefined;
+  if (!isObject(annotations) || !Object.hasOwn(annotations, KEDA_PAUSED_REPLICAS)) return;
+  // Zero is the target's delete as well (rules/owners.ts kedaPausedAtZero); below a floor it is both.
+  judge(annotations[KEDA_PAUSED_REPLICAS], true, `ScaledObject pause (${KEDA_PAUSED_REPLICAS})`, target, `${docPath}metadata.annotations.${KEDA_PAUSED_REPLICAS}`, ctx);
+}

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { guardrailContribution } from '../../src/guardrails/effect.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { guardConfig, guardSettings, kube, toJsonPatch, toYaml } from '../support/guardrails.js';
+import { encodeKube } from '../support/kube-protobuf.js';
+
+/**
+ * capacity_below_floor (src/guardrails/rules/capacity.ts): a replica count, an autoscaler's
+ * ceiling, a KEDA pause or a node pool set below `guardrails.replica_floors` (day 42: the results
+ * site's HPA ceiling cut to 2 and the Deployment scaled to 2 at the election-night peak). Raises,
+ * counts at or above the floor, namespaces and names without a floor, and every write with no
+ * floor configured stay quiet.
+ */
+
+const FLOORS = `
+guardrails:
+  replica_floors:
+    - namespaces: [results-prod]
+      names: [results-web, results-api]
+      min_replicas: 10
+    - namespaces: ["*-prod"]
+      min_replicas: 2
+    - namespaces: [capi-clusters]
+      names: ["*-burst"]
+      min_replicas: 4
+`;
+const settings = guardSettings(FLOORS);
+const none = guardSettings('guardrails: {}\n');
+const codes = (r: GuardrailResult) => [...new Set(r.violations.map((v) => v.code))].sort();
+const floorCodes = (r: GuardrailResult) => r.violations.filter((v) => v.code === 'capacity_below_floor');
+const MERGE = 'application/merge-patch+json';
+const STRATEGIC = 'application/strategic-merge-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+const JSON_PATCH = 'application/json-patch+json';
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+const send = (method: string, path: string, body: unknown, type = 'application/json', s = settings) =>
+  inspect(kube(method, path), typeof body === 'string' ? body : JSON.stringify(body), type, false, s);
+
+const DEPLOY = '/apis/apps/v1/namespaces/results-prod/deployments/results-web';
+const STS = '/apis/apps/v1/namespaces/results-prod/statefulsets/results-api';
+const RC = '/api/v1/namespaces/results-prod/replicationcontrollers/results-web';
+const HPAS = '/apis/autoscaling/v2/namespaces/results-prod/horizontalpodautoscalers';
+const HPA = `${HPAS}/results-web`;
+const SO = '/apis/keda.sh/v1alpha1/namespaces/results-prod/scaledobjects/results-web';
+const MD = '/apis/cluster.x-k8s.io/v1beta1/namespaces/capi-clusters/machinedeployments/web-prod-burst';
+const hpa = (name: string, target: string, min: number, max: number, version = 'v2') => ({
+  apiVersion: `autoscaling/${version}`,
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name, namespace: 'results-prod' },
+  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas: min, maxReplicas: max },
+});
+
+describe('capacity_below_floor: a count set below the site floor', () => {
+  it('is day 42: the HPA ceiling cut to 2 (strategic merge, as kubectl patch sends it) and the Deployment scaled to 2', () => {
+    const cut = send('PATCH', HPA, { spec: { maxReplicas: 2 } }, STRATEGIC);
+    expect(codes(cut)).toEqual(['capacity_below_floor']);
+    expect(cut.violations[0]!.detail).toContain('set to 2, below the floor of 10');
+    expect(cut.violations[0]!.path).toBe('spec.maxReplicas');
+    expect(codes(send('PATCH', `${DEPLOY}/scale`, { spec: { replicas: 2 } }, MERGE))).toEqual(['capacity_below_floor']);
+  });
+
+  it('reads a workload own spec.replicas in every body a change is sent as', () => {
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'results-web', namespace: 'results-prod' }, spec: { replicas: 3, selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'registry.example.com/w@sha256:' + 'a'.repeat(64) }] } } } };
+    expect(codes(send('PUT', DEPLOY, deployment))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, { spec: { replicas: 3 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, { spec: { replicas: 3 } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, toYaml(deployment), APPLY))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, toJsonPatch({ spec: { replicas: 3 } }), JSON_PATCH))).toEqual(['capacity_below_floor']);
+    // A JSON patch's copy into the count sets what it does not show: the body is unreadable (the
+    // strongest level, by default), for a workload as for an autoscaler where a floor is kept.
+    expect(send('PATCH', DEPLOY, [{ op: 'copy', from: '/spec/minReadySeconds', path: '/spec/replicas' }], JSON_PATCH).unreadable).toBe('body_unreadable');
+    expect(send('PATCH', HPA, [{ op: 'copy', from: '/spec/minReplicas', path: '/spec/maxReplicas' }], JSON_PATCH).unreadable).toBe('body_unreadable');
+    expect(codes(inspect(kube('PUT', DEPLOY), encodeKube(deployment), PROTOBUF, false, settings))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', STS, { spec: { replicas: 1 } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', RC, { spec: { replicas: 1 } }, MERGE))).toEqual(['capacity_below_floor']);
+  });
+
+  it('reads a Scale as kubectl scale sends it, in JSON and protobuf; a zero is also the workload delete', () => {
+    const scale = { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'results-web', namespace: 'results-prod' }, spec: { replicas: 4 } };
+    expect(codes(send('PUT', `${DEPLOY}/scale`, scale))).toEqual(['capacity_below_floor']);
+    expect(codes(inspect(kube('PUT', `${DEPLOY}/scale`), encodeKube(scale), PROTOBUF, false, settings))).toEqual(['capacity_below_floor']);
+    const zero = send('PATCH', `${DEPLOY}/scale`, { spec: { replicas: 0 } }, MERGE);
+    expect(codes(zero)).toContain('capacity_below_floor');
+    expect(zero.deletes).toContain('zero replicas');
+    // The general floor of every *-prod namespace: 1 is below 2.
+    expect(codes(send('PATCH', '/apis/apps/v1/namespaces/shop-prod/deployments/cart/scale', { spec: { replicas: 1 } }, MERGE))).toEqual(['capacity_below_floor']);
+  });
+
+  it('reads an autoscaler ceiling on a create, an update, a merge patch, an apply, a JSON patch and protobuf (v1 and v2), by the workload it targets', () => {
+    expect(codes(send('POST', HPAS, hpa('web-hpa', 'results-web', 2, 4)))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PUT', HPA, hpa('results-web', 'results-web', 2, 6, 'v1')))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', HPA, { spec: { maxReplicas: 2 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', HPA, toYaml(hpa('results-web', 'results-web', 2, 3)), APPLY))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', HPA, [{ op: 'replace', path: '/spec/maxReplicas', value: 2 }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    expect(codes(inspect(kube('POST', HPAS), encodeKube(hpa('web-hpa', 'results-web', 2, 4)), PROTOBUF, false, settings))).toEqual(['capacity_below_floor']);
+    expect(codes(inspect(kube('POST', '/apis/autoscaling/v1/namespaces/results-prod/horizontalpodautoscalers'), encodeKube(hpa('web-hpa', 'results-web', 2, 4, 'v1')), PROTOBUF, false, settings))).toEqual(['capacity_below_floor']);
+    // Named for its target: an HPA called anything over results-web keeps results-web's floor.
+    expect(floorCodes(send('POST', HPAS, hpa('anything', 'results-web', 2, 9)))[0]!.detail).toContain('below the floor of 10');
+  });
+
+  it('reads a KEDA ScaledObject ceiling and a pause at a count', () => {
+    expect(codes(send('PATCH', SO, { spec: { maxReplicaCount: 3 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '2' } } }, MERGE))).toEqual(['capacity_below_floor']);
+    const created = { apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'web-so', namespace: 'results-prod' }, spec: { scaleTargetRef: { name: 'results-web' }, minReplicaCount: 10, maxReplicaCount: 5, triggers: [{ type: 'cpu', metricType: 'Utilization', metadata: { value: '60' } }] } };
+    expect(codes(send('POST', '/apis/keda.sh/v1alpha1/namespaces/results-prod/scaledobjects', created))).toEqual(['capacity_below_floor']);
+  });
+
+  it('reads a Cluster API node pool replicas and its scale', () => {
+    expect(codes(send('PATCH', MD, { spec: { replicas: 0 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', `${MD}/scale`, { spec: { replicas: 1 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', MD, { spec: { replicas: 6 } }, MERGE))).toEqual([]);
+  });
+
+  it('judges a count it cannot read as below the floor', () => {
+    expect(codes(send('PATCH', HPA, { spec: { maxReplicas: '40' } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'many' } } }, MERGE))).toEqual(['capacity_below_floor']);
+    const unread = send('PATCH', HPA, '{"spec": {"maxReplicas": 2', MERGE);
+    expect(unread.unreadable).toBe('body_unreadable');
+  });
+
+  it('asks two factors within 15 minutes by default (elevated), like a Secrets read in the example', () => {
+    const cfg = guardConfig(FLOORS);
+    const c = guardrailContribution(send('PATCH', HPA, { spec: { maxReplicas: 2 } }, MERGE), 'results-prod', settings);
+    expect(c.codes).toEqual(['capacity_below_floor']);
+    expect([c.deny, c.level, c.maxAge]).toEqual([false, 1, 900]);;
+    expect(cfg.guardrails?.replica_floors).toHaveLength(3);
+  });
+});
+
+describe('capacity_below_floor: routine capacity work stays quiet', () => {
+  it('passes raises, counts at the floor, the floor minimum left low, and an autoscaler patch without a ceiling', () => {
+    expect(codes(send('PATCH', HPA, { spec: { maxReplicas: 120 } }, STRATEGIC))).toEqual([]);
+    expect(codes(send('PATCH', HPA, { spec: { maxReplicas: 10 } }, STRATEGIC))).toEqual([]);
+    expect(codes(send('PATCH', HPA, { spec: { minReplicas: 1 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', `${DEPLOY}/scale`, { spec: { replicas: 40 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', DEPLOY, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-05-06T20:00:00Z' } } } } }, STRATEGIC))).toEqual([]);
+    expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '12' } } }, MERGE))).toEqual([]);
+  });
+
+  it('passes a workload create (it takes no running capacity away) and namespaces or names without a floor', () => {
+    expect(codes(send('POST', '/apis/apps/v1/namespaces/results-prod/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'results-web' }, spec: { replicas: 1 } }))).toEqual([]);
+    // dev scaled to zero at night: no floor there (the zero is still the workload delete, asked as before).
+    const night = send('PATCH', '/apis/apps/v1/namespaces/results-dev/deployments/results-web/scale', { spec: { replicas: 0 } }, MERGE);
+    expect(codes(night)).toEqual([]);
+    expect(night.deletes).toContain('zero replicas');
+    expect(codes(send('PATCH', '/apis/apps/v1/namespaces/results-staging/deployments/results-web/scale', { spec: { replicas: 1 } }, MERGE))).toEqual([]);
+    // Another workload of results-prod falls to the namespace's general floor: 3 is above *-prod's 2.
+    expect(codes(send('PATCH', '/apis/apps/v1/namespaces/results-prod/deployments/results-graphics/scale', { spec: { replicas: 3 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', '/apis/cluster.x-k8s.io/v1beta1/namespaces/capi-clusters/machinedeployments/web-prod-md-0', { spec: { replicas: 1 } }, MERGE))).toEqual([]);
+  });
+
+  it('reads nothing for it where no floor names the namespace, or none is configured', () => {
+    expect(send('PATCH', '/apis/autoscaling/v2/namespaces/results-dev/horizontalpodautoscalers/results-web', '{"spec": {"maxReplicas": 2', MERGE).unreadable).toBeUndefined();
+    expect(codes(send('PATCH', HPA, { spec: { maxReplicas: 1 } }, MERGE, none))).toEqual([]);
+    expect(codes(send('PATCH', `${DEPLOY}/scale`, { spec: { replicas: 1 } }, MERGE, none))).toEqual([]);
+    expect(codes(send('PATCH', HPA, '{"spec": {"maxReplicas": 2', MERGE, none))).toEqual([]);
+    expect(codes(send('PATCH', MD, { spec: { replicas: 0 } }, MERGE, none))).toEqual([]);
+  });
+});
