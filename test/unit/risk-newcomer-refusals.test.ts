@@ -24,7 +24,7 @@ const T = 1_800_000_000_000;
 const [S, M] = [1000, 60_000];
 const NEW_NETWORK = '198.51.100.9';
 
-const config = (refusals: 'ask' | 'refuse' | undefined, critical = false) =>
+const config = (refusals: 'ask' | 'refuse' | undefined, critical = false, shadowHigh = false) =>
   parseConfig(
     `
 issuers: [{ issuer: https://idp.test, audiences: [k] }]
@@ -35,13 +35,13 @@ risk:
   learn: { min_level: aal2, newcomer_grace_seconds: 600${refusals === undefined ? '' : `, newcomer_refusals: ${refusals}`} }
   bands:
     - { name: elevated, min_score: 45, require: aal2, max_age: 3600 }
-    - { name: high, min_score: 65, require: aal2, max_age: 900 }
+    - { name: high, min_score: 65, require: aal2, max_age: 900${shadowHigh ? ', mode: shadow' : ''} }
 ${critical ? '    - { name: critical, min_score: 70, deny: true, message: "refused by the band" }\n' : ''}`,
     'engine.yaml',
   );
 
-const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false) => {
-  const c = config(refusals, critical);
+const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false) => {
+  const c = config(refusals, critical, shadowHigh);
   return new RiskEngine({
     risk: c.risk!, network: c.network, onStateError: 'fail_closed', assurance: compileAssurance(c.assurance.levels),
     store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
@@ -122,6 +122,17 @@ describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer on
     const e = engine(undefined, true);
     expect(step(e, who(T - 40 * S), T, liRule(40, undefined)).outcome).toBe('asked');
     expect(step(e, who(T + 30 * S), T + M, liRule(40, undefined)).outcome).toBe('allowed');
+  });
+
+  it('a shadowed band reports the same: the would-be outcome of the refusal it would reach is the step-up, not a refusal', () => {
+    const e = engine(undefined, false, true);
+    const { outcome, out } = step(e, who(T - 40 * S), T);
+    // Enforced without `high`: elevated, bound to the network with the newcomer allowance.
+    expect(outcome).toBe('allowed');
+    expect(out.requirement.rules).not.toContain('risk:high');
+    expect(out.shadow?.requirement.deny).toBe(false);
+    expect(out.shadow?.requirement.authAfter).toBe(T / 1000);
+    expect(out.shadow?.requirement.shadowed).toContain('risk:high');
   });
 
   it('newcomer_refusals: refuse keeps the refusal, at every request, after a sign-in too', () => {
