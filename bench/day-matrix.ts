@@ -51,7 +51,7 @@ import { workday37 } from '../test/support/workday37.js';
 import { workday38 } from '../test/support/workday38.js';
 import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
 import { workday40 } from '../test/support/workday40.js';
-import { SITE as D41_SITE, workday41 } from '../test/support/workday41.js';
+import { SITE as D41_SITE, SITE_HIGH_DENY as D41_SITE_HIGH_DENY, workday41 } from '../test/support/workday41.js';
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
 
@@ -117,6 +117,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['40', workday40, [381, 382, 383, 384, 385], {}],
   // Day 41: a mobile operator's 5G core on an edge cluster (admins checking RBAC by impersonation, a 24/7 NOC in shifts, field engineers on CGNAT that moves every hour, Multus/SR-IOV attachments, DPDK lab pods, a vendor's CNF upgrade at 01:00, a lawful-intercept namespace); a site copy of the example with the regulator's lawful-intercept rule.
   ['41', workday41, [391, 392, 393, 394, 395], { site: D41_SITE }],
+  // Day 41 with the site's first lawful-intercept rule (`--days=41h`): sensitivity 40 and refused when high (`SITE_HIGH_DENY`), the shape that refused the LI officer, a newcomer, every day until session 48's `risk.learn.newcomer_refusals`.
+  ['41h', workday41, [391, 392, 393, 394, 395], { site: D41_SITE_HIGH_DENY }],
   // Day 42: a public broadcaster's election night (data journalists flipping feature flags in ConfigMaps, results overrides, freelancers and a partner agency on temporary accounts from their own laptops, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, HPA ceilings raised and a burst node pool, CDN purges as Jobs); a site copy naming the broadcaster's hostnames in host_owners.
   ['42', workday42, [401, 402, 403, 404, 405], { site: D42_SITE }],
   // Day 43: a drug-discovery company's ML platform (Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad working Basel's night); a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access.

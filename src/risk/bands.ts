@@ -111,6 +111,43 @@ export class RiskBands {
   }
 
   /**
+   * What bands 0..k ask of a newcomer whose unproven context alone lifted the score from band
+   * `keep` to band k (engine.ts newcomerAnswer): `base` tightened as `apply` does, except that a
+   * refusal above `keep` (a band's `deny`, or a matching rule's `by_band` deny) is left out and
+   * only its level and max_age apply. Undefined when a band at or below `keep`, or a rule's
+   * `by_band` entry there, refuses: what the request scores without the context change still
+   * refuses. `band` is the highest band applied (-1 for none). Reached only on the refusing path,
+   * so not memoized.
+   */
+  answeredAbove(base: Requirement, k: number, keep: number, withShadow: boolean): { requirement: Requirement; band: number } | undefined {
+    if (!withShadow) k = this.enforcedUpTo(k);
+    let need: Strictness = base;
+    let top = -1;
+    for (let i = 0; i <= k; i++) {
+      const b = this.bands[i]!;
+      if (b.shadow && !withShadow) continue;
+      const refusalKept = i <= keep;
+      need = tighten(need, { deny: refusalKept && b.deny, denyMessage: b.message, level: b.level, maxAge: b.maxAge });
+      top = i;
+      const e = base.byBand?.[b.name];
+      if (e) need = tighten(need, refusalKept ? e : { deny: false, denyMessage: undefined, level: e.level, maxAge: e.maxAge });
+    }
+    if (need.deny) return undefined;
+    const { level, maxAge } = need;
+    const requirement: Requirement = Object.freeze({
+      deny: false,
+      denyMessage: undefined,
+      level,
+      maxAge,
+      rules: top >= 0 ? Object.freeze([...base.rules, `risk:${this.bands[top]!.name}`]) : base.rules,
+      sensitivity: base.sensitivity,
+      byBand: base.byBand,
+      shadowed: withShadow ? shadowedList(base.shadowed, this.shadowedUpTo(k)) : undefined,
+    });
+    return { requirement, band: top };
+  }
+
+  /**
    * `base` tightened by the enforced bands among 0..k (all of them with `withShadow`: the would-be
    * requirement); `base` itself when k is -1. A shadowed band is skipped entirely, its rules'
    * `by_band` entries too, exactly as if it were not configured.

@@ -851,6 +851,14 @@ export class RiskEngine {
         requirement = a.requirement;
       }
     }
+    if (bound && requirement.deny && !base.deny) {
+      const n = this.newcomerAnswer(ctx, s.contributions, base, k, false);
+      if (n !== undefined) {
+        k = n.band;
+        requirement = n.requirement;
+        bound = this.boundAnswers(p, s.contributions, n.bound);
+      }
+    }
     if (bound && !requirement.deny) {
       // Raised to learn.min_level by the context alone, for a token below it: the caller is told
       // that level is what proves a new context, so an account that has no second factor sees
@@ -899,6 +907,32 @@ export class RiskEngine {
   private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): { requirement: Requirement; band: number } | undefined {
     if (contributions.some(isContextChange)) return undefined;
     return this.bands.answered(base, k, withShadow);
+  }
+
+  /**
+   * A refusing band reached by a newcomer (engine.ts newcomer: nothing proven yet; never a revoked
+   * subject, whose history the revocation emptied) only through the context it has not proven: the
+   * score without the context-change signals (scoreWithoutProvedContext) stays below every band or
+   * `by_band` entry that refuses. Such a subject has no usual context for the band to find this
+   * one unusual against, and a refused request proves nothing (learnable runs on allows only), so
+   * a newcomer whose whole job is inside a rule refusing at `high` was refused every day (docs/
+   * risk.md, day 41: the lawful-intercept officer, 20–23 routine 403s a day). Here the refusal
+   * becomes the context-bound step-up: a sign-in made after the context's first sighting, with no
+   * newcomer allowance (a token minted before that sighting, such as one taken by an infostealer
+   * from the newcomer's laptop and used first from the thief's network, is asked, never taken as
+   * the newcomer's proof), plus what the bands and rules ask below the refusal. The sign-in that
+   * answers it makes the context known, and from then on the band refuses any other unusual context
+   * as configured. `risk.learn.newcomer_refusals: refuse` keeps the refusal. Undefined when the
+   * refusal stays.
+   */
+  private newcomerAnswer(ctx: SignalContext, fired: readonly Contribution[], base: Requirement, k: number, withShadow: boolean): { requirement: Requirement; band: number; bound: ContextBound } | undefined {
+    if (this.o.risk.learn.newcomer_refusals !== 'ask' || !newcomer(ctx.history) || (ctx.revokedAt ?? 0) > 0) return undefined;
+    // No grace: the bound is the latest first sighting among what fired, so whichever signal binds,
+    // the sign-in comes after every context change subtracted below.
+    const bound = contextBound(ctx, fired, 0, this.o.risk.signals, 0, this.lostAt(ctx.nowMs));
+    if (bound === undefined) return undefined;
+    const a = this.bands.answeredAbove(base, k, this.bands.reached(scoreWithoutProvedContext(ctx, fired)), withShadow);
+    return a === undefined ? undefined : { ...a, bound };
   }
 
   /**
@@ -1069,7 +1103,7 @@ export class RiskEngine {
     let k = this.bands.reached(fs.score);
     let r = this.bands.apply(fb, k, true);
     const lower = bindable ? this.lowerProof(fctx.identity) : undefined;
-    const bound = bindable ? contextBound(fctx, fs.contributions, lower === undefined ? this.learnMaxAge : 0, this.o.risk.signals, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(fctx.nowMs)) : undefined;
+    let bound = bindable ? contextBound(fctx, fs.contributions, lower === undefined ? this.learnMaxAge : 0, this.o.risk.signals, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(fctx.nowMs)) : undefined;
     if (lower !== undefined && bound !== undefined) {
       k = this.bands.reached(scoreWithoutProvedContext(fctx, fs.contributions));
       r = this.bands.apply(fb, k, true);
@@ -1079,6 +1113,14 @@ export class RiskEngine {
       if (a !== undefined) {
         k = a.band;
         r = a.requirement;
+      }
+    }
+    if (bound && r.deny && !fb.deny) {
+      const n = this.newcomerAnswer(fctx, fs.contributions, fb, k, true);
+      if (n !== undefined) {
+        k = n.band;
+        r = n.requirement;
+        bound = n.bound;
       }
     }
     if (bound && !r.deny) {

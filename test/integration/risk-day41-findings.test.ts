@@ -213,12 +213,42 @@ describe('the lawful-intercept rule in network-attachments\' shape (refused when
   const s = exampleServiceForFile({ edit: SITE_HIGH_DENY });
   const { send } = findingRequests(s, { host: API, source: LI_ROOM, ua: LINUX_KUBECTL, firstDay: MON, secondDay: TUE });
 
-  // Open (a rule's `high: deny` meets a newcomer whose whole job is inside the rule: a new network
-  // and device put the first request at 75, and nothing outside the rule proves the room): the LI
-  // officer is refused at their first request from the LI room, on Monday and every day after.
-  it.fails("the LI officer's first request from the LI room is asked, not refused", async () => {
+  // Fixed in session 48 (`risk.learn.newcomer_refusals`, default `ask`): the rule's `high: deny`
+  // met a newcomer whose whole job is inside the rule (a new network and device put the first
+  // request at 75, and a refused request proves nothing), so the LI officer was refused at every
+  // request from the LI room, Monday and every day after (20–23 routine 403s a day). The refusal,
+  // reached only through the context the newcomer has not proven, now asks a sign-in made after
+  // that context's first sighting; the sign-in proves the room, and the next days ask nothing more.
+  it("the LI officer's first request from the LI room is asked, not refused; the sign-in proves the room", async () => {
     const sub = 'd41f-li-officer-2@halvard.example';
-    const res = await send(key(sub, MON - 40_000), MON, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
-    expect(reasonOf(res), rules(res)).not.toBe('risk_deny');
+    const first = await send(key(sub, MON - 40_000), MON, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
+    expect(reasonOf(first), rules(first)).toBe('auth_too_old');
+    expect(contextOf(first)).toBe('new_network');
+    const signedIn = key(sub, MON + 60_000);
+    for (const [at, path] of [[MON + 90_000, `/api/v1/namespaces/${LI_NS}/pods?limit=500`], [MON + 190_000, `/api/v1/namespaces/${LI_NS}/configmaps`]] as const) {
+      const res = await send(signedIn, at, 'GET', path);
+      expect(res.status.code, `${reasonOf(res)} ${rules(res)}`).toBe(0);
+    }
+    const tuesday = await send(key(sub, TUE - 40_000), TUE, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
+    expect(tuesday.status.code, `${reasonOf(tuesday)} ${rules(tuesday)}`).toBe(0);
+  });
+
+  // Held: a newcomer's refusal is asked only while nothing is proven, and never of a token minted
+  // before the context it is used from was first seen.
+  it("the officer's Monday token from a VPS, after the officer proved the room, is refused; a newcomer's token from a VPS is asked at every request", async () => {
+    const sub = 'd41f-li-officer-3@halvard.example';
+    await send(key(sub, MON - 40_000), MON, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
+    const monday = key(sub, MON + 60_000);
+    expect((await send(monday, MON + 90_000, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`)).status.code).toBe(0);
+    const stolen = await send(monday, MON + 2 * H, 'GET', `/api/v1/namespaces/${LI_NS}/secrets`, { source: ATTACKER_VPS });
+    expect(reasonOf(stolen), rules(stolen)).toBe('risk_deny');
+    const fresh = await send(key(sub, MON + 2 * H + 30_000), MON + 2 * H + 60_000, 'GET', `/api/v1/namespaces/${LI_NS}/secrets`, { source: ATTACKER_VPS });
+    expect(reasonOf(fresh), rules(fresh)).toBe('risk_deny');
+    const newcomer = 'd41f-li-officer-4@halvard.example';
+    const taken = key(newcomer, MON - 40_000);
+    for (const at of [MON, MON + 60_000, MON + 10 * M, MON + H]) {
+      const res = await send(taken, at, 'GET', `/api/v1/namespaces/${LI_NS}/secrets`, { source: ATTACKER_VPS });
+      expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    }
   });
 });

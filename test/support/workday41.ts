@@ -14,7 +14,8 @@ import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type L
  * The site's edit of the example (`SITE`) adds one rule, the regulator's: every request in
  * `lawful-intercept` needs a hardware key within the working day (15 minutes when the risk is
  * elevated, 5 when high; sensitivity 30, people's sign-ins only: `SITE_HIGH_DENY` is the shape
- * that refuses when high, which locks the officer out). Nothing else is changed (no registry allow-list, no vendor window).
+ * that refuses when high, which locked the officer out until session 48's
+ * `risk.learn.newcomer_refusals`; `bench/day-matrix.ts --days=41h`). Nothing else is changed (no registry allow-list, no vendor window).
  *
  * Routine, as the tools send it:
  * - a 24/7 NOC of four on the NOC floor (two on the day shift 05:00–13:00, one 13:00–21:00, one on
@@ -284,8 +285,10 @@ export const SITE = (yaml: string): string => siteOf(yaml, false);
 
 /**
  * The same rule in network-attachments' shape (sensitivity 40, refused when high): a newcomer's
- * first request from the LI room (a new network and device, 75 or more) is refused, never asked,
- * and the officer does nothing outside the rule that could prove the room (the finding's row).
+ * first request from the LI room (a new network and device, 75 or more) reaches the refusal, and
+ * the officer does nothing outside the rule that could prove the room. Refused at every request
+ * until session 48; now asked for a sign-in after the room's first sighting
+ * (`risk.learn.newcomer_refusals: ask`), which proves it (the finding's row).
  */
 export const SITE_HIGH_DENY = (yaml: string): string => siteOf(yaml, true);
 

@@ -125,6 +125,16 @@ export const riskSchema = z.strictObject({
        */
       client_grace_seconds: seconds.min(0).max(86_400).default(0),
       /**
+       * What a refusing band (a band's `deny`, a rule's `by_band` deny) does to a newcomer (nothing
+       * proven yet, not revoked) whose score reached it only through its unproven context (a new
+       * network, device or client kind): `ask` (the default) asks a sign-in made after that context
+       * was first seen, with no newcomer allowance, and applies what the score without the context
+       * change reaches (a refusal there stays); `refuse` refuses as the band says. A newcomer has no
+       * usual context to differ from, and a refused request proves nothing, so under `refuse` one
+       * whose whole job is inside such a rule is refused every day (docs/risk.md, day 41).
+       */
+      newcomer_refusals: z.enum(['ask', 'refuse']).default('ask'),
+      /**
        * A network never seen, reached by a client certificate the subject has proven, weighs like a
        * new address and is learned: the managed laptop moved (a VPN's new egress range, a hotel). Only where the devices' keys cannot leave
        * them (a TPM, a Secure Enclave): a key copied with the token would carry any network.
@@ -342,6 +352,7 @@ export const RISK_APPLY = {
   'risk.learn.newcomer_grace_seconds': 'live',
   'risk.learn.max_age_seconds': 'live',
   'risk.learn.client_grace_seconds': 'live',
+  'risk.learn.newcomer_refusals': 'live',
   'risk.learn.certificate_roams': 'live',
   'risk.learn.certificate_nearby.enabled': 'live',
   'risk.learn.certificate_nearby.ipv4_prefix': 'live',

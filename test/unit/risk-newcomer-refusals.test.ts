@@ -1,0 +1,192 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
+import type { BandEffect, Requirement } from '../../src/policy/policy.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import { TEST_LIMITS } from '../support/state-config.js';
+import { engineRequest } from '../support/risk-engine.js';
+
+/**
+ * A refusing band reached by a newcomer only through the context it has not proven yet
+ * (`risk.learn.newcomer_refusals`, engine.ts newcomerAnswer). Day 41's lawful-intercept rule in
+ * network-attachments' shape (`by_band: { high: { deny: true } }`) refused the LI officer, whose
+ * whole job is inside the rule, at every request of every day: a new network and device lifted
+ * their first request to high, and a refused request proves nothing. Now such a refusal asks a
+ * sign-in made after the context's first sighting (no newcomer allowance), which proves the
+ * context; a token minted before that sighting (a thief's) is asked at every request and teaches
+ * nothing, and once the newcomer has proven a context the band refuses every other one as before.
+ */
+
+const T = 1_800_000_000_000;
+const [S, M] = [1000, 60_000];
+const NEW_NETWORK = '198.51.100.9';
+
+const config = (refusals: 'ask' | 'refuse' | undefined, critical = false, shadowHigh = false) =>
+  parseConfig(
+    `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, newcomer_grace_seconds: 600${refusals === undefined ? '' : `, newcomer_refusals: ${refusals}`} }
+  bands:
+    - { name: elevated, min_score: 45, require: aal2, max_age: 3600 }
+    - { name: high, min_score: 65, require: aal2, max_age: 900${shadowHigh ? ', mode: shadow' : ''} }
+${critical ? '    - { name: critical, min_score: 70, deny: true, message: "refused by the band" }\n' : ''}`,
+    'engine.yaml',
+  );
+
+const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false) => {
+  const c = config(refusals, critical, shadowHigh);
+  return new RiskEngine({
+    risk: c.risk!, network: c.network, onStateError: 'fail_closed', assurance: compileAssurance(c.assurance.levels),
+    store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
+  });
+};
+
+/** The LI rule's shape: sensitivity 40, refused when high by the rule's own `by_band` entry. */
+const HIGH_DENY: BandEffect = Object.freeze({ deny: true, denyMessage: 'refused from an unusual context', level: -1, maxAge: undefined });
+const liRule = (sensitivity = 40, byBand: Record<string, BandEffect> | undefined = { high: HIGH_DENY }): Requirement =>
+  Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['lawful-intercept'], sensitivity, byBand });
+
+const who = (authMs: number): Identity =>
+  Object.freeze({ subject: 'li-officer', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime: Math.floor(authMs / 1000), expiresAt: Infinity, level: 1, levelName: 'aal2', session: `sid:${authMs}`, upstreamHeaders: [] });
+
+/** engineRequest (203.0.113.7, curl) or the same from another network. */
+const from = (ip?: string) => {
+  const r = engineRequest();
+  return ip === undefined ? r : { ...r, headers: new Map([['x-forwarded-for', `6.6.6.6, ${ip}`], ['user-agent', 'curl/8.5.0']]) };
+};
+
+type Outcome = 'refused' | 'asked' | 'allowed';
+/** What the request meets, as pipeline/evaluate.ts judge would decide it on the requirement alone. */
+function outcomeOf(o: Extract<RiskOutcome, { ok: true }>, id: Identity, nowMs: number): Outcome {
+  const r = o.requirement;
+  if (r.deny) return 'refused';
+  const auth = id.authTime!;
+  if (id.level < r.level || (r.authAfter !== undefined && auth < r.authAfter) || (r.maxAge !== undefined && Math.floor(nowMs / 1000) - auth > r.maxAge)) return 'asked';
+  return 'allowed';
+}
+
+/** One request; learned from when allowed (as evaluate.ts does). */
+function step(e: RiskEngine, id: Identity, at: number, base = liRule(), revokedAt = 0, ip?: string): { outcome: Outcome; out: Extract<RiskOutcome, { ok: true }> } {
+  const out = e.assess(from(ip), id, base, at, undefined, undefined, '', false, false, revokedAt) as Extract<RiskOutcome, { ok: true }>;
+  const outcome = outcomeOf(out, id, at);
+  if (outcome === 'allowed' && out.learn) e.learned(out.learn, at);
+  return { outcome, out };
+}
+
+describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer only through its unproven context', () => {
+  it("the newcomer's first request, by a sign-in 40 s before it, is asked for a sign-in after the network's first sighting (no allowance), not refused", () => {
+    const e = engine();
+    const { outcome, out } = step(e, who(T - 40 * S), T);
+    expect(out.risk.band).toBe('high');
+    expect(out.risk.denies).toBe(false);
+    expect(outcome).toBe('asked');
+    expect(out.requirement.authAfter).toBe(T / 1000);
+    expect(out.risk.context?.code).toBe('new_network');
+    // What the rule asks below its refusal still applies (its level, and `high`'s 15 minutes).
+    expect(out.requirement.level).toBe(1);
+  });
+
+  it('the sign-in made when asked passes and proves the network: the next requests, and the next sitting, ask nothing more', () => {
+    const e = engine();
+    expect(step(e, who(T - 40 * S), T).outcome).toBe('asked');
+    const signedIn = who(T + 30 * S);
+    const b = step(e, signedIn, T + M);
+    expect(b.outcome).toBe('allowed');
+    expect(b.out.learn).toMatchObject({ prefix: '203.0.113.0/24' });
+    const c = step(e, signedIn, T + 5 * M);
+    expect(c.outcome).toBe('allowed');
+    expect(c.out.requirement.deny).toBe(false);
+    // The next sitting's sign-in, a little before its first request (within the test store's hour).
+    const later = step(e, who(T + 50 * M - 40 * S), T + 50 * M);
+    expect(later.outcome).toBe('allowed');
+  });
+
+  it('once the newcomer has proven a network, another network is refused by the band as configured, a fresh sign-in or not', () => {
+    const e = engine();
+    step(e, who(T - 40 * S), T);
+    expect(step(e, who(T + 30 * S), T + M).outcome).toBe('allowed');
+    const elsewhere = step(e, who(T + 30 * M), T + 30 * M + 10 * S, liRule(), 0, NEW_NETWORK);
+    expect(elsewhere.outcome).toBe('refused');
+    expect(elsewhere.out.requirement.denyMessage).toBe('refused from an unusual context');
+  });
+
+  it("a band's own `deny` is answered the same way (the newcomer is asked, then passes)", () => {
+    // 40 + new network 25 + fingerprint device 10 = 75: critical, refused before; 50 without the network.
+    const e = engine(undefined, true);
+    expect(step(e, who(T - 40 * S), T, liRule(40, undefined)).outcome).toBe('asked');
+    expect(step(e, who(T + 30 * S), T + M, liRule(40, undefined)).outcome).toBe('allowed');
+  });
+
+  it('a shadowed band reports the same: the would-be outcome of the refusal it would reach is the step-up, not a refusal', () => {
+    const e = engine(undefined, false, true);
+    const { outcome, out } = step(e, who(T - 40 * S), T);
+    // Enforced without `high`: elevated, bound to the network with the newcomer allowance.
+    expect(outcome).toBe('allowed');
+    expect(out.requirement.rules).not.toContain('risk:high');
+    expect(out.shadow?.requirement.deny).toBe(false);
+    expect(out.shadow?.requirement.authAfter).toBe(T / 1000);
+    expect(out.shadow?.requirement.shadowed).toContain('risk:high');
+  });
+
+  it('newcomer_refusals: refuse keeps the refusal, at every request, after a sign-in too', () => {
+    const e = engine('refuse');
+    expect(step(e, who(T - 40 * S), T).outcome).toBe('refused');
+    expect(step(e, who(T + 30 * S), T + M).outcome).toBe('refused');
+    expect(step(e, who(T + 30 * S), T + 5 * M).outcome).toBe('refused');
+  });
+
+  it('what the request scores without the context change still refuses: a rule sensitive enough to reach the band alone', () => {
+    const e = engine();
+    expect(step(e, who(T + 30 * S), T + M, liRule(70)).outcome).toBe('refused');
+  });
+
+  it('a revoked subject, which looks new, keeps the refusal', () => {
+    const e = engine();
+    expect(step(e, who(T + 30 * S), T + M, liRule(), T - 10 * M).outcome).toBe('refused');
+  });
+
+  it("property: a token minted before the thief's network was first seen is never allowed by the refusing rule, however many requests", () => {
+    fc.assert(
+      fc.property(
+        // The sign-in, up to past the newcomer allowance (600 s) before the thief's first request.
+        fc.integer({ min: 1, max: 1200 }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 0, maxLength: 12 }),
+        fc.constantFrom<'ask' | 'refuse' | undefined>(undefined, 'ask', 'refuse'),
+        (before, later, refusals) => {
+          const e = engine(refusals);
+          const stolen = who(T - before * S);
+          for (const t of [0, ...later].sort((a, b) => a - b)) {
+            // Only an allow teaches (step, as evaluate.ts): one allow would make the network known.
+            expect(step(e, stolen, T + t * S, liRule(), 0, NEW_NETWORK).outcome).not.toBe('allowed');
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("property: with ordinary requests between (which a newcomer's allowance may let through), a token minted before the allowance is never allowed by the refusing rule", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 601, max: 7200 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.boolean()), { minLength: 1, maxLength: 12 }),
+        (before, reqs) => {
+          const e = engine();
+          const stolen = who(T - before * S);
+          for (const [t, li] of [[0, true] as const, ...reqs].sort((a, b) => a[0] - b[0])) {
+            const { outcome } = step(e, stolen, T + t * S, li ? liRule() : liRule(0, undefined), 0, NEW_NETWORK);
+            if (li) expect(outcome).not.toBe('allowed');
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
