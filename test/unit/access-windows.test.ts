@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { rfc3339Ms } from '../../src/config/schema/access-windows.js';
+import { explain } from '../../src/explain.js';
 import { check, type Checked } from '../../src/pipeline/check.js';
 import { buildRuntime, type Runtime } from '../../src/pipeline/runtime.js';
 import { compileAccessWindows } from '../../src/policy/access-windows.js';
@@ -132,6 +133,18 @@ describe('access_windows: an account dated from and until', () => {
     expect(w.closed(alice, T0 + 86_400_000)).toBeUndefined();
     expect(memo.get(alice)).toBe(first);
     expect(compileAccessWindows({ access_windows: undefined })).toBeUndefined();
+  });
+});
+
+describe('access_windows in stepgate explain', () => {
+  it('prints the reason, the window among the rules and its detail, from hand-written claims', async () => {
+    const cfg = parseConfig(testConfigYaml('https://idp.invalid', NIGHT), 'stepgate.yaml');
+    const at = Date.parse('2027-05-07T08:00:00Z');
+    const out = await explain(cfg, { method: 'GET', url: 'https://kube.example.com/api/v1/namespaces/results-prod/secrets/cdn-api-token', headers: [], claims: { iss: HMAC_ISSUER, sub: 'fl-2@freelance.example', acr: 'urn:stepgate:aal3', auth_time: at / 1000 - 20, exp: at / 1000 + 600 } }, { now: () => at, env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+    const text = JSON.stringify(out);
+    expect(out.decision.reason).toBe('access_window_closed');
+    expect(text).toContain('access_window:election-night-freelancers');
+    expect(text).toContain('access window election-night-freelancers closed at 2027-05-07T02:00:00+02:00');
   });
 });
 
