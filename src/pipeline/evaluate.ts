@@ -179,7 +179,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
   // An account's dated window (access_windows, issue 12 day 42): refused before and after it,
   // whatever it asks or presents, on the cached path too. A refusal, not a step-up.
-  const shut = rt.accessWindows?.closed(who, rt.now());
+  const shut = rt.accessWindows?.closed(who, rt.now);
   if (shut !== undefined) return verdict(false, 'access_window_closed', shut.detail, closedRequirement(need, shut), who, req, r.cached, undefined, guard);
   const risk = rt.risk;
   // Shadow mode: the would-be requirement, judged beside the enforced one (pipeline/shadow.ts).
