@@ -17,7 +17,8 @@
  * too): bench/gc.ts measures the whole server, transport included, next to the no-op.
  *
  *   node --import tsx bench/alloc.ts     (BENCH_ROUNDS, BENCH_ITERATIONS, BENCH_NEW_PER_ROUND; BENCH_LOG_LEVEL=info:
- *                                        decision and audit records built and serialised, not written)
+ *                                        decision and audit records built and serialised, not written;
+ *                                        BENCH_ACCESS_WINDOWS=1: an access_windows entry naming none of them)
  *   BENCH_ALLOC_PROFILE='grafana dashboard' node --import tsx bench/alloc.ts
  *       where the bytes of the shapes whose name contains it come from: V8's sampling heap profiler
  *       with collected objects included (every allocation, not only what survives), by function
@@ -142,8 +143,11 @@ async function main(): Promise<void> {
   const issuer = await startIssuer();
   // BENCH_LOG_LEVEL=info: decision and audit records built and serialised (a server's default level), then dropped.
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', { write: () => undefined });
-  const plain = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0'), 'bench.yaml');
-  const guarded = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', undefined, GUARDRAILS_YAML), 'bench.yaml');
+  // BENCH_ACCESS_WINDOWS=1: an access_windows section naming nobody the shapes' tokens name (session
+  // 48): what a dated contractors' window costs everyone else's Checks (the cached path's memo).
+  const windows = process.env.BENCH_ACCESS_WINDOWS === '1' ? `access_windows:\n  - name: contractors\n    match: { subjects: ["contractor-*"], groups: [contractors] }\n    valid_until: "2099-01-01T00:00:00Z"\n` : '';
+  const plain = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', undefined, windows), 'bench.yaml');
+  const guarded = parseConfig(configYaml(issuer.jwksUri, '127.0.0.1:0', undefined, GUARDRAILS_YAML + windows), 'bench.yaml');
   const deps = { fetch: (u: string | URL | Request, i?: RequestInit) => fetch(u, i), now: Date.now, env: {} };
   const runtimes = { plain: buildRuntime(plain, deps), guarded: buildRuntime(guarded, deps) };
   await runtimes.plain.verifier.warm();

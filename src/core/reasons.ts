@@ -57,6 +57,9 @@ export const REASONS = {
   // issue 12 (session 47): a Kubernetes API request on a host kubernetes.hosts does not list
   // (kubernetes.unlisted_api_requests: refuse). Nothing the caller does changes it: the operator lists the host.
   kubernetes_host_unlisted: { kind: 'forbidden', message: 'This is a Kubernetes API request on a host stepgate is not told is a Kubernetes API server; it is refused until an administrator lists the host.' },
+  // issue 12, day 42 (session 48): access_windows[]. A refusal, never a step-up: no sign-in the
+  // account can make moves its end date; the people who granted it extend the window.
+  access_window_closed: { kind: 'forbidden', message: "This account's access window is closed: it may not use this service now." },
   internal_error: { kind: 'error', message: 'The request could not be evaluated.' },
 } as const satisfies Record<string, { kind: ReasonKind; message: string }>;
 

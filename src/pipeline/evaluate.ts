@@ -7,6 +7,7 @@ import type { ProxyFailure } from '../identity/access-proxy.js';
 import type { ConsoleRefusal } from './console-sessions.js';
 import type { BindingRefusal, BoundCredential } from '../identity/sender-binding.js';
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
+import type { WindowRefusal } from '../policy/access-windows.js';
 import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
 import { buildAttributes } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
@@ -176,6 +177,10 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   // Revocation (issue 15) and step-up sign-out: checked on the cached path too, from the local mirror.
   const refused = rt.revocations?.refuse(who, rt.now());
   if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
+  // An account's dated window (access_windows, issue 12 day 42): refused before and after it,
+  // whatever it asks or presents, on the cached path too. A refusal, not a step-up.
+  const shut = rt.accessWindows?.closed(who, rt.now);
+  if (shut !== undefined) return verdict(false, 'access_window_closed', shut.detail, closedRequirement(need, shut), who, req, r.cached, undefined, guard);
   const risk = rt.risk;
   // Shadow mode: the would-be requirement, judged beside the enforced one (pipeline/shadow.ts).
   const full = wouldBeBase(base, guard);
@@ -192,6 +197,14 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);
+}
+
+/**
+ * The requirement a closed window answers with: a deny carrying the window's sentence (the body's
+ * message) and its name among the rules (logs, `explain`, the response's metadata).
+ */
+function closedRequirement(need: Requirement, shut: WindowRefusal): Requirement {
+  return { ...need, deny: true, denyMessage: shut.message, rules: [...need.rules, `access_window:${shut.window}`] };
 }
 
 /** The policy's requirement, tightened by the active incidents that hold the request (issue 15). */

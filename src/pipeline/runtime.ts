@@ -6,6 +6,7 @@ import { TokenVerifier, type VerifierOptions } from '../identity/verifier.js';
 import { AccessProxy } from '../identity/access-proxy.js';
 import { compileGlobList, compileHostMatcher, type HostMatcher } from '../core/glob.js';
 import { compilePolicy, type Policy } from '../policy/policy.js';
+import { compileAccessWindows, type AccessWindows } from '../policy/access-windows.js';
 import type { HeaderLimits } from '../request/headers.js';
 import { RiskEngine } from '../risk/engine.js';
 import { MemoryStateStore } from '../state/memory.js';
@@ -91,6 +92,8 @@ export interface Runtime {
    * that only holds sign-outs. Undefined with neither.
    */
   readonly revocations: IncidentBoard | undefined;
+  /** Who may use the gateway only within dated windows (`access_windows`); undefined without the key. */
+  readonly accessWindows: AccessWindows | undefined;
   /** The access proxy's signed assertion, compared with the credential's user; undefined without `access_proxy`. */
   readonly accessProxy: AccessProxy | undefined;
   /**
@@ -189,6 +192,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     challenges: config.kubernetes.challenge_ttl_seconds > 0 ? riskState?.store.challenges : undefined,
     incidents: config.incident ? riskState?.board : undefined,
     revocations: riskState?.board,
+    accessWindows: compileAccessWindows(config),
     accessProxy,
     accessProxyKey: proxyKey,
     senderBindings,

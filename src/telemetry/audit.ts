@@ -76,7 +76,8 @@ export class DecisionLog {
     if (v.approval !== undefined) event = v.allow ? 'approval.used' : 'approval.pending';
     else if (c.completion) event = 'stepup.complete';
     else if (c.clientKind !== undefined) event = 'stepup.challenge';
-    else if (v.reason === 'policy_deny') event = 'policy.deny';
+    // A closed access window is the operator's refusal as a deny rule is (access_windows).
+    else if (v.reason === 'policy_deny' || v.reason === 'access_window_closed') event = 'policy.deny';
     else if (v.reason === 'risk_deny' || v.reason === 'state_unavailable') event = 'risk.deny';
     // An allow that a shadowed element would have refused: the record rollout is decided on.
     else if (v.allow && v.shadow !== undefined && !v.shadow.allow) event = SHADOW_KIND[reasonKind(v.shadow.reason)] ?? 'shadow.deny';

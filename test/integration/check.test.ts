@@ -20,6 +20,7 @@ import {
   type CheckResponse,
 } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
+import { startRedis, type RedisServer } from '../support/redis.js';
 import { BROWSER_HEADERS, checkRequest, DASH_HOST, KUBE_HOST, type RequestSpec } from '../support/requests.js';
 import { makeDeviceCa } from '../support/device-ca.js';
 
@@ -1043,6 +1044,60 @@ describe('sender-constrained tokens (RFC 9449 DPoP, RFC 8705 certificate-bound)'
     expect((await over(mine.certPem)).status.code).toBe(0);
     expectDenied(await over(undefined), 'certificate_binding_missing', 'Unauthorized');
     expectDenied(await over(theirs.certPem), 'certificate_binding_mismatch', 'Unauthorized');
+  });
+});
+
+describe('access_windows on the real server: Redis state, memory state, live reload (issue 12, day 42)', () => {
+  // The window is config, not state: the same refusal with the risk engine on Redis and with none.
+  let redis: RedisServer;
+  let redisService: Service;
+  let memoryService: Service;
+  const redisState = () => `risk:\n  learn: { min_level: aal2 }\nstate:\n  store: redis\n  timeout_ms: 1000\n  redis: { url: "${redis.url}", key_prefix: "windows-test:" }\n`;
+  const windowUntil = (ms: number) => `access_windows:\n  - name: contractor-night\n    match: { subjects: ["contractor-*"] }\n    valid_until: "${new Date(ms).toISOString()}"\n`;
+  const env = { TEST_HMAC_SECRET: HMAC_SECRET, STEPGATE_METRICS_LISTEN: 'off', STEPGATE_HTTP_LISTEN: 'off' };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    redisService = await startService(parseConfig(testConfigYaml(issuer.url) + redisState() + windowUntil(Date.now() - 60_000), 'windows-redis.yaml'), env, createLogger('silent'));
+    memoryService = await startService(parseConfig(testConfigYaml(issuer.url) + windowUntil(Date.now() + 3_600_000), 'windows-memory.yaml'), env, createLogger('silent'));
+  });
+
+  afterAll(async () => {
+    await redisService?.stop();
+    await memoryService?.stop();
+    await redis?.stop();
+  });
+
+  it('refuses a closed window with access_window_closed (403) beside a Redis state store; others are judged as before', async () => {
+    const c = new CheckClient(redisService.grpc.port);
+    try {
+      const token = await issuer.token({ sub: 'contractor-7', ...aal3, auth_time: now() });
+      const res = await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+      expectDenied(res, 'access_window_closed', 'Forbidden');
+      expect(res.dynamic_metadata?.fields.rules?.stringValue ?? '').toContain('access_window:contractor-night');
+      expect(reasonOf(await c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token: await issuer.token({ sub: 'employee-1', ...aal3, auth_time: now() }) })))).toBe('allowed');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a reload that closes the window refuses the cached token at its next Check; one that reopens it allows it again', async () => {
+    const c = new CheckClient(memoryService.grpc.port);
+    try {
+      const token = await issuer.token({ sub: 'contractor-8', ...aal2, auth_time: now() });
+      const pods = () => c.check(checkRequest({ path: '/api/v1/namespaces/dev/pods', token }));
+      expect(reasonOf(await pods())).toBe('allowed');
+      expect(reasonOf(await pods())).toBe('allowed'); // cached
+      memoryService.reload(parseConfig(testConfigYaml(issuer.url) + windowUntil(Date.now() - 1000), 'windows-closed.yaml'));
+      expectDenied(await pods(), 'access_window_closed', 'Forbidden');
+      memoryService.reload(parseConfig(testConfigYaml(issuer.url) + windowUntil(Date.now() + 3_600_000), 'windows-extended.yaml'));
+      expect(reasonOf(await pods())).toBe('allowed');
+      // Removing the key altogether: nobody is dated any more.
+      memoryService.reload(parseConfig(testConfigYaml(issuer.url), 'windows-none.yaml'));
+      expect(reasonOf(await pods())).toBe('allowed');
+    } finally {
+      c.close();
+    }
   });
 });
 

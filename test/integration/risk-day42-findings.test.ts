@@ -11,8 +11,9 @@ import { AGENCY, API, flagPatch, HOME, hpaMax, httpRoute, KUBECTL, NEWSROOM, ove
  * hostnames in `guardrails.host_owners`) on a virtual clock: a public broadcaster's election night,
  * data journalists flipping feature flags in ConfigMaps, freelancers and a partner agency on
  * temporary accounts, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, CDN
- * purges as Jobs. Each test is one person's routine, then the finding. The open ones are
- * `it.fails`, each with a one-line why.
+ * purges as Jobs; since session 48 the site dates its temporary accounts (`access_windows`). Each
+ * test is one person's routine, then the finding. The open ones are `it.fails`, each with a
+ * one-line why.
  */
 
 const [WED, THU] = [5, 6].map((d) => Date.UTC(2027, 4, d, 8, 0, 0)) as [number, number];
@@ -118,18 +119,19 @@ describe("a public broadcaster's election night: flags in ConfigMaps, temporary 
     expect(rules(res)).toContain('guardrail:container_command_egress');
   });
 
-  // Stopped at request 2 (every seed both ways): the freelancer's token by malware on their own
-  // laptop at home at 02:30, ten and a half hours after the war room's sign-in: the results feed's
-  // Secret is past the secrets rule's 8 hours.
-  it("a freelancer's token at home after the night is asked at the results feed's Secret", async () => {
+  // Stopped at request 1 since session 48 (request 2 before, past the secrets rule's 8 hours): the
+  // freelancer's token by malware on their own laptop at home at 02:30, after the night: the
+  // site's access window for its temporary accounts closed at 01:00 (SITE, access_windows).
+  it("a freelancer's token at home after the night is refused at its first request", async () => {
     const sub = 'd42f-fl-1@vpb.example';
     const o = { source: HOME['fl-1']!, ua: WIN_KUBECTL };
     await routine(signIn(sub, WED + 5 * H - 40_000), WED + 5 * H, flRoutine, o);
     await routine(signIn(sub, THU + 4 * H - 40_000), THU + 4 * H, flRoutine, o);
     const night = await proven(sub, THU + 8 * H, flRoutine, { ...o, source: VENUE });
-    expect(reasonOf(await send(night, THU + 18.5 * H, 'GET', `/api/v1/namespaces/${RESULTS_NS}/pods?limit=500`, o))).toBe('allowed');
+    const first = await send(night, THU + 18.5 * H, 'GET', `/api/v1/namespaces/${RESULTS_NS}/pods?limit=500`, o);
+    expect(reasonOf(first), rules(first)).toBe('access_window_closed');
     const res = await send(night, THU + 18.5 * H + 30_000, 'GET', FEED_SECRET, o);
-    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(reasonOf(res), rules(res)).toBe('access_window_closed');
   });
 
   // Open (a ConfigMap's data is the newsroom's content: the desk patches the same object ten
@@ -184,19 +186,24 @@ describe("a public broadcaster's election night: flags in ConfigMaps, temporary 
     }
   });
 
-  // Open (stepgate has no dated end for an account: `outside_hours` windows repeat every week, and
-  // whoever holds the freelancer's factors answers any ask; the engagement's end is the IdP's to
-  // enforce): the freelancer's temporary account the morning after reads the CDN's credentials.
-  it.fails("a freelancer's temporary account the morning after is refused, not asked", async () => {
+  // Closed in session 48 (access_windows, a dated end for an account; was open: `outside_hours`
+  // repeats every week, and whoever holds the freelancer's factors answers any ask): the
+  // freelancer's temporary account the morning after is refused at every request, before and
+  // after a fresh sign-in, since no sign-in moves the engagement's end (SITE's window, until 01:00).
+  it("a freelancer's temporary account the morning after is refused, not asked", async () => {
     const sub = 'd42f-fl-3@vpb.example';
     const o = { source: HOME['fl-2']!, ua: LINUX_KUBECTL };
     await routine(signIn(sub, WED + 7 * H - 40_000), WED + 7 * H, [...flRoutine, step(purgeJob('1700w', 'results-all'))], o);
     const login = signIn(sub, THU + 6 * H - 40_000);
     await routine(login, THU + 6 * H, [...flRoutine, step(purgeJob('1420t', 'results-map'))], o);
     const asked = await send(login, THU + 24 * H, 'GET', `/api/v1/namespaces/${RESULTS_NS}/secrets/cdn-api-token`, o);
-    expect(reasonOf(asked), rules(asked)).toBe('auth_too_old');
+    expect(reasonOf(asked), rules(asked)).toBe('access_window_closed');
     const res = await send(signIn(sub, THU + 24 * H + 20_000), THU + 24 * H + 30_000, 'GET', `/api/v1/namespaces/${RESULTS_NS}/secrets/cdn-api-token`, o);
-    expect(reasonOf(res), rules(res)).toBe('policy_deny');
+    expect(reasonOf(res), rules(res)).toBe('access_window_closed');
+    expect(rules(res)).toContain('access_window:election-night-temporary-accounts');
+    // Even the harmless first request of the morning, with the freshest sign-in.
+    const pods = await send(signIn(sub, THU + 24 * H + 50_000), THU + 24 * H + 60_000, 'GET', `/api/v1/namespaces/${RESULTS_NS}/pods?limit=500`, o);
+    expect(reasonOf(pods), rules(pods)).toBe('access_window_closed');
   });
 
   // Routine friction (everyone not at Wednesday's rehearsal, every seed both ways; without the

@@ -502,10 +502,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // at will; since session 46 the site's copy holds Borealis' issuer to Borealis' namespaces
   // (borealis-own-namespaces, match.issuers): Acme's database is policy_deny at request 1.
   [A39.crossIssuer]: 1,
-  // Day 42, open (`it.fails` in risk-day42-findings.test.ts): a freelancer's temporary account the
-  // morning after is asked at request 1 and answered; no rule refuses an account past a date
-  // (outside_hours windows repeat every week): the engagement's end is the IdP's to enforce.
-  [A42.flAccount]: undefined,
+  // Day 42: a freelancer's temporary account the morning after, whose holder answers any ask: since
+  // session 48 the site's copy dates its temporary accounts (access_windows, until 01:00 after the
+  // night): access_window_closed at request 1, which no sign-in answers (every seed both ways).
+  [A42.flAccount]: 1,
 };
 
 /**

@@ -361,10 +361,11 @@ function outcomeOf(res: CheckResponse): Outcome {
   };
   const r = payload.risk;
   // A guardrail named in the answer is what the request's own content asked for; a rule alone is
-  // "policy". The access proxy's refusals (day 28) come before policy and risk: their code is the cause.
+  // "policy". The access proxy's refusals (day 28) and a closed access window (day 42) come
+  // before policy and risk: their code is the cause.
   const guard = payload.guardrails?.map((g) => g.code).join('+');
   const code = reasonOf(res);
-  const cause = code?.startsWith('proxy_') === true
+  const cause = code?.startsWith('proxy_') === true || code === 'access_window_closed'
     ? code
     : r?.context
     ? `context: ${r.context.code}`

@@ -15,8 +15,9 @@ import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type L
  * The site's edit of the example (`SITE`) names its own public hostnames in
  * `guardrails.host_owners` (the results site and www belong to `results-prod`, `web-prod` and the
  * gateway's namespace), as the example does for its shop, and (session 48) the fewest replicas the
- * results site runs on in `guardrails.replica_floors` (`results-web` and `results-api`, 10).
- * Nothing else is changed.
+ * results site runs on in `guardrails.replica_floors` (`results-web` and `results-api`, 10), and the
+ * temporary accounts' dates in `access_windows`: the freelancers and the agency from the rehearsal's
+ * morning until 01:00 UTC after the night (03:00 local, the results done). Nothing else is changed.
  *
  * Routine, as the tools send it:
  * - two web developers (two factors; newsroom, from 16:00 the war room at the venue): the results
@@ -275,8 +276,27 @@ export function SITE(yaml: string): string {
   // The results site's floor for the night (guardrails.replica_floors, capacity_below_floor): the
   // SREs raise the HPA's ceiling to 120 and 200; nobody lowers it, nor scales the site by hand.
   const floors = `  replica_floors:\n    - namespaces: [${RESULTS_NS}]\n      names: [results-web, results-api]\n      min_replicas: 10\n`;
-  return `${yaml.slice(0, at + 1)}${floors}${yaml.slice(at + 1, cut)}${entry}${yaml.slice(cut)}`;
+  return `${yaml.slice(0, at + 1)}${floors}${yaml.slice(at + 1, cut)}${entry}${yaml.slice(cut)}${TEMPORARY_ACCOUNTS}`;
 }
+
+/**
+ * The temporary accounts' engagement (session 48, issue 12): the freelancers (`d42-fl-*` in the
+ * replay, `d42f-fl-*` in the findings) and the agency's IdP-provisioned accounts, from the
+ * rehearsal's morning until 01:00 UTC after the night. A site writes its accounts' names or
+ * their group; the replay's people carry no groups, so their subjects are named.
+ */
+export const D42_WINDOW_FROM = '2027-05-05T06:00:00Z';
+export const D42_WINDOW_UNTIL = '2027-05-07T01:00:00Z';
+const TEMPORARY_ACCOUNTS = `
+access_windows:
+  - name: election-night-temporary-accounts
+    description: the freelancers' and the agency's accounts, for the rehearsal and the election night
+    match:
+      subjects: ["d42*-fl-*@vpb.example", "*@pixelharbor.example"]
+    valid_from: "${D42_WINDOW_FROM}"
+    valid_until: "${D42_WINDOW_UNTIL}"
+    message: the election night's temporary accounts ended at 03:00 local time on 7 May; ask the platform lead for an extension
+`;
 
 export function workday42(seed = 401): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 42);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApplyTable } from './apply.js';
 import { ACCESS_PROXY_APPLY, accessProxySchema } from './access-proxy.js';
+import { ACCESS_WINDOWS_APPLY, accessWindowsSchema } from './access-windows.js';
 import { ASSURANCE_APPLY, assuranceSchema } from './assurance.js';
 import { DEVICE_CERTIFICATES_APPLY, deviceCertificatesSchema } from './device-certificates.js';
 import { AUTOMATION_APPLY, automationSchema } from './automation.js';
@@ -52,6 +53,7 @@ export const configSchema = z
     access_proxy: accessProxySchema.optional(),
     risk: riskSchema.optional(),
     policy: policySchema,
+    access_windows: accessWindowsSchema.optional(),
     stepup: stepupSchema,
     identity_headers: identityHeadersSchema,
     token_cache: tokenCacheSchema,
@@ -125,6 +127,21 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['policy', 'rules', i, 'name'], message: `duplicate rule name "${r.name}"` });
       }
       names.add(r.name);
+    });
+    // Access windows (issue 12, day 42): their issuers must be configured and their names ones
+    // those issuers can carry, as a rule's, or the window would hold nobody and the account stay open.
+    const windowNames = new Set<string>();
+    cfg.access_windows?.forEach((w, i) => {
+      const applies = w.match.issuers === undefined ? everyone : everyone.filter((x) => w.match.issuers!.some((g) => globMatches(g, x.issuer)));
+      checkReachable(ctx, w.match.subjects, applies, 'subject', ['access_windows', i, 'match', 'subjects']);
+      checkReachable(ctx, w.match.groups, applies, 'groups', ['access_windows', i, 'match', 'groups']);
+      w.match.issuers?.forEach((pattern, j) => {
+        if (!issuerUrls.some((url) => globMatches(pattern, url))) {
+          ctx.addIssue({ code: 'custom', path: ['access_windows', i, 'match', 'issuers', j], message: `"${pattern}" names no configured issuer (issuers[].issuer: ${issuerUrls.join(', ')}): the window would hold no token` });
+        }
+      });
+      if (windowNames.has(w.name)) ctx.addIssue({ code: 'custom', path: ['access_windows', i, 'name'], message: `duplicate access window name "${w.name}"` });
+      windowNames.add(w.name);
     });
     if (cfg.risk) {
       checkLevel(cfg.risk.learn.min_level, ['risk', 'learn', 'min_level']);
@@ -351,6 +368,7 @@ export type OidcConfig = NonNullable<Config['stepup']['oidc']>;
 export type SessionConfig = NonNullable<Config['stepup']['session']>;
 export type AutomationConfig = NonNullable<Config['automation']>;
 export type IncidentConfig = NonNullable<Config['incident']>;
+export type AccessWindowConfig = NonNullable<Config['access_windows']>[number];
 export type DeviceCertificatesConfig = NonNullable<Config['device_certificates']>;
 export type Mode = z.infer<typeof modeSchema>;
 
@@ -369,6 +387,7 @@ export const APPLY: ApplyTable = Object.freeze({
   ...ACCESS_PROXY_APPLY,
   ...RISK_APPLY,
   ...POLICY_APPLY,
+  ...ACCESS_WINDOWS_APPLY,
   ...STEPUP_APPLY,
   ...IDENTITY_HEADERS_APPLY,
   ...TOKEN_CACHE_APPLY,
