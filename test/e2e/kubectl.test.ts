@@ -94,6 +94,10 @@ policy:
       match: { kubernetes: { namespaces: [prod], resources: [pods/exec], verbs: [create] } }
       require: aal2
       max_age: 300
+    - name: metrics
+      description: the API server's metrics
+      match: { kubernetes: { non_resource_paths: [/metrics] } }
+      require: aal2
     - name: locked
       description: the locked namespace
       match: { kubernetes: { namespaces: [locked] } }
@@ -384,15 +388,18 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(opened).toBe(2);
   }, 240_000);
 
-  it('a Kubernetes request on a host stepgate is not told is the API server: refused at discovery, which kubectl prints as "unknown" (docs/reason-codes.md quotes it)', async () => {
+  it('a Kubernetes request on a host stepgate is not told is the API server: refused at discovery, and kubectl prints why (docs/reason-codes.md quotes it)', async () => {
     // The same nginx and certificate under another name, as a wildcard route would let it in.
     // kubectl has no discovery cached for that name, and client-go reads a refused discovery
-    // request's body only when it is text/plain, which the Status is not: so "unknown".
+    // request's body only when it is text (a Status there was printed as "unknown"): stepgate
+    // answers discovery with the Status message as text/plain, and nginx sends it with that type.
     const reached = api.requests.length;
     const r = await k(['--server', nginx.url.replace('127.0.0.1', 'localhost'), '--tls-server-name', '127.0.0.1', 'get', 'pods']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('"Unhandled Error" err="couldn\'t get current server API group list: unknown"');
-    expect(r.stderr).toContain('Error from server (Forbidden): unknown');
+    const said = 'stepgate: This is a Kubernetes API request on a host stepgate is not told is a Kubernetes API server; it is refused until an administrator lists the host. (kubernetes_host_unlisted)';
+    expect(r.stderr).toContain(`"Unhandled Error" err="couldn't get current server API group list: ${said}"`);
+    expect(r.stderr).toContain(`Error from server (Forbidden): ${said}`);
+    expect(r.stderr).not.toContain('unknown');
     // Nothing but `/version` (which kube serves to anyone) reached the API server under that name.
     expect(api.requests.slice(reached).filter((q) => !q.url.startsWith('/version'))).toEqual([]);
     expect(opened).toBe(2);
@@ -444,6 +451,30 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('web-0');
     expect(opened).toBe(count);
+  }, 300_000);
+
+  /*
+   * A 401 on a path kubectl reads raw (here `get --raw`; discovery, /version and /openapi are read
+   * the same way): client-go prints a fixed sentence for any 401 it reads raw, whatever the body,
+   * so stepgate's message travels in a `Warning: 299` header, which kubectl prints. The 401 keeps
+   * its RFC 9470 challenge, and the plugin's re-run still asks stepgate for it and steps up.
+   */
+  it('kubectl get --raw /metrics: a 401 kubectl reads raw prints stepgate\'s message as a Warning, and the plugin still steps up', async () => {
+    context = await browser.newContext();
+    mode = 'cancel';
+    const count = opened;
+    const r = await k(['get', '--raw', '/metrics']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'Warning: stepgate: step-up needed for get /metrics: sign in at level aal2; your sign-in is level aal1 (acr_insufficient). Rule metrics: the API server\'s metrics. ',
+    );
+    expect(r.stderr).toContain('kubectl stepgate login --level aal2');
+    // The plugin read the challenge (stepgate's /.stepgate/v1/challenge) and opened the sign-in.
+    expect(r.stderr).toContain('step-up not completed');
+    expect(opened).toBe(count + 1);
+    expect(r.stderr).toContain('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    const again = await k(['get', 'pods']);
+    expect(again.code, again.stderr).toBe(0);
   }, 300_000);
 
   it('signs in with the device grant when there is no browser to open', async () => {
