@@ -294,7 +294,7 @@ describe('Responder: a context on a refusal', () => {
 });
 
 /**
- * client-go reads discovery, /version, /openapi and `get --raw` answers with Result.Raw(), which
+ * client-go reads discovery, /version and /openapi answers with Result.Raw(), which
  * never decodes a Status: the message is the body only when it is text/*, and for a 401, 400 or
  * 431 not even then (apimachinery NewGenericServerResponse). test/e2e/kubectl.test.ts has what
  * real kubectl prints for each.
@@ -302,8 +302,8 @@ describe('Responder: a context on a refusal', () => {
 describe('Responder: refusals a Kubernetes client reads raw', () => {
   const statusOf = (body: string) => (JSON.parse(body) as { message: string }).message;
 
-  it('a 403 on discovery (/api, /apis, /version, /openapi/v3, get --raw /healthz) is the Status message as text/plain', () => {
-    for (const target of ['/api', '/apis', '/apis/', '/version', '/openapi/v3', '/openapi/v3/apis/apps/v1', '/healthz', '/']) {
+  it('a 403 on discovery (/api, /apis, /version, /openapi/v2, /openapi/v3…) is the Status message as text/plain', () => {
+    for (const target of ['/api', '/apis', '/apis/', '/version', '/openapi/v2', '/openapi/v3', '/openapi/v3/apis/apps/v1']) {
       const v = verdict('policy_deny', { attributes: attrs({ target }), requirement: need({ deny: true, denyMessage: 'the cluster is frozen; ask #platform' }) });
       const a = responder.respond(v);
       expect(a.status, target).toBe(403);
@@ -314,8 +314,8 @@ describe('Responder: refusals a Kubernetes client reads raw', () => {
     }
   });
 
-  it('what client-go decodes with Into keeps the Status: resources, group-version documents, writes, other clients', () => {
-    for (const [method, target] of [['GET', '/api/v1'], ['GET', '/apis/apps/v1'], ['GET', '/apis/apps'], ['GET', '/api/v1/namespaces/prod/pods'], ['POST', '/api'], ['DELETE', '/healthz']] as const) {
+  it('what client-go decodes (Into, Stream: get --raw) keeps the Status: resources, group-version documents, other paths, writes, other clients', () => {
+    for (const [method, target] of [['GET', '/api/v1'], ['GET', '/apis/apps/v1'], ['GET', '/apis/apps'], ['GET', '/api/v1/namespaces/prod/pods'], ['GET', '/healthz'], ['GET', '/metrics'], ['GET', '/'], ['GET', '/versions'], ['GET', '/openapi/v3x'], ['POST', '/api'], ['DELETE', '/version']] as const) {
       const a = responder.respond(verdict('policy_deny', { attributes: attrs({ method, target }), requirement: need({ deny: true }) }));
       expect(header(a, 'content-type'), `${method} ${target}`).toBe('application/json');
       expect((JSON.parse(a.body) as { kind: string }).kind).toBe('Status');
