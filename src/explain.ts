@@ -11,7 +11,8 @@ import { buildIdentity } from './core/identity.js';
 import { acceptedBinding, boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
-import { parseCheckRequest, type CheckRequestMessage } from './server/grpc/check.js';
+import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './server/grpc/check.js';
+import { renderResponse } from './live-check.js';
 
 export interface ExplainInput {
   method: string;
@@ -283,11 +284,8 @@ function render(rt: Runtime, { verdict: v, answer }: Checked, handWritten: boole
           decision: { allow: v.shadow.allow, reason: v.shadow.reason, message: reasonMessage(v.shadow.reason), detail: v.shadow.detail || null },
         }
       : null,
-    response: {
-      status: answer.status,
-      headers: Object.fromEntries(answer.headers),
-      headers_to_remove: answer.removeHeaders,
-      body: answer.body ? (JSON.parse(answer.body) as unknown) : null,
-    },
+    // What the server sends for this answer, through the gRPC adapter's own mapping: a header a
+    // decision adds anywhere (a DPoP nonce on an allow) is shown because the server sends it.
+    response: renderResponse(toCheckResponse(answer), answer.allow),
   };
 }

@@ -27,7 +27,9 @@ export interface CheckResponseMessage {
   status?: { code?: number; message?: string };
   ok_response?: {
     headers?: { header?: { key?: string; value?: string } }[];
-    headers_to_remove?: string[];
+    headers_to_remove?: readonly string[];
+    /** Headers Envoy adds to the response the client gets (a DPoP nonce, RFC 9449 §8.2). */
+    response_headers_to_add?: { header?: { key?: string; value?: string } }[];
   };
   denied_response?: {
     status?: { code?: string | number };
@@ -99,7 +101,6 @@ export function renderCheckResponse(server: string, res: CheckResponseMessage) {
   // gRPC status OK is the only allow; anything else is a denial whatever the body says.
   const allow = (res.status?.code ?? 0) === 0 && res.denied_response === undefined;
   const reason = typeof metadata.reason === 'string' ? metadata.reason : allow ? null : res.status?.message || null;
-  const headerList = allow ? res.ok_response?.headers : res.denied_response?.headers;
   return {
     server,
     decision: {
@@ -107,13 +108,27 @@ export function renderCheckResponse(server: string, res: CheckResponseMessage) {
       reason,
       message: reason !== null && KNOWN_REASONS.has(reason) ? reasonMessage(reason as ReasonCode) : null,
     },
-    response: {
-      status: allow ? 200 : httpStatus(res.denied_response?.status?.code),
-      headers: Object.fromEntries((headerList ?? []).map((h) => [h.header?.key ?? '', h.header?.value ?? ''])),
-      headers_to_remove: allow ? (res.ok_response?.headers_to_remove ?? []) : [],
-      body: allow ? null : parseBody(res.denied_response?.body),
-    },
+    response: renderResponse(res, allow),
     metadata,
+  };
+}
+
+/**
+ * What a CheckResponse makes Envoy do, as explain and check print it: the status and headers of
+ * a denial (or, on an allow, the headers set on the upstream's request), the headers added to the
+ * client's response on an allow, the headers removed, the denial's body (JSON parsed, text as is).
+ * explain renders its answer through the gRPC adapter's toCheckResponse and this, so that it shows
+ * every header the server would send.
+ */
+export function renderResponse(res: CheckResponseMessage, allow: boolean) {
+  const headerList = allow ? res.ok_response?.headers : res.denied_response?.headers;
+  const entries = (list: { header?: { key?: string; value?: string } }[] | undefined) => Object.fromEntries((list ?? []).map((h) => [h.header?.key ?? '', h.header?.value ?? '']));
+  return {
+    status: allow ? 200 : httpStatus(res.denied_response?.status?.code),
+    headers: entries(headerList),
+    response_headers_to_add: allow ? entries(res.ok_response?.response_headers_to_add) : {},
+    headers_to_remove: allow ? (res.ok_response?.headers_to_remove ?? []) : [],
+    body: allow ? null : parseBody(res.denied_response?.body),
   };
 }
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
@@ -12,6 +13,7 @@ import { shortId } from '../approvals/request-id.js';
 import { clip, clientText } from '../core/redact.js';
 import { utcClock } from '../core/clock-text.js';
 import type { KubeRequestInfo } from '../request/kube.js';
+import { readsRefusalAsText, type KubeReader } from '../request/raw-read.js';
 import { isClusterScoped } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
 
@@ -42,6 +44,7 @@ export type ClientKind = 'navigation' | 'fetch' | 'api';
 
 const GRPC = { OK: 0, INVALID_ARGUMENT: 3, PERMISSION_DENIED: 7, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 const JSON_TYPE: Header = ['content-type', 'application/json'];
+const TEXT_TYPE: Header = ['content-type', 'text/plain; charset=utf-8'];
 const NO_STORE: Header = ['cache-control', 'no-store'];
 const EMPTY: readonly string[] = Object.freeze([]);
 
@@ -347,19 +350,11 @@ export class Responder {
         grpcCode: GRPC.UNAUTHENTICATED,
         headers: [['location', stepUp], NO_STORE, JSON_TYPE],
         removeHeaders: EMPTY,
-        body: this.body(v, 302, stepUp),
+        body: this.body(v, 302, stepUp).json,
         metadata: metadata(v),
       };
     }
-    return {
-      allow: false,
-      status: 401,
-      grpcCode: GRPC.UNAUTHENTICATED,
-      headers: [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE],
-      removeHeaders: EMPTY,
-      body: this.body(v, 401, stepUp),
-      metadata: metadata(v),
-    };
+    return this.forReader(v, 401, GRPC.UNAUTHENTICATED, [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE], this.body(v, 401, stepUp));
   }
 
   /**
@@ -370,27 +365,33 @@ export class Responder {
   private nonceChallenge(v: Verdict, stepUp: string | undefined): Answer {
     const headers: Header[] = [['www-authenticate', this.wwwAuthenticate(v)], NO_STORE, JSON_TYPE];
     if (this.nonces !== undefined) headers.push(['dpop-nonce', this.nonces.current()]);
-    return {
-      allow: false,
-      status: 401,
-      grpcCode: GRPC.UNAUTHENTICATED,
-      headers,
-      removeHeaders: EMPTY,
-      body: this.body(v, 401, stepUp),
-      metadata: metadata(v),
-    };
+    return this.forReader(v, 401, GRPC.UNAUTHENTICATED, headers, this.body(v, 401, stepUp));
   }
 
   private deny(v: Verdict, status: number, grpcCode: number, message?: string): Answer {
-    return {
-      allow: false,
-      status,
-      grpcCode,
-      headers: [NO_STORE, JSON_TYPE],
-      removeHeaders: EMPTY,
-      body: this.body(v, status, undefined, message),
-      metadata: metadata(v),
-    };
+    return this.forReader(v, status, grpcCode, [NO_STORE, JSON_TYPE], this.body(v, status, undefined, message));
+  }
+
+  /**
+   * A refusal as its client reads it. Envoy and nginx send these headers and body as they are.
+   * A Kubernetes client reading the answer raw (request/raw-read.ts: discovery, /version,
+   * /openapi, `kubectl get --raw`) never decodes the Status, so there the message goes where
+   * client-go prints it (apimachinery's NewGenericServerResponse): for a 403 or a 5xx, the body
+   * as text (kubectl prints `Error from server (Forbidden): <message>`); for a 401, 400 or 431,
+   * whose text client-go replaces by a fixed sentence, a `Warning: 299` header, which client-go
+   * hands to kubectl's warning printer (`Warning: <message>`) on any answer it has a decoder for,
+   * so the body stays JSON there. The 401's WWW-Authenticate (RFC 6750 / RFC 9470) is unchanged.
+   */
+  private forReader(v: Verdict, status: number, grpcCode: number, headers: Header[], b: Body): Answer {
+    const answer: Answer = { allow: false, status, grpcCode, headers, removeHeaders: EMPTY, body: b.json, metadata: metadata(v) };
+    if (b.text === undefined || kubeReader(v) !== 'text') return answer;
+    if (status === 403 || status >= 500) {
+      answer.headers = headers.map((h) => (h === JSON_TYPE ? TEXT_TYPE : h));
+      answer.body = `${b.text}\n`;
+    } else {
+      answer.headers = [...headers, ['warning', warningHeader(b.text)]];
+    }
+    return answer;
   }
 
   /** RFC 6750 §3 for token problems; RFC 9470 §3 when the token is fine but not strong or fresh enough. */
@@ -458,7 +459,8 @@ export class Responder {
     return url.toString();
   }
 
-  private body(v: Verdict, status: number, stepUp: string | undefined, message?: string): string {
+  /** The refusal's JSON body and, for a Kubernetes client, the Status message in it (forReader). */
+  private body(v: Verdict, status: number, stepUp: string | undefined, message?: string): Body {
     const r = v.requirement;
     const payload: Record<string, unknown> = { reason: v.reason, message: message ?? reasonMessage(v.reason) };
     if (r && !r.deny && (reasonKind(v.reason) === 'step_up' || v.reason === 'automation_step_up')) {
@@ -502,7 +504,9 @@ export class Responder {
         payload.required = { level: r.level >= 0 ? this.assurance.names[r.level] : undefined, max_age: r.maxAge };
       }
     }
-    if (!v.attributes?.kube) return JSON.stringify(payload);
+    // A Kubernetes client gets a Status, also on a host that is not listed (kubeReader is set
+    // only when the request is unmistakably one: request/unlisted-api.ts).
+    if (!v.attributes?.kube && v.kubeReader === undefined) return { json: JSON.stringify(payload), text: undefined };
     const stepUpMessage =
       v.approval === undefined && r && !r.deny && reasonKind(v.reason) === 'step_up'
         ? this.stepUpMessage(v, r)
@@ -511,18 +515,46 @@ export class Responder {
           : undefined;
     if (stepUpMessage !== undefined) payload.hint = stepUpMessage.hint;
     // kubectl prints a Status message verbatim ("error: <message>"), so an engineer sees why.
-    return JSON.stringify({
+    const text = stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})${r?.incident !== undefined && r.deny ? '' : r?.incident !== undefined ? ` [${r.incident}]` : ''}`;
+    const json = JSON.stringify({
       kind: 'Status',
       apiVersion: 'v1',
       metadata: {},
       status: 'Failure',
-      message: stepUpMessage?.text ?? `stepgate: ${payload.message as string} (${v.reason}${levelHint(payload)}${riskHint(v)}${approvalHint(payload)})${r?.incident !== undefined && r.deny ? '' : r?.incident !== undefined ? ` [${r.incident}]` : ''}`,
+      message: text,
       reason: STATUS_REASON[status] ?? 'InternalError',
       code: status,
       details: { causes: [{ reason: v.reason, message: payload.message }] },
       stepgate: payload,
     });
+    return { json, text };
   }
+}
+
+/** A refusal's JSON body, and the Status message in it when it is a Kubernetes Status. */
+interface Body {
+  json: string;
+  text: string | undefined;
+}
+
+/** How the Kubernetes client this refusal goes to reads it; undefined for any other client. */
+function kubeReader(v: Verdict): KubeReader | undefined {
+  const req = v.attributes;
+  if (req?.kube === undefined) return v.kubeReader;
+  return readsRefusalAsText(req.method, req.path) ? 'text' : 'status';
+}
+
+/**
+ * RFC 7234 §5.5 as client-go parses it (apimachinery util/net ParseWarningHeader): code 299 (the
+ * only one kubectl prints), an agent, the text quoted with backslash escapes, no control
+ * characters. Text outside ASCII (a rule description's "…") cannot travel in a header as such:
+ * it goes as one RFC 2047 encoded word, which client-go decodes.
+ */
+export function warningHeader(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (!/^[\u0020-\u007e]*$/.test(line)) return `299 stepgate "=?UTF-8?B?${Buffer.from(line, 'utf8').toString('base64')}?="`;
+  return `299 stepgate "${line.replace(/["\\]/g, '\\$&')}"`;
 }
 
 const MAX_RETURN_TARGET = 2048;

@@ -4,6 +4,7 @@ import type { GuardrailOutcome } from '../guardrails/guard.js';
 import type { RiskAssessment } from '../risk/engine.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import type { ReasonCode } from '../core/reasons.js';
+import type { KubeReader } from '../request/raw-read.js';
 
 /** The pipeline's transport-neutral outcome for one request. */
 export interface Verdict {
@@ -38,6 +39,12 @@ export interface Verdict {
    * part enforced too. Undefined when none took part. Reported, never answered.
    */
   shadow?: ShadowVerdict | undefined;
+  /**
+   * A refusal made before the request had attributes (kubernetes_host_unlisted) of a request
+   * known to come from a Kubernetes client: how that client reads it. With attributes, the
+   * Responder works it out from them.
+   */
+  kubeReader?: KubeReader | undefined;
 }
 
 /** The would-be verdict of a request some shadowed element took part in. */

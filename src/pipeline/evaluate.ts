@@ -29,7 +29,11 @@ import type { Runtime } from './runtime.js';
  */
 export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[]): Verdict | Promise<Verdict> {
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
-  if (!built.ok) return fail(built.reason ?? 'request_invalid', built.detail, undefined, undefined);
+  if (!built.ok) {
+    const v = fail(built.reason ?? 'request_invalid', built.detail, undefined, undefined);
+    if (built.kubeReader !== undefined) v.kubeReader = built.kubeReader;
+    return v;
+  }
   const req = built.attributes;
   if (req.fromFile !== undefined) return evaluateFile(rt, req);
   if (req.alsoLists !== undefined) return evaluateLists(rt, req, req.alsoLists);

@@ -10,6 +10,7 @@ import { statusMayEditMetadata } from './status-metadata.js';
 import { readBackstage } from './backstage.js';
 import { readHeadlamp, readHeadlampBeside } from './headlamp.js';
 import { mayBeApiPath, unlistedApiSignal } from './unlisted-api.js';
+import { readsRefusalAsText, type KubeReader } from './raw-read.js';
 import { KUBE_CONTEXT_KEY, type HostMatcher } from '../core/glob.js';
 
 /** Backstage's Kubernetes proxy: the name of the cluster it proxies to (plugin kubernetes-backend, KubernetesProxy). */
@@ -17,8 +18,11 @@ const BACKSTAGE_CLUSTER = 'backstage-kubernetes-cluster';
 
 export type BuiltRequest =
   | { ok: true; attributes: RequestAttributes }
-  /** reason: request_invalid when absent. */
-  | { ok: false; detail: string; reason?: 'kubernetes_host_unlisted' };
+  /**
+   * reason: request_invalid when absent. kubeReader: how the Kubernetes client a
+   * kubernetes_host_unlisted refusal goes to reads it (decision/respond.ts).
+   */
+  | { ok: false; detail: string; reason?: 'kubernetes_host_unlisted'; kubeReader?: KubeReader };
 
 const METHOD = /^[A-Z][A-Z0-9_-]{0,31}$/;
 /** Multi-cluster proxies read through, one inside another (request/member-clusters.ts). */
@@ -73,7 +77,7 @@ export function buildAttributes(
   if (!isKube && tag === undefined && unlistedMode !== undefined && mayBeApiPath(parsed.path) && kubeHosts.webApi?.(host) === undefined && kubeHosts.proxyPrefix?.(host) === undefined) {
     unlistedApi = unlistedApiSignal(parsed.path, (name) => headers.get(name));
     if (unlistedApi !== undefined && unlistedMode === 'refuse') {
-      return { ok: false, reason: 'kubernetes_host_unlisted', detail: `a Kubernetes API request (${unlistedApi}) on host ${JSON.stringify(host)}, which is not in kubernetes.hosts: list it there if it is the API server (kubernetes.unlisted_api_requests)` };
+      return { ok: false, reason: 'kubernetes_host_unlisted', kubeReader: readsRefusalAsText(method, parsed.path) ? 'text' : 'status', detail: `a Kubernetes API request (${unlistedApi}) on host ${JSON.stringify(host)}, which is not in kubernetes.hosts: list it there if it is the API server (kubernetes.unlisted_api_requests)` };
     }
     if (unlistedApi !== undefined && unlistedMode === 'judge') {
       isKube = true;

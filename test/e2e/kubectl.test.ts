@@ -12,6 +12,7 @@ import { launchChromium } from '../support/browser.js';
 import { installPlugin } from '../support/plugin-install.js';
 import { EXEC_SUBPROTOCOL, kubectl, makeTls, startFakeApiserver, startKubeNginx, type FakeApiserver, type KubectlResult, type RunningKubeNginx } from '../support/kube.js';
 import { CLIENT_ID, CLIENT_SECRET, freePort, stepupEnv } from '../support/stepup.js';
+import { reasonMessage } from '../../src/core/reasons.js';
 
 /**
  * The whole loop with real parts: kubectl → nginx (TLS, auth_request, the error_page recipe) →
@@ -203,7 +204,7 @@ async function cachedTokens(): Promise<string[]> {
  */
 async function untilTokensVerify(base: string, ca: string, token: string): Promise<void> {
   const { request } = await import('node:https');
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     const status = await new Promise<number>((resolve) => {
       const req = request(`${base}/version`, { ca, headers: { authorization: `Bearer ${token}` } }, (res) => {
@@ -276,7 +277,7 @@ contexts:
 current-context: prod
 ${entry.stdout}`,
   );
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await mkdir(join(ROOT, '.artifacts'), { recursive: true }).catch(() => undefined);
@@ -384,15 +385,18 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(opened).toBe(2);
   }, 240_000);
 
-  it('a Kubernetes request on a host stepgate is not told is the API server: refused at discovery, which kubectl prints as "unknown" (docs/reason-codes.md quotes it)', async () => {
+  it('a Kubernetes request on a host stepgate is not told is the API server: refused at discovery, and kubectl prints why (docs/reason-codes.md quotes it)', async () => {
     // The same nginx and certificate under another name, as a wildcard route would let it in.
     // kubectl has no discovery cached for that name, and client-go reads a refused discovery
-    // request's body only when it is text/plain, which the Status is not: so "unknown".
+    // request's body only when it is text (a Status there was printed as "unknown"): stepgate
+    // answers discovery with the Status message as text/plain, and nginx sends it with that type.
     const reached = api.requests.length;
     const r = await k(['--server', nginx.url.replace('127.0.0.1', 'localhost'), '--tls-server-name', '127.0.0.1', 'get', 'pods']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('"Unhandled Error" err="couldn\'t get current server API group list: unknown"');
-    expect(r.stderr).toContain('Error from server (Forbidden): unknown');
+    const said = 'stepgate: This is a Kubernetes API request on a host stepgate is not told is a Kubernetes API server; it is refused until an administrator lists the host. (kubernetes_host_unlisted)';
+    expect(r.stderr).toContain(`"Unhandled Error" err="couldn't get current server API group list: ${said}"`);
+    expect(r.stderr).toContain(`Error from server (Forbidden): ${said}`);
+    expect(r.stderr).not.toContain('unknown');
     // Nothing but `/version` (which kube serves to anyone) reached the API server under that name.
     expect(api.requests.slice(reached).filter((q) => !q.url.startsWith('/version'))).toEqual([]);
     expect(opened).toBe(2);
@@ -445,6 +449,41 @@ describe('kubectl with the stepgate credential plugin, through nginx', () => {
     expect(again.stdout).toContain('web-0');
     expect(opened).toBe(count);
   }, 300_000);
+
+  /*
+   * A 401 on a request kubectl reads raw (discovery; /version and /openapi are read the same way):
+   * client-go prints a fixed sentence for any 401 it reads raw, whatever the body, so stepgate's
+   * message travels in a `Warning: 299` header, which kubectl prints. Discovery is held to the
+   * everyday level (policy.ts isDiscovery), so what refuses it is the credential itself (here a
+   * token that is no JWT, from a kubeconfig of its own) or a change of context that binds every
+   * request. A fresh --cache-dir, so that kubectl asks for discovery.
+   */
+  it('a 401 on discovery (a token that is no JWT): kubectl prints stepgate\'s message as a Warning', async () => {
+    const ca = /certificate-authority-data: (\S+)/.exec(await readFile(kubeconfig, 'utf8'))![1]!;
+    const other = join(dir, 'kubeconfig-bogus');
+    await writeFile(
+      other,
+      `apiVersion: v1
+kind: Config
+clusters:
+  - name: prod
+    cluster: { server: ${nginx.url}, certificate-authority-data: ${ca} }
+users:
+  - name: bogus
+    user: { token: not-a-jwt }
+contexts:
+  - name: bogus
+    context: { cluster: prod, user: bogus, namespace: default }
+current-context: bogus
+`,
+    );
+    const before = api.requests.length;
+    const r = await k(['--kubeconfig', other, '--cache-dir', join(dir, 'cache-bogus'), 'get', 'pods']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Warning: stepgate: ${reasonMessage('token_malformed')} (token_malformed)`);
+    expect(r.stderr).toContain('error: You must be logged in to the server (the server has asked for the client to provide credentials)');
+    expect(api.requests.slice(before)).toEqual([]);
+  }, 120_000);
 
   it('signs in with the device grant when there is no browser to open', async () => {
     expect((await plugin(['logout'])).code).toBe(0);

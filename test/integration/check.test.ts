@@ -1,7 +1,7 @@
 import { createHash, createHmac, createPublicKey, randomUUID } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { REASON_CODES } from '../../src/core/reasons.js';
+import { REASON_CODES, reasonMessage } from '../../src/core/reasons.js';
 import { startService, type Service } from '../../src/main.js';
 import { randomBytes } from 'node:crypto';
 import { parseConfig } from '../../src/config/load.js';
@@ -55,6 +55,11 @@ function expectDenied(res: CheckResponse, reason: string, status: string) {
   expect(res.http_response).toBe('denied_response');
   expect(reasonOf(res)).toBe(reason);
   expect(deniedStatus(res)).toBe(status);
+  // A refusal a Kubernetes client reads raw (discovery, /version…) is its Status message as text.
+  if (deniedHeader(res, 'content-type')?.startsWith('text/plain')) {
+    expect(res.denied_response!.body).toMatch(new RegExp(`^stepgate: .*\\(${reason}[;)]`));
+    return;
+  }
   const body = deniedBody(res);
   const reasonInBody = body.kind === 'Status' ? (body.stepgate as { reason: string }).reason : body.reason;
   expect(reasonInBody).toBe(reason);
@@ -522,11 +527,17 @@ describe('a Kubernetes API request on a host kubernetes.hosts lacks (kubernetes.
       const res = await check({ host, path, token: await issuer.token(claims) });
       expectDenied(res, 'kubernetes_host_unlisted', 'Forbidden');
       expect(res.dynamic_metadata!.fields.reason!.stringValue).toBe('kubernetes_host_unlisted');
+      // A Kubernetes Status, so that kubectl (Result.Into) prints the message, not "unknown".
+      expect(deniedHeader(res, 'content-type')).toBe('application/json');
+      expect(deniedBody(res)).toMatchObject({ kind: 'Status', code: 403, message: `stepgate: ${reasonMessage('kubernetes_host_unlisted')} (kubernetes_host_unlisted)` });
     }
   });
 
-  it("kubectl's discovery on such a host too, by its user agent", async () => {
-    expectDenied(await check({ host: '10.96.0.1', path: '/apis', token: await issuer.token() }), 'kubernetes_host_unlisted', 'Forbidden');
+  it("kubectl's discovery on such a host too, by its user agent: the message as text, which client-go's discovery prints", async () => {
+    const res = await check({ host: '10.96.0.1', path: '/apis', token: await issuer.token() });
+    expectDenied(res, 'kubernetes_host_unlisted', 'Forbidden');
+    expect(deniedHeader(res, 'content-type')).toBe('text/plain; charset=utf-8');
+    expect(res.denied_response!.body).toBe(`stepgate: ${reasonMessage('kubernetes_host_unlisted')} (kubernetes_host_unlisted)\n`);
   });
 
   it('the listed host in another spelling (case, port, root dot) is the listed host: judged by the Kubernetes rules', async () => {

@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { derivedKeys, parseKeyList } from '../../src/cookies/keys.js';
 import { DpopNonces } from '../../src/identity/dpop-nonce.js';
+import { parseConfig } from '../../src/config/load.js';
+import { explain } from '../../src/explain.js';
 import { reason, startBuiltServer, type BuiltServer } from '../support/built-server.js';
 import { HMAC_SECRET, testConfigYaml } from '../support/config.js';
 import { clientKey, dpopProof, type ClientKey } from '../support/dpop-key.js';
@@ -33,12 +35,14 @@ let a: BuiltServer;
 let b: BuiltServer;
 /** A replica of another site: the same configuration, its own cookie key list. */
 let c: BuiltServer;
+/** The configuration and environment of replicas a and b (explain is given the same). */
+let yaml: string;
+const env = { TEST_HMAC_SECRET: HMAC_SECRET, SG_CLIENT_SECRET: 'nonce47-client-secret', SG_SESSION_KEYS: KEYS };
 beforeAll(async () => {
   idp = await startDpopProvider(HOST);
-  const yaml = testConfigYaml(idp.url, `sender_constrained:\n  dpop:\n    nonce: required\n    max_age_seconds: ${WINDOW_SECONDS}\n`)
+  yaml = testConfigYaml(idp.url, `sender_constrained:\n  dpop:\n    nonce: required\n    max_age_seconds: ${WINDOW_SECONDS}\n`)
     .replace('level: silent', 'level: info')
     .replace('stepup:\n', `stepup:\n  oidc: { issuer: ${idp.url}, client_id: stepgate, client_secret_env: SG_CLIENT_SECRET, redirect_uri: http://auth.localhost/.stepgate/callback, allow_insecure_http: true }\n  session: { keys_env: SG_SESSION_KEYS }\n`);
-  const env = { TEST_HMAC_SECRET: HMAC_SECRET, SG_CLIENT_SECRET: 'nonce47-client-secret', SG_SESSION_KEYS: KEYS };
   // One after the other: the first start builds dist/ when it is stale.
   a = await startBuiltServer('nonce47a', () => yaml, env);
   b = await startBuiltServer('nonce47b', () => yaml, env);
@@ -121,6 +125,21 @@ describe('DPoP server nonces through the built server (sender_constrained.dpop.n
     const p = await proof();
     expect(reason(await send(a, token, p))).toBe('dpop_nonce_required');
     expect(reason(await send(a, token, p))).toBe('dpop_nonce_required');
+  });
+
+  it('explain shows every header the server sends: the DPoP-Nonce of a refusal, and the one an allow adds to the client\'s response', async () => {
+    const input = (p: string) => ({ method: 'GET', url: URL_OF(PODS), headers: [['authorization', `DPoP ${token}`], ['dpop', p]] as [string, string][] });
+    const config = parseConfig(yaml, 'nonce47.yaml');
+    const refused = await explain(config, input(await proof()), { env });
+    expect(refused.decision.reason).toBe('dpop_nonce_required');
+    expect(refused.response.headers['dpop-nonce']).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const nonce = deniedHeader(await send(a, token, await proof()), 'dpop-nonce');
+    const p = await proof({ nonce });
+    const out = await explain(config, input(p), { env });
+    expect(out.decision.reason).toBe('allowed');
+    expect(out.response.response_headers_to_add).toEqual({ 'dpop-nonce': expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) as string });
+    // The server's answer to the same proof adds one there too (explain has its own jti memory).
+    expect(okNonce(await send(a, token, p))).toMatch(/^[A-Za-z0-9_-]{22}$/);
   });
 
   it('other refusals keep their own codes with nonces on (a proof with a good nonce, replayed)', async () => {

@@ -253,9 +253,19 @@ function serverView(res: CheckResponse) {
     level: m.level?.stringValue ?? null,
     status: allow ? 200 : STATUS[res.denied_response?.status?.code ?? ''] ?? res.denied_response?.status?.code,
     headers: Object.fromEntries(headers.map((h) => [h.header.key, h.header.value])),
+    response_headers_to_add: Object.fromEntries(((allow ? (res.ok_response as { response_headers_to_add?: { header: { key: string; value: string } }[] } | undefined)?.response_headers_to_add : undefined) ?? []).map((h) => [h.header.key, h.header.value])),
     headers_to_remove: allow ? (res.ok_response?.headers_to_remove ?? []) : [],
-    body: allow || !res.denied_response?.body ? null : (JSON.parse(res.denied_response.body) as unknown),
+    // A refusal kubectl reads raw (discovery) is text.
+    body: allow || !res.denied_response?.body ? null : parseBody(res.denied_response.body),
   };
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
 }
 
 function explainView(out: Awaited<ReturnType<typeof explain>>) {
@@ -266,6 +276,7 @@ function explainView(out: Awaited<ReturnType<typeof explain>>) {
     level: out.identity?.level ?? null,
     status: out.response.status,
     headers: out.response.headers,
+    response_headers_to_add: out.response.response_headers_to_add,
     headers_to_remove: out.response.headers_to_remove,
     body: out.response.body,
   };

@@ -240,6 +240,10 @@ http {
     location / {
       auth_request /.stepgate-auth;
       auth_request_set $sg_status_body $upstream_http_x_stepgate_status_body;
+      # Its type: a Status (application/json), or text where kubectl reads the answer raw (discovery).
+      auth_request_set $sg_content_type $upstream_http_content_type;
+      # The message of a 401 kubectl reads raw, which it prints from this header only.
+      auth_request_set $sg_warning $upstream_http_warning;
       auth_request_set $sg_level $upstream_http_x_stepgate_level;
       error_page 401 = @stepgate_401;
       error_page 403 = @stepgate_403;
@@ -254,13 +258,17 @@ http {
     }
 
     location @stepgate_401 {
-      default_type application/json;
+      default_type "";
+      add_header Content-Type $sg_content_type always;
+      add_header Warning $sg_warning always;
       add_header Cache-Control no-store always;
       return 401 $sg_status_body;
     }
 
     location @stepgate_500 {
-      default_type application/json;
+      default_type "";
+      add_header Content-Type $sg_content_type always;
+      add_header Warning $sg_warning always;
       add_header Cache-Control no-store always;
       if ($sg_status_body = "") {
         return 500;
@@ -269,7 +277,9 @@ http {
     }
 
     location @stepgate_403 {
-      default_type application/json;
+      default_type "";
+      add_header Content-Type $sg_content_type always;
+      add_header Warning $sg_warning always;
       add_header Cache-Control no-store always;
       return 403 $sg_status_body;
     }

@@ -95,16 +95,20 @@ describe('log format', () => {
 });
 
 describe('stepgate check: the answer in explain\'s shape', () => {
-  it('maps an allow: status 200, headers, headers removed, metadata', () => {
+  it('maps an allow: status 200, headers, headers added to the client\'s response, headers removed, metadata', () => {
     const out = renderCheckResponse('127.0.0.1:9191', {
       status: { code: 0 },
-      ok_response: { headers: [{ header: { key: 'x-stepgate-subject', value: 'alice' } }], headers_to_remove: ['authorization'] },
+      ok_response: {
+        headers: [{ header: { key: 'x-stepgate-subject', value: 'alice' } }],
+        headers_to_remove: ['authorization'],
+        response_headers_to_add: [{ header: { key: 'dpop-nonce', value: 'n0nce' } }],
+      },
       dynamic_metadata: { fields: { decision: { stringValue: 'allow' }, reason: { stringValue: 'allowed' } } },
     });
     expect(out).toEqual({
       server: '127.0.0.1:9191',
       decision: { allow: true, reason: 'allowed', message: expect.any(String) },
-      response: { status: 200, headers: { 'x-stepgate-subject': 'alice' }, headers_to_remove: ['authorization'], body: null },
+      response: { status: 200, headers: { 'x-stepgate-subject': 'alice' }, response_headers_to_add: { 'dpop-nonce': 'n0nce' }, headers_to_remove: ['authorization'], body: null },
       metadata: { decision: 'allow', reason: 'allowed' },
     });
   });

@@ -1,9 +1,10 @@
+import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { compileHostMatcher } from '../../src/core/glob.js';
 import type { Identity } from '../../src/core/identity.js';
 import { REASONS, reasonKind, reasonMessage, type ReasonCode } from '../../src/core/reasons.js';
-import { clientKind, Responder } from '../../src/decision/respond.js';
+import { clientKind, Responder, warningHeader } from '../../src/decision/respond.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
@@ -289,5 +290,87 @@ describe('Responder: a context on a refusal', () => {
     // The same context on a step-up: the sign-in is what it asks for.
     const asked = JSON.parse(new Responder(config, assurance).respond(verdict('auth_too_old', { identity: alice, tokenCached: true, risk: { ...risk, band: 'elevated', denies: false }, requirement: need({ authAfter: 1_000 }) })).body) as { stepgate: { risk: { context: { message: string } } } };
     expect(asked.stepgate.risk.context.message).toBe('new network since 00:16:40Z; sign in again');
+  });
+});
+
+/**
+ * client-go reads discovery, /version and /openapi answers with Result.Raw(), which
+ * never decodes a Status: the message is the body only when it is text/*, and for a 401, 400 or
+ * 431 not even then (apimachinery NewGenericServerResponse). test/e2e/kubectl.test.ts has what
+ * real kubectl prints for each.
+ */
+describe('Responder: refusals a Kubernetes client reads raw', () => {
+  const statusOf = (body: string) => (JSON.parse(body) as { message: string }).message;
+
+  it('a 403 on discovery (/api, /apis, /version, /openapi/v2, /openapi/v3…) is the Status message as text/plain', () => {
+    for (const target of ['/api', '/apis', '/apis/', '/version', '/openapi/v2', '/openapi/v3', '/openapi/v3/apis/apps/v1']) {
+      const v = verdict('policy_deny', { attributes: attrs({ target }), requirement: need({ deny: true, denyMessage: 'the cluster is frozen; ask #platform' }) });
+      const a = responder.respond(v);
+      expect(a.status, target).toBe(403);
+      expect(header(a, 'content-type'), target).toBe('text/plain; charset=utf-8');
+      expect(a.body, target).toBe('stepgate: the cluster is frozen; ask #platform (policy_deny)\n');
+      expect(header(a, 'warning'), target).toBeUndefined();
+      expect(header(a, 'cache-control')).toBe('no-store');
+    }
+  });
+
+  it('what client-go decodes (Into, Stream: get --raw) keeps the Status: resources, group-version documents, other paths, writes, other clients', () => {
+    for (const [method, target] of [['GET', '/api/v1'], ['GET', '/apis/apps/v1'], ['GET', '/apis/apps'], ['GET', '/api/v1/namespaces/prod/pods'], ['GET', '/healthz'], ['GET', '/metrics'], ['GET', '/'], ['GET', '/versions'], ['GET', '/openapi/v3x'], ['POST', '/api'], ['DELETE', '/version']] as const) {
+      const a = responder.respond(verdict('policy_deny', { attributes: attrs({ method, target }), requirement: need({ deny: true }) }));
+      expect(header(a, 'content-type'), `${method} ${target}`).toBe('application/json');
+      expect((JSON.parse(a.body) as { kind: string }).kind).toBe('Status');
+    }
+    // A web host's /api is no Kubernetes request: its JSON object, as before.
+    const web = responder.respond(verdict('policy_deny', { attributes: attrs({ host: 'grafana.example.com', target: '/api' }), requirement: need({ deny: true }) }));
+    expect(header(web, 'content-type')).toBe('application/json');
+    expect(JSON.parse(web.body)).toMatchObject({ reason: 'policy_deny' });
+  });
+
+  it('a 5xx on discovery is text too (kubectl quotes it in "an error on the server (…)")', () => {
+    const a = responder.respond(verdict('jwks_unavailable', { attributes: attrs({ target: '/apis' }) }));
+    expect(a.status).toBe(503);
+    expect(header(a, 'content-type')).toBe('text/plain; charset=utf-8');
+    expect(a.body).toBe(`stepgate: ${reasonMessage('jwks_unavailable')} (jwks_unavailable)\n`);
+  });
+
+  it('a 401 on discovery keeps its RFC 9470 challenge and JSON body, and carries the message as a Warning: 299 header', () => {
+    const v = verdict('acr_insufficient', { attributes: attrs({ target: '/api' }), identity: alice, requirement: need({ rules: ['discovery'] }) });
+    const a = responder.respond(v);
+    expect(a.status).toBe(401);
+    expect(header(a, 'www-authenticate')).toBe(responder.wwwAuthenticate(v));
+    expect(header(a, 'www-authenticate')).toContain('error="insufficient_user_authentication"');
+    expect(header(a, 'content-type')).toBe('application/json');
+    const message = statusOf(a.body);
+    expect(message).toMatch(/^stepgate: step-up needed for get \/api: sign in at level aal2/);
+    expect(header(a, 'warning')).toBe(`299 stepgate "${message}"`);
+    // The same request on a resource path: the Status alone, which kubectl prints.
+    const resource = responder.respond({ ...v, attributes: attrs() });
+    expect(header(resource, 'warning')).toBeUndefined();
+  });
+
+  it('a 400 or 431 on discovery: a Warning (client-go prints a fixed sentence for those codes)', () => {
+    for (const reason of ['request_invalid', 'header_too_large'] as const) {
+      const a = responder.respond(verdict(reason, { attributes: attrs({ target: '/apis' }) }));
+      expect(header(a, 'content-type')).toBe('application/json');
+      expect(header(a, 'warning')).toBe(`299 stepgate "stepgate: ${reasonMessage(reason)} (${reason})"`);
+    }
+  });
+
+  it('the Warning is what client-go parses: quotes and backslashes escaped, control characters gone, non-ASCII as an RFC 2047 word', () => {
+    expect(warningHeader('say "hi" \\ bye')).toBe('299 stepgate "say \\"hi\\" \\\\ bye"');
+    expect(warningHeader('two\nlines\r\n')).toBe('299 stepgate "two lines "');
+    const word = /^299 stepgate "=\?UTF-8\?B\?([A-Za-z0-9+/=]+)\?="$/.exec(warningHeader('within 8 h … “now”'));
+    expect(word).not.toBeNull();
+    expect(Buffer.from(word![1]!, 'base64').toString('utf8')).toBe('within 8 h … “now”');
+  });
+
+  it('a refusal before the request had attributes (kubernetes_host_unlisted) is answered for the Kubernetes client the pipeline saw', () => {
+    const text = responder.respond(verdict('kubernetes_host_unlisted', { attributes: undefined, requirement: undefined, kubeReader: 'text' }));
+    expect(header(text, 'content-type')).toBe('text/plain; charset=utf-8');
+    expect(text.body).toBe(`stepgate: ${reasonMessage('kubernetes_host_unlisted')} (kubernetes_host_unlisted)\n`);
+    const status = responder.respond(verdict('kubernetes_host_unlisted', { attributes: undefined, requirement: undefined, kubeReader: 'status' }));
+    expect(JSON.parse(status.body)).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden', message: `stepgate: ${reasonMessage('kubernetes_host_unlisted')} (kubernetes_host_unlisted)` });
+    const web = responder.respond(verdict('kubernetes_host_unlisted', { attributes: undefined, requirement: undefined }));
+    expect(JSON.parse(web.body)).toEqual({ reason: 'kubernetes_host_unlisted', message: reasonMessage('kubernetes_host_unlisted') });
   });
 });

@@ -251,7 +251,7 @@ export function toHttp(
     return { status: 200, headers };
   }
   const location = a.headers.find(([k]) => k === 'location')?.[1];
-  const body = nginx ? statusBodyHeader(a.body) : undefined;
+  const body = nginx ? statusBodyHeader(a.body, a.headers.find(([k]) => k === 'content-type')?.[1]) : undefined;
   const extra = body === undefined ? [] : [[STATUS_BODY_HEADER, body] as const];
   if (location === undefined) return { status: a.status, headers: [...a.headers, ...extra] };
   const headers = [...a.headers, [LOCATION_HEADER, location] as const, ...extra];
@@ -277,11 +277,20 @@ const MAX_STATUS_BODY_HEADER = 3500;
 const OVERLOADED_HEADERS = OVERLOADED_ANSWER.headers;
 const OVERLOADED_NGINX_HEADERS = [...OVERLOADED_ANSWER.headers, [STATUS_BODY_HEADER, statusBodyHeader(OVERLOADED_ANSWER.body)!] as const];
 
-/** The JSON body as one header-safe line (non-ASCII as \u escapes, still the same JSON); undefined if too long. */
-export function statusBodyHeader(body: string): string | undefined {
+/**
+ * The body as one header-safe line; undefined if too long. JSON: non-ASCII as \u escapes, still the
+ * same JSON. Text (a refusal a Kubernetes client reads raw, decision/respond.ts forReader): its
+ * UTF-8 bytes (as identity headers travel), line breaks as spaces, without the final newline;
+ * client-go trims the text it prints anyway. The recipe's error_page location sends it with the
+ * Content-Type stepgate gave (docs/kubectl-stepup.md).
+ */
+export function statusBodyHeader(body: string, contentType?: string): string | undefined {
   if (body === '') return undefined;
-  const ascii = body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return ascii.length <= MAX_STATUS_BODY_HEADER ? ascii : undefined;
+  const line = contentType?.startsWith('text/')
+    ? // eslint-disable-next-line no-control-regex
+      utf8HeaderValue(body.trimEnd().replace(/[\u0000-\u001f\u007f]+/g, ' '))
+    : body.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return line.length <= MAX_STATUS_BODY_HEADER ? line : undefined;
 }
 
 /**
