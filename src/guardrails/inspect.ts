@@ -818,6 +818,14 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
  * controller applies it with its own rights, so whatever that PATCH would be flagged for is
  * flagged here, with the patch's place in the GitOps object in front of the path.
  */
+/**
+ * Guardrails that read a patch as the change of a stored object (a CronJob's schedule, a Flux
+ * source's URL): the patch states what changes. A kustomize patch is restated on every write of
+ * the GitOps object carrying it (an image bump rewrites the Application with all its patches), as
+ * a PUT restates the whole object, which those guardrails do not judge for the same reason.
+ */
+const CHANGE_ONLY: ReadonlySet<string> = new Set(['scheduled_job_changed', 'gitops_source_change']);
+
 function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleContext, depth: number): void {
   const { patches, unread } = gitopsPatches(doc, key, prefix, ctx.namespace, ctx.partial);
   if (unread !== undefined) ctx.unreadable?.(unread);
@@ -838,7 +846,7 @@ function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleCon
       const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), NO_RUN_KEYS, request, p.body, p.type, false, ctx.settings);
       // Read as each kind of the union, a finding is the same whichever kind found it: one detail, kept once.
       const as = p.kinds === UNION ? 'a kustomize patch of whatever its target selects: ' : `a kustomize patch of ${kindShown(k)}: `;
-      for (const v of written.violations) ctx.out.push({ ...v, detail: `${as}${v.detail}`, path: v.path ? `${p.path}.${v.path}` : p.path });
+      for (const v of written.violations) if (!CHANGE_ONLY.has(v.code)) ctx.out.push({ ...v, detail: `${as}${v.detail}`, path: v.path ? `${p.path}.${v.path}` : p.path });
       if (written.unreadable !== undefined) ctx.unreadable?.(`${p.path} (${as.slice(0, -2)}): ${written.unreadableDetail ?? written.unreadable}`);
     }
   }

@@ -233,7 +233,12 @@ function patchText(text: string, target: unknown, path: string, over: string | u
     add(src, path, target, undefined, Array.isArray(ops) ? ops : [], JSON_PATCH, over, fallback);
     return;
   }
-  read.documents.forEach((d, i) => add(src, read.documents.length > 1 ? `${path}[${i}]` : path, target, d, d, SMP, over, fallback));
+  read.documents.forEach((d, i) => {
+    // kustomize drops an object a top-level `$patch: delete` names from what it renders (an
+    // upstream Namespace the overlay does not want): nothing is written with it.
+    if (d.$patch === 'delete') return;
+    add(src, read.documents.length > 1 ? `${path}[${i}]` : path, target, d, d, SMP, over, fallback);
+  });
 }
 
 function add(src: Source, path: string, target: unknown, doc: Json | undefined, patch: unknown, type: GitopsPatch['type'], over: string | undefined, fallback: string): void {
