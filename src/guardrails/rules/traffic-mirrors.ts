@@ -353,12 +353,19 @@ function clusterLeaves(cluster: string, ns: string): string | undefined {
 
 /** The filter or transport socket a node of Envoy configuration is, by its name and its typed config's type. */
 function envoyExtension(node: Json): string {
-  const typed = isObject(node.typed_config) ? node.typed_config : isObject(node.typedConfig) ? node.typedConfig : undefined;
-  const type = typed === undefined ? '' : (str(typed['@type']) ?? '');
-  // udpa's TypedStruct (and xds's) carries the real type in `type_url`.
-  const inner = typed === undefined ? '' : (str(typed.type_url) ?? str(typed.typeUrl) ?? '');
-  return `${str(node.name) ?? ''} ${type} ${inner}`;
+  // A filter names its type in `typed_config`; a route's per-filter config (`typed_per_filter_config`)
+  // is the typed config itself. udpa's and xds's TypedStruct carry the real type in `type_url`.
+  const types = (o: unknown) => (isObject(o) ? `${str(o['@type']) ?? ''} ${str(o.type_url) ?? str(o.typeUrl) ?? ''}` : '');
+  return `${str(node.name) ?? ''} ${types(node)} ${types(node.typed_config)} ${types(node.typedConfig)}`;
 }
+
+/**
+ * Lua that can reach `httpCall` (or code the body does not hold) without spelling it: a method
+ * named by a computed index (`h["http" .. "Call"]`), a decimal or hex escape, `string.char`,
+ * `reverse`, a chunk loaded from text or a file (`load`, `loadstring`, `dofile`, `loadfile`,
+ * `require`), the globals or metatables themselves. Header rewrites, the routine use, need none.
+ */
+const LUA_HIDDEN = /\[[^\]\n]*\.\.[^\]\n]*\]|\\(?:\d|x[0-9a-fA-F])|\bchar\s*\(|\breverse\b|\b(?:load|loadstring|dofile|loadfile|require|getmetatable|rawget|setmetatable)\s*[("'[]|\b_G\b|\b_ENV\b/;
 
 /** A tap, a Lua filter or a Wasm filter at `node`; true when it was judged (its config is not walked again). */
 function envoyCopy(node: Json, path: string, ctx: RuleContext): boolean {
@@ -369,6 +376,10 @@ function envoyCopy(node: Json, path: string, ctx: RuleContext): boolean {
   }
   if (/envoy\.filters\.http\.lua|filters\.http\.lua\.v3\.Lua/.test(ext)) {
     for (const code of strings(node)) {
+      if (LUA_HIDDEN.test(code)) {
+        ctx.unreadable?.(`${path}: EnvoyFilter adds a Lua filter whose code may send requests out in a way its text does not spell (a computed method, an escape, code loaded from elsewhere)`);
+        return true;
+      }
       if (!code.includes('httpCall')) continue;
       const calls = [...code.matchAll(/httpCall\s*\(\s*(["'])([^"'\\]*)\1/g)].map((c) => c[2]!);
       // A call whose cluster is not a literal names one the code computes: any.
