@@ -825,6 +825,11 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
  * a PUT restates the whole object, which those guardrails do not judge for the same reason.
  */
 const CHANGE_ONLY: ReadonlySet<string> = new Set(['scheduled_job_changed', 'gitops_source_change']);
+/**
+ * rules/gitops-images.ts reads every image-shaped key a patch sets, whatever kind it patches, with
+ * the GitOps object's field in its detail: the same image found again here would be reported twice.
+ */
+const READ_BY_GITOPS_IMAGES = 'image_registry_not_allowed';
 
 function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleContext, depth: number): void {
   const { patches, unread } = gitopsPatches(doc, key, prefix, ctx.namespace, ctx.partial);
@@ -846,7 +851,7 @@ function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleCon
       const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), NO_RUN_KEYS, request, p.body, p.type, false, ctx.settings);
       // Read as each kind of the union, a finding is the same whichever kind found it: one detail, kept once.
       const as = p.kinds === UNION ? 'a kustomize patch of whatever its target selects: ' : `a kustomize patch of ${kindShown(k)}: `;
-      for (const v of written.violations) if (!CHANGE_ONLY.has(v.code)) ctx.out.push({ ...v, detail: `${as}${v.detail}`, path: v.path ? `${p.path}.${v.path}` : p.path });
+      for (const v of written.violations) if (!CHANGE_ONLY.has(v.code) && v.code !== READ_BY_GITOPS_IMAGES) ctx.out.push({ ...v, detail: `${as}${v.detail}`, path: v.path ? `${p.path}.${v.path}` : p.path });
       if (written.unreadable !== undefined) ctx.unreadable?.(`${p.path} (${as.slice(0, -2)}): ${written.unreadableDetail ?? written.unreadable}`);
     }
   }

@@ -152,7 +152,7 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     }
   });
 
-  it("Flux's patchesJson6902 (v1beta2) lists, and a patch of a ConfigMap's script", () => {
+  it("Flux's patchesJson6902 (v1beta2) lists", () => {
     const k = { ...kustomization([]), spec: { ...kustomization([]).spec, patches: undefined, patchesJson6902: [{ target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'checkout' }, patch: [{ op: 'add', path: '/spec/template/spec/hostIPC', value: true }] }] } };
     expect(codes(post(KUSTOMIZATIONS, k))).toEqual(['host_namespace']);
     expect(post(KUSTOMIZATIONS, k).violations[0]!.path).toBe('spec.patchesJson6902[0].patch.spec.template.spec.hostIPC');
@@ -185,6 +185,13 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     expect(post(APPS, app([{ target: deployment('checkout'), patch: 'spec: [unclosed' }])).unreadable).toBe('body_unreadable');
     const copy = { target: deployment('checkout'), patch: '- op: copy\n  from: /metadata/annotations/cmd\n  path: /spec/template/spec/containers/0/command\n' };
     expect(post(KUSTOMIZATIONS, kustomization([copy])).unreadable).toBe('body_unreadable');
+  });
+
+  it('reports an unlisted image a patch sets once, in the images reading (gitops-images.ts), not again as the Deployment', () => {
+    const listed = guardSettings('guardrails:\n  allowed_registries: [registry.tessaly.example]\n');
+    const patch = { target: deployment('checkout'), patch: '- op: replace\n  path: /spec/template/spec/containers/0/image\n  value: registry.tessaly-cdn.example/checkout/checkout-api:7.14.2\n' };
+    const r = inspect(kube('POST', APPS), JSON.stringify(app([patch])), JSON_CT, false, listed);
+    expect(r.violations.map((v) => [v.code, v.path])).toEqual([['image_registry_not_allowed', 'spec.source.kustomize.patches[0].patch[0].image']]);
   });
 
   it('reads a GitOps object a wrapper carries (a ManifestWork) with its patches', () => {
