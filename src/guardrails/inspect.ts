@@ -824,6 +824,14 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
  * the GitOps object carrying it (an image bump rewrites the Application with all its patches), as
  * a PUT restates the whole object, which those guardrails do not judge for the same reason.
  */
+/**
+ * How many patch-as-object readings one GitOps document may cost (a patch whose target names no
+ * kind is read as each kind of the union): each is a small PATCH judged in full, and a 1 MiB body
+ * of ten thousand selector patches would otherwise hold the thread for seconds. Flux's own
+ * bootstrap carries about ten; past the bound the patches are unread, as the controller reads them.
+ */
+const MAX_PATCH_JUDGEMENTS = 256;
+
 const CHANGE_ONLY: ReadonlySet<string> = new Set(['scheduled_job_changed', 'gitops_source_change']);
 /**
  * rules/gitops-images.ts reads every image-shaped key a patch sets, whatever kind it patches, with
@@ -835,6 +843,11 @@ function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleCon
   const { patches, unread } = gitopsPatches(doc, key, prefix, ctx.namespace, ctx.partial);
   if (unread !== undefined) ctx.unreadable?.(unread);
   if (patches.length === 0) return;
+  const judgements = patches.reduce((n, p) => n + p.kinds.length, 0);
+  if (judgements > MAX_PATCH_JUDGEMENTS) {
+    ctx.unreadable?.(`${prefix}the body carries kustomize patches to be read as more than ${MAX_PATCH_JUDGEMENTS} objects`);
+    return;
+  }
   if (depth >= MAX_EMBEDDED_DEPTH) {
     ctx.unreadable?.(`${patches[0]!.path} patches objects more than ${MAX_EMBEDDED_DEPTH} wrappers deep`);
     return;

@@ -194,6 +194,18 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     expect(r.violations.map((v) => [v.code, v.path])).toEqual([['image_registry_not_allowed', 'spec.source.kustomize.patches[0].patch[0].image']]);
   });
 
+  it('reads a bounded number of patches: past 64 entries, or 256 readings as objects, the rest are unread', () => {
+    const replicas = ROUTINE[0]![1];
+    expect(post(APPS, app(Array.from({ length: 64 }, () => replicas))).unreadable).toBeUndefined();
+    const many = post(APPS, app(Array.from({ length: 65 }, () => replicas)));
+    expect(many.unreadable).toBe('body_unreadable');
+    expect(many.unreadableDetail).toContain('more than 64');
+    // A selector patch is read as each kind of the union: 33 of them are more than 256 readings.
+    const selector = { target: { labelSelector: 'app=checkout' }, patch: replicas.patch };
+    expect(post(APPS, app(Array.from({ length: 32 }, () => selector))).unreadable).toBeUndefined();
+    expect(post(APPS, app(Array.from({ length: 33 }, () => selector))).unreadableDetail).toContain('more than 256');
+  });
+
   it('reads a GitOps object a wrapper carries (a ManifestWork) with its patches', () => {
     const work = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-1' }, spec: { workload: { manifests: [app([privileged])] } } };
     expect(codes(post('/apis/work.open-cluster-management.io/v1/namespaces/edge-1/manifestworks', work))).toEqual(['privileged_container']);

@@ -107,8 +107,18 @@ const BUILTIN_GROUP: ReadonlyMap<string, string> = new Map([
 /** A selector value kustomize reads literally: a kind, group or name with no regular-expression characters. */
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
 
+/**
+ * How many patch entries one GitOps document is read for. Each patch text is parsed as YAML and
+ * judged as an object (inspect.ts bounds those judgements too); a body of thousands would hold the
+ * thread for seconds. Flux's bootstrap customisations carry about ten, a platform overlay a few
+ * dozen; past the bound the rest are unread, as the controller reads them.
+ */
+export const MAX_GITOPS_PATCHES = 64;
+
 interface Source {
   readonly owner: string;
+  /** Patch entries seen so far, read or not (MAX_GITOPS_PATCHES). */
+  seen: number;
   /** Values may hold `{{…}}` filled from generators (an ApplicationSet's template). */
   readonly templated: boolean;
   /** Whether the body is a patch of the GitOps object (only what it sets is known). */
@@ -131,7 +141,7 @@ const OWNER: Readonly<Record<string, string>> = {
  */
 export function gitopsPatches(doc: Json, key: string, prefix: string, namespace: string, partial: boolean): { patches: GitopsPatch[]; unread?: string } {
   const spec = doc.spec;
-  const src: Source = { owner: OWNER[key] ?? 'a GitOps object', templated: key === APPLICATION_SETS_KEY, partial, out: [] };
+  const src: Source = { owner: OWNER[key] ?? 'a GitOps object', seen: 0, templated: key === APPLICATION_SETS_KEY, partial, out: [] };
   if (!isObject(spec)) return { patches: src.out };
   const ns = (v: unknown) => (typeof v === 'string' && PLAIN.test(v) ? v : undefined);
   switch (key) {
@@ -188,7 +198,7 @@ function generatorTemplates(generators: unknown, path: string, src: Source): voi
 /** One kustomize block: `patches` (text, with an optional target) and `patchesJson6902` (a target and a list). */
 function kustomize(k: Json, path: string, over: string | undefined, fallback: string, src: Source): void {
   arrayOf(k.patches).forEach((p: unknown, i) => {
-    if (!isObject(p)) return;
+    if (!isObject(p) || pastBound(src, `${path}.patches[${i}]`)) return;
     const at = `${path}.patches[${i}]`;
     if (typeof p.patch === 'string') {
       if (p.patch.trim() !== '') patchText(p.patch, p.target, `${at}.patch`, over, fallback, src);
@@ -199,7 +209,7 @@ function kustomize(k: Json, path: string, over: string | undefined, fallback: st
     }
   });
   arrayOf(k.patchesJson6902).forEach((p: unknown, i) => {
-    if (!isObject(p)) return;
+    if (!isObject(p) || pastBound(src, `${path}.patchesJson6902[${i}]`)) return;
     const at = `${path}.patchesJson6902[${i}].patch`;
     if (Array.isArray(p.patch)) add(src, at, p.target, undefined, p.patch, JSON_PATCH, over, fallback);
     else if (typeof p.patch === 'string' && p.patch.trim() !== '') patchText(p.patch, p.target, at, over, fallback, src);
@@ -268,6 +278,14 @@ function kindsOf(target: Json | undefined, doc: Json | undefined): readonly Patc
   }
   if (doc !== undefined && typeof doc.kind === 'string' && typeof doc.apiVersion === 'string') return [{ apiVersion: doc.apiVersion, kind: doc.kind }];
   return UNION;
+}
+
+/** Counts one patch entry; true (and unread) once past MAX_GITOPS_PATCHES. */
+function pastBound(src: Source, at: string): boolean {
+  src.seen++;
+  if (src.seen <= MAX_GITOPS_PATCHES) return false;
+  unread(src, `${at}: ${src.owner} kustomize patches are more than ${MAX_GITOPS_PATCHES}, and the rest are not read`);
+  return true;
 }
 
 function unread(src: Source, detail: string): void {
