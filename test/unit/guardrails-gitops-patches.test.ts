@@ -152,6 +152,13 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     }
   });
 
+  it("the Flux Operator's FluxInstance patches over Flux's own controllers", () => {
+    const instance = (patches: Patch[]) => ({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', metadata: { name: 'flux', namespace: 'flux-system' }, spec: { distribution: { version: '2.x', registry: 'ghcr.io/fluxcd' }, kustomize: { patches } } });
+    const path = '/apis/fluxcd.controlplane.io/v1/namespaces/flux-system/fluxinstances';
+    expect(codes(post(path, instance([{ target: { kind: 'Deployment', name: 'kustomize-controller' }, patch: egress.patch }])))).toEqual(['container_command_egress']);
+    expect(post(path, instance([ROUTINE.find(([w]) => w.startsWith('Flux controllers tuned'))![1]])).violations).toEqual([]);
+  });
+
   it("Flux's patchesJson6902 (v1beta2) lists", () => {
     const k = { ...kustomization([]), spec: { ...kustomization([]).spec, patches: undefined, patchesJson6902: [{ target: { group: 'apps', version: 'v1', kind: 'Deployment', name: 'checkout' }, patch: [{ op: 'add', path: '/spec/template/spec/hostIPC', value: true }] }] } };
     expect(codes(post(KUSTOMIZATIONS, k))).toEqual(['host_namespace']);

@@ -15,7 +15,8 @@ import { APPLICATION_SETS_KEY, APPLICATIONS_KEY } from './gitops-images.js';
  * Where the patches are: an Argo CD Application's `spec.source(s).kustomize.patches` (an
  * ApplicationSet's template and its generators' templates as an Application's), a Flux
  * Kustomization's `spec.patches` and `spec.patchesJson6902`, a Flux HelmRelease's
- * `spec.postRenderers[].kustomize` (the same two). A `path` names a file in the repository, the
+ * `spec.postRenderers[].kustomize` (the same two), the Flux Operator's FluxInstance
+ * `spec.kustomize.patches` (over Flux's own controllers). A `path` names a file in the repository, the
  * source, and is not read here. `patchesStrategicMerge` objects are whole manifests, which the
  * embedded-object reading judges as the objects they are.
  *
@@ -55,8 +56,10 @@ const JSON_PATCH = 'application/json-patch+json';
 
 const KUSTOMIZATIONS_KEY = 'kustomize.toolkit.fluxcd.io/kustomizations';
 const HELM_RELEASES_KEY = 'helm.toolkit.fluxcd.io/helmreleases';
+/** The Flux Operator's FluxInstance: `spec.kustomize.patches` over Flux's own controllers and sync objects. */
+const FLUX_INSTANCES_KEY = 'fluxcd.controlplane.io/fluxinstances';
 /** The group/resource keys whose bodies carry kustomize patches. */
-export const GITOPS_PATCH_KEYS: ReadonlySet<string> = new Set([APPLICATIONS_KEY, APPLICATION_SETS_KEY, KUSTOMIZATIONS_KEY, HELM_RELEASES_KEY]);
+export const GITOPS_PATCH_KEYS: ReadonlySet<string> = new Set([APPLICATIONS_KEY, APPLICATION_SETS_KEY, KUSTOMIZATIONS_KEY, HELM_RELEASES_KEY, FLUX_INSTANCES_KEY]);
 /** A key a body names where it may carry a patch (inspect.ts parses only such a body). */
 export const GITOPS_PATCH_NAMES = ['patch'];
 
@@ -132,6 +135,7 @@ const OWNER: Readonly<Record<string, string>> = {
   [APPLICATION_SETS_KEY]: "an Argo CD ApplicationSet's",
   [KUSTOMIZATIONS_KEY]: "a Flux Kustomization's",
   [HELM_RELEASES_KEY]: "a Flux HelmRelease's",
+  [FLUX_INSTANCES_KEY]: "a Flux Operator FluxInstance's",
 };
 
 /**
@@ -155,6 +159,10 @@ export function gitopsPatches(doc: Json, key: string, prefix: string, namespace:
     case KUSTOMIZATIONS_KEY:
       // spec.targetNamespace is kustomize's namespace transformer: every object lands there.
       kustomize(spec, `${prefix}spec`, ns(spec.targetNamespace), namespace, src);
+      break;
+    case FLUX_INSTANCES_KEY:
+      // The operator installs Flux's controllers (cluster-admin) in the instance's namespace.
+      if (isObject(spec.kustomize)) kustomize(spec.kustomize, `${prefix}spec.kustomize`, undefined, namespace, src);
       break;
     case HELM_RELEASES_KEY: {
       const release = ns(spec.targetNamespace) ?? namespace;
