@@ -417,7 +417,7 @@ function inspectAt(
     // And a ConfigMap's that may hold a script (a JSON patch copying a value into `data/run.sh`).
     if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
-    if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch Argo CD applies, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
@@ -811,20 +811,6 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
 }
 
 /**
- * Each kustomize patch a GitOps object carries (rules/gitops-patches.ts), judged as the PATCH of
- * the object it patches through the gateway would be: by its kind (each of the union where its
- * target names none), in the namespace it lands in, as a strategic-merge patch or a JSON 6902
- * list: the same readers, the same partial-object judgement (only what it sets is known). The
- * controller applies it with its own rights, so whatever that PATCH would be flagged for is
- * flagged here, with the patch's place in the GitOps object in front of the path.
- */
-/**
- * Guardrails that read a patch as the change of a stored object (a CronJob's schedule, a Flux
- * source's URL): the patch states what changes. A kustomize patch is restated on every write of
- * the GitOps object carrying it (an image bump rewrites the Application with all its patches), as
- * a PUT restates the whole object, which those guardrails do not judge for the same reason.
- */
-/**
  * How many patch-as-object readings one GitOps document may cost (a patch whose target names no
  * kind is read as each kind of the union): each is a small PATCH judged in full, and a 1 MiB body
  * of ten thousand selector patches would otherwise hold the thread for seconds. Flux's own
@@ -832,13 +818,28 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
  */
 const MAX_PATCH_JUDGEMENTS = 256;
 
+/**
+ * Guardrails that read a patch as the change of a stored object (a CronJob's schedule, a Flux
+ * source's URL): the patch states what changes. A kustomize patch is restated on every write of
+ * the GitOps object carrying it (an image bump rewrites the Application with all its patches), as
+ * a PUT restates the whole object, which those guardrails do not judge for the same reason.
+ */
 const CHANGE_ONLY: ReadonlySet<string> = new Set(['scheduled_job_changed', 'gitops_source_change']);
+
 /**
  * rules/gitops-images.ts reads every image-shaped key a patch sets, whatever kind it patches, with
  * the GitOps object's field in its detail: the same image found again here would be reported twice.
  */
 const READ_BY_GITOPS_IMAGES = 'image_registry_not_allowed';
 
+/**
+ * Each kustomize patch a GitOps object carries (rules/gitops-patches.ts), judged as the PATCH of
+ * the object it patches through the gateway would be: by its kind (each of the union where its
+ * target names none), in the namespace it lands in, as a strategic-merge patch or a JSON 6902
+ * list: the same readers, the same partial-object judgement (only what it sets is known). The
+ * controller applies it with its own rights, so whatever that PATCH would be flagged for is
+ * flagged here, with the patch's place in the GitOps object in front of the path.
+ */
 function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleContext, depth: number): void {
   const { patches, unread } = gitopsPatches(doc, key, prefix, ctx.namespace, ctx.partial);
   if (unread !== undefined) ctx.unreadable?.(unread);
