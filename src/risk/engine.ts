@@ -1,6 +1,7 @@
 import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
 import { NO_LEVEL, type AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
+import { INTERN_MAX, NameTable } from '../core/intern.js';
 import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
@@ -201,6 +202,12 @@ export class RiskEngine {
   private readonly components: boolean;
   /** namespace@cluster → its family key: a pure function of the name and `tiers`, asked on every Check with a namespace. */
   private readonly families = new Map<string, string>();
+  /**
+   * The subject, session and route names, one string object each (core/intern.ts NameTable): the
+   * store's Maps hold the first string a name came as, a token's own subject key and route memo
+   * another, so every look-up compared characters (a new token is a new identity with new keys).
+   */
+  private readonly names = new NameTable(INTERN_MAX);
   /** The kind a proxied request counts as: `proxy` where `unfamiliar_kind.kinds` lists it, else as a pod shell (as before the kind existed). */
   private readonly proxyKind: ActionKind;
   /** The kind an exec of a copy or dump program counts as (pod-copy.ts): `pod_copy` where listed, else a pod shell. */
@@ -317,7 +324,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -501,13 +508,13 @@ export class RiskEngine {
     // A Node cordoned (or tainted NoSchedule) is an object too, though a change of spec: one is
     // routine maintenance, ten within seconds take the cluster's capacity (a drain of each begins
     // with its cordon), and a cordon deletes nothing, so the burst of deletes does not count it.
-    const paceObject = inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base));
+    const paceObject = this.names.of(inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base)));
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
     const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.databaseKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined, this.ungracedTiers);
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
-    const ns = counted ? inCluster(cluster, action.namespace) : '';
+    const ns = counted ? this.names.of(inCluster(cluster, action.namespace)) : '';
     const object = counted ? paceObject : '';
     // Only a kind unfamiliar_kind weighs is looked up (and sighted): off, it costs the store nothing.
     const uk = this.o.risk.signals.unfamiliar_kind;
@@ -521,7 +528,7 @@ export class RiskEngine {
       // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
       // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
       // refusal: a routine 403).
-      place: inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? '')),
+      place: this.names.of(inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? ''))),
       // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
       paced: destructive ? '' : paceObject,
       ns,
