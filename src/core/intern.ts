@@ -159,4 +159,8 @@ export class NameTable {
     }
     return n;
   }
+
+  get size(): number {
+    return this.table.size;
+  }
 }
