@@ -134,3 +134,33 @@ const EMPTY: readonly string[] = Object.freeze([]);
 export function flatString(s: string): string {
   return Buffer.from(s, 'utf8').toString('utf8');
 }
+
+/**
+ * One flat string per distinct name, for names a hot path compares or looks up in Maps on every
+ * request (the risk engine's subject and route names): a name is built anew per token or per
+ * request (a path segment, a concatenation), and a Map holding the first such string as its key
+ * then compares each later look-up's by its characters (a runtime call for a sliced or
+ * concatenated one) where the same object is one pointer test (bench/README.md, perf48). Asked
+ * only where the name is made (once per token, once per route kept), never per look-up. Bounded
+ * as Interner is: when full it starts over, and holders keep the strings they were given.
+ */
+export class NameTable {
+  private table = new Map<string, string>();
+
+  constructor(private readonly max: number) {}
+
+  of(s: string): string {
+    if (s === '') return s;
+    let n = this.table.get(s);
+    if (n === undefined) {
+      if (this.table.size >= this.max) this.table = new Map();
+      n = s.length > 12 ? flatString(s) : s;
+      this.table.set(n, n);
+    }
+    return n;
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+}

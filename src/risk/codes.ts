@@ -40,3 +40,22 @@ export interface Contribution {
   /** For people: what was seen. Never a token, cookie or full user agent. */
   readonly detail: string;
 }
+
+/**
+ * Whether any contribution passes `test`: a loop, not `Array.prototype.some`. The lists scoreRisk
+ * shares (nothing fired; the path's sensitivity alone) are frozen, and a frozen array has no fast
+ * elements kind: V8's array builtins then take their generic path, every element read through the
+ * runtime (~650 instructions a call on a one-entry list, and TurboFan inlines no such call), where
+ * an indexed read of a frozen array compiles as any other (bench/README.md, perf48).
+ */
+export function anyContribution(list: readonly Contribution[], test: (c: Contribution) => boolean): boolean {
+  for (let i = 0; i < list.length; i++) if (test(list[i]!)) return true;
+  return false;
+}
+
+/** The contributions that pass `test`, a new list (a loop, as anyContribution and for its reason). */
+export function contributionsWhere(list: readonly Contribution[], test: (c: Contribution) => boolean): Contribution[] {
+  const out: Contribution[] = [];
+  for (let i = 0; i < list.length; i++) if (test(list[i]!)) out.push(list[i]!);
+  return out;
+}

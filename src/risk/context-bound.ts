@@ -6,7 +6,7 @@ import type { KubeRequestInfo } from '../request/kube.js';
 import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { ActionKind } from '../config/schema.js';
-import type { Contribution, RiskCode } from './codes.js';
+import { anyContribution, type Contribution, type RiskCode } from './codes.js';
 import { namespaceText, type SignalContext, type Signals } from './signals/context.js';
 
 /**
@@ -97,7 +97,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   const consider = (at: number, code: RiskCode, what: string, summary?: string, why?: string, seen: number | false = at) => {
     if (at > 0 && (best === undefined || at > best.at)) best = { at, code, what, summary, why, seen };
   };
-  const has = (code: RiskCode) => fired.some((c) => c.code === code && c.weight > 0);
+  const has = (code: RiskCode) => anyContribution(fired, (c) => c.code === code && c.weight > 0);
   if (has('new_network') && h.prefixSince > 0) {
     let at = floor(h.prefixSince, grace);
     const none = ctx.address.prefix === NO_ADDRESS_NETWORK;
@@ -187,7 +187,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
   // a stronger sign-in, not only a later one), and the bound is the later of the first sightings
   // (the network's alone when the device is known by its user agent), or anything later.
   const s = ctx.strongest;
-  if (s !== undefined && fired.some((c) => c.code === 'assurance_downgrade')) {
+  if (s !== undefined && anyContribution(fired, (c) => c.code === 'assurance_downgrade')) {
     const seen = Math.max(h.prefixSince, h.deviceKnown ? 0 : h.deviceSince) || ctx.nowMs;
     const usual = s.description === '' ? s.name : `${s.name}: ${s.description}`;
     const prior = best as { at: number } | undefined;
@@ -255,8 +255,8 @@ export function scoreWithoutProvedContext(ctx: SignalContext, fired: readonly Co
 export function runOver(ctx: SignalContext, fired: readonly Contribution[], cfg: Signals): { since: number; code: RiskCode; counted: string } | undefined {
   const h = ctx.history;
   const w = ctx.work;
-  const objects = h.behaviourSince > 0 && fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) ? h.behaviourSince : 0;
-  const pace = w !== undefined && w.paceSince > 0 && fired.some((c) => c.code === 'machine_pace' && c.weight > 0) ? w.paceSince : 0;
+  const objects = h.behaviourSince > 0 && anyContribution(fired, (c) => c.code === 'sensitive_objects' && c.weight > 0) ? h.behaviourSince : 0;
+  const pace = w !== undefined && w.paceSince > 0 && anyContribution(fired, (c) => c.code === 'machine_pace' && c.weight > 0) ? w.paceSince : 0;
   if (objects === 0 && pace === 0) return undefined;
   const counted: string[] = [];
   if (pace > 0) counted.push(`${w!.pace} distinct sensitive objects in ${cfg.machine_pace.window_seconds}s since ${utcClock(pace)}`);

@@ -1,6 +1,7 @@
 import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
 import { NO_LEVEL, type AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
+import { INTERN_MAX, NameTable } from '../core/intern.js';
 import type { Identity } from '../core/identity.js';
 import type { Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
@@ -11,7 +12,7 @@ import { ALL_NAMESPACES_EVERY, ALL_NAMESPACES_HELM, blankHistory, blankWork, isA
 import { labelSelectorOf, selectorRequires } from '../request/label-selector.js';
 import { nameBuckets, RequestHeaders } from '../request/header-list.js';
 import { RiskBands } from './bands.js';
-import type { Contribution } from './codes.js';
+import { anyContribution, contributionsWhere, type Contribution } from './codes.js';
 import { deviceOwner, type DeviceCookies } from '../cookies/device-cookie.js';
 import { clientKind, DeviceResolver, MAX_REMEMBERED_AGENT, NO_DEVICE, sessionWithoutCookie, type Device } from './device.js';
 import { askId, namedAsk, objectDigest } from './ask.js';
@@ -201,6 +202,12 @@ export class RiskEngine {
   private readonly components: boolean;
   /** namespace@cluster → its family key: a pure function of the name and `tiers`, asked on every Check with a namespace. */
   private readonly families = new Map<string, string>();
+  /**
+   * The subject, session and route names, one string object each (core/intern.ts NameTable): the
+   * store's Maps hold the first string a name came as, a token's own subject key and route memo
+   * another, so every look-up compared characters (a new token is a new identity with new keys).
+   */
+  private readonly names = new NameTable(INTERN_MAX);
   /** The kind a proxied request counts as: `proxy` where `unfamiliar_kind.kinds` lists it, else as a pod shell (as before the kind existed). */
   private readonly proxyKind: ActionKind;
   /** The kind an exec of a copy or dump program counts as (pod-copy.ts): `pod_copy` where listed, else a pod shell. */
@@ -317,7 +324,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: subjectKey(who), session: who.session === '' ? '' : `${who.session}\n${who.authTime ?? ''}`, addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -501,13 +508,13 @@ export class RiskEngine {
     // A Node cordoned (or tainted NoSchedule) is an object too, though a change of spec: one is
     // routine maintenance, ten within seconds take the cluster's capacity (a drain of each begins
     // with its cordon), and a cordon deletes nothing, so the burst of deletes does not count it.
-    const paceObject = inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base));
+    const paceObject = this.names.of(inCluster(cluster, sensitiveObject(asDelete || (cordons && kube !== undefined) ? { ...kube!, verb: 'delete', subresource: '' } : kube, base)));
     const counted = !isDiscovery(req);
     // Automation deploys into namespaces it never touched (a preview environment per pull request)
     // and cannot sign in: its workloads' Secrets are the pipeline's business, not a departure.
     const action = actionOf(kube, cluster, req.query, base, destructive, automation ? '' : readsSecret, deletesLike, automation, this.proxyKind, this.copyKind, this.databaseKind, this.productionTunnel ? this.tiers : undefined, this.productionSecrets ? this.tiers : undefined, this.ungracedTiers);
     // Discovery is no activity (no namespace, no pace) but still comes from somewhere.
-    const ns = counted ? inCluster(cluster, action.namespace) : '';
+    const ns = counted ? this.names.of(inCluster(cluster, action.namespace)) : '';
     const object = counted ? paceObject : '';
     // Only a kind unfamiliar_kind weighs is looked up (and sighted): off, it costs the store nothing.
     const uk = this.o.risk.signals.unfamiliar_kind;
@@ -521,7 +528,7 @@ export class RiskEngine {
       // spree it then was kept its answered sign-in from teaching Namespace objects, so the rest
       // of the loop stayed unfamiliar, and stepgate's own Namespace reached `high` (gate-itself's
       // refusal: a routine 403).
-      place: inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? '')),
+      place: this.names.of(inCluster(cluster, action.namespace === NAMESPACE_OBJECTS ? NAMESPACE_OBJECTS : (kube?.namespace ?? ''))),
       // Deletes have their own counter; an on-call restart of a few pods is not an enumeration.
       paced: destructive ? '' : paceObject,
       ns,
@@ -869,7 +876,7 @@ export class RiskEngine {
     }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
-    if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && s.contributions.some((c) => c.code === 'destructive_burst')) {
+    if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && anyContribution(s.contributions, (c) => c.code === 'destructive_burst')) {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
@@ -905,7 +912,7 @@ export class RiskEngine {
    * Undefined when the refusal stays.
    */
   private answerable(base: Requirement, k: number, contributions: readonly Contribution[], withShadow: boolean): { requirement: Requirement; band: number } | undefined {
-    if (contributions.some(isContextChange)) return undefined;
+    if (anyContribution(contributions, isContextChange)) return undefined;
     return this.bands.answered(base, k, withShadow);
   }
 
@@ -989,12 +996,12 @@ export class RiskEngine {
     if (auth < Math.max(a.authAfter, Math.floor(a.at / 1000)) || auth * 1000 > a.at + ANSWER_MS) return;
     const signedIn = auth * 1000;
     const w = p.work;
-    if (w !== undefined && w.paceSince > signedIn && w.paceSince <= signedIn + UNDER_WAY_MS && fired.some(isMachinePace)) {
+    if (w !== undefined && w.paceSince > signedIn && w.paceSince <= signedIn + UNDER_WAY_MS && anyContribution(fired, isMachinePace)) {
       p.work = { ...w, paceSince: a.authAfter * 1000 };
       p.answered = true;
     }
     const h = p.history;
-    const objects = fired.some((c) => c.code === 'sensitive_objects' && c.weight > 0) && !fired.some((c) => c.code === 'destructive_burst' && c.weight > 0);
+    const objects = anyContribution(fired, (c) => c.code === 'sensitive_objects' && c.weight > 0) && !anyContribution(fired, (c) => c.code === 'destructive_burst' && c.weight > 0);
     if (objects && h.behaviourSince > signedIn && h.behaviourSince <= signedIn + UNDER_WAY_MS) {
       p.history = { ...h, behaviourSince: a.authAfter * 1000 };
       p.answered = true;
@@ -1031,7 +1038,7 @@ export class RiskEngine {
       // Bound to a run, but refused on its own account too (a namespace, a kind of action, a
       // network): the engineer's own command inside malware's run is asked for itself, so the
       // sign-in made for it answers it and not the run.
-      const alone = contextBound(p, fired.filter((c) => !isRunCode(c.code)), this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds, this.lostAt(p.nowMs));
+      const alone = contextBound(p, contributionsWhere(fired, (c) => !isRunCode(c.code)), this.learnMaxAge, this.o.risk.signals, this.o.risk.learn.client_grace_seconds, this.lostAt(p.nowMs));
       if (alone !== undefined && (auth === undefined || auth < alone.authAfter)) own = alone;
     }
     const b: ContextBound = { ...bound, ask: own === undefined ? askId(subject, bound.authAfter, 'r', '') : askId(subject, own.authAfter, 'o', object) };
@@ -1206,8 +1213,8 @@ export class RiskEngine {
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
       h.namespaces <= this.o.risk.signals.namespaces.threshold &&
-      !fired.some(isBehaviourBurst);
-    const overPace = fired.some(isMachinePace);
+      !anyContribution(fired, isBehaviourBurst);
+    const overPace = anyContribution(fired, isMachinePace);
     const proven = context && !overPace;
     // A read makes its object familiar (machine pace counts no run of familiar reads alone) on the
     // same proof, except that a read over machine pace teaches when its sign-in came after the run
@@ -1240,7 +1247,7 @@ export class RiskEngine {
     // sign-in that answered the signal, made after the kind's first sighting. Only an unknown one
     // (kindSince) is written; a known one is kept alive by its use (observeWork).
     const kd =
-      kind !== '' && w.kindSince > 0 && (!fired.some(isUnfamiliarKind) || (who.authTime !== undefined && who.authTime * 1000 >= w.kindSince - (w.kindSince % 1000))) ? kind : '';
+      kind !== '' && w.kindSince > 0 && (!anyContribution(fired, isUnfamiliarKind) || (who.authTime !== undefined && who.authTime * 1000 >= w.kindSince - (w.kindSince % 1000))) ? kind : '';
     // The last site's time is what travel speed is measured from: refreshed once a minute.
     const st = site !== '' && (site !== w.lastSite || o.nowMs - w.lastSiteAt >= 60_000) ? site : '';
     // Only a network proven itself (not merely trusted, not merely nearby) vouches for the wider one.
@@ -1805,7 +1812,7 @@ const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'mach
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
   // Most Checks fire nothing: no call into Array.prototype.some for an empty list.
-  return w !== undefined && fired.length !== 0 && fired.some(isUnlike);
+  return w !== undefined && fired.length !== 0 && anyContribution(fired, isUnlike);
 }
 
 // The predicates the engine asks of a Check's contributions, made once: an arrow written inside

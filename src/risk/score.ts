@@ -67,10 +67,15 @@ class Scratch implements ContributionSink {
   settled(): readonly Contribution[] {
     if (this.n === 0) return NONE;
     const first = this.slots[0]!;
-    if (this.n === 1 && Object.isFrozen(first)) {
+    if (this.n === 1) {
+      // The shared contribution's list is found first: Object.isFrozen is a call into the
+      // runtime (~100 instructions), asked only of a contribution not seen alone before.
       let alone = ALONE.get(first);
-      if (alone === undefined) ALONE.set(first, (alone = Object.freeze([first])));
-      return alone;
+      if (alone !== undefined) return alone;
+      if (Object.isFrozen(first)) {
+        ALONE.set(first, (alone = Object.freeze([first])));
+        return alone;
+      }
     }
     return this.slots.slice(0, this.n) as Contribution[];
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { buildIdentity } from '../../src/core/identity.js';
-import { Interner, listKey } from '../../src/core/intern.js';
+import { Interner, listKey, NameTable } from '../../src/core/intern.js';
 import fc from 'fast-check';
 import { testConfigYaml } from '../support/config.js';
 
@@ -50,6 +50,23 @@ describe('cached identities share what tokens have in common (memory per cached 
         if (listKey(x) === listKey(y)) expect(x).toEqual(y);
       }),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe('NameTable (perf48)', () => {
+  it('gives back the text it is given, for any names, and holds no more than its bound', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 30 }), { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (texts, max) => {
+        const t = new NameTable(max);
+        for (const s of texts) {
+          // A concatenation, as the engine's names are made: the answer is its text.
+          const made = `${s.slice(0, 3)}${s.slice(3)}`;
+          expect(t.of(made)).toBe(s);
+          expect(t.of(s)).toBe(s);
+          expect(t.size).toBeLessThanOrEqual(max);
+        }
+      }),
     );
   });
 });

@@ -6,6 +6,7 @@ import type { Identity } from '../../src/core/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import { clientAddress } from '../../src/request/client-ip.js';
 import { RiskBands } from '../../src/risk/bands.js';
+import { anyContribution, contributionsWhere, RISK_CODES, type Contribution } from '../../src/risk/codes.js';
 import { bindToContext } from '../../src/risk/context-bound.js';
 import { scoreRisk } from '../../src/risk/score.js';
 import type { SignalContext } from '../../src/risk/signals/context.js';
@@ -272,5 +273,31 @@ describe('scoreRisk reuses one scratch list (enginecost)', () => {
     } } as SignalContext;
     expect(() => scoreRisk(throwing, risk.signals)).toThrow('boom');
     expect(scoreRisk(ctx(), risk.signals).contributions).toEqual([]);
+  });
+});
+
+describe('contributions read by a loop (perf48)', () => {
+  const contribution = fc.record({ code: fc.constantFrom(...RISK_CODES), weight: fc.integer({ min: -20, max: 60 }), detail: fc.string({ maxLength: 4 }) });
+  it('anyContribution and contributionsWhere answer as some and filter, on frozen lists and plain ones', () => {
+    fc.assert(
+      fc.property(fc.array(contribution, { maxLength: 6 }), fc.constantFrom(...RISK_CODES), fc.boolean(), (list, code, freeze) => {
+        const l: readonly Contribution[] = freeze ? Object.freeze(list.map((c) => Object.freeze(c))) : list;
+        const test = (c: Contribution) => c.code === code && c.weight > 0;
+        expect(anyContribution(l, test)).toBe(l.some(test));
+        expect(contributionsWhere(l, test)).toEqual(l.filter(test));
+      }),
+    );
+  });
+
+  it('shares a one-entry list only for a frozen contribution', () => {
+    const mine: Contribution = { code: 'guardrail', weight: 5, detail: 'guardrails x' };
+    const a = scoreRisk(ctx(), risk.signals, [mine]).contributions;
+    const b = scoreRisk(ctx(), risk.signals, [mine]).contributions;
+    expect(a).toEqual([mine]);
+    expect(a).not.toBe(b);
+    const shared = Object.freeze({ ...mine });
+    const c = scoreRisk(ctx(), risk.signals, [shared]).contributions;
+    expect(scoreRisk(ctx(), risk.signals, [shared]).contributions).toBe(c);
+    expect(Object.isFrozen(c)).toBe(true);
   });
 });
