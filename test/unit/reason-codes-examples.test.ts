@@ -66,10 +66,14 @@ policy:
 `;
 /** client_not_allowed's example: the doc's issuer accepts tokens issued to kubelogin only. */
 const PARTIES = CONFIG.replace('    hmac_secret_env: DOC_SECRET\n', '    hmac_secret_env: DOC_SECRET\n    authorized_parties: [kubelogin]\n');
-/** risk_deny's example: a band that refuses outright, met by a sensitive page from a new network. */
+/**
+ * risk_deny's example: a band that refuses outright, met by a sensitive page from a new network.
+ * explain keeps no history, so alice is a newcomer, whom such a band asks a sign-in by default
+ * (risk.learn.newcomer_refusals: ask); `refuse` shows what a subject with a proven context meets.
+ */
 const RISK = `
 risk:
-  learn: { min_level: aal2 }
+  learn: { min_level: aal2, newcomer_refusals: refuse }
   signals: { new_ip: 0 }
   bands:
     - { name: critical, min_score: 60, deny: true, message: "Unusual activity: ask #platform-oncall." }
