@@ -51,7 +51,7 @@ import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from '
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
-import { checkAutoscalerFloor, checkReplicaFloor, checkScaledObjectFloor, FLOOR_FIELD_NAMES, HPA_KEY, MACHINE_POOL_KEYS, SCALED_OBJECT_KEY } from './rules/capacity.js';
+import { checkAutoscalerFloor, checkReplicaFloor, checkScaledObjectFloor, CUSTOM_WORKLOAD_KEYS, FLOOR_FIELD_NAMES, HPA_KEY, MACHINE_POOL_KEYS, SCALED_OBJECT_KEY } from './rules/capacity.js';
 import { isObject, NO_VIOLATIONS, type DeleteTarget, type GuardrailResult, type Json, type Violation } from './types.js';
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
@@ -66,23 +66,29 @@ export function isInspected(kube: KubeRequestInfo): boolean {
   if (!kube.isResourceRequest) return false;
   if (DELETE_VERBS.has(kube.verb)) return true;
   if (!WRITE_VERBS.has(kube.verb)) return false;
-  return readsWhole(kube) || setsOwners(kube) || scalesWorkload(kube) || scalesNodePool(kube) || floorWrite(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
+  return readsWhole(kube) || setsOwners(kube) || scalesWorkload(kube) || scalesCustom(kube) || floorWrite(kube) || customObjectWrite(kube) || configMapWrite(kube) || claimWrite(kube);
 }
 
 /**
  * A write of an object whose count guardrails.replica_floors may keep (rules/capacity.ts): an
- * autoscaler (create included: it sizes a workload that already runs) or a node pool's change.
+ * autoscaler (create included: it sizes a workload that already runs), or a change of a node pool
+ * or of a custom workload (an Argo Rollout).
  */
 function floorWrite(kube: KubeRequestInfo): boolean {
   if (kube.subresource !== '') return false;
   const key = `${kube.apiGroup}/${kube.resource}`;
   if (key === HPA_KEY || key === SCALED_OBJECT_KEY) return WRITE_VERBS.has(kube.verb);
-  return MACHINE_POOL_KEYS.has(key) && CHANGE_VERBS.has(kube.verb);
+  return (MACHINE_POOL_KEYS.has(key) || CUSTOM_WORKLOAD_KEYS.has(key)) && CHANGE_VERBS.has(kube.verb);
 }
 
-/** A change of a Cluster API node pool's `scale` subresource (`kubectl scale machinedeployment`). */
-function scalesNodePool(kube: KubeRequestInfo): boolean {
-  return CHANGE_VERBS.has(kube.verb) && kube.subresource === 'scale' && MACHINE_POOL_KEYS.has(`${kube.apiGroup}/${kube.resource}`);
+/**
+ * A change of a custom kind's `scale` subresource: a Cluster API node pool's (`kubectl scale
+ * machinedeployment`), an Argo Rollout's (`kubectl scale rollout`), any CRD's whose scale
+ * subresource kube serves: kube writes the Scale's count into the path the CRD names, so it is the
+ * object's count whatever the kind. Read for guardrails.replica_floors only.
+ */
+function scalesCustom(kube: KubeRequestInfo): boolean {
+  return CHANGE_VERBS.has(kube.verb) && kube.subresource === 'scale' && isCustomGroup(kube.apiGroup);
 }
 
 /** A PersistentVolumeClaim's create, update or patch: its dataSourceRef may name another namespace (rules/volume-sources.ts). */
@@ -336,7 +342,7 @@ function inspectAt(
     if (deletes !== '') return { violations: collected(ownerDelete(kube, settings, byUrl)).violations, deletes };
     return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
   }
-  if (scalesWorkload(kube) || scalesNodePool(kube)) {
+  if (scalesWorkload(kube) || scalesCustom(kube)) {
     // A Scale's body is its replica count: whether it is zero (a workload's delete), and whether
     // it is below the site's floor (rules/capacity.ts). One that cannot be read may be zero, a
     // client can cause that, so it is judged as one.
@@ -347,7 +353,7 @@ function inspectAt(
     for (const v of byUrl) found.push(v);
     if (!parsed.ok) {
       if (workloadScale && parsed.outcome !== 'body_missing') deletes = `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
-      // A node pool's Scale that cannot be read may be below its floor: judged as the floor's own.
+      // A custom kind's Scale that cannot be read may be below its floor: judged as the floor's own.
       if (!workloadScale && parsed.outcome !== 'body_missing' && settings.replicaFloorNamespace(kube.namespace)) {
         checkReplicaFloor({ spec: { replicas: UNKNOWN_VALUE } }, urlKey, '', true, { settings, namespace: kube.namespace, name: kube.name, partial: true, out: found });
       }
@@ -355,7 +361,7 @@ function inspectAt(
       for (const doc of parsed.documents) if (workloadScale && deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
       if (settings.replicaFloorNamespace(kube.namespace)) {
         const multi = parsed.documents.length > 1;
-        for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, out: found });
+        for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, out: found }, !parsed.partial);
       }
     }
     if (deletes === '') return found.kept.length > 0 ? collected(found.kept) : NO_VIOLATIONS;
@@ -424,8 +430,9 @@ function inspectAt(
     // (rules/gitops-images.ts): a body cut at the limit may name one past the cut, so it is read too.
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
     // An autoscaler's ceiling, a KEDA pause or a node pool's count, where the site keeps a floor
-    // (rules/capacity.ts): a body cut at the limit may set one past the cut.
-    const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || mayName(body, contentType, FLOOR_FIELD_NAMES));
+    // (rules/capacity.ts): a body cut at the limit may set one past the cut. A custom workload's
+    // change is read whatever it names: one that leaves its count out sets kube's default of 1.
+    const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || mayName(body, contentType, FLOOR_FIELD_NAMES));
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
     if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
@@ -489,7 +496,7 @@ function inspectAt(
           const floorCtx: RuleContext = { ...ctx, name: kube.name };
           if (urlKey === HPA_KEY) checkAutoscalerFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
           else if (urlKey === SCALED_OBJECT_KEY) checkScaledObjectFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
-          else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx);
+          else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx, kube.verb === 'update');
         }
         if (patches) judgeGitopsPatches(doc, urlKey, multi ? `documents[${i}].` : '', ctx, depth);
       }
@@ -549,7 +556,7 @@ function inspectAt(
     if (claims === '' && workloadKeys.includes(STATEFULSET_KEY)) claims = claimsDeleted(doc);
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations, commandWork: work };
     // A workload's own count against the site's floor (rules/capacity.ts); a create takes nothing away.
-    if (changesObject(kube) && SCALABLE_KEYS.has(urlKey) && settings.replicaFloorNamespace(ctx.namespace)) checkReplicaFloor(doc, urlKey, prefix, false, ctx);
+    if (changesObject(kube) && SCALABLE_KEYS.has(urlKey) && settings.replicaFloorNamespace(ctx.namespace)) checkReplicaFloor(doc, urlKey, prefix, false, ctx, kube.verb === 'update');
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;

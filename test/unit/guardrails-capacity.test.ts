@@ -112,6 +112,45 @@ describe('capacity_below_floor: a count set below the site floor', () => {
     expect(codes(send('PATCH', MD, { spec: { replicas: 6 } }, MERGE))).toEqual([]);
   });
 
+  // review48: a count the write leaves out is the one kube defaults, not one it keeps.
+  it('reads a workload count a change leaves out as kube default of 1 (null, remove, a spec set whole, a PUT without it, protobuf)', () => {
+    const spec = { selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'registry.example.com/w@sha256:' + 'a'.repeat(64) }] } } };
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'results-web', namespace: 'results-prod' }, spec };
+    const nulled = send('PATCH', DEPLOY, { spec: { replicas: null } }, MERGE);
+    expect(codes(nulled)).toEqual(['capacity_below_floor']);
+    expect(nulled.violations[0]!.detail).toContain('left out (kube reads 1)');
+    expect(codes(send('PATCH', DEPLOY, { spec: { replicas: null } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, [{ op: 'remove', path: '/spec/replicas' }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, [{ op: 'replace', path: '/spec', value: spec }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, { spec: { $patch: 'replace', ...spec } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', DEPLOY, { spec: { $retainKeys: ['selector', 'template'], ...spec } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PUT', DEPLOY, deployment))).toEqual(['capacity_below_floor']);
+    expect(codes(inspect(kube('PUT', DEPLOY), encodeKube(deployment), PROTOBUF, false, settings))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PUT', STS, { ...deployment, kind: 'StatefulSet', metadata: { name: 'results-api' } }))).toEqual(['capacity_below_floor']);
+    // A patch that does not touch the count keeps it; a PUT at the floor passes.
+    expect(codes(send('PATCH', DEPLOY, { spec: { template: spec.template } }, STRATEGIC))).toEqual([]);
+    expect(codes(send('PUT', DEPLOY, { ...deployment, spec: { ...spec, replicas: 10 } }))).toEqual([]);
+  });
+
+  it('reads a node pool Scale without a count as 0, and keeps its own count a patch leaves out (its webhook keeps the old one)', () => {
+    expect(codes(send('PATCH', `${MD}/scale`, { spec: { replicas: null } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PUT', `${MD}/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web-prod-burst' }, spec: {} }))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', MD, { spec: { replicas: null } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', `${MD}/scale`, { metadata: { labels: { a: 'b' } } }, MERGE))).toEqual([]);
+  });
+
+  it('reads the scale subresource of any custom kind, and an Argo Rollout own count', () => {
+    const ROLLOUT = '/apis/argoproj.io/v1alpha1/namespaces/results-prod/rollouts/results-web';
+    expect(codes(send('PATCH', `${ROLLOUT}/scale`, { spec: { replicas: 1 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PUT', `${ROLLOUT}/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'results-web' }, spec: { replicas: 3 } }))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', '/apis/apps.kruise.io/v1alpha1/namespaces/results-prod/clonesets/results-api/scale', { spec: { replicas: 2 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', ROLLOUT, { spec: { replicas: 2 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', ROLLOUT, { spec: { replicas: null } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', `${ROLLOUT}/scale`, { spec: { replicas: 12 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', ROLLOUT, { spec: { replicas: 12 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', `${ROLLOUT}/scale`, { spec: { replicas: 1 } }, MERGE, none))).toEqual([]);
+  });
+
   it('judges a count it cannot read as below the floor', () => {
     expect(codes(send('PATCH', HPA, { spec: { maxReplicas: '40' } }, MERGE))).toEqual(['capacity_below_floor']);
     expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'many' } } }, MERGE))).toEqual(['capacity_below_floor']);

@@ -1,4 +1,4 @@
-import { UNKNOWN_VALUE } from '../parse.js';
+import { drops, UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { KEDA_PAUSED_REPLICAS } from './owners.js';
@@ -30,12 +30,25 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  * A value a JSON patch copies or moves in may be anything, so it is judged as below the floor;
  * a count that is not a whole number kube would read is too (kube refuses most; a string that
  * KEDA parses is read as KEDA reads it).
+ *
+ * A count the write leaves out is read as kube reads it, not passed over: a workload's
+ * `spec.replicas` is a pointer kube defaults to 1 (SetDefaults_Deployment and its siblings, Argo
+ * Rollouts' GetReplicasOrDefault), so a merge patch's null, a JSON patch's remove, a spec a patch
+ * sets whole (`$patch: replace`, a JSON patch replace of /spec) and a PUT without the field all set
+ * 1; a Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
+ * scales. A Cluster API pool's own count left out is kept at its old value by its webhook, and an
+ * autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
  */
 
 export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
 export const SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
 /** Cluster API's node pools (cluster.x-k8s.io): their `spec.replicas` is a count of machines. */
 export const MACHINE_POOL_KEYS: ReadonlySet<string> = new Set(['cluster.x-k8s.io/machinedeployments', 'cluster.x-k8s.io/machinesets', 'cluster.x-k8s.io/machinepools']);
+/** Custom workloads whose `spec.replicas` is a pod count kube's own workloads' is (defaulted to 1). */
+export const CUSTOM_WORKLOAD_KEYS: ReadonlySet<string> = new Set(['argoproj.io/rollouts']);
+/** The count kube reads when a write leaves a workload's own `spec.replicas` out, and a Scale's. */
+const WORKLOAD_DEFAULT = 1;
+const SCALE_DEFAULT = 0;
 /** Keys a body must name for one of the counts above to be in it (a cheap test before parsing). */
 export const FLOOR_FIELD_NAMES = ['replicas', 'maxReplicas', 'maxReplicaCount', 'paused-replicas'];
 
@@ -47,6 +60,7 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
   'cluster.x-k8s.io/machinedeployments': 'MachineDeployment',
   'cluster.x-k8s.io/machinesets': 'MachineSet',
   'cluster.x-k8s.io/machinepools': 'MachinePool',
+  'argoproj.io/rollouts': 'Rollout',
 };
 
 /** A count as kube (or KEDA, for its annotation's string) reads it; undefined when it reads none. */
@@ -81,14 +95,34 @@ function judge(v: unknown, fromString: boolean, what: string, name: string, path
 }
 
 /**
- * A workload's or node pool's own `spec.replicas` (`urlKey` its kind), or its `scale`
- * subresource's (`scale`: a Scale, whose count is the same field). `name` is the request's.
+ * The count kube reads from a write that does not set `spec.replicas` to a value: `fallback` (the
+ * kind's default) when it removes it (null), drops it (a spec or document set whole without it), or
+ * is a whole object (`whole`: a PUT) without it; the value itself otherwise, undefined when kube keeps
+ * what it had.
  */
-export function checkReplicaFloor(doc: Json, urlKey: string, docPath: string, scale: boolean, ctx: RuleContext): void {
+function countWritten(doc: Json, whole: boolean, fallback: number | undefined): unknown {
   const spec = doc.spec;
-  if (!isObject(spec)) return;
+  if (fallback === undefined) return isObject(spec) ? spec.replicas : undefined;
+  if (spec === null || (spec === undefined && drops(doc, 'spec'))) return fallback;
+  if (!isObject(spec)) return undefined;
+  const listed = Object.hasOwn(spec, 'replicas') && spec.$patch !== 'delete';
+  if (listed) return spec.replicas === null ? fallback : spec.replicas;
+  return whole || drops(spec, 'replicas') ? fallback : undefined;
+}
+
+/**
+ * A workload's or node pool's own `spec.replicas` (`urlKey` its kind), or its `scale`
+ * subresource's (`scale`: a Scale, whose count is the same field). `name` is the request's;
+ * `whole` says the body is the whole object (a PUT), so a count it leaves out is kube's default.
+ */
+export function checkReplicaFloor(doc: Json, urlKey: string, docPath: string, scale: boolean, ctx: RuleContext, whole = false): void {
   const kind = KIND_WORDS[urlKey] ?? 'workload';
-  judge(spec.replicas, false, scale ? `${kind} scale (kubectl scale) spec.replicas` : `${kind} spec.replicas`, nameOf(doc, ctx.name), `${docPath}spec.replicas`, ctx);
+  const fallback = scale ? SCALE_DEFAULT : MACHINE_POOL_KEYS.has(urlKey) ? undefined : WORKLOAD_DEFAULT;
+  const v = countWritten(doc, whole, fallback);
+  const what = scale ? `${kind} scale (kubectl scale) spec.replicas` : `${kind} spec.replicas`;
+  const spec = doc.spec;
+  const left = v === fallback && !(isObject(spec) && spec.replicas === fallback);
+  judge(v, false, left ? `${what} left out (kube reads ${fallback})` : what, nameOf(doc, ctx.name), `${docPath}spec.replicas`, ctx);
 }
 
 /** The workload an autoscaler's body targets, else its own name. */
