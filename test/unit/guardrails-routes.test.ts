@@ -286,3 +286,25 @@ describe('gated_host_route: a backend or endpoint at one of guardrails.api_serve
     expect(() => guardConfig('guardrails:\n  api_server_addresses: [kubernetes.default]\n')).toThrow(/guardrails\.api_server_addresses\[0\]: must be an IP address or CIDR/);
   });
 });
+
+describe('an ExternalName spelt as inet_aton reads it (sweep48)', () => {
+  // glibc's getaddrinfo (HAProxy, Envoy's getaddrinfo resolver, most clients) reads `0` as octal,
+  // `0x` as hex, and a last part that fills the bytes left; Kubernetes reads an Endpoints' parts decimal.
+  const at = guardSettings('guardrails:\n  api_server_addresses: [10.96.0.1]\n');
+  const codes = (name: string) => inspect(kube('POST', '/api/v1/namespaces/dev/services'), JSON.stringify({ apiVersion: 'v1', kind: 'Service', spec: { type: 'ExternalName', externalName: name } }), 'application/json', false, at).violations.map((v) => v.code);
+
+  it.each<[string, string]>([
+    ['0177.0.0.1', 'loopback_route'],
+    ['0177.1', 'loopback_route'],
+    ['0251.0376.0251.0376', 'metadata_route'],
+    ['0x0a600001', 'gated_host_route'],
+    ['174063617', 'gated_host_route'],
+    ['012.0140.0.01', 'gated_host_route'],
+  ])('%s is %s', (name, code) => {
+    expect(codes(name)).toEqual([code]);
+  });
+
+  it('control: a name that only holds such parts, an address beside the API server, a part octal cannot read', () => {
+    for (const name of ['a.0177.0.0.1', '10.96.0.2', '08.1.1.1']) expect(codes(name), name).toEqual([]);
+  });
+});

@@ -628,7 +628,16 @@ function sendsInCode(script: string, env: ReadonlyMap<string, string> | undefine
   if (!NETWORK_CODE.test(code) || !(CREDENTIAL_PATH.test(code) || CREDENTIAL_PATH.test(joinedStrings(code)) || ENV_CODE.test(code) || envImported(code))) return false;
   if (env === undefined) return true;
   const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => m[0]);
-  return urls.length === 0 || !onlyInCluster({ program: '', words: urls, text: code }, env);
+  if (urls.length === 0) return true;
+  // A URL literal that ends inside its host and is joined to more text
+  // (`'https://kubernetes.default.svc' + '.evil.example/'`, Python's `'…' '…'`) has a host the
+  // literal does not end; one joined after its path starts (`'https://…svc/api/…/' + name`), or
+  // to a literal that starts one, keeps its host.
+  if (/[a-z][a-z0-9+.-]*:\/\/[^\s"'`/?#,;)]+["'`]\s*(?:[+.%]\s*(?!["'`]\/)|["'`](?!\/))/i.test(code)) return true;
+  // The language's other clients take a host, not a URL (`HTTPSConnection('evil.example')`, a
+  // socket's `('203.0.113.5', 443)`): every string literal that is an address is read as one.
+  const literals = [...code.matchAll(/(["'])([^"'\s\\]+)\1/g)].map((m) => m[2]!).filter((l) => !l.includes('://'));
+  return !onlyInCluster({ program: '', words: [...urls, ...literals], text: code }, env);
 }
 
 /**
@@ -699,14 +708,37 @@ const REDIRECTING_ENV = /_proxy$|^CURL_HOME$|^WGETRC$|^HOSTALIASES$|^RES_OPTIONS
 function onlyInCluster(s: Stage, env: ReadonlyMap<string, string>): boolean {
   if (s.words.some((w) => REDIRECTING_FLAG.test(w))) return false;
   let seen = false;
-  for (const raw of s.words) {
+  for (const [i, raw] of s.words.entries()) {
     const w = raw.replace(/\)+$/, '');
-    const host = destinationHost(w, env);
+    const host = destinationHost(w, env) ?? (unreadAddress(w, s.words[i - 1]) ? UNREAD_HOST : undefined);
     if (host === undefined) continue;
     if (!IN_CLUSTER_HOST.test(host)) return false;
     seen = true;
   }
   return seen;
+}
+
+/** What an address nothing here reads is taken to be: a host no in-cluster name matches. */
+const UNREAD_HOST = '?';
+
+/**
+ * A word curl (or wget) takes as a URL though no dotted-name reading sees its host: curl guesses
+ * `http://` for every word that is not an option or its argument and parses what follows the URL
+ * way, so `kubernetes.default.svc@evil.example` is evil.example (userinfo), `3405803781` and
+ * `0xcb007105` are IPv4 addresses, `[2001:db8::1]` an IPv6 one, `{a,b}` and `[1-9]` globs that
+ * expand to other hosts, `https:evil.example` a URL without its slashes, and a `\` or `_` in a
+ * host is not a Service's name. A number is an address only where it is not an option's argument
+ * (`--max-filesize 10000000`). Read as an unknown host, so the stage is not only in the cluster.
+ */
+function unreadAddress(w: string, before: string | undefined): boolean {
+  // Options, files, `@file` bodies, variables and quoted JSON or header text are not URLs.
+  if (w === '' || /^[-@/.$]|[\s"']/.test(w)) return false;
+  // One number is an IPv4 address (curl reads decimal, `0x` hex and `0` octal); below 2^24 it is in
+  // 0.0.0.0/8, which no one routes, and a shorter number is a JSON value's or an option's.
+  if (/^(?:0x[0-9a-f]+|[0-9]+)$/i.test(w)) return /^(?:0x0*[1-9a-f][0-9a-f]{6,}|0*[1-9][0-9]{7,})$/i.test(w) && !(before ?? '').startsWith('-');
+  // A stage's words are split at blanks, so a header's `Authorization:` or a JSON fragment is one:
+  // only a dotted name, an IPv6 literal or a scheme before a dotted name is a host here.
+  return (w.includes('.') && /[@{}[\]\\_?#]/.test(w)) || /\[[0-9a-f:.]*:[0-9a-f:.]*\]/i.test(w) || /^[a-z][a-z0-9+.-]*:(?!\/\/|[0-9]+(?:[/?#]|$))\S*\./i.test(w);
 }
 
 /**
@@ -737,6 +769,9 @@ function destinationHost(word: string, env: ReadonlyMap<string, string>): string
   }
   const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^/:?#]*)/i.exec(w);
   if (url !== null) {
+    // A `\` before the host: curl takes what follows its `@` as the host, a WHATWG parser (Node's
+    // URL, a browser's) the `\` as a `/`, which ends the host before it.
+    if (url[0].includes('\\')) return UNREAD_HOST;
     // `https://$KUBERNETES_SERVICE_HOST:…`: the kubelet's value unless the manifest sets its own.
     const inner = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(url[1]!);
     if (inner === null) return url[1];

@@ -23,7 +23,8 @@ export function checkRouteBackends(doc: Json, key: string, docPath: string, ctx:
     ctx.out.push({ code: 'gated_host_route', detail: "Backend of type DynamicResolver sends each request to the host its Host header names: the API server's addresses among them, without a check", path: `${docPath}spec.type` });
   }
   for (const { host, written, path, kind } of read(doc.spec, ctx.namespace, doc)) {
-    if (!reachesApiServer(host, ctx)) {
+    // An ExternalName's name is resolved as written (`0x0a600001` is no Service of the namespace).
+    if (!reachesApiServer(host, ctx) && (written === undefined || !reachesApiServer(written, ctx))) {
       const special = specialDestination(written ?? host);
       if (special !== undefined) {
         const shown = clientText((written ?? host).toLowerCase(), 100) ?? '';
@@ -96,14 +97,31 @@ const SPECIAL_DESTINATIONS: readonly SpecialDestination[] = [
 
 function specialDestination(host: string): SpecialDestination | undefined {
   const bare = stripPort(host.toLowerCase()).replace(/\.$/, '');
-  const spelled = addressesInName(bare);
+  const spelled = [...addressesInName(bare), ...atonAddress(bare)];
   return SPECIAL_DESTINATIONS.find((d) => d.names(bare) || d.address(bare) || spelled.some(d.address));
 }
 
 function reachesApiServer(host: string, ctx: RuleContext): boolean {
   if (isApiServer(host)) return true;
   const bare = stripPort(host);
-  return ctx.settings.apiServerAddress(bare) || addressesInName(bare).some((a) => ctx.settings.apiServerAddress(a));
+  return ctx.settings.apiServerAddress(bare) || [...addressesInName(bare), ...atonAddress(bare.replace(/\.$/, ''))].some((a) => ctx.settings.apiServerAddress(a));
+}
+
+/**
+ * A name of one to four numeric parts as a resolver that calls inet_aton reads it (glibc's
+ * getaddrinfo, which HAProxy, Envoy's getaddrinfo resolver and most clients use): `0` leads octal,
+ * `0x` hex, and the last part fills the bytes left (`0177.0.0.1` and `0177.1` are 127.0.0.1,
+ * `0x0a600001` is 10.96.0.1). addressMatcher reads each dotted part decimal, as Kubernetes reads an
+ * Endpoints' address; a name a proxy resolves is read both ways.
+ */
+function atonAddress(name: string): string[] {
+  if (!/^(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}$/i.test(name)) return [];
+  const parts = name.split('.').map((p) => (/^0x/i.test(p) ? Number.parseInt(p.slice(2), 16) : /^0[0-7]+$/.test(p) ? Number.parseInt(p, 8) : /^0[0-9]/.test(p) ? Number.NaN : Number(p)));
+  const last = parts.pop()!;
+  if (parts.some((p) => !(p >= 0 && p <= 255)) || !(last >= 0 && last < 2 ** (8 * (4 - parts.length)))) return [];
+  const bytes = [...parts];
+  for (let i = 3 - parts.length; i >= 0; i--) bytes.push(Math.floor(last / 2 ** (8 * i)) % 256);
+  return [bytes.join('.')];
 }
 
 /**
