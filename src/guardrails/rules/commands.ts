@@ -2,7 +2,6 @@ import { isObject, stringsOf, type Json, type Violation } from '../types.js';
 import type { RuleContext } from './context.js';
 import { CommandWork, PIECE_COST } from './command-work.js';
 import { readShell, RUNNERS } from './shell.js';
-import { uploadOutside, uploadText, type UploadAllowed, type UploadFound } from './uploads.js';
 
 /** A container and where it is (pod-security.ts's ContainerAt, which calls this: named here by shape, not imported). */
 interface Container {
@@ -34,7 +33,7 @@ interface Container {
  * at `|`; quotes are ignored, so a pipe inside `sh -c "…"` of an `nsenter` is still a pipe. The
  * detail names the shape, never the address or the script (both are the body's).
  */
-export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void {
+export function checkCommand(at: Container, ctx: RuleContext, spec?: Json, uploads?: ScriptPass): void {
   const c = at.container;
   // Argo's script template carries its script as `source`, a Tekton step as `script` (a string).
   const source = typeof c.source === 'string' ? c.source : typeof c.script === 'string' ? c.script : undefined;
@@ -43,9 +42,9 @@ export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void
   // The kubelet expands `$(NAME)` in command and args from the container's env before any shell
   // sees them (`["sh", "-c", "$(SCRIPT)"]` runs SCRIPT's value as the script).
   const words = [...stringsOf(c.command), ...stringsOf(c.args)].map((w) => kubeletExpand(w, env));
-  const { shape, upload } = readCommand(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() }, ctx.settings.uploadAllowed);
+  const { shape, upload } = readCommand(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() }, uploads);
   if (shape !== undefined) ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[shape]}`, path: at.path });
-  if (upload !== undefined) ctx.out.push({ code: 'data_upload_outside', detail: `container${at.name}'s command ${uploadText(upload)}`, path: at.path });
+  if (upload !== undefined) ctx.out.push({ code: 'data_upload_outside', detail: `container${at.name}'s command ${upload}`, path: at.path });
 }
 
 /**
@@ -146,23 +145,30 @@ export function commandShape(words: readonly string[], source?: string, setting:
   return readCommand(words, source, setting).shape;
 }
 
-/** What one read of a command finds: a container_command_egress shape, and (with a list) an upload outside it. */
+/** What one read of a command finds: a container_command_egress shape, and (with `uploads`) the words of an upload outside the site's list. */
 export interface CommandFindings {
   readonly shape?: CommandShape;
-  readonly upload?: UploadFound;
+  readonly upload?: string;
 }
 
 /**
- * commandShape, and with `uploads` (guardrails.upload_hosts) the first upload to a destination not
- * on it (uploads.ts): one read of the scripts for both, paid once from the budget.
+ * A further pass over the scripts one read produced (uploads.ts uploadsOutside: data_upload_outside),
+ * paid from the same budget; the words of what it found, or undefined. Passed in, so that this
+ * module does not depend on the pass.
  */
-export function readCommand(words: readonly string[], source: string | undefined, setting: CommandSetting, uploads?: UploadAllowed): CommandFindings {
+export type ScriptPass = (scripts: readonly string[], words: readonly string[], setting: CommandSetting, work: CommandWork) => string | undefined;
+
+/**
+ * commandShape, and with `uploads` (guardrails.upload_hosts) the first upload to a destination not
+ * on it: one read of the scripts for both.
+ */
+export function readCommand(words: readonly string[], source: string | undefined, setting: CommandSetting, uploads?: ScriptPass): CommandFindings {
   const work = setting.work ?? new CommandWork();
   const read = readScripts(words, source, setting, work);
   if (typeof read === 'string') return { shape: read };
   const shape = shapeOf(read, words, setting, work);
   if (uploads === undefined || shape === 'over_budget') return shape === undefined ? {} : { shape };
-  const upload = uploadOutside(read, words, setting, uploads, work);
+  const upload = uploads(read, words, setting, work);
   return { ...(shape !== undefined ? { shape } : {}), ...(upload !== undefined ? { upload } : {}) };
 }
 

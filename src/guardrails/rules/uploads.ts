@@ -1,5 +1,5 @@
 import { PIECE_COST, type CommandWork } from './command-work.js';
-import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, REDIRECTING_FLAG, stageOf, type CommandSetting, type Stage } from './commands.js';
+import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, REDIRECTING_FLAG, stageOf, type CommandSetting, type ScriptPass, type Stage } from './commands.js';
 
 /**
  * data_upload_outside: a container's command that uploads data (a file, a directory, its standard
@@ -43,6 +43,18 @@ const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
 /** The detail's words for an upload (`… uploads data with curl … to a destination not in guardrails.upload_hosts`). */
 export function uploadText(found: UploadFound): string {
   return `${UPLOAD_TEXT[found]} to a destination not in guardrails.upload_hosts`;
+}
+
+/**
+ * The pass commands.ts readCommand runs over a command's scripts for data_upload_outside, with the
+ * site's list; undefined (no pass, nothing read) when the list is empty.
+ */
+export function uploadsOutside(allowed: UploadAllowed | undefined): ScriptPass | undefined {
+  if (allowed === undefined) return undefined;
+  return (scripts, words, setting, work) => {
+    const found = uploadOutside(scripts, words, setting, allowed, work);
+    return found === undefined ? undefined : uploadText(found);
+  };
 }
 
 /** The unknown destination: no entry matches it. */
