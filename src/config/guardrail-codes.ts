@@ -107,6 +107,8 @@ export const GUARDRAIL_CODES = [
   'lease_held',
   // What a container's own command does with the network: runs what it downloads, or sends its credentials out
   'container_command_egress',
+  // Data shipped out: a container's command uploads to a destination not in guardrails.upload_hosts
+  'data_upload_outside',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -204,6 +206,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   cloud_workload_identity: 'critical',
   lease_held: 'critical',
   container_command_egress: 'critical',
+  data_upload_outside: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -290,6 +293,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   cloud_workload_identity: 'workload given a cloud identity by hand',
   lease_held: 'leader-election Lease held far longer than any election renews it',
   container_command_egress: 'container command runs a program it downloads or sends credentials out',
+  data_upload_outside: "container command uploads data to a destination not in the site's list (guardrails.upload_hosts)",
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

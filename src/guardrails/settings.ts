@@ -77,6 +77,11 @@ export interface GuardrailSettings {
   replicaFloor(namespace: string, name: string): number | undefined;
   /** Whether any floor's entry names `namespace`: elsewhere no replica count is read for it. */
   readonly replicaFloorNamespace: StringMatcher;
+  /**
+   * Whether a destination (a lower-case host, or `s3://bucket`, `gs://bucket`, `rclone://remote`) is
+   * in guardrails.upload_hosts (data_upload_outside); undefined when the list is empty (off).
+   */
+  readonly uploadAllowed: ((destination: string) => boolean) | undefined;
   /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
   apiServerAddress(ip: string): boolean;
   /**
@@ -220,6 +225,7 @@ export function compileGuardrails(
     reservedInterfaceConfigured: cfg.reserved_interfaces.length > 0,
     maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
+    uploadAllowed: compileUploadHosts(cfg.upload_hosts),
     replicaFloor: compileReplicaFloors(cfg.replica_floors),
     replicaFloorNamespace: globsOrNever(cfg.replica_floors.flatMap((f) => f.namespaces)),
     apiServerAddress: addressMatcher(cfg.api_server_addresses),
@@ -256,6 +262,28 @@ function compilePriorityClasses(reserved: Readonly<Record<string, readonly strin
       named = true;
     }
     return !named;
+  };
+}
+
+/**
+ * Host entries as host globs (case-insensitive, `.` the separator: `*.blob.core.windows.net` is one
+ * label, `**.example.com` any depth), bucket entries by their scheme with the bucket a glob of its own.
+ */
+function compileUploadHosts(entries: readonly string[]): GuardrailSettings['uploadAllowed'] {
+  if (entries.length === 0) return undefined;
+  const norm = entries.map((e) => e.toLowerCase().replace(/\.$/, ''));
+  const hosts = norm.filter((e) => !e.includes('://'));
+  const host = hosts.length > 0 ? compileGlobList(hosts, '.') : () => false;
+  const buckets = new Map<string, StringMatcher>();
+  for (const scheme of ['s3://', 'gs://', 'rclone://']) {
+    const names = norm.filter((e) => e.startsWith(scheme)).map((e) => e.slice(scheme.length));
+    if (names.length > 0) buckets.set(scheme, compileGlobList(names, null));
+  }
+  return (destination) => {
+    const at = destination.indexOf('://');
+    if (at < 0) return host(destination);
+    const bucket = buckets.get(destination.slice(0, at + 3));
+    return bucket !== undefined && bucket(destination.slice(at + 3));
   };
 }
 

@@ -155,10 +155,14 @@ describe("a drug-discovery ML platform: Kubeflow profiles, notebooks holding tok
     expect(contextOf(res)).toBe('new_network');
   });
 
-  // Open (container_command_egress reads credentials and fetch-and-run shapes, not a pipeline's own
-  // data uploaded, and CI's token submits this pipeline every 30 minutes): a pipeline spec changed
-  // in the repository ships the compound library out after training, as CI submits it at 02:40.
-  it.fails("the nightly pipeline's training step that ships the compound library out is refused to CI", async () => {
+  // Stopped at request 1 since session 48 (data_upload_outside): CI's token submits this pipeline
+  // every 30 minutes, and container_command_egress reads credentials and fetch-and-run shapes, not
+  // a pipeline's own data; but the site lists where its workloads upload (SITE:
+  // guardrails.upload_hosts, the site's own S3 endpoint, buckets, registry and artifact hosts), and
+  // the poisoned spec's training step ships the compound library (`tar | curl --data-binary @-`) to
+  // a host not on it: critical, which CI's token cannot step up to. The nights' routine pipelines
+  // before it (training that uploads nothing) pass.
+  it("the nightly pipeline's training step that ships the compound library out is refused to CI", async () => {
     const o = { source: '10.43.9.33', ua: PYCLIENT };
     for (const [day, names] of [[TUE, ['potency-retrain', 'admet-retrain']], [WED, ['solubility-retrain']]] as const) {
       for (const [j, name] of names.entries()) {
@@ -168,6 +172,10 @@ describe("a drug-discovery ML platform: Kubeflow profiles, notebooks holding tok
     }
     const res = await send(CI, WED - 4.33 * H, 'POST', WORKFLOWS, { ...o, body: pipelineWorkflow('potency-retrain', EXFIL_TRAIN) });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:data_upload_outside');
+    // The same step uploading its model to the site's own bucket, as CI submits it, passes.
+    const own = await send(CI, WED - 4.33 * H + 30 * M, 'POST', WORKFLOWS, { ...o, body: pipelineWorkflow('potency-retrain', `${TRAIN} && aws s3 cp /mnt/models/potency s3://helixa-models/potency --recursive`) });
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
   // Open (no signal reads how many GPUs a pod asks for against the person's own Jobs; a Job in a

@@ -459,12 +459,10 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // 48: with the site's floor (SITE, guardrails.replica_floors) capacity_below_floor stops it at
   // request 2.
   A42.falseNumbers,
-  // Day 43 (docs/risk.md, "Day 43: what it found"), an open finding, an `it.fails` in
-  // risk-day43-findings.test.ts, every seed both ways: a pipeline spec changed in the repository
-  // ships the compound library out of the training step (`tar | curl --data-binary @-`: the data,
-  // no credential), submitted by CI's own token as every 30 minutes that night; the model it trains
-  // is registered through the model registry's REST API, which no rule names.
-  A43.pipeline,
+  // Day 43's poisoned pipeline (A43.pipeline: a spec changed in the repository ships the compound
+  // library out of the training step, `tar | curl --data-binary @-`, submitted by CI's own token)
+  // was here until session 48: with the site's upload list (SITE, guardrails.upload_hosts)
+  // data_upload_outside stops it at request 1.
 ]);
 
 

@@ -17,7 +17,8 @@ import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastSco
  *
  * The site's edit of the example (`SITE`) names its own dashboard's host in
  * `kubeflow-profile-access` (the example names `kubeflow.localhost`), as any site running Kubeflow
- * would. Nothing else is changed.
+ * would, and (session 48) the destinations its workloads upload to in `guardrails.upload_hosts`
+ * (its S3 endpoint, its `helixa-*` buckets on S3 and Cloud Storage, its registry and artifact hosts). Nothing else is changed.
  *
  * Routine, as the tools send it:
  * - three data scientists (two factors), each the owner of a Kubeflow profile (`research-oncology`,
@@ -283,11 +284,22 @@ function croTask(rand: () => number, n: number): Req[] {
 
 const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
-/** The site names its own Kubeflow dashboard in kubeflow-profile-access (the example names kubeflow.localhost). */
+/**
+ * The site names its own Kubeflow dashboard in kubeflow-profile-access (the example names
+ * kubeflow.localhost), and (session 48) where its workloads upload in `guardrails.upload_hosts`
+ * (the example lists none): its S3 region's endpoint and its own buckets (S3, Cloud Storage), its model registry and
+ * artifact store; MinIO and MLflow run in the cluster (Services: no entry). Inserted before
+ * `host_owners` in the guardrails section.
+ */
 export function SITE(yaml: string): string {
   const anchor = '        hosts: [kubeflow.localhost]\n';
   if (!yaml.includes(anchor)) throw new Error('day 43: the example no longer names kubeflow.localhost in kubeflow-profile-access');
-  return yaml.replace(anchor, `        hosts: [kubeflow.localhost, ${KUBEFLOW}]\n`);
+  const owners = '\n  host_owners:\n';
+  const at = yaml.indexOf(owners);
+  if (at < 0) throw new Error('day 43: the example no longer has guardrails.host_owners');
+  const uploads = `  upload_hosts: [s3.eu-central-1.amazonaws.com, "s3://helixa-*", "gs://helixa-*", registry.ml.helixa.example, artifacts.ml.helixa.example]\n`;
+  const listed = `${yaml.slice(0, at + 1)}${uploads}${yaml.slice(at + 1)}`;
+  return listed.replace(anchor, `        hosts: [kubeflow.localhost, ${KUBEFLOW}]\n`);
 }
 
 export function workday43(seed = 411): DayEvent[] {

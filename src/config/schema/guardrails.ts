@@ -28,6 +28,13 @@ export const GUARDRAIL_EFFECT_KEYS = [...GUARDRAIL_CODES, UNREADABLE_KEY, MISSIN
 export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KEYS), z.union([z.literal('off'), guardrailEffectSchema]));
 
 /** Present only when the operator opts in: without it no request body is ever looked at. */
+/**
+ * An upload_hosts entry: a host glob (letters, digits, `-`, `.`, `*`, `?`; an IPv4 or bracketless
+ * IPv6 literal), or `s3://`, `gs://` or `rclone://` and a bucket (remote) glob. No port, path or
+ * user: a destination is matched by its host (or bucket) alone.
+ */
+const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+
 export const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** shadow: every guardrail effect is reported, never enforced. */
@@ -99,6 +106,12 @@ export const guardrailsSchema = z.strictObject({
    * `spec.replicas`, a Scale, an autoscaler's ceiling or a KEDA pause below `min_replicas`, in one
    * of `namespaces`, of an object one of `names` matches. The first entry that matches decides.
    */
+  /**
+   * Where the site's workloads may upload data (data_upload_outside): host globs (`*.blob.core.windows.net`),
+   * and buckets the command names without a host (`s3://ml-artifacts`, `gs://…`, `rclone://remote`).
+   * Empty: the guardrail is off.
+   */
+  upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote (globs allowed)' })).default([]),
   replica_floors: z
     .array(
       z.strictObject({
@@ -172,6 +185,7 @@ export const GUARDRAILS_APPLY = {
   'guardrails.api_server_addresses': 'live',
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
+  'guardrails.upload_hosts': 'live',
   'guardrails.replica_floors[].namespaces': 'live',
   'guardrails.replica_floors[].names': 'live',
   'guardrails.replica_floors[].min_replicas': 'live',

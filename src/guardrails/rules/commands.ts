@@ -33,7 +33,7 @@ interface Container {
  * at `|`; quotes are ignored, so a pipe inside `sh -c "…"` of an `nsenter` is still a pipe. The
  * detail names the shape, never the address or the script (both are the body's).
  */
-export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void {
+export function checkCommand(at: Container, ctx: RuleContext, spec?: Json, uploads?: ScriptPass): void {
   const c = at.container;
   // Argo's script template carries its script as `source`, a Tekton step as `script` (a string).
   const source = typeof c.source === 'string' ? c.source : typeof c.script === 'string' ? c.script : undefined;
@@ -42,9 +42,9 @@ export function checkCommand(at: Container, ctx: RuleContext, spec?: Json): void
   // The kubelet expands `$(NAME)` in command and args from the container's env before any shell
   // sees them (`["sh", "-c", "$(SCRIPT)"]` runs SCRIPT's value as the script).
   const words = [...stringsOf(c.command), ...stringsOf(c.args)].map((w) => kubeletExpand(w, env));
-  const found = commandShape(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() });
-  if (found === undefined) return;
-  ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[found]}`, path: at.path });
+  const { shape, upload } = readCommand(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() }, uploads);
+  if (shape !== undefined) ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[shape]}`, path: at.path });
+  if (upload !== undefined) ctx.out.push({ code: 'data_upload_outside', detail: `container${at.name}'s command ${upload}`, path: at.path });
 }
 
 /**
@@ -142,7 +142,38 @@ const NO_SETTING: CommandSetting = { env: new Map(), namesRedirected: false };
  * together are one command (`curl -F f=@/var/run/secrets/… https://…`). Pure: exported for tests.
  */
 export function commandShape(words: readonly string[], source?: string, setting: CommandSetting = NO_SETTING): CommandShape | undefined {
+  return readCommand(words, source, setting).shape;
+}
+
+/** What one read of a command finds: a container_command_egress shape, and (with `uploads`) the words of an upload outside the site's list. */
+export interface CommandFindings {
+  readonly shape?: CommandShape;
+  readonly upload?: string;
+}
+
+/**
+ * A further pass over the scripts one read produced (uploads.ts uploadsOutside: data_upload_outside),
+ * paid from the same budget; the words of what it found, or undefined. Passed in, so that this
+ * module does not depend on the pass.
+ */
+export type ScriptPass = (scripts: readonly string[], words: readonly string[], setting: CommandSetting, work: CommandWork) => string | undefined;
+
+/**
+ * commandShape, and with `uploads` (guardrails.upload_hosts) the first upload to a destination not
+ * on it: one read of the scripts for both.
+ */
+export function readCommand(words: readonly string[], source: string | undefined, setting: CommandSetting, uploads?: ScriptPass): CommandFindings {
   const work = setting.work ?? new CommandWork();
+  const read = readScripts(words, source, setting, work);
+  if (typeof read === 'string') return { shape: read };
+  const shape = shapeOf(read, words, setting, work);
+  if (uploads === undefined || shape === 'over_budget') return shape === undefined ? {} : { shape };
+  const upload = uploads(read, words, setting, work);
+  return { ...(shape !== undefined ? { shape } : {}), ...(upload !== undefined ? { upload } : {}) };
+}
+
+/** The distinct scripts a command is (see commandShape), or the outcome when they cannot be read. */
+function readScripts(words: readonly string[], source: string | undefined, setting: CommandSetting, work: CommandWork): readonly string[] | 'over_budget' | 'unreadable' {
   // A body whose earlier scripts spent the budget: the rest are not read at all.
   if (work.exhausted) return 'over_budget';
   const scripts: string[] = [];
@@ -159,7 +190,10 @@ export function commandShape(words: readonly string[], source?: string, setting:
   if (read.exhausted) return 'unreadable';
   if (read.text !== '') scripts.push(read.text);
   // The same text twice (a script the reader leaves as written, a pipeline in one word) is read once.
-  const distinct = [...new Set(scripts)].filter((s) => s !== '');
+  return [...new Set(scripts)].filter((s) => s !== '');
+}
+
+function shapeOf(distinct: readonly string[], words: readonly string[], setting: CommandSetting, work: CommandWork): CommandShape | undefined {
   for (const s of distinct) {
     const shape = scriptShape(s, setting, work);
     if (shape !== undefined) return shape;
@@ -224,7 +258,7 @@ function shellQuote(word: string): string {
  * none may: the script points its downloader or its resolver elsewhere (a proxy, a curlrc or
  * wgetrc, /etc/hosts), or the container's env or the pod's DNS does.
  */
-function clusterEnv(script: string, setting: CommandSetting): ReadonlyMap<string, string> | undefined {
+export function clusterEnv(script: string, setting: CommandSetting): ReadonlyMap<string, string> | undefined {
   return !setting.namesRedirected && !REDIRECTING_SCRIPT.test(script) && ![...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k)) ? setting.env : undefined;
 }
 
@@ -325,13 +359,16 @@ const SUBSTITUTION_OPENING = /^(?:[A-Za-z_][A-Za-z0-9_]*=)?(?:\$\(|<\(|`)+/;
 const WRAPPERS = new Set(['sudo', 'exec', 'nohup', 'command', 'time', 'nice', 'setsid', 'stdbuf', 'doas']);
 const SCRATCH_RUN = /^(?:\.\/|\/tmp\/|\/dev\/shm\/|\/var\/tmp\/)/;
 
-interface Stage {
+export interface Stage {
   /** A runner in front of the program (`xargs`, `timeout`: shell.ts RUNNERS). */
   readonly via?: string;
   readonly program: string;
   readonly words: readonly string[];
   readonly text: string;
 }
+
+/** Where a script's commands end: `;`, `&&`, `||`, `&`, a line break. A `&` of a redirection (`>& /dev/tcp/…`, `2>&1`, `&> f`) is not one. */
+export const COMMAND_END = /&&|\|\||;|(?<![<>])&(?!>)|\n/;
 
 function scriptShape(script: string, setting: CommandSetting, work: CommandWork): CommandShape | undefined {
   let downloaded = false;
@@ -349,8 +386,7 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
   // The whole-script passes (clusterEnv, sendsInCode), then each segment as it is split.
   if (!work.take(2 * script.length)) return 'over_budget';
   const inCluster = clusterEnv(script, setting);
-  // A `&` of a redirection (`>& /dev/tcp/…`, `2>&1`, `&> f`) is not a command's end.
-  for (const segment of script.split(/&&|\|\||;|(?<![<>])&(?!>)|\n/)) {
+  for (const segment of script.split(COMMAND_END)) {
     const parts = segment.split('|');
     if (!work.take(segment.length + PIECE_COST * parts.length)) return 'over_budget';
     const stages = parts.map(stageOf);
@@ -412,7 +448,7 @@ function scriptShape(script: string, setting: CommandSetting, work: CommandWork)
   return sendsInCode(script, inCluster) ? 'send_credentials' : undefined;
 }
 
-function stageOf(text: string): Stage {
+export function stageOf(text: string): Stage {
   // `TOKEN=$(curl …`, `` `curl … `` and `$(env` open the command they run: its program is `curl`
   // or `env`, not an assignment to skip (`x=$(env | curl -d @- …)` sends the environment).
   // Split at blanks and quotes in one pass (this runs for every stage of every pipeline: no
@@ -681,7 +717,7 @@ const DECODE_CODE = /\bb64decode\b|\bb32decode\b|\bunhexlify\b|\bfromhex\b|\bzli
 const EVAL_CODE = /\beval\b|\bexec\s*\(|\bnew\s+Function\b|\bFunction\s*\(|\bvm\.runIn|\binstance_eval\b|\bInvoke-Expression\b|\biex\b/;
 
 /** Where the first interpreter given code on its command line (`python3 -u -c …`, `node -e …`) starts, or -1. */
-function codeStart(script: string): number {
+export function codeStart(script: string): number {
   for (const m of script.matchAll(/(?:^|[\s;&|(`"'/])(?:python[0-9.]*|node(?:js)?|perl|ruby|php|pwsh|powershell)(?=\s)/g)) {
     const next = script.slice(m.index + m[0].length, m.index + m[0].length + 80).trim().split(/\s+/, 4);
     if (next.some((w) => /^-[a-zA-Z]*[ceE]$|^--eval$|^-(?:-)?[Cc]ommand$/.test(w) || (m[0].endsWith('php') && w === '-r'))) return m.index;
@@ -690,7 +726,7 @@ function codeStart(script: string): number {
 }
 
 /** A downloader told where to connect besides its URL: a proxy, `--resolve`, `--connect-to`, a config file. */
-const REDIRECTING_FLAG = /^(?:-[a-zA-Z]*[xK]|--(?:pre)?proxy(?:-[a-z]+)?|--socks[0-9a-z-]*|--resolve|--connect-to|--config|--dns-servers|--doh-url|-e|--execute|--unix-socket|--abstract-unix-socket)(?:$|=)/;
+export const REDIRECTING_FLAG = /^(?:-[a-zA-Z]*[xK]|--(?:pre)?proxy(?:-[a-z]+)?|--socks[0-9a-z-]*|--resolve|--connect-to|--config|--dns-servers|--doh-url|-e|--execute|--unix-socket|--abstract-unix-socket)(?:$|=)/;
 const REDIRECTING_SCRIPT = /curlrc|wgetrc|CURL_HOME|WGETRC|_proxy\s*=|\/etc\/hosts|resolv\.conf/i;
 const REDIRECTING_ENV = /_proxy$|^CURL_HOME$|^WGETRC$|^HOSTALIASES$|^RES_OPTIONS$|^LOCALDOMAIN$/i;
 
@@ -746,7 +782,7 @@ function unreadAddress(w: string, before: string | undefined): boolean {
  * loopback: a sidecar of the same manifest listening there (`socat tcp-listen:9000 tcp:…`) relays
  * what it is sent, and no routine command sends a credential to its own pod.
  */
-const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local\.?)?|\$\{?KUBERNETES_SERVICE_HOST\}?)$/i;
+export const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local\.?)?|\$\{?KUBERNETES_SERVICE_HOST\}?)$/i;
 
 /**
  * The host a downloader's word sends to, or undefined when the word is not an address: a URL
@@ -754,7 +790,7 @@ const IN_CLUSTER_HOST = /^(?:kubernetes(?:\.default)?|[a-z0-9-]+(?:\.[a-z0-9-]+)
  * `host:port/…` / dotted name or IP a downloader takes as a URL. File paths, flags, `@file` bodies
  * and JSON fragments are not addresses.
  */
-function destinationHost(word: string, env: ReadonlyMap<string, string>): string | undefined {
+export function destinationHost(word: string, env: ReadonlyMap<string, string>): string | undefined {
   let w = word;
   const v = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|\(([A-Za-z_][A-Za-z0-9_]*)\)|([A-Za-z_][A-Za-z0-9_]*))(.*)$/.exec(w);
   if (v !== null) {

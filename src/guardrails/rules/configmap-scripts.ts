@@ -1,7 +1,8 @@
 import { isObject, type Json } from '../types.js';
 import { decodedValue } from './binary-text.js';
 import { CommandWork } from './command-work.js';
-import { commandShape, SHAPE_TEXT } from './commands.js';
+import { readCommand, SHAPE_TEXT } from './commands.js';
+import { uploadsOutside } from './uploads.js';
 import type { RuleContext } from './context.js';
 import { RUN_BY_SHEBANG, runKeyOf } from './run-scripts.js';
 import { joinPath } from './walk.js';
@@ -32,6 +33,7 @@ export function checkStoredScripts(doc: Json, prefix: string, ctx: RuleContext, 
   // One budget for all the keys (and all the documents, when the Check passes its own).
   const work = ctx.commandWork ?? new CommandWork();
   const run = name === '' ? undefined : ctx.runs?.get(runKeyOf(kind, name));
+  const uploads = uploadsOutside(ctx.settings.uploadAllowed);
   for (const [field, base64] of VALUE_FIELDS[kind]) {
     const values = doc[field];
     if (!isObject(values)) continue;
@@ -46,10 +48,11 @@ export function checkStoredScripts(doc: Json, prefix: string, ctx: RuleContext, 
       if (interpreter === undefined) continue;
       // A `#!` line names its own interpreter (commandShape reads it, sh without one); a key's
       // extension or the pod names one for a script without, as `python3 /scripts/x.py` runs it.
-      const found = commandShape(interpreter === SHEBANG ? [] : [interpreter], text, { env: NO_ENV, namesRedirected: false, work });
-      if (found === undefined) continue;
+      const { shape, upload } = readCommand(interpreter === SHEBANG ? [] : [interpreter], text, { env: NO_ENV, namesRedirected: false, work }, uploads);
       const why = ran !== undefined ? `, which a container of this request runs` : '';
-      ctx.out.push({ code: 'container_command_egress', detail: `${kind} key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[found]}${why}, and a container that runs it does so at its next start`, path: joinPath(joinPath(root, field), key) });
+      const at = joinPath(joinPath(root, field), key);
+      if (shape !== undefined) ctx.out.push({ code: 'container_command_egress', detail: `${kind} key ${JSON.stringify(key.slice(0, 253))}'s script ${SHAPE_TEXT[shape]}${why}, and a container that runs it does so at its next start`, path: at });
+      if (upload !== undefined) ctx.out.push({ code: 'data_upload_outside', detail: `${kind} key ${JSON.stringify(key.slice(0, 253))}'s script ${upload}${why}, and a container that runs it does so at its next start`, path: at });
     }
   }
 }

@@ -4,6 +4,7 @@ import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
 import { checkCommand } from './commands.js';
+import { uploadsOutside } from './uploads.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
 import { checkImage } from './images.js';
@@ -205,13 +206,15 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
   }
   if (meta) checkPodAnnotations(meta, metaPath ?? 'metadata', ctx);
 
+  // guardrails.upload_hosts' pass over each container's command (data_upload_outside); none without a list.
+  const uploads = uploadsOutside(ctx.settings.uploadAllowed);
   for (const at of containers) {
     const container = at.container;
     checkPorts(at, ctx);
     checkHostHandlers(at, ctx);
     checkDeviceEnv(container, at.path, at.name, ctx);
     checkSubPaths(at, ctx);
-    checkCommand(at, ctx, spec);
+    checkCommand(at, ctx, spec, uploads);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;

@@ -1,0 +1,383 @@
+import { PIECE_COST, type CommandWork } from './command-work.js';
+import { RUNNERS } from './shell.js';
+import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, REDIRECTING_FLAG, stageOf, type CommandSetting, type ScriptPass, type Stage } from './commands.js';
+
+/**
+ * data_upload_outside: a container's command that uploads data (a file, a directory, its standard
+ * input) to a destination the site has not listed in `guardrails.upload_hosts`. Training, ETL and
+ * backup steps upload routinely, to the site's own object store, registry or tracker; a step that
+ * ships the data set to any other host is the pipeline turned against its owner (day 43: `tar czf -
+ * /mnt/datasets/… | curl --data-binary @- https://…`). Read from the scripts commands.ts reads for
+ * container_command_egress (the same shell reader, the same stages, the same address reading), so
+ * every place a command is read (pods, workloads, Jobs, pipeline steps, ConfigMap scripts a pod runs)
+ * reads this too.
+ *
+ * A destination is a host (an upload's URL, an scp or rsync remote, a socket's peer, azcopy's
+ * account host, `--endpoint-url`), or a bucket with no host in the command (`s3://bucket` for the
+ * aws CLI without an endpoint, `gs://bucket` for gsutil and gcloud, `rclone://remote` for an rclone
+ * remote, whose host is in rclone's own configuration). A Service in the cluster (`….svc`,
+ * `kubernetes.default`) is the cluster's own and needs no entry. A destination the command does not
+ * show (`$UPLOAD_URL` set by a Secret, code with no URL) is unknown, and unknown is not on the list.
+ */
+export type UploadAllowed = (destination: string) => boolean;
+
+/** What an upload outside the list was made with: the detail names the tool, never the address (the body's). */
+export type UploadFound = 'curl' | 'wget' | 'aws_s3' | 'gsutil' | 'azcopy' | 'rclone' | 'scp' | 'rsync' | 'sftp' | 'ssh' | 'socket' | 'code' | 'unread';
+
+const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
+  curl: 'uploads data with curl (a file or its input as the body)',
+  wget: 'uploads a file with wget (--post-file, --body-file)',
+  aws_s3: 'uploads to S3 with the aws CLI',
+  gsutil: 'uploads to Cloud Storage (gsutil, gcloud storage)',
+  azcopy: 'uploads with azcopy',
+  rclone: 'uploads with rclone to a remote',
+  scp: 'copies files with scp',
+  rsync: 'copies files with rsync',
+  sftp: 'transfers files with sftp',
+  ssh: 'pipes data through ssh',
+  socket: 'sends data through a socket (nc, socat, /dev/tcp)',
+  code: "sends data with an interpreter's HTTP client",
+  // The budget ran out before every upload was read (command-work.ts): one not read may be outside.
+  unread: 'is more than one request\'s commands are read for uploads (the command-reading budget), and may upload',
+};
+
+/** The detail's words for an upload (`… uploads data with curl … to a destination not in guardrails.upload_hosts`). */
+export function uploadText(found: UploadFound): string {
+  return `${UPLOAD_TEXT[found]} to a destination not in guardrails.upload_hosts`;
+}
+
+/**
+ * The pass commands.ts readCommand runs over a command's scripts for data_upload_outside, with the
+ * site's list; undefined (no pass, nothing read) when the list is empty.
+ */
+export function uploadsOutside(allowed: UploadAllowed | undefined): ScriptPass | undefined {
+  if (allowed === undefined) return undefined;
+  return (scripts, words, setting, work) => {
+    const found = uploadOutside(scripts, words, setting, allowed, work);
+    return found === undefined ? undefined : uploadText(found);
+  };
+}
+
+/** The unknown destination: no entry matches it. */
+const UNKNOWN = '';
+
+/**
+ * The first upload in `scripts` (commands.ts readScripts: the words, the source, the shell reader's
+ * text) whose destination is neither listed nor a Service of the cluster; undefined when none is.
+ */
+export function uploadOutside(scripts: readonly string[], words: readonly string[], setting: CommandSetting, allowed: UploadAllowed, work: CommandWork): UploadFound | undefined {
+  for (const script of scripts) {
+    const found = scriptUpload(script, setting, allowed, work);
+    if (found !== undefined) return found;
+  }
+  // An interpreter's code as a word of its own (`["python3", "-c", "…requests.post(…)"]`).
+  if (words.length === 0) return undefined;
+  const line = words.join(' ');
+  if (!work.take(line.length)) return 'unread';
+  return codeUploads(line, setting, allowed) ? 'code' : undefined;
+}
+
+function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAllowed, work: CommandWork): UploadFound | undefined {
+  // Paid as scriptShape pays its pass: the whole-script tests, then each segment and stage.
+  if (!work.take(2 * script.length)) return 'unread';
+  // A script that points names elsewhere (/etc/hosts, a resolver, a curlrc) may send a listed
+  // name anywhere: no destination of it is known.
+  const redirected = setting.namesRedirected || NAMES_REDIRECTED.test(script) || [...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k));
+  const env = setting.env;
+  const ok = (dest: string): boolean => !redirected && dest !== UNKNOWN && (allowed(dest) || (!dest.includes('://') && IN_CLUSTER_HOST.test(dest)));
+  for (const segment of script.split(COMMAND_END)) {
+    const parts = segment.split('|');
+    if (!work.take(segment.length + PIECE_COST * parts.length)) return 'unread';
+    const stages = parts.map(stageOf);
+    for (let i = 0; i < stages.length; i++) {
+      const s = stages[i]!;
+      if (s.program === '') continue;
+      const upload = stageUpload(s, i > 0, env);
+      if (upload === undefined) continue;
+      if (upload.destinations.length === 0 || !upload.destinations.every(ok)) return upload.tool;
+    }
+  }
+  return codeUploads(script, setting, allowed) ? 'code' : undefined;
+}
+
+/** A stage that uploads, with where to; undefined when it uploads nothing (a download, a listing, a local copy). */
+interface Upload {
+  readonly tool: UploadFound;
+  readonly destinations: readonly string[];
+}
+
+/** The programs stageUpload reads, by name: found behind a runner (`timeout 600 curl …`, `xargs -I{} scp {} h:`) too. */
+const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
+
+/**
+ * The stage as its tool: commands.ts stageOf looks past a runner only for an interpreter, so `timeout
+ * 600 curl -T …` or `torsocks curl …` is re-pointed at the tool among the runner's words.
+ */
+function toolOf(s: Stage): Stage {
+  if (!RUNNERS.has(s.program)) return s;
+  const at = s.words.findIndex((w, i) => i > 0 && UPLOAD_TOOLS.has(w.slice(w.lastIndexOf('/') + 1)));
+  if (at < 0) return s;
+  const w = s.words[at]!;
+  return { ...s, program: w.slice(w.lastIndexOf('/') + 1), words: s.words.slice(at) };
+}
+
+function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, string>): Upload | undefined {
+  const s = toolOf(stage);
+  const p = s.program;
+  const w = s.words;
+  const input = piped || w.some((x) => /^0?<[^<(]?/.test(x) && !x.startsWith('<<'));
+  if (p === 'curl') return curlBody(w) ? { tool: 'curl', destinations: urlHosts(w, env, CURL_VALUE_FLAGS) } : undefined;
+  if (p === 'wget') return w.some((x) => /^--(?:post|body)-file(?:=|$)/.test(x)) ? { tool: 'wget', destinations: urlHosts(w, env, WGET_VALUE_FLAGS) } : undefined;
+  if (p === 'aws') return awsUpload(w, env);
+  if (p === 'gsutil' || (p === 'gcloud' && w[1] === 'storage')) return bucketCopy(w, p === 'gsutil' ? 1 : 2, 'gs://', 'gsutil', GSUTIL_VALUE_FLAGS);
+  if (p === 'azcopy') {
+    if (!['copy', 'cp', 'sync'].includes(w[1] ?? '')) return undefined;
+    const dest = lastOperand(w.slice(2), AZCOPY_VALUE_FLAGS);
+    if (dest === undefined || !/^https?:\/\//i.test(dest)) return undefined;
+    return { tool: 'azcopy', destinations: [hostOf(dest, env)] };
+  }
+  if (p === 'rclone') return rcloneUpload(w);
+  if (p === 'scp' || p === 'rsync') {
+    const dest = lastOperand(w.slice(1), p === 'scp' ? SCP_VALUE_FLAGS : RSYNC_VALUE_FLAGS);
+    const host = dest === undefined ? undefined : remoteHost(dest, env);
+    return host === undefined ? undefined : { tool: p, destinations: [host] };
+  }
+  if (p === 'sftp') {
+    // Its direction is in its batch (`put`, `get`), which the command does not show: a transfer to a host.
+    const target = firstOperand(w.slice(1), SFTP_VALUE_FLAGS);
+    return target === undefined ? undefined : { tool: 'sftp', destinations: [remoteHost(target.includes(':') ? target : `${target}:`, env) ?? UNKNOWN] };
+  }
+  if (p === 'ssh') {
+    if (!input) return undefined;
+    const target = firstOperand(w.slice(1), SSH_VALUE_FLAGS);
+    return target === undefined ? undefined : { tool: 'ssh', destinations: [remoteHost(`${target}:`, env) ?? UNKNOWN] };
+  }
+  const tcp = /\/dev\/(?:tcp|udp)\/([^/\s]+)\//.exec(s.text);
+  if (tcp !== null && /[0-9&]?>/.test(s.text)) return { tool: 'socket', destinations: [normalHost(tcp[1]!, env)] };
+  if (SOCKET_CLIENTS.has(p) && input) {
+    if (w.some((x) => /^-[a-zA-Z]*l[a-zA-Z]*$|^--listen$/.test(x))) return undefined;
+    if (p === 'socat') {
+      const peer = w.map((x) => SOCAT_PEER.exec(x)).find((m) => m !== null);
+      return { tool: 'socket', destinations: [peer ? normalHost(peer[1]!, env) : UNKNOWN] };
+    }
+    const host = firstOperand(w.slice(1), NC_VALUE_FLAGS);
+    return { tool: 'socket', destinations: [host === undefined ? UNKNOWN : normalHost(host, env)] };
+  }
+  return undefined;
+}
+
+/**
+ * A curl that sends a file or its input as the body: `-T`/`--upload-file`, a data flag given `@file`
+ * or `@-` (`-d`, `--data-binary`, `--data-urlencode name@file`, `--json`), a form field `=@file` or
+ * `=<file`. A literal body (`-d '{"run": 1}'`) is a call, not data shipped; `-X PUT` alone sends nothing.
+ */
+function curlBody(w: readonly string[]): boolean {
+  for (let i = 1; i < w.length; i++) {
+    const x = w[i]!;
+    if (x === '--upload-file' || x.startsWith('--upload-file=')) return true;
+    const long = /^--(data(?:-binary|-ascii|-urlencode)?|json|form)(?:=(.*))?$/.exec(x);
+    if (long !== null) {
+      if (bodyValue(long[1]!, long[2] ?? w[i + 1] ?? '')) return true;
+      continue;
+    }
+    // Short flags, clustered (`-sST file`, `-sSd@-`): the last of a cluster takes the value.
+    const short = /^-([a-zA-Z]+)(.*)$/.exec(x);
+    if (short === null || x.startsWith('--')) continue;
+    const letters = short[1]!;
+    for (let k = 0; k < letters.length; k++) {
+      const c = letters[k]!;
+      if (c === 'T') return true;
+      if (c === 'd' || c === 'F') {
+        const rest = letters.slice(k + 1) + short[2]!;
+        if (bodyValue(c === 'd' ? 'data' : 'form', rest !== '' ? rest : (w[i + 1] ?? ''))) return true;
+        break;
+      }
+      if (CURL_SHORT_VALUE.has(c)) break;
+    }
+  }
+  return false;
+}
+
+function bodyValue(flag: string, value: string): boolean {
+  if (flag === 'form') return /=[@<]/.test(value);
+  if (flag === 'data-urlencode') return /^[^=]*@/.test(value);
+  return value.startsWith('@');
+}
+
+/** curl's short options that take a value (the value may follow in the same word). */
+const CURL_SHORT_VALUE = new Set([...'AbcCdeEFhHKmoPQrtTuUwxXYyz']);
+
+/**
+ * The hosts of a downloader's address words (commands.ts destinationHost), skipping the values of
+ * its flags (a header's `Bearer a.b.c` is not a host); unknown when it connects elsewhere than its
+ * URL says (`--resolve`, `--connect-to`, a config file) or shows no address.
+ */
+function urlHosts(w: readonly string[], env: ReadonlyMap<string, string>, valueFlags: ReadonlySet<string>): string[] {
+  if (w.some((x) => REDIRECTING_FLAG.test(x) && !/^-[a-zA-Z]*[xK]/.test(x) && !/^--(?:pre)?proxy/.test(x))) return [UNKNOWN];
+  const hosts: string[] = [];
+  for (let i = 1; i < w.length; i++) {
+    const x = w[i]!;
+    if (valueFlags.has(x)) {
+      i++;
+      continue;
+    }
+    const url = /^--url=(.*)$/.exec(x);
+    const word = (url ? url[1]! : x).replace(/\)+$/, '');
+    const host = destinationHost(word, env);
+    // A word without a scheme is curl's URL only if it reads as a host: its last label a top-level
+    // domain's letters, or an IPv4 address (a header's token, split from its header by the quotes
+    // the reader drops, `Bearer eyJ….eyJ….Sfl_K`, is not).
+    if (host === undefined || (!/^[a-z][a-z0-9+.-]*:\/\/|^\$/i.test(word) && !BARE_HOST.test(host))) continue;
+    hosts.push(normalHost(host, env));
+  }
+  return hosts.length === 0 ? [UNKNOWN] : hosts;
+}
+
+const BARE_HOST = /(?:^|\.)[A-Za-z]{2,63}$|^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$|^localhost$/;
+
+const CURL_VALUE_FLAGS: ReadonlySet<string> = new Set(['-H', '--header', '-u', '--user', '-A', '--user-agent', '-e', '--referer', '-b', '--cookie', '-c', '--cookie-jar', '-o', '--output', '-X', '--request', '-w', '--write-out', '-m', '--max-time', '--connect-timeout', '--retry', '--retry-delay', '--retry-max-time', '--cacert', '--capath', '--cert', '-E', '--key', '--oauth2-bearer', '--aws-sigv4', '-d', '--data', '--data-binary', '--data-raw', '--data-ascii', '--data-urlencode', '-F', '--form', '--form-string', '--json', '-T', '--upload-file', '-r', '--range', '-Y', '-y', '--limit-rate', '--max-filesize', '-D', '--dump-header', '--trace', '--trace-ascii', '--stderr', '-K', '--config']);
+const WGET_VALUE_FLAGS: ReadonlySet<string> = new Set(['--header', '-O', '--output-document', '-o', '--output-file', '--post-file', '--body-file', '--post-data', '--body-data', '--method', '-U', '--user-agent', '--user', '--password', '-T', '--timeout', '-t', '--tries', '--ca-certificate', '--certificate', '--private-key']);
+
+/** The host of a URL or address word, lower-cased, without a trailing dot or IPv6 brackets; unknown for a `$VAR` not set in the manifest. */
+function hostOf(word: string, env: ReadonlyMap<string, string>): string {
+  const host = destinationHost(word, env);
+  return host === undefined ? UNKNOWN : normalHost(host, env);
+}
+
+function normalHost(host: string, env: ReadonlyMap<string, string>): string {
+  if (host === '$KUBERNETES_SERVICE_HOST' && !env.has('KUBERNETES_SERVICE_HOST')) return host;
+  if (host.startsWith('$') || host.includes('$(') || host.includes('`')) return UNKNOWN;
+  return host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+}
+
+/**
+ * `aws s3 cp|mv|sync … s3://bucket/…` (the last operand is where it goes: `aws s3 cp s3://b/k /tmp`
+ * is a download) and `aws s3api put-object --bucket b`: the bucket as `s3://bucket`, or with
+ * `--endpoint-url` (MinIO, another cloud's S3) that endpoint's host.
+ */
+function awsUpload(w: readonly string[], env: ReadonlyMap<string, string>): Upload | undefined {
+  const at = w.findIndex((x) => x === 's3' || x === 's3api');
+  if (at < 0) return undefined;
+  const endpoint = flagValue(w, '--endpoint-url');
+  let bucket: string | undefined;
+  if (w[at] === 's3') {
+    if (!['cp', 'mv', 'sync'].includes(w[at + 1] ?? '')) return undefined;
+    const dest = lastOperand(w.slice(at + 2), AWS_VALUE_FLAGS);
+    if (dest === undefined || !/^s3:\/\//i.test(dest)) return undefined;
+    bucket = dest.slice(5).split('/')[0]!;
+  } else {
+    if (!['put-object', 'upload-part', 'create-multipart-upload'].includes(w[at + 1] ?? '')) return undefined;
+    bucket = flagValue(w, '--bucket') ?? '';
+  }
+  if (endpoint !== undefined) return { tool: 'aws_s3', destinations: [hostOf(endpoint, env)] };
+  return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `s3://${bucket}`] };
+}
+
+/** `gsutil [-m] cp|mv|rsync … gs://bucket/…`, `gcloud storage cp|mv|rsync …`: the destination bucket as `gs://bucket`. */
+function bucketCopy(w: readonly string[], from: number, scheme: string, tool: UploadFound, valueFlags: ReadonlySet<string>): Upload | undefined {
+  const verbAt = w.findIndex((x, i) => i >= from && ['cp', 'mv', 'rsync'].includes(x));
+  if (verbAt < 0) return undefined;
+  const dest = lastOperand(w.slice(verbAt + 1), valueFlags);
+  if (dest === undefined || !dest.toLowerCase().startsWith(scheme)) return undefined;
+  const bucket = dest.slice(scheme.length).split('/')[0]!;
+  return { tool, destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `${scheme}${bucket}`] };
+}
+
+/** `rclone copy|sync|move|copyto|moveto|rcat … remote:path`: the remote as `rclone://remote`; an on-the-fly remote (`:s3,endpoint=…:`) is unknown. */
+function rcloneUpload(w: readonly string[]): Upload | undefined {
+  const verb = w[1] ?? '';
+  if (!['copy', 'sync', 'move', 'copyto', 'moveto', 'rcat', 'bisync'].includes(verb)) return undefined;
+  const dest = lastOperand(w.slice(2), RCLONE_VALUE_FLAGS);
+  if (dest === undefined) return undefined;
+  const remote = /^([\w.-]*):/.exec(dest);
+  if (remote === null) return undefined;
+  return { tool: 'rclone', destinations: [remote[1] === '' || dest.startsWith(':') ? UNKNOWN : `rclone://${remote[1]!.toLowerCase()}`] };
+}
+
+/**
+ * The host of an scp/rsync operand that is remote (`user@host:path`, `host:path`, `host::module`,
+ * `rsync://host/…`, `scp://host/…`), else undefined (a local path).
+ */
+function remoteHost(word: string, env: ReadonlyMap<string, string>): string | undefined {
+  if (/^(?:rsync|scp|sftp|ssh):\/\//i.test(word)) return hostOf(word, env);
+  if (word.startsWith('/') || word.startsWith('.')) return undefined;
+  const m = /^(?:[^@/:\s]+@)?(\[[^\]]+\]|[^@/:\s]+):/.exec(word);
+  return m === null ? undefined : normalHost(m[1]!, env);
+}
+
+function flagValue(w: readonly string[], flag: string): string | undefined {
+  for (let i = 0; i < w.length; i++) {
+    if (w[i] === flag) return w[i + 1];
+    if (w[i]!.startsWith(`${flag}=`)) return w[i]!.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
+/** The operands of a command's words (not flags, not a value flag's value, not redirections). */
+function operands(w: readonly string[], valueFlags: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    if (/^[0-9&]?[<>]/.test(x)) {
+      if (/^[0-9&]?[<>]+$/.test(x)) i++;
+      continue;
+    }
+    if (x === '-') {
+      out.push(x);
+      continue;
+    }
+    if (x.startsWith('-')) {
+      if (valueFlags.has(x)) i++;
+      continue;
+    }
+    out.push(x);
+  }
+  return out;
+}
+
+function lastOperand(w: readonly string[], valueFlags: ReadonlySet<string>): string | undefined {
+  const all = operands(w, valueFlags);
+  return all.length < 2 ? undefined : all[all.length - 1];
+}
+
+function firstOperand(w: readonly string[], valueFlags: ReadonlySet<string>): string | undefined {
+  return operands(w, valueFlags)[0];
+}
+
+const AWS_VALUE_FLAGS: ReadonlySet<string> = new Set(['--endpoint-url', '--region', '--profile', '--exclude', '--include', '--storage-class', '--acl', '--content-type', '--expected-size', '--sse', '--sse-kms-key-id', '--sse-c', '--sse-c-key', '--grants', '--metadata', '--metadata-directive', '--cache-control', '--content-encoding', '--content-disposition', '--content-language', '--expires', '--ca-bundle', '--cli-read-timeout', '--cli-connect-timeout', '--output', '--page-size', '--source-region', '--website-redirect', '--request-payer', '--checksum-algorithm', '--bucket', '--key', '--body']);
+const GSUTIL_VALUE_FLAGS: ReadonlySet<string> = new Set(['-h', '-o', '-p', '-u', '-x', '-z', '-j', '-a', '-s', '--content-type', '--cache-control', '--project', '--storage-class', '--predefined-acl', '--exclude-name-pattern']);
+const AZCOPY_VALUE_FLAGS: ReadonlySet<string> = new Set(['--include-pattern', '--exclude-pattern', '--blob-type', '--block-size-mb', '--log-level', '--cap-mbps', '--content-type', '--from-to', '--overwrite']);
+const RCLONE_VALUE_FLAGS: ReadonlySet<string> = new Set(['--config', '--transfers', '--checkers', '--include', '--exclude', '--filter', '--bwlimit', '--log-file', '--log-level', '--max-age', '--min-age', '--max-size', '--min-size', '--s3-chunk-size', '--backup-dir', '--suffix']);
+const SCP_VALUE_FLAGS: ReadonlySet<string> = new Set(['-P', '-i', '-o', '-F', '-c', '-l', '-S', '-J', '-D', '-X']);
+const RSYNC_VALUE_FLAGS: ReadonlySet<string> = new Set(['-e', '--rsh', '--exclude', '--include', '--exclude-from', '--include-from', '--files-from', '--filter', '-f', '--bwlimit', '--port', '--password-file', '--log-file', '--timeout', '--chmod', '--chown', '-T', '--temp-dir', '--backup-dir', '--suffix', '--max-size', '--min-size']);
+const SFTP_VALUE_FLAGS: ReadonlySet<string> = new Set(['-b', '-P', '-i', '-o', '-F', '-c', '-l', '-S', '-J', '-B', '-R', '-s', '-D', '-X']);
+const SSH_VALUE_FLAGS: ReadonlySet<string> = new Set(['-p', '-i', '-o', '-l', '-F', '-J', '-L', '-R', '-D', '-b', '-c', '-e', '-m', '-w', '-W', '-E', '-S', '-O', '-Q', '-B', '-I']);
+const NC_VALUE_FLAGS: ReadonlySet<string> = new Set(['-p', '-s', '-w', '-x', '-X', '-q', '-i', '-P', '-O', '-I', '-T', '-V', '-W', '-G', '-g', '--source', '--source-port', '--wait', '--proxy', '--proxy-type']);
+const SOCKET_CLIENTS: ReadonlySet<string> = new Set(['nc', 'ncat', 'netcat', 'socat', 'telnet']);
+/** socat's address that connects out (`TCP:h:p`, `TCP4-CONNECT:h:p`, `OPENSSL:h:p`, `UDP:h:p`). */
+const SOCAT_PEER = /^(?:TCP[46]?|TCP[46]?-CONNECT|OPENSSL|OPENSSL-CONNECT|SSL|UDP[46]?|UDP[46]?-SENDTO|UDP[46]?-CONNECT):(\[[^\]]+\]|[^:,]+):/i;
+
+/** What points a listed name elsewhere from inside a script (the hosts file, the resolver, a downloader's own config). */
+const NAMES_REDIRECTED = /\/etc\/hosts|resolv\.conf|curlrc|wgetrc|CURL_HOME|WGETRC|HOSTALIASES|RES_OPTIONS/i;
+/** The same set in the container's env (a proxy is not: it connects to the name it is asked for). */
+const REDIRECTING_ENV = /^(?:CURL_HOME|WGETRC|HOSTALIASES|RES_OPTIONS|LOCALDOMAIN)$/i;
+
+/**
+ * Code an interpreter is given (`python3 -c`, `node -e`) that sends a body with its HTTP client:
+ * `requests.post|put|patch`, `httpx.post|put`, `urlopen` with `data=`, `fetch(…, {method: 'POST'})`,
+ * `axios.post|put`. Its URLs are its destinations; code with none sends to an address the command
+ * does not show. An SDK's call (boto3's `upload_file`, mlflow's `log_artifact`) names no address
+ * the command shows and is not read.
+ */
+function codeUploads(script: string, setting: CommandSetting, allowed: UploadAllowed): boolean {
+  const at = codeStart(script);
+  if (at < 0) return false;
+  const code = script.slice(at);
+  if (!UPLOAD_CODE.test(code)) return false;
+  const env = clusterEnv(code, setting) ?? setting.env;
+  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => hostOf(m[0], env));
+  if (setting.namesRedirected || NAMES_REDIRECTED.test(code)) return true;
+  return urls.length === 0 || !urls.every((h) => h !== UNKNOWN && (allowed(h) || IN_CLUSTER_HOST.test(h)));
+}
+
+const UPLOAD_CODE = /\brequests\.(?:post|put|patch)\s*\(|\bhttpx\.(?:post|put|patch)\s*\(|\burlopen\s*\([^)]*\bdata\s*=|\bRequest\s*\([^)]*\bdata\s*=|\bfetch\s*\([^)]*method\s*:\s*["'](?:POST|PUT|PATCH)|\baxios\.(?:post|put|patch)\s*\(/i;

