@@ -2,7 +2,7 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43,44] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
@@ -54,9 +54,10 @@ import { workday40 } from '../test/support/workday40.js';
 import { SITE as D41_SITE, SITE_HIGH_DENY as D41_SITE_HIGH_DENY, workday41 } from '../test/support/workday41.js';
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
+import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43').split(',');
+const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
 
 const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
@@ -123,6 +124,8 @@ const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = 
   ['42', workday42, [401, 402, 403, 404, 405], { site: D42_SITE }],
   // Day 43: a drug-discovery company's ML platform (Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad working Basel's night); a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access.
   ['43', workday43, [411, 412, 413, 414, 415], { site: D43_SITE }],
+  // Day 44: a hospital group's clinical platform on a regulated cluster pair (a quarterly DR test on the standby, clinical-app developers and nurses on one VDI pool's address, an integration engineer's HL7 cut-over at night from home, a PACS vendor through the bastion, the break-glass account used while the IdP's federation is degraded); a site copy naming its two clusters in kubernetes.clusters.
+  ['44', workday44, [421, 422, 423, 424, 425], { site: D44_SITE }],
 ];
 const EIGHT_HOURS = 8 * 3_600_000;
 
