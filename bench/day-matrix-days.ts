@@ -46,6 +46,7 @@ import { workday40 } from '../test/support/workday40.js';
 import { SITE as D41_SITE, SITE_HIGH_DENY as D41_SITE_HIGH_DENY, workday41 } from '../test/support/workday41.js';
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
+import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -111,4 +112,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['42', workday42, [401, 402, 403, 404, 405], { site: D42_SITE }],
   // Day 43: a drug-discovery company's ML platform (Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad working Basel's night); a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access.
   ['43', workday43, [411, 412, 413, 414, 415], { site: D43_SITE }],
+  // Day 44: a hospital group's clinical platform on a regulated cluster pair (a quarterly DR test on the standby, clinical-app developers and nurses on one VDI pool's address, an integration engineer's HL7 cut-over at night from home, a PACS vendor through the bastion, the break-glass account used while the IdP's federation is degraded); a site copy naming its two clusters in kubernetes.clusters.
+  ['44', workday44, [421, 422, 423, 424, 425], { site: D44_SITE }],
 ];

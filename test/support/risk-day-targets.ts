@@ -43,6 +43,7 @@ import { workday40 } from './workday40.js';
 import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
 import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
 import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
+import { A44, SITE as D44_SITE, workday44 } from './workday44.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -191,6 +192,12 @@ const LATE: Record<string, number> = {
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session replayed from another office device',
+  // Day 44 (docs/risk.md, "Day 44: what it found"), an open finding, an `it.fails` in
+  // risk-day44-findings.test.ts, every seed both ways: malware on the integration engineer's laptop
+  // runs the FHIR bulk export by hand to a look-alike outside bucket, a Job in the very shape of the
+  // engineer's own morning `kubectl create job --from=cronjob/fhir-bulk-export` (nothing compares a
+  // Job with its CronJob's template; the destination is an argument, no shell, no credential).
+  A44.exportJob,
   // Day 33 (docs/risk.md, "Day 33: what it found"), an open finding, an `it.fails` in
   // risk-day33-findings.test.ts: the plugin's cache directory (the device key and the token)
   // used with the certificate through the engineer's own home network (malware on the home NAS),
@@ -511,6 +518,13 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 44 (docs/risk.md, "Day 44: what it found"): a VDI pool neighbour handed the developer's
+  // desktop without a sign-out (the VDI's one address, kubectl, the developer's token), and the
+  // PACS vendor's bastion session reused after the ticket closed within the contract's hours: with a
+  // day of history each first Secret read is unfamiliar_kind's (request 1 and 2, every seed); on a
+  // fresh server the history is too young for the signal, and the Secret and the database shell pass.
+  A44.vdi,
+  A44.vendor,
   // Day 42 (docs/risk.md, "Day 42: what it found"): the agency developer on sre-2's shared tmux reads
   // the results namespace's Secrets with sre-2's kubeconfig on the VM: with a day of history
   // unfamiliar_kind asks at request 1 (sre-2 never read a Secret); on a fresh server the Secrets,
@@ -589,6 +603,11 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
  * instead of the 8-hour spacing; every other cause keeps the target.
  */
 const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]; reason?: string }[]> = {
+  // Day 44 (docs/risk.md, "Day 44: what it found"), every seed with the warm-up day: the
+  // integration engineer's night cut-over from home is asked at 21:06 (new_network), and the MLLP
+  // TLS Secret, their first Secret read, 12 minutes after that sign-in (unfamiliar_kind wants a
+  // sign-in made after the read, no grace): asked twice within a quarter of an hour.
+  'day 44 (workday44.ts)': [{ cause: 'context: unfamiliar_kind', max: 1, who: ['d44-int-1@stmarys-health.example'] }],
   // Day 27 (docs/risk.md, "Day 27: what it found"): the VPN's egress moves to a range never seen
   // at 11:00, and each managed laptop at home is asked once (new_network: its certificate is known,
   // but the example leaves risk.learn.certificate_roams off); ctl-3, whose laptop breaks at lunch,
@@ -968,7 +987,9 @@ const DAY41_SEEDS = ((narrow && process.env.STEPGATE_DAY41_SEEDS) || '391').spli
 const DAY42_SEEDS = ((narrow && process.env.STEPGATE_DAY42_SEEDS) || '401').split(',').map(Number);
 // One of day 43's five seeds (about 3 s) and seed 411 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY43_SEEDS = ((narrow && process.env.STEPGATE_DAY43_SEEDS) || '411').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43').split(',');
+// One of day 44's five seeds (about 3 s) and seed 421 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY44_SEEDS = ((narrow && process.env.STEPGATE_DAY44_SEEDS) || '421').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1055,6 +1076,8 @@ const DAYS = ([
   ['day 42 (workday42.ts)', workday42, 13, DAY42_SEEDS, { site: D42_SITE }],
   // Day 43 too: written as an outside red team would, a drug-discovery company's ML platform: Kubeflow profiles per research team, notebooks holding the profile's token and a data scientist's own, TensorBoard port-forwards, GPU quotas resized for a screening campaign, nightly pipelines from CI, a contract lab in Hyderabad; a site copy naming its Kubeflow dashboard's host in kubeflow-profile-access (docs/risk.md, "Day 43").
   ['day 43 (workday43.ts)', workday43, 12, DAY43_SEEDS, { site: D43_SITE }],
+  // Day 44 too: written as an outside red team would, a hospital group's clinical platform: production and a DR standby in kubernetes.clusters, a quarterly DR test, developers and nurses on one VDI pool's address, an HL7 cut-over at night from home, a PACS vendor through the bastion, the break-glass account while the IdP's federation is degraded; a site copy naming its clusters and its vendor's contract hours (docs/risk.md, "Day 44").
+  ['day 44 (workday44.ts)', workday44, 13, DAY44_SEEDS, { site: D44_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1504,6 +1527,13 @@ const COLD_BOUND_DAY42 = { perEngineer: 1, within8h: 0, total: 10 };
  * seed, at most 2 for one engineer.
  */
 const COLD_BOUND_DAY43 = { perEngineer: 2, within8h: 1, total: 6 };
+/**
+ * Day 44 without warm-up, seed 421: 3 challenges, none within 8 hours of another for one engineer:
+ * the integration engineer's home at 21:06 and the on-call's at 18:55 (new_network), the DR test's
+ * first Velero Restore on the standby (unfamiliar_namespace: a cluster with no working set). Over
+ * five seeds: 3–4 (422–425: the break-glass account past break-glass-accounts' 15 minutes).
+ */
+const COLD_BOUND_DAY44 = { perEngineer: 1, within8h: 0, total: 3 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1547,6 +1577,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 41 (workday41.ts)', workday41, 391, { site: D41_SITE }, COLD_BOUND_DAY41],
   ['day 42 (workday42.ts)', workday42, 401, { site: D42_SITE }, COLD_BOUND_DAY42],
   ['day 43 (workday43.ts)', workday43, 411, { site: D43_SITE }, COLD_BOUND_DAY43],
+  ['day 44 (workday44.ts)', workday44, 421, { site: D44_SITE }, COLD_BOUND_DAY44],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
