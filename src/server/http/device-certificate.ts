@@ -7,9 +7,10 @@ import type { DeviceEnroller } from '../../devices/enrol.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
 import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { identityRefusal } from '../../pipeline/standing.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
-import { unauthenticated } from './challenge.js';
+import { unauthenticated, windowClosed } from './challenge.js';
 import { readBody } from './respond.js';
 
 export const DEVICE_CERTIFICATE_PATH = '/.stepgate/v1/device-certificate';
@@ -86,9 +87,15 @@ export async function deviceCertificateEndpoint(
   if (bound !== undefined) return unverified(bound);
   const id = verified.identity;
   const nowMs = rt.now();
-  const revoked = rt.revocations?.refuse(id, nowMs);
-  if (revoked !== undefined) {
-    if (revoked.reason === 'credential_revoked') return unverified('credential_revoked');
+  // Revoked, signed out or outside its access window: no certificate is minted for it (a device
+  // certificate outlives the request, and would be a credential the window never closes on).
+  const barred = identityRefusal(rt, id);
+  if (barred !== undefined) {
+    if (barred.reason === 'credential_revoked') return unverified('credential_revoked');
+    if (barred.reason === 'access_window_closed') {
+      count('refused', barred.reason);
+      return windowClosed(barred);
+    }
     return unavailable();
   }
   const audit = (outcome: 'issued' | 'refused', fields: Record<string, unknown>) => {
