@@ -143,9 +143,14 @@ describe('an approver outside their access window, through the real step-up and 
       }),
     );
 
-  it('approves nothing, is not signed in, and gets no new session once the window has closed', async () => {
-    const { id, url } = approvalOf(await deploy());
-    const human = new Approver(base, idp);
+  let human: Approver;
+  let url = '';
+
+  it('the approvals desk: the form taken inside the window approves nothing after it', async () => {
+    const approval = approvalOf(await deploy());
+    const id = approval.id;
+    url = approval.url;
+    human = new Approver(base, idp);
     // Inside the window: a fresh aal2 step-up, and the approval page offers its form.
     await human.stepUp(`${base}/.stepgate/start?level=aal2&rd=${encodeURIComponent(url)}`, ALICE);
     const csrf = await human.token(id);
@@ -161,12 +166,16 @@ describe('an approver outside their access window, through the real step-up and 
     expect(reasonOf(await deploy())).toBe('approval_required');
     const list = await human.get('/.stepgate/approvals');
     expect(list.status).toBe(403);
+  });
 
-    // The session page: not signed in, and why.
+  it('/.stepgate/session: the session minted inside the window is not signed in after it', async () => {
+    expect(Date.now() + offset).toBeGreaterThan(until);
     const session = await http(`${base}/.stepgate/session`, { headers: { ...human.cookie, accept: 'application/json' } });
     expect(JSON.parse(session.body)).toEqual({ signed_in: false, reason: 'access_window_closed' });
+  });
 
-    // A new sign-in at the IdP mints no session cookie (nor device cookie) after the window.
+  it('the step-up callback: a new sign-in at the IdP after the window mints no session cookie (nor device cookie)', async () => {
+    expect(Date.now() + offset).toBeGreaterThan(until);
     const start = await http(`${base}/.stepgate/start?level=aal2&rd=${encodeURIComponent(url)}`);
     const cont = await http(`${base}/.stepgate/continue`, {
       method: 'POST',
