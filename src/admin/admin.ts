@@ -1,6 +1,7 @@
 import { bearerToken } from '../request/credentials.js';
 import { bearerEndpointRefusal } from '../identity/sender-binding.js';
 import type { Runtime } from '../pipeline/runtime.js';
+import { identityRefusal } from '../pipeline/standing.js';
 import type { Logger } from '../telemetry/log.js';
 import { clientText, hashSubject } from '../core/redact.js';
 import type { Identity } from '../core/identity.js';
@@ -114,7 +115,11 @@ async function authenticate(rt: Runtime, authorization: string | undefined): Pro
   const who = v.identity;
   if (!admin.issuers.includes(who.issuer)) return refused(403, 'admin_issuer', 'this issuer is not an admin issuer (incident.admin.issuers)');
   if (!who.groups.some((g) => admin.groups.includes(g))) return refused(403, 'admin_group', 'the token names none of incident.admin.groups');
-  const gone = rt.incidents!.refuse(who, rt.now());
+  // Revoked, or outside its access window: an on-call contractor's engagement ends on the admin
+  // API too (raising incidents and revoking people act for the caller as much as a request does).
+  // rt.revocations is rt.incidents here: with `incident` configured they are one board.
+  const gone = identityRefusal(rt, who);
+  if (gone?.reason === 'access_window_closed') return refused(403, gone.reason, gone.message);
   if (gone) return refused(gone.reason === 'state_unavailable' ? 503 : 401, gone.reason, gone.detail);
   return assured(rt, who) ?? who;
 }

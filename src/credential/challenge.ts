@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { OpenAsk } from './ask-choice.js';
+import { readableLine } from '../core/readable.js';
 import { requestStepgate } from './stepgate-request.js';
 
 /** What stepgate remembers about the last challenge it answered a credential with. */
@@ -31,7 +32,7 @@ export async function askChallenge(url: string, token: string, ca: Buffer | unde
   const r = await requestStepgate(url, { method: 'GET', token, ca, timeoutMs });
   if (r.kind === 'error') return r;
   if (r.status === 401) return { kind: 'invalid' };
-  if (r.status !== 200) return { kind: 'error', message: `stepgate answered HTTP ${r.status}` };
+  if (r.status !== 200) return { kind: 'error', message: refusal(r.status, r.text) };
   try {
     const body = JSON.parse(r.text) as { challenge?: Challenge | null };
     const c = body.challenge;
@@ -43,6 +44,24 @@ export async function askChallenge(url: string, token: string, ca: Buffer | unde
   } catch {
     return { kind: 'error', message: 'stepgate sent a body that is not JSON' };
   }
+}
+
+/**
+ * What a refusal of the question says, for the user's terminal: stepgate's reason and sentence
+ * when it sent them (an account outside its access window is told the window's message), shown
+ * with controls escaped and the sentence cut to 300 characters; else the status alone.
+ */
+function refusal(status: number, text: string): string {
+  try {
+    const b = JSON.parse(text) as { reason?: unknown; message?: unknown };
+    if (typeof b.reason === 'string' && REASON.test(b.reason)) {
+      const said = typeof b.message === 'string' && b.message !== '' ? `: ${readableLine(b.message.slice(0, 300))}` : '';
+      return `stepgate refused (${b.reason})${said}`;
+    }
+  } catch {
+    // Not stepgate's JSON: the status is all there is to say.
+  }
+  return `stepgate answered HTTP ${status}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { lastChallenge } from '../../pipeline/challenge.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
 import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { identityRefusal, type WindowClosed } from '../../pipeline/standing.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
 
 export const CHALLENGE_PATH = '/.stepgate/v1/challenge';
@@ -28,9 +29,11 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
   if (bound !== undefined) return unauthenticated(rt, bound);
   // A revoked credential is refused here as on the Check: its asks and challenges are the
   // victim's requests, and nothing it could learn from them is owed to whoever still holds it.
-  const revoked = rt.revocations?.refuse(verified.identity, rt.now());
-  if (revoked !== undefined) {
-    if (revoked.reason === 'credential_revoked') return unauthenticated(rt, 'credential_revoked');
+  // An identity outside its access window likewise: the plugin prints the window's sentence.
+  const refused = identityRefusal(rt, verified.identity);
+  if (refused !== undefined) {
+    if (refused.reason === 'credential_revoked') return unauthenticated(rt, 'credential_revoked');
+    if (refused.reason === 'access_window_closed') return windowClosed(refused);
     return unavailable();
   }
   try {
@@ -43,6 +46,15 @@ export async function challengeEndpoint(rt: Runtime, method: string, authorizati
 
 function unavailable(): FlowResponse {
   return { status: 503, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: 'state_unavailable', message: reasonMessage('state_unavailable') }), audit: undefined };
+}
+
+/**
+ * The 403 of every endpoint that takes a bearer token, for an identity outside its access window:
+ * the Check's reason and the window's sentence (as the Check's body carries it), never a 401,
+ * since no sign-in opens a closed window.
+ */
+export function windowClosed(shut: WindowClosed): FlowResponse {
+  return { status: 403, headers: [JSON_TYPE, NO_STORE], body: JSON.stringify({ reason: shut.reason, message: shut.message }), audit: undefined };
 }
 
 /** The 401 of every endpoint that takes a bearer token: the Check's reason, and invalid_token unless there was none. */

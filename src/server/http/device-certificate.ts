@@ -7,9 +7,10 @@ import type { DeviceEnroller } from '../../devices/enrol.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
 import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { identityRefusal } from '../../pipeline/standing.js';
 import type { Logger } from '../../telemetry/log.js';
 import type { FlowResponse } from '../../web/stepup/flow.js';
-import { unauthenticated } from './challenge.js';
+import { unauthenticated, windowClosed } from './challenge.js';
 import { readBody } from './respond.js';
 
 export const DEVICE_CERTIFICATE_PATH = '/.stepgate/v1/device-certificate';
@@ -86,11 +87,6 @@ export async function deviceCertificateEndpoint(
   if (bound !== undefined) return unverified(bound);
   const id = verified.identity;
   const nowMs = rt.now();
-  const revoked = rt.revocations?.refuse(id, nowMs);
-  if (revoked !== undefined) {
-    if (revoked.reason === 'credential_revoked') return unverified('credential_revoked');
-    return unavailable();
-  }
   const audit = (outcome: 'issued' | 'refused', fields: Record<string, unknown>) => {
     try {
       const t = rt.config.telemetry;
@@ -112,6 +108,18 @@ export async function deviceCertificateEndpoint(
       // Logging never changes an answer.
     }
   };
+  // Revoked, signed out or outside its access window: no certificate is minted for it (a device
+  // certificate outlives the request, and would be a credential the window never closes on).
+  const barred = identityRefusal(rt, id);
+  if (barred !== undefined) {
+    if (barred.reason === 'credential_revoked') return unverified('credential_revoked');
+    if (barred.reason === 'access_window_closed') {
+      audit('refused', { code: barred.reason, detail: barred.detail });
+      count('refused', barred.reason);
+      return windowClosed(barred);
+    }
+    return unavailable();
+  }
   let csr: unknown;
   try {
     const parsed = /^application\/json\s*(;|$)/i.test(r.contentType ?? '') ? (JSON.parse(body) as unknown) : undefined;

@@ -1,5 +1,6 @@
 import type { Identity } from '../../core/identity.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { identityRefusal } from '../../pipeline/standing.js';
 import { compileGlobList } from '../../core/glob.js';
 import { FLOW_ERRORS, type FlowErrorCode } from '../stepup/errors.js';
 import { errorPage } from '../stepup/pages.js';
@@ -45,7 +46,8 @@ export interface PostContext {
 
 const LIST_LIMIT = 100;
 
-type Viewer = { ok: true; who: Identity; cookie: string } | { ok: false; why: string };
+/** `closed`: a valid session outside its access window, which no sign-in would open. */
+type Viewer = { ok: true; who: Identity; cookie: string } | { ok: false; why: string; closed?: { detail: string } };
 
 /**
  * The approval pages: list, detail, and the approve/reject decision. Pure request → response logic
@@ -62,7 +64,7 @@ export class ApprovalDesk {
   async list(cookie: string | undefined): Promise<DeskResponse> {
     const rt = this.deps.runtime();
     const viewer = await this.viewer(rt, cookie);
-    if (!viewer.ok) return this.signIn(rt, `${APPROVALS_PATH}`, viewer.why);
+    if (!viewer.ok) return this.unseen(rt, `${APPROVALS_PATH}`, viewer);
     const denied = this.groupRefusal(rt, viewer.who);
     if (denied) return this.fail('approval_forbidden', denied);
     let records: ApprovalRecord[];
@@ -79,7 +81,7 @@ export class ApprovalDesk {
     const rt = this.deps.runtime();
     if (!APPROVAL_ID.test(id)) return this.fail('approval_not_found', 'malformed id');
     const viewer = await this.viewer(rt, cookie);
-    if (!viewer.ok) return this.signIn(rt, `${APPROVALS_PATH}/${id}`, viewer.why);
+    if (!viewer.ok) return this.unseen(rt, `${APPROVALS_PATH}/${id}`, viewer, id);
     const denied = this.groupRefusal(rt, viewer.who);
     if (denied) return this.fail('approval_forbidden', denied);
     const found = await this.load(rt, id);
@@ -103,7 +105,7 @@ export class ApprovalDesk {
     if (!origin.ok) return this.fail('approval_csrf', origin.detail, { event: 'approval.refused', approval_id: id });
     if (!APPROVAL_ID.test(id)) return this.fail('approval_not_found', 'malformed id');
     const viewer = await this.viewer(rt, c.cookie);
-    if (!viewer.ok) return this.signIn(rt, `${APPROVALS_PATH}/${id}`, viewer.why);
+    if (!viewer.ok) return this.unseen(rt, `${APPROVALS_PATH}/${id}`, viewer, id);
     const who = viewer.who;
     const approver = { issuer: who.issuer, subject: who.subject, level: who.levelName, auth_age: authAge(who, this.deps.now()) };
     if (!this.deps.tokens.verify(c.form.get('csrf'), viewer.cookie, id)) {
@@ -143,9 +145,14 @@ export class ApprovalDesk {
     if (!sessions || cookie === undefined) return { ok: false, why: 'You are not signed in to stepgate.' };
     const r = await sessions.verify(cookie);
     if (!r.ok) return { ok: false, why: r.reason === 'session_expired' ? 'Your stepgate sign-in has expired.' : 'Your stepgate sign-in is not valid.' };
-    // A copy of a session signed out (or revoked) must not decide approvals any more than pass a Check.
-    const refused = rt.revocations?.refuse(r.identity, rt.now());
-    if (refused) return { ok: false, why: refused.reason === 'credential_revoked' ? 'Your stepgate sign-in was ended; sign in again.' : 'stepgate cannot tell whether your sign-in is still valid; try again shortly.' };
+    // A copy of a session signed out (or revoked) must not decide approvals any more than pass a
+    // Check, nor an approver outside their access window (a contractor in the approver group
+    // after their engagement ended): the window's own sentence says why.
+    const refused = identityRefusal(rt, r.identity);
+    if (refused) {
+      if (refused.reason === 'access_window_closed') return { ok: false, why: refused.message, closed: { detail: refused.detail } };
+      return { ok: false, why: refused.reason === 'credential_revoked' ? 'Your stepgate sign-in was ended; sign in again.' : 'stepgate cannot tell whether your sign-in is still valid; try again shortly.' };
+    }
     return { ok: true, who: r.identity, cookie };
   }
 
@@ -220,6 +227,21 @@ export class ApprovalDesk {
 
   private stepUpNeeded(rt: Runtime, id: string, doc: ApprovalDocument, why: string): DeskResponse {
     return page(FLOW_ERRORS.approval_stepup_required.status, stepUpNeededPage('approval_stepup_required', why, this.stepUpLink(rt, id, doc)));
+  }
+
+  /**
+   * A viewer without a usable session is asked to sign in, except one outside their access window:
+   * signing in again would not open it, so the page says why (the window's sentence), audited.
+   */
+  private unseen(rt: Runtime, path: string, viewer: { why: string; closed?: { detail: string } }, id = ''): DeskResponse {
+    if (viewer.closed === undefined) return this.signIn(rt, path, viewer.why);
+    const code = 'approval_forbidden';
+    return {
+      status: FLOW_ERRORS[code].status,
+      headers: [...APPROVAL_PAGE_HEADERS],
+      body: errorPage({ code, shown: viewer.why }),
+      audit: { event: 'approval.refused', code, detail: `access_window_closed: ${viewer.closed.detail}`, approval_id: id },
+    };
   }
 
   private signIn(rt: Runtime, path: string, why: string): DeskResponse {

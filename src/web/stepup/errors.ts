@@ -23,6 +23,7 @@ export const FLOW_ERRORS = {
   stepup_time_invalid: { status: 401, title: 'The identity provider\'s answer is dated in the future', hint: 'A clock is wrong: contact your administrators with the code below.' },
   stepup_level_too_low: { status: 403, title: 'The sign-in was not strong enough', hint: 'Sign in again and complete the additional verification step.' },
   stepup_auth_too_old: { status: 403, title: 'The sign-in was not recent enough', hint: 'Sign in again: this page needs a fresh sign-in.' },
+  stepup_access_window_closed: { status: 403, title: 'This account may not use this service now', hint: 'Its access window is closed; signing in again does not change that. Ask the people who granted the access.' },
   stepup_subject_changed: { status: 409, title: 'This browser is signed in to stepgate as someone else', hint: 'If you did not just sign in as that user, someone may be trying to sign this browser in as themselves: close this page. To switch users, sign out on your stepgate session page first.' },
   stepup_idp_unavailable: { status: 502, title: 'The identity provider cannot be reached', hint: 'Try again in a minute.' },
   stepup_internal_error: { status: 500, title: 'Something went wrong in stepgate', hint: 'Try again; if it keeps failing, contact your administrators with the code below.' },

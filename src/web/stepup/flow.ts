@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.js';
 import { REASONS, type ReasonCode } from '../../core/reasons.js';
 import { cappedLevel, NO_LEVEL } from '../../core/assurance.js';
 import type { Runtime } from '../../pipeline/runtime.js';
+import { identityRefusal } from '../../pipeline/standing.js';
 import { FLOW_ERRORS, type FlowErrorCode } from './errors.js';
 import { APPROVAL_ID } from '../../approvals/request-id.js';
 import { approvalBaseUrl } from '../../approvals/urls.js';
@@ -234,7 +235,10 @@ export class StepUpFlow {
       } catch {
         continue;
       }
-      if (!v.ok || rt.revocations?.refuse(v.identity, rt.now())?.reason === 'credential_revoked') continue;
+      // A session that was revoked, or whose access window is closed, signs nobody in: it does not
+      // stand in the way of the sign-in just made (a refused mirror read still does, fail closed).
+      const barred = v.ok ? identityRefusal(rt, v.identity)?.reason : undefined;
+      if (!v.ok || barred === 'credential_revoked' || barred === 'access_window_closed') continue;
       if (v.identity.issuer !== issuer || v.identity.subject !== subject) return v.identity.subject;
     }
     return undefined;
@@ -259,9 +263,12 @@ export class StepUpFlow {
         : { ok: false, reason: 'invalid', message: 'This browser holds a stepgate session that is not valid here; signing out clears it.' };
     }
     const id = v.identity;
-    if (rt.revocations?.refuse(id, rt.now())?.reason === 'credential_revoked') {
+    const barred = identityRefusal(rt, id);
+    if (barred?.reason === 'credential_revoked') {
       return { ok: false, reason: 'invalid', message: 'This browser holds a stepgate session that was signed out or revoked; signing out clears it.' };
     }
+    // Not signed in as far as anything behind stepgate is concerned: the window's own sentence says why.
+    if (barred?.reason === 'access_window_closed') return { ok: false, reason: 'access_window_closed', message: barred.message };
     return {
       ok: true,
       identity: id,
@@ -426,6 +433,17 @@ export class StepUpFlow {
     }
     const session = await rt.sessionCodec!.create(sc, this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
+    // An account outside its access window gets no session cookie (nor device cookie): the window
+    // is judged on the identity the session will be read as on every Check (subject_claim,
+    // subject_prefix, groups), so the minted value is read back once before it is handed out.
+    // Revocations are not asked here: this sign-in is newer than any subject revocation, and a
+    // signed-out session's hash is not this one's.
+    const minted = await rt.sessions!.verify(session.value);
+    if (!minted.ok) return this.fail('stepup_internal_error', `the minted session does not verify: ${minted.reason}`, [clear], { ...base, ...who });
+    const shut = identityRefusal(rt, minted.identity);
+    if (shut?.reason === 'access_window_closed') {
+      return this.fail('stepup_access_window_closed', shut.detail, [clear], { ...base, ...who }, shut.message);
+    }
     const cookies: [string, string][] = [
       ['set-cookie', rt.sessionCodec!.setCookie(session.value, session.maxAge)],
       ['set-cookie', clear],
