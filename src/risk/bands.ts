@@ -95,19 +95,7 @@ export class RiskBands {
       const e = base.byBand?.[b.name];
       if (e) need = tighten(need, e);
     }
-    if (need.deny) return undefined;
-    const { level, maxAge } = need;
-    const requirement: Requirement = Object.freeze({
-      deny: false,
-      denyMessage: undefined,
-      level,
-      maxAge,
-      rules: top >= 0 ? Object.freeze([...base.rules, `risk:${this.bands[top]!.name}`]) : base.rules,
-      sensitivity: base.sensitivity,
-      byBand: base.byBand,
-      shadowed: withShadow ? shadowedList(base.shadowed, this.shadowedUpTo(k)) : undefined,
-    });
-    return { requirement, band: top };
+    return need.deny ? undefined : this.answer(base, need, top, k, withShadow);
   }
 
   /**
@@ -132,13 +120,16 @@ export class RiskBands {
       const e = base.byBand?.[b.name];
       if (e) need = tighten(need, refusalKept ? e : { deny: false, denyMessage: undefined, level: e.level, maxAge: e.maxAge });
     }
-    if (need.deny) return undefined;
-    const { level, maxAge } = need;
+    return need.deny ? undefined : this.answer(base, need, top, k, withShadow);
+  }
+
+  /** The refusal-free requirement `answered` and `answeredAbove` end with: `need`'s level and max_age, `risk:<band top>` added. */
+  private answer(base: Requirement, need: Strictness, top: number, k: number, withShadow: boolean): { requirement: Requirement; band: number } {
     const requirement: Requirement = Object.freeze({
       deny: false,
       denyMessage: undefined,
-      level,
-      maxAge,
+      level: need.level,
+      maxAge: need.maxAge,
       rules: top >= 0 ? Object.freeze([...base.rules, `risk:${this.bands[top]!.name}`]) : base.rules,
       sensitivity: base.sensitivity,
       byBand: base.byBand,

@@ -59,7 +59,7 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
       const template = spec.template;
       if (isObject(template) && isObject(template.spec)) checkAppSpec(template.spec, `${prefix}spec.template.spec`, at);
       // Each generator may carry its own template, merged over spec.template (its fields win).
-      generatorTemplates(spec.generators, `${prefix}spec.generators`, at);
+      generatorTemplates(spec.generators, `${prefix}spec.generators`, (t, p) => checkAppSpec(t, p, at));
       // templatePatch is a Go template over the rendered Application: anything, images included.
       if (typeof spec.templatePatch === 'string' && spec.templatePatch !== '') ctx.unreadable?.(`${prefix}spec.templatePatch: ${at.owner} templatePatch may set any image, filled from generators the body does not fix`);
       // A patch that sets the generators fills the stored template, which it does not show (a
@@ -95,14 +95,14 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
  * generator's fields taking precedence, so an image named there is deployed as one in the
  * template is. Every `template` object with a `spec` under the generators is read as one.
  */
-function generatorTemplates(generators: unknown, path: string, at: At): void {
+export function generatorTemplates(generators: unknown, path: string, visit: (spec: Record<string, unknown>, path: string) => void): void {
   const stack: { node: unknown; path: string }[] = [{ node: generators, path }];
   while (stack.length > 0) {
     const { node, path: p } = stack.pop()!;
     if (Array.isArray(node)) node.forEach((item: unknown, i) => stack.push({ node: item, path: `${p}[${i}]` }));
     else if (isObject(node)) {
       for (const [k, v] of Object.entries(node)) {
-        if (k === 'template' && isObject(v) && isObject(v.spec)) checkAppSpec(v.spec, `${p}.template.spec`, at);
+        if (k === 'template' && isObject(v) && isObject(v.spec)) visit(v.spec, `${p}.template.spec`);
         else if (typeof v === 'object' && v !== null) stack.push({ node: v, path: `${p}.${k}` });
       }
     }

@@ -1,7 +1,7 @@
 import { clientText } from '../../core/redact.js';
 import { arrayOf, isObject, type Json } from '../types.js';
 import { readYaml } from '../yaml.js';
-import { APPLICATION_SETS_KEY, APPLICATIONS_KEY } from './gitops-images.js';
+import { APPLICATION_SETS_KEY, APPLICATIONS_KEY, generatorTemplates } from './gitops-images.js';
 
 /**
  * The kustomize patches a GitOps object carries, each as the write of the object it patches
@@ -154,7 +154,7 @@ export function gitopsPatches(doc: Json, key: string, prefix: string, namespace:
       break;
     case APPLICATION_SETS_KEY:
       if (isObject(spec.template) && isObject(spec.template.spec)) appSpec(spec.template.spec, `${prefix}spec.template.spec`, src);
-      generatorTemplates(spec.generators, `${prefix}spec.generators`, src);
+      generatorTemplates(spec.generators, `${prefix}spec.generators`, (t, p) => appSpec(t, p, src));
       break;
     case KUSTOMIZATIONS_KEY:
       // spec.targetNamespace is kustomize's namespace transformer: every object lands there.
@@ -188,20 +188,6 @@ function appSpec(spec: Json, path: string, src: Source): void {
   arrayOf(spec.sources).forEach((s: unknown, i) => source(s, `${path}.sources[${i}]`));
 }
 
-/** The templates an ApplicationSet's generators carry, each merged over spec.template (gitops-images.ts). */
-function generatorTemplates(generators: unknown, path: string, src: Source): void {
-  const stack: { node: unknown; path: string }[] = [{ node: generators, path }];
-  while (stack.length > 0) {
-    const { node, path: p } = stack.pop()!;
-    if (Array.isArray(node)) node.forEach((item: unknown, i) => stack.push({ node: item, path: `${p}[${i}]` }));
-    else if (isObject(node)) {
-      for (const [k, v] of Object.entries(node)) {
-        if (k === 'template' && isObject(v) && isObject(v.spec)) appSpec(v.spec, `${p}.template.spec`, src);
-        else if (typeof v === 'object' && v !== null) stack.push({ node: v, path: `${p}.${k}` });
-      }
-    }
-  }
-}
 
 /** One kustomize block: `patches` (text, with an optional target) and `patchesJson6902` (a target and a list). */
 function kustomize(k: Json, path: string, over: string | undefined, fallback: string, src: Source): void {
