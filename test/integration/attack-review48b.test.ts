@@ -13,7 +13,7 @@ import { builtServerForFile, checkEscalationRows, freshSubjects, kubectlSender, 
  */
 
 const UPLOAD = 'guardrail:data_upload_outside';
-const server = builtServerForFile('review48b', (yaml) => yaml.replace('guardrails:\n', 'guardrails:\n  upload_hosts: [s3.eu-central-1.amazonaws.com, "s3://helixa-models", "gs://helixa-backups", "rclone://minio"]\n'));
+const server = builtServerForFile('review48b', (yaml) => yaml.replace('guardrails:\n', 'guardrails:\n  upload_hosts: [s3.eu-central-1.amazonaws.com, "s3://helixa-models", "gs://helixa-backups", "rclone://minio"]\n  replica_floors: [{ namespaces: [shop], names: [\'checkout*\'], min_replicas: 5 }]\n'));
 const subjects = freshSubjects(() => server().issuer, 'review48b');
 const send = kubectlSender(server, subjects);
 const PODS = '/api/v1/namespaces/ml/pods';
@@ -61,5 +61,29 @@ describe('review48b: uploads that reached another host under a listed bucket nam
       const res = await send({ method: 'POST', path: PODS, headers: { 'content-type': 'application/json' }, body: pod(script) }, 'laptop');
       expect(reason(res), `${script} [${rules(res)}]`).toBe('allowed');
     }
+  });
+});
+
+const APPS = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications';
+const application = (patches: object[]) => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'checkout-prod', namespace: 'argocd' }, spec: { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'shop' }, source: { repoURL: 'https://git.tessaly.example/shop/deploy.git', path: 'checkout/overlays/prod', targetRevision: 'main', kustomize: { patches } } } });
+const appRow = (what: string, by: string, patches: object[], refused: State[] = ALL): Row => ({ what, req: { method: 'POST', path: APPS, headers: { 'content-type': 'application/json' }, body: application(patches) }, by, refused });
+const SUBJECT = '- op: add\n  path: /subjects/-\n  value: {kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}\n';
+const ONE_REPLICA = '- op: replace\n  path: /spec/replicas\n  value: 1\n';
+const ADMIN = 'guardrail:rbac_cluster_admin_binding';
+
+describe('review48b: kustomize patches an Argo CD Application carries, whose target names no kind or spells it as a regular expression', () => {
+  checkEscalationRows(send, [
+    appRow('a subject added to the cluster-admin ClusterRoleBinding, target by kind and name (held)', ADMIN, [{ target: { kind: 'ClusterRoleBinding', name: 'cluster-admin' }, patch: SUBJECT }]),
+    appRow('a subject added to the cluster-admin binding, target by name only', ADMIN, [{ target: { name: 'cluster-admin' }, patch: SUBJECT }]),
+    appRow('a subject added to the cluster-admin binding, target kind ClusterRoleBind.*', ADMIN, [{ target: { kind: 'ClusterRoleBind.*', name: 'cluster-admin' }, patch: SUBJECT }]),
+    appRow('replicas 1 on a floored Deployment, target kind Deploy.* (held)', 'guardrail:capacity_below_floor', [{ target: { kind: 'Deploy.*', name: 'checkout' }, patch: ONE_REPLICA }], ['stolen', 'remote', 'everyday']),
+  ]);
+
+  // Open: a target whose name is a regular expression (`check.*`) selects objects by a pattern the
+  // floor's name globs cannot be compared with; the patch is judged with no name, which no floor's
+  // `names` matches. Left for capacity's owner (a floor would have to treat such a name as any).
+  it.fails('replicas 1 on a floored Deployment, target name check.* (open)', async () => {
+    const res = await send({ method: 'POST', path: APPS, headers: { 'content-type': 'application/json' }, body: application([{ target: { kind: 'Deployment', name: 'check.*' }, patch: ONE_REPLICA }]) }, 'everyday');
+    expect(rules(res).split(',')).toContain('guardrail:capacity_below_floor');
   });
 });
