@@ -292,7 +292,14 @@ function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): Guard
   if (entries.length === 0) return () => undefined;
   // The first entry naming both decides, as guardrails.namespaces does: a narrower entry listed
   // first (one workload's election-night floor) overrides the namespace's general one after it.
-  return (namespace, name) => entries.find((e) => e.namespaces(namespace) && e.names(name))?.min;
+  // No name (a GitOps patch whose target selects by label or by a regular expression) may be any
+  // object of the namespace, so the highest floor there holds.
+  return (namespace, name) => {
+    if (name !== '') return entries.find((e) => e.namespaces(namespace) && e.names(name))?.min;
+    let most: number | undefined;
+    for (const e of entries) if (e.namespaces(namespace) && (most === undefined || e.min > most)) most = e.min;
+    return most;
+  };
 }
 
 function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>): GuardrailSettings['sandboxFor'] {

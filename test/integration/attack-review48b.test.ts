@@ -79,10 +79,9 @@ describe('review48b: kustomize patches an Argo CD Application carries, whose tar
     appRow('replicas 1 on a floored Deployment, target kind Deploy.* (held)', 'guardrail:capacity_below_floor', [{ target: { kind: 'Deploy.*', name: 'checkout' }, patch: ONE_REPLICA }], ['stolen', 'remote', 'everyday']),
   ]);
 
-  // Open: a target whose name is a regular expression (`check.*`) selects objects by a pattern the
-  // floor's name globs cannot be compared with; the patch is judged with no name, which no floor's
-  // `names` matches. Left for capacity's owner (a floor would have to treat such a name as any).
-  it.fails('replicas 1 on a floored Deployment, target name check.* (open)', async () => {
+  // A target whose name is a regular expression (`check.*`) selects objects by a pattern the floor's
+  // name globs cannot be compared with: judged with no name, it meets the namespace's highest floor.
+  it('replicas 1 on a floored Deployment, target name check.*', async () => {
     const res = await send({ method: 'POST', path: APPS, headers: { 'content-type': 'application/json' }, body: application([{ target: { kind: 'Deployment', name: 'check.*' }, patch: ONE_REPLICA }]) }, 'everyday');
     expect(rules(res).split(',')).toContain('guardrail:capacity_below_floor');
   });

@@ -197,3 +197,16 @@ describe('capacity_below_floor: routine capacity work stays quiet', () => {
     expect(codes(send('PATCH', MD, { spec: { replicas: 0 } }, MERGE, none))).toEqual([]);
   });
 });
+
+describe('a write that names no object meets the namespace highest floor', () => {
+  // A GitOps kustomize patch whose target selects by label or by a regular expression is judged with
+  // no name (gitops-patches.ts): it may select results-web, so results-prod's 10 holds, not 2.
+  it('no name: the highest floor of the namespace; a name: the first entry naming it', () => {
+    expect(settings.replicaFloor('results-prod', '')).toBe(10);
+    expect(settings.replicaFloor('results-prod', 'results-web')).toBe(10);
+    expect(settings.replicaFloor('results-prod', 'cache')).toBe(2);
+    expect(settings.replicaFloor('shop-prod', '')).toBe(2);
+    expect(settings.replicaFloor('capi-clusters', '')).toBe(4);
+    expect(settings.replicaFloor('dev', '')).toBeUndefined();
+  });
+});
