@@ -210,4 +210,18 @@ describe('review48b: a known subject whose history the store lost looks like a n
     const again = step(forgot, who(T + 3 * M + 30 * S), T + 4 * M, liRule(), 0, NEW_NETWORK);
     expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
   });
+
+  // Open, the same class (lead, session 48): a subject not seen for known_ttl_seconds (3600 s in
+  // TEST_LIMITS) is `firstSeen` again (memory.ts), so newcomer() holds and the refusing band asks
+  // an attacker's fresh sign-in from their own network, where it refused while the officer was known.
+  it.fails('the band still refuses an attacker on a new network after the subject was idle past known_ttl_seconds', () => {
+    const e = engine();
+    expect(step(e, who(T - 40 * S), T).outcome).toBe('asked');
+    expect(step(e, who(T + 30 * S), T + M).outcome).toBe('allowed');
+    expect(step(e, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK).outcome).toBe('refused');
+    const later = T + 2 * 3_600_000;
+    const first = step(e, who(later - M), later, liRule(), 0, NEW_NETWORK);
+    const again = step(e, who(later + 30 * S), later + M, liRule(), 0, NEW_NETWORK);
+    expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
+  });
 });
