@@ -672,6 +672,18 @@ export type AttackRequest = [method: string, path: string, sensitive: boolean, h
  * `login`'s token; with `from`, the token is taken from that engineer's machine (whatever login
  * they hold then).
  */
+/**
+ * The token a person's kubelogin cache holds at `t`: the login of their request last at or before
+ * `t` on that day (`scored` or the warm-up), when it is under `maxAgeMs` old and was made from `ip`
+ * (a request from another network was another machine's cache). Undefined otherwise: the day then
+ * signs in for the step.
+ */
+export function cachedLogin(events: readonly DayEvent[], actor: string, scored: boolean, t: number, ip: string, maxAgeMs: number): Login | undefined {
+  let e: DayEvent | undefined;
+  for (const x of events) if (x.actor === actor && x.scored === scored && x.at <= t && (e === undefined || x.at > e.at)) e = x;
+  return e !== undefined && t - e.at < maxAgeMs && e.ip === ip ? e.login : undefined;
+}
+
 /** The victim's request last at or before `t` on the scored day among those `match` picks (the first one when none is before), on any host. */
 export function lastScoredOf(routine: readonly DayEvent[], actor: string, t: number, match: (e: DayEvent) => boolean): DayEvent {
   let e: DayEvent | undefined;

@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A forty-first replayed day, written as an outside red team and an outside observer of real
@@ -311,11 +311,8 @@ export function workday41(seed = 391): DayEvent[] {
   for (const [day, scored] of [[D41_MON, false], [D41_TUE, true]] as const) {
     const at = (h: number) => day + h * H;
     /** The kubelogin cache's token (the person's request last before `t`, within the hour), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login => {
-      let e: DayEvent | undefined;
-      for (const x of events) if (x.actor === p.name && x.scored === scored && x.at <= t && (e === undefined || x.at > e.at)) e = x;
-      return e !== undefined && t - e.at < H && e.ip === addressOf(p, whereAt(p, t), t) ? e.login : signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    };
+    const loginAt = (p: Person, t: number): Login =>
+      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t), t), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
     const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? 'office';
     const push = (p: Person, t: number, where: Where, reqs: Req[], gap: number) => {
       const l = loginAt(p, t);

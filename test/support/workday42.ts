@@ -1,4 +1,4 @@
-import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks } from './workday.js';
+import { attackKit, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks } from './workday.js';
 
 /**
  * A forty-second replayed day, written as an outside red team and an outside observer of real
@@ -306,11 +306,8 @@ export function workday42(seed = 401): DayEvent[] {
     const at = (h: number) => day + h * H;
     const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? (p.kind === 'ag' ? 'agency' : p.kind === 'fl' ? 'home' : p.kind === 'vm' ? 'vm' : 'newsroom');
     /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login => {
-      let e: DayEvent | undefined;
-      for (const x of events) if (x.actor === p.name && x.scored === scored && x.at <= t && (e === undefined || x.at > e.at)) e = x;
-      return e !== undefined && t - e.at < H && e.ip === addressOf(p, whereAt(p, t)) ? e.login : signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    };
+    const loginAt = (p: Person, t: number): Login =>
+      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
     const push = (p: Person, t: number, reqs: Req[], gap: number) => {
       const where = whereAt(p, t);
       const l = loginAt(p, t);

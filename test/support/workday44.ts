@@ -1,4 +1,4 @@
-import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
  * A forty-fourth replayed day, written as an outside red team and an outside observer of real
@@ -265,11 +265,8 @@ export function workday44(seed = 421): DayEvent[] {
     const at = (h: number) => day + h * H;
     const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? 'office';
     /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login => {
-      let e: DayEvent | undefined;
-      for (const x of events) if (x.actor === p.name && x.scored === scored && x.at <= t && (e === undefined || x.at > e.at)) e = x;
-      return e !== undefined && t - e.at < H && e.ip === addressOf(p, whereAt(p, t)) ? e.login : signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    };
+    const loginAt = (p: Person, t: number): Login =>
+      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
     const push = (p: Person, t: number, reqs: Req[], gap: number) => {
       const where = whereAt(p, t);
       const l = loginAt(p, t);
