@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { parseConfig } from '../../src/config/load.js';
 import { TokenVerifier } from '../../src/identity/verifier.js';
@@ -18,9 +18,7 @@ const ISS = 'https://idp.bytes.test';
 const SECRET = 'unit-test-hmac-secret-of-at-least-32-bytes';
 const GROUPS = ['engineering', 'platform-team', 'oncall-payments', 'k8s-prod-readers', 'k8s-dev-admins', 'grafana-editors'];
 
-function verifier(now: () => number): TokenVerifier {
-  const config = parseConfig(
-    `
+const CONFIG = `
 issuers:
   - issuer: ${ISS}
     audiences: [kubernetes]
@@ -37,10 +35,25 @@ identity_headers:
 token_cache:
   max_entries: 100000
   max_ttl_seconds: 3600
-`,
-    'unit.yaml',
-  );
-  return new TokenVerifier(config, compileAssurance(config.assurance.levels), { fetch: () => Promise.reject(new Error('offline')), now, env: { UNIT_SECRET: SECRET } });
+`;
+
+function verifierFrom(parse: typeof parseConfig, compile: typeof compileAssurance, Verifier: typeof TokenVerifier, now: () => number): TokenVerifier {
+  const config = parse(CONFIG, 'unit.yaml');
+  return new Verifier(config, compile(config.assurance.levels), { fetch: () => Promise.reject(new Error('offline')), now, env: { UNIT_SECRET: SECRET } });
+}
+
+function verifier(now: () => number): TokenVerifier {
+  return verifierFrom(parseConfig, compileAssurance, TokenVerifier, now);
+}
+
+/** A verifier from modules imported afresh (after vi.resetModules): intern tables of its own. */
+async function freshVerifier(now: () => number): Promise<TokenVerifier> {
+  const [{ parseConfig: parse }, { compileAssurance: compile }, { TokenVerifier: Verifier }] = await Promise.all([
+    import('../../src/config/load.js'),
+    import('../../src/core/assurance.js'),
+    import('../../src/identity/verifier.js'),
+  ]);
+  return verifierFrom(parse, compile, Verifier, now);
 }
 
 const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
@@ -74,25 +87,36 @@ function collect(): void {
 describe('stepgate_token_cache_bytes', () => {
   it('counts what cached entries retain: within 10 % of the measured heap per entry', async () => {
     const t = Date.parse('2026-12-06T08:00:00Z');
-    const v = verifier(() => t);
     const nowS = Math.floor(t / 1000);
-    // Warm: the shared values (groups, level and issuer pairs), and the code compiled for this path,
-    // which would otherwise be counted as ~70 bytes per entry.
-    for (let i = 0; i < 1500; i++) expect((await v.verify(token(i, nowS))).ok).toBe(true);
     // Fewer distinct users in all than the intern tables hold (10,000 pairs: two per user), so no
     // table is emptied in between and both figures count the same objects.
     const N = 3000;
-    collect();
-    const heap0 = process.memoryUsage().heapUsed;
-    const gauge0 = v.cacheBytes;
-    // Each token made as it is used: a list of them would be freed between the two figures.
-    for (let i = 0; i < N; i++) expect((await v.verify(token(1_000_000 + i, nowS))).ok).toBe(true);
-    collect();
-    const measured = (process.memoryUsage().heapUsed - heap0) / N;
-    const estimated = (v.cacheBytes - gauge0) / N;
-    expect(v.cacheSize).toBe(1500 + N);
-    expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B`).toBeGreaterThan(0.9);
-    expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B`).toBeLessThan(1.1);
+    const once = async () => {
+      // A module graph of its own each time: empty intern tables (module state), code compiled anew.
+      vi.resetModules();
+      const v = await freshVerifier(() => t);
+      // Warm: the shared values (groups, level and issuer pairs), and the code compiled for this
+      // path, which would otherwise be counted as ~70 bytes per entry.
+      for (let i = 0; i < 1500; i++) expect((await v.verify(token(i, nowS))).ok).toBe(true);
+      collect();
+      const heap0 = process.memoryUsage().heapUsed;
+      const gauge0 = v.cacheBytes;
+      // Each token made as it is used: a list of them would be freed between the two figures.
+      for (let i = 0; i < N; i++) expect((await v.verify(token(1_000_000 + i, nowS))).ok).toBe(true);
+      collect();
+      expect(v.cacheSize).toBe(1500 + N);
+      return { measured: (process.memoryUsage().heapUsed - heap0) / N, estimated: (v.cacheBytes - gauge0) / N };
+    };
+    // The median of three: the heap's noise is one-sided and comes in single events (a CI run of
+    // 2026-12-07 read 1,563 B per entry where the same code reads 1,310-1,395 run after run, at load
+    // 18 too), while a gauge that misses or double-counts something is off in every run.
+    const runs: { measured: number; estimated: number }[] = [];
+    for (let k = 0; k < 3; k++) runs.push(await once());
+    runs.sort((a, b) => a.estimated / a.measured - b.estimated / b.measured);
+    const { estimated, measured } = runs[1]!;
+    const all = runs.map((r) => `${r.estimated.toFixed(0)}/${r.measured.toFixed(0)}`).join(', ');
+    expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B (runs, gauge/heap: ${all})`).toBeGreaterThan(0.9);
+    expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B (runs, gauge/heap: ${all})`).toBeLessThan(1.1);
   });
 
   it('counts what the front keeps of tokens seen again: within 10 % of the measured heap', async () => {
