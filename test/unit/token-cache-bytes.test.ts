@@ -84,8 +84,21 @@ function collect(): void {
   gc();
 }
 
+/**
+ * Runs a heap measurement three times and keeps the run whose gauge/heap ratio is the median: the
+ * heap's noise is one-sided and comes in single events, while a gauge that misses or double-counts
+ * something is off in every run.
+ */
+async function medianOfThree(run: () => Promise<{ measured: number; estimated: number }>): Promise<{ measured: number; estimated: number; all: string }> {
+  const runs: { measured: number; estimated: number }[] = [];
+  for (let k = 0; k < 3; k++) runs.push(await run());
+  runs.sort((a, b) => a.estimated / a.measured - b.estimated / b.measured);
+  return { ...runs[1]!, all: runs.map((r) => `${r.estimated.toFixed(0)}/${r.measured.toFixed(0)}`).join(', ') };
+}
+
 describe('stepgate_token_cache_bytes', () => {
-  it('counts what cached entries retain: within 10 % of the measured heap per entry', async () => {
+  // Three runs each, on a loaded machine too.
+  it('counts what cached entries retain: within 10 % of the measured heap per entry', { timeout: 120_000 }, async () => {
     const t = Date.parse('2026-12-06T08:00:00Z');
     const nowS = Math.floor(t / 1000);
     // Fewer distinct users in all than the intern tables hold (10,000 pairs: two per user), so no
@@ -107,19 +120,14 @@ describe('stepgate_token_cache_bytes', () => {
       expect(v.cacheSize).toBe(1500 + N);
       return { measured: (process.memoryUsage().heapUsed - heap0) / N, estimated: (v.cacheBytes - gauge0) / N };
     };
-    // The median of three: the heap's noise is one-sided and comes in single events (a CI run of
-    // 2026-12-07 read 1,563 B per entry where the same code reads 1,310-1,395 run after run, at load
-    // 18 too), while a gauge that misses or double-counts something is off in every run.
-    const runs: { measured: number; estimated: number }[] = [];
-    for (let k = 0; k < 3; k++) runs.push(await once());
-    runs.sort((a, b) => a.estimated / a.measured - b.estimated / b.measured);
-    const { estimated, measured } = runs[1]!;
-    const all = runs.map((r) => `${r.estimated.toFixed(0)}/${r.measured.toFixed(0)}`).join(', ');
+    // The median of three: a CI run of 2026-12-07 read 1,563 B per entry where the same code reads
+    // 1,310-1,395 run after run, at load 18 too.
+    const { estimated, measured, all } = await medianOfThree(once);
     expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B (runs, gauge/heap: ${all})`).toBeGreaterThan(0.9);
     expect(estimated / measured, `gauge ${estimated.toFixed(0)} B per entry, heap ${measured.toFixed(0)} B (runs, gauge/heap: ${all})`).toBeLessThan(1.1);
   });
 
-  it('counts what the front keeps of tokens seen again: within 10 % of the measured heap', async () => {
+  it('counts what the front keeps of tokens seen again: within 10 % of the measured heap', { timeout: 120_000 }, async () => {
     // The front (src/identity/token-front.ts) keeps a token's text from its second sighting, 2,048
     // at most, the oldest out first. Every token is cached before the first figure, so the second
     // sightings between the two add to the heap only what the fronts keep (no entry, no interned
@@ -135,20 +143,24 @@ describe('stepgate_token_cache_bytes', () => {
     const again = (v: TokenVerifier, from: number) => {
       for (let i = from; i < from + N; i++) expect(v.verify(token(i, nowS))).toMatchObject({ ok: true, cached: true });
     };
-    const warm = verifier(() => t);
-    await tokens(warm, 2_000_000);
-    again(warm, 2_000_000);
-    const vs = [verifier(() => t), verifier(() => t), verifier(() => t)];
-    for (const [k, v] of vs.entries()) await tokens(v, 3_000_000 + k * N);
-    collect();
-    const heap0 = process.memoryUsage().heapUsed;
-    const gauge0 = vs.reduce((n, v) => n + v.cacheBytes, 0);
-    for (const [k, v] of vs.entries()) again(v, 3_000_000 + k * N);
-    collect();
-    const measured = process.memoryUsage().heapUsed - heap0;
-    const estimated = vs.reduce((n, v) => n + v.cacheBytes, 0) - gauge0;
-    for (const v of vs) expect((v as unknown as { front: { size: number } }).front.size).toBe(2048);
-    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B`).toBeGreaterThan(0.9);
-    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B`).toBeLessThan(1.1);
+    const once = async () => {
+      vi.resetModules();
+      const warm = await freshVerifier(() => t);
+      await tokens(warm, 2_000_000);
+      again(warm, 2_000_000);
+      const vs = [await freshVerifier(() => t), await freshVerifier(() => t), await freshVerifier(() => t)];
+      for (const [k, v] of vs.entries()) await tokens(v, 3_000_000 + k * N);
+      collect();
+      const heap0 = process.memoryUsage().heapUsed;
+      const gauge0 = vs.reduce((n, v) => n + v.cacheBytes, 0);
+      for (const [k, v] of vs.entries()) again(v, 3_000_000 + k * N);
+      collect();
+      for (const v of vs) expect((v as unknown as { front: { size: number } }).front.size).toBe(2048);
+      return { measured: process.memoryUsage().heapUsed - heap0, estimated: vs.reduce((n, v) => n + v.cacheBytes, 0) - gauge0 };
+    };
+    // The median of three, as above: run after run the heap read 4.92-5.16 MB for the same 4.72 MB.
+    const { estimated, measured, all } = await medianOfThree(once);
+    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B (runs, gauge/heap: ${all})`).toBeGreaterThan(0.9);
+    expect(estimated / measured, `gauge ${estimated} B, heap ${measured} B (runs, gauge/heap: ${all})`).toBeLessThan(1.1);
   });
 });
