@@ -18,6 +18,7 @@ import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, R
  * remote, whose host is in rclone's own configuration). A Service in the cluster (`….svc`,
  * `kubernetes.default`) is the cluster's own and needs no entry. A destination the command does not
  * show (`$UPLOAD_URL` set by a Secret, code with no URL) is unknown, and unknown is not on the list.
+ * Any other program is read for its output flags (argumentUpload: `--out s3://…`, `--dest https://…`).
  */
 export type UploadAllowed = (destination: string) => boolean;
 
