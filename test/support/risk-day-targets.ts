@@ -505,12 +505,12 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // night): access_window_closed at request 1, which no sign-in answers (every seed both ways).
   [A42.flAccount]: 1,
   // Session 49's site copies: the vendor's image swap in its own window refused in cnf-* (day 41,
-  // image_registry_not_allowed: deny, request 1); day 40's vendor account after its Saturday window
-  // (access_windows, request 1); day 19's vendor after its access package's hours (an outside_hours
-  // deny rule, request 1). Each holder answers any ask; only a refusal stops them (every seed both ways).
-  [A41.imageSwap]: 1,
+  // image_registry_not_allowed: deny, request 2, the patch after helm's read); day 40's vendor
+  // account after its Saturday window (access_windows, request 1). Each holder answers any ask;
+  // only a refusal stops them (every seed both ways). Day 19's vendor (the support desk's cache, no
+  // sign-in) is refused at request 1 by the site's outside_hours rule: expectAttacksStopped's bound.
+  [A41.imageSwap]: 2,
   [A40.vendor]: 1,
-  "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)": 1,
 };
 
 /**
@@ -577,7 +577,7 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   "another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session",
   "the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)",
   // Day 19's vendor after their access package (was here until session 49: the site's copy's
-  // outside_hours rule refuses it at request 1 on a fresh server too; HOLDS_THE_FACTOR above).
+  // outside_hours rule refuses it at request 1 on a fresh server too).
   // Day 23: platform-1's token impersonating a tax engineer (every seed) and the SOC analyst's VDI
   // token (seed 215): with history, the first Secret of an identity that never read one
   // (unfamiliar_kind, request 2); on a fresh server, the platform engineer's (or analyst's) morning
