@@ -160,6 +160,13 @@ describe("data_upload_outside: a program's own output argument (day 44, session 
   it('is off when the list is empty', () => {
     expect(job(['--out', 's3://exfil-bucket/x'], [], none)).toEqual([]);
   });
+
+  it('reads a crafted 40 kB flag name as no flag, and a long real one as its words', () => {
+    // `--out-out-…-!` sent a one-regex reading into seconds of backtracking per word.
+    expect(job([`--${'out-'.repeat(10_000)}!`, 's3://exfil-bucket/x'])).toEqual([]);
+    expect(job([`--${'out-'.repeat(10_000)}x`, 's3://exfil-bucket/x'])).toEqual([]);
+    expect(job(['--model-artifact-export-destination-uri', 's3://exfil-bucket/x']).length).toBe(1);
+  });
 });
 
 describe('every place a command is read', () => {

@@ -230,17 +230,37 @@ function argumentUpload(s: Stage, env: ReadonlyMap<string, string>): Upload | un
   const w = s.words;
   let destinations: string[] | undefined;
   for (let i = 0; i < w.length; i++) {
-    const flag = OUTPUT_FLAG.exec(w[i]!);
-    if (flag === null) continue;
-    const value = flag[1] ?? w[i + 1];
+    const x = w[i]!;
+    if (x.charCodeAt(0) !== 45 /* - */) continue;
+    const eq = x.indexOf('=');
+    if (!isOutputFlag(eq < 0 ? x : x.slice(0, eq))) continue;
+    const value = eq < 0 ? w[i + 1] : x.slice(eq + 1);
     const dest = value === undefined ? undefined : outputDestination(value, env);
     if (dest !== undefined) (destinations ??= []).push(dest);
   }
   return destinations === undefined ? undefined : { tool: 'argument', destinations };
 }
 
-/** A flag named for where output goes (`--out`, `--output-uri`, `--dest`, `--upload-to`, `--model-export-path`), with its `=value` if any. */
-const OUTPUT_FLAG = /^--?(?:[a-z0-9]+[-_])*(?:out|output|dest|destination|dst|sink|upload|export)(?:[-_][a-z0-9]+)*(?:=(.*))?$/i;
+/**
+ * A flag named for where output goes (`--out`, `--output-uri`, `--dest`, `--upload-to`,
+ * `--model-export-path`): one or two dashes, then words of letters and digits joined by `-` or
+ * `_`, one of them OUTPUT_WORDS. Read by splitting, not by one regex: a regex with a repeated group
+ * before and after the keyword backtracks for seconds on a crafted 40 kB word (`--out-out-…-!`).
+ */
+function isOutputFlag(flag: string): boolean {
+  const name = flag.startsWith('--') ? flag.slice(2) : flag.slice(1);
+  if (name === '' || name.length > MAX_FLAG_NAME) return false;
+  let output = false;
+  for (const part of name.toLowerCase().split(/[-_]/)) {
+    if (!/^[a-z0-9]+$/.test(part)) return false;
+    if (OUTPUT_WORDS.has(part)) output = true;
+  }
+  return output;
+}
+
+const OUTPUT_WORDS: ReadonlySet<string> = new Set(['out', 'output', 'dest', 'destination', 'dst', 'sink', 'upload', 'export']);
+/** Longer than any real program's flag name (`--model-artifact-export-destination-uri` is 38). */
+const MAX_FLAG_NAME = 64;
 
 /** The destination an output flag's value names (argumentUpload), or undefined when it names no address. */
 function outputDestination(value: string, env: ReadonlyMap<string, string>): string | undefined {
