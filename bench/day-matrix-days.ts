@@ -21,7 +21,7 @@ import { workday15 } from '../test/support/workday15.js';
 import { workday16 } from '../test/support/workday16.js';
 import { workday17 } from '../test/support/workday17.js';
 import { workday18 } from '../test/support/workday18.js';
-import { workday19 } from '../test/support/workday19.js';
+import { SITE as D19_SITE, workday19 } from '../test/support/workday19.js';
 import { workday20 } from '../test/support/workday20.js';
 import { workday21 } from '../test/support/workday21.js';
 import { workday22 } from '../test/support/workday22.js';
@@ -42,7 +42,7 @@ import { workday36 } from '../test/support/workday36.js';
 import { workday37 } from '../test/support/workday37.js';
 import { workday38 } from '../test/support/workday38.js';
 import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
-import { workday40 } from '../test/support/workday40.js';
+import { SITE as D40_SITE, workday40 } from '../test/support/workday40.js';
 import { SITE as D41_SITE, SITE_HIGH_DENY as D41_SITE_HIGH_DENY, workday41 } from '../test/support/workday41.js';
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
@@ -67,7 +67,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['16', workday16, [141, 142, 143, 144, 145], {}],
   ['17', workday17, [151, 152, 153, 154, 155], {}],
   ['18', workday18, [161, 162, 163, 164, 165], {}],
-  ['19', workday19, [171, 172, 173, 174, 175], {}],
+  // Day 19 runs on a site copy of the example: the EHR vendor's access package's hours (13:00-16:00 UTC on weekdays) as an outside_hours rule.
+  ['19', workday19, [171, 172, 173, 174, 175], { site: D19_SITE }],
   ['20', workday20, [181, 182, 183, 184, 185], {}],
   ['21', workday21, [191, 192, 193, 194, 195], {}],
   ['22', workday22, [201, 202, 203, 204, 205], {}],
@@ -102,8 +103,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['38', workday38, [361, 362, 363, 364, 365], {}],
   // Day 39 runs on a site copy of the example: an MSP's shared cluster with two customers' IdPs federated as issuers (Acme's Okta, Borealis' Keycloak; each held to aal2 and its own namespaces since session 46), tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot.
   ['39', workday39, [371, 372, 373, 374, 375], { site: D39_SITE }],
-  // Day 40: a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves and a pool rolled back, CRD storage-version migration, deprecated manifests re-applied server-side, a vendor's screen-share, on-call at home, developers on Sunday evening); the example as shipped.
-  ['40', workday40, [381, 382, 383, 384, 385], {}],
+  // Day 40: a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves and a pool rolled back, CRD storage-version migration, deprecated manifests re-applied server-side, a vendor's screen-share, on-call at home, developers on Sunday evening); a site copy dating the vendor's temporary account to Saturday's screen-share (access_windows[]).
+  ['40', workday40, [381, 382, 383, 384, 385], { site: D40_SITE }],
   // Day 41: a mobile operator's 5G core on an edge cluster (admins checking RBAC by impersonation, a 24/7 NOC in shifts, field engineers on CGNAT that moves every hour, Multus/SR-IOV attachments, DPDK lab pods, a vendor's CNF upgrade at 01:00, a lawful-intercept namespace); a site copy of the example with the regulator's lawful-intercept rule.
   ['41', workday41, [391, 392, 393, 394, 395], { site: D41_SITE }],
   // Day 41 with the site's first lawful-intercept rule (`--days=41h`): sensitivity 40 and refused when high (`SITE_HIGH_DENY`), the shape that refused the LI officer, a newcomer, every day until session 48's `risk.learn.newcomer_refusals`.

@@ -131,7 +131,9 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
   // is an ordinary training job's (a public CUDA image, GPUs, the spot pool's tolerations) with
   // another command. Day 14's class (miners in the student's own queue), in a namespace the
   // victim never used. A ResourceQuota of zero GPUs in namespaces that should not have them is
-  // what stops it, in admission.
+  // what stops it, in admission. (Session 49: the same missing signal as day 43's 8-GPU Jobs, a
+  // request far above the identity's own; here the victim's own PyTorchJob asks 3 workers of 8 GPUs
+  // by day and the miner 7 of 8, so size is a weaker tell than the namespace and the hour.)
   // The command alone (`./xmrig --cuda`, shipped in the image) is an ordinary training job's shape.
   it.fails('GPU workloads created in a namespace the ML engineer never used, at night, are asked more than the everyday sign-in', async () => {
     const login = await twoDays('d17f-mle-b@meridian.example', training);

@@ -3,11 +3,12 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { API, EDI_OFFICE, KUBECTL, VENDOR_NET, cpOut } from '../support/workday19.js';
+import { API, EDI_OFFICE, KUBECTL, SITE, VENDOR_NET, cpOut } from '../support/workday19.js';
 
 /**
  * What the nineteenth replayed day (test/support/workday19.ts, docs/risk.md "Day 19") found,
- * through the real gRPC server running examples/stepgate.yaml on a virtual clock: a passwordless
+ * through the real gRPC server running the site's copy of the example (`SITE`: the EHR vendor's
+ * access package's hours as an outside_hours rule) on a virtual clock: a passwordless
  * healthcare company whose every sign-in is a passkey or a security key. The attacks a passkey
  * world leaves (stolen token caches and cookies, device-code phishing, illicit consent) are
  * stopped at their first request by the network they come from; what is open is what a real
@@ -15,7 +16,7 @@ import { API, EDI_OFFICE, KUBECTL, VENDOR_NET, cpOut } from '../support/workday1
  * finding is an `it.fails` that asserts the safe outcome and says why the request cannot show it.
  */
 
-const s = exampleServiceForFile();
+const s = exampleServiceForFile({ edit: SITE });
 const MON = Date.UTC(2026, 8, 14, 9, 0, 0);
 const TUE = Date.UTC(2026, 8, 15, 9, 0, 0);
 const H = 3_600_000;
@@ -117,15 +118,15 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
     expect(JSON.stringify(res)).toContain("you have not dumped a database or copied a database's files out of a pod before");
   });
 
-  // Open (fresh server): the vendor's support engineer, an Entra ID B2B guest (aal2 to the
-  // example), 40 minutes after their access package ended at 16:00: the support desk's kubelogin
-  // cache still refreshes, and someone at the desk reads the integration's Secret. With a day of
-  // history the vendor never read a Secret, and unfamiliar_kind asks (request 2, every seed); on a
-  // freshly started server there is no history and nothing else differs: the vendor's network,
-  // client and session, a Secret read within the sign-in's 8 hours. The access package's end is
-  // in the identity provider, not in the token; a rule with hours for guest identities (a `when`
-  // on time of day for `*@ehrvendor.example`) or a short token lifetime for guests would catch it.
-  it.fails("the vendor's token after its access window reads no Secret on a fresh server", async () => {
+  // Closed in session 49 by the site's copy (fresh server, refused at request 1): the vendor's
+  // support engineer, an Entra ID B2B guest (aal2 to the example), 40 minutes after their access
+  // package ended at 16:00: the support desk's kubelogin cache still refreshes, and someone at the
+  // desk reads the integration's Secret. The package's end is in the identity provider, not in the
+  // token, and on a freshly started server nothing else differs (the vendor's network, client and
+  // session, a Secret read within the sign-in's 8 hours; with a day of history unfamiliar_kind
+  // asks). The site writes the package's hours as the example's vendor-support-hours is written
+  // (ehr-vendor-access-package: outside 12:30-16:30 UTC on weekdays, deny), which refuses it.
+  it("the vendor's token after its access window reads no Secret on a fresh server", async () => {
     const entra = { acr: '1', amr: ['fido', 'mfa'] };
     const sub = 'd19f-vendor@ehrvendor.example';
     const o = { source: VENDOR_NET, ua: KUBECTL('windows/amd64', 'v1.31.9') };
@@ -137,7 +138,8 @@ describe('a passwordless healthcare company, with examples/stepgate.yaml', () =>
       ['GET', '/api/v1/namespaces/prod-ehr-sync/configmaps/hl7-endpoints'],
     ], o);
     const res = await send(login, TUE + 7.66 * H, 'GET', '/api/v1/namespaces/prod-ehr-sync/secrets/hl7-mllp-credentials', o);
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('policy_deny');
+    expect(rules(res)).toContain('ehr-vendor-access-package');
   });
 
   // Open: an illicit-consent app ("Rota Sync") the developer consented to asks the identity

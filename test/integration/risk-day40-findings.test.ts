@@ -3,11 +3,12 @@ import { reasonOf, riskContextOf as contextOf } from '../support/grpc-client.js'
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import { podName, WS_UPGRADE, type Login } from '../support/workday.js';
-import { API, ATTACKER_VPS, csrApproval, execPath, gatekeeperWebhook, KUBECTL, nodeDebugPod, OFFICE, PROXY_DUBLIN, slippedBinding, snapshotCopyOut, VENDOR_NET, WEBHOOK } from '../support/workday40.js';
+import { API, ATTACKER_VPS, csrApproval, execPath, gatekeeperWebhook, KUBECTL, nodeDebugPod, OFFICE, PROXY_DUBLIN, SITE, slippedBinding, snapshotCopyOut, VENDOR_NET, WEBHOOK } from '../support/workday40.js';
 
 /**
  * What the fortieth replayed day (test/support/workday40.ts, docs/risk.md "Day 40") found, through
- * the real gRPC server running the example as shipped on a virtual clock: a platform team's
+ * the real gRPC server running the site's copy of the example (`SITE`: the vendor's temporary
+ * account dated to Saturday's screen-share in access_windows[]) on a virtual clock: a platform team's
  * maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35), the upgrade lead's etcd
  * snapshots, CSR approvals and Gatekeeper webhook, node-debug pods, a deprecated-manifests
  * re-apply, a vendor's temporary account, on-call engineers at home. Each test is one person's
@@ -39,7 +40,7 @@ const oncallRoutine: Step[] = [
 ];
 
 describe("a platform team's maintenance weekend on a self-managed kubeadm cluster", () => {
-  const s = exampleServiceForFile();
+  const s = exampleServiceForFile({ edit: SITE });
   const { send, routine } = findingRequests(s, { host: API, source: OFFICE, ua: MAC_KUBECTL, firstDay: SAT, secondDay: SUN });
 
   // Stopped at request 1 (every seed both ways): an on-call engineer's token stolen from their home
@@ -126,33 +127,36 @@ describe("a platform team's maintenance weekend on a self-managed kubeadm cluste
     expect(reasonOf(later), rules(later)).toBe('auth_too_old');
   });
 
-  // Stopped at request 2 (denied: every seed both ways): the vendor's temporary account, still
-  // enabled after Saturday's window, signs in again (two factors) on Sunday night; kube-system's
-  // Secrets ask a hardware key the vendor does not have.
-  it("the vendor's account after its window is refused kube-system's Secrets (no hardware key)", async () => {
+  // Stopped at request 1 on the site's copy (refused, since session 49; on the example as shipped
+  // at request 2, acr_insufficient: kube-system's Secrets ask a hardware key the vendor does not
+  // have): the vendor's temporary account, still enabled after Saturday's window, signs in again
+  // (two factors) on Sunday night. The site dated the account to Saturday's screen-share
+  // (access_windows[]), so every request outside it is access_window_closed.
+  it("the vendor's account after its window is refused kube-system's Secrets", async () => {
     const sub = 'd40f-tse@support.controlplane-vendor.example';
     const o = { source: VENDOR_NET, ua: LINUX_KUBECTL };
     await routine(signIn(sub, SAT + 6 * H - 40_000), SAT + 6 * H, [['GET', '/api/v1/namespaces/kube-system/pods?limit=500'], ['GET', '/api/v1/namespaces/kube-system/configmaps/kubeadm-config'], ['GET', '/api/v1/nodes']], o);
     const login = signIn(sub, SUN + 13.1 * H);
     const res = await send(login, SUN + 13.15 * H, 'GET', '/api/v1/namespaces/kube-system/secrets', o);
-    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(reasonOf(res), rules(res)).toBe('access_window_closed');
   });
 
-  // Open (the example as shipped: no rule names this vendor's window; a site adds one as the
-  // example's vendor-support-hours does for its POS vendor): the same account, signed in again
-  // with two factors on Sunday night, reads payments' production Secrets: the first Secret read
-  // (unfamiliar_kind) asks a sign-in, which the vendor, holding their factor, makes.
-  it.fails("the vendor's account after its window is refused payments' Secrets", async () => {
+  // Closed in session 49 by the site's copy (was open on the example as shipped: the first Secret
+  // read, unfamiliar_kind, asks a sign-in the vendor, holding their factor, makes): the same
+  // account, signed in again with two factors on Sunday night, reads payments' production Secrets.
+  // The window (access_windows[]: Saturday 13:00-17:00 UTC) refuses it whatever the vendor answers.
+  it("the vendor's account after its window is refused payments' Secrets", async () => {
     const sub = 'd40f-tse-2@support.controlplane-vendor.example';
     const o = { source: VENDOR_NET, ua: LINUX_KUBECTL };
+    // Saturday's screen-share, inside the window: routine() asserts it is allowed.
     await routine(signIn(sub, SAT + 6 * H - 40_000), SAT + 6 * H, [['GET', '/api/v1/namespaces/kube-system/pods?limit=500'], ['GET', '/api/v1/namespaces/kube-system/configmaps/kubeadm-config'], ['GET', '/api/v1/nodes']], o);
     const login = signIn(sub, SUN + 13.1 * H);
-    const asked = await send(login, SUN + 13.15 * H, 'GET', '/api/v1/namespaces/payments-prod/secrets', o);
-    expect(contextOf(asked)).toBe('unfamiliar_kind');
-    // The vendor answers the ask with the factor they hold (two factors, 20 s later) and reads on.
+    const first = await send(login, SUN + 13.15 * H, 'GET', '/api/v1/namespaces/payments-prod/secrets', o);
+    expect(reasonOf(first), rules(first)).toBe('access_window_closed');
+    // A fresh sign-in 20 s later changes nothing: a window is not a step-up.
     const again = signIn(sub, SUN + 13.15 * H + 20_000);
     const res = await send(again, SUN + 13.15 * H + 25_000, 'GET', '/api/v1/namespaces/payments-prod/secrets', o);
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('access_window_closed');
   });
 
   // Stopped at request 1 (every seed both ways): another on-call token from a residential proxy in

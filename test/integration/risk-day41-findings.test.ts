@@ -116,11 +116,12 @@ describe("a mobile operator's 5G core on an edge cluster, its impersonating admi
     expect(rules(consumer)).toContain('guardrail:traffic_mirrored');
   });
 
-  // Open (the example sets no guardrails.allowed_registries, and helm's patch carries the image
-  // alone): the vendor's account in its own window, after its real upgrade, swaps the privileged
-  // DPDK user plane's image for one of another registry; whoever holds the vendor's factors
-  // answers the sign-in, so nothing refuses it.
-  it.fails("the vendor's image swap of the privileged UPF to another registry is refused", async () => {
+  // Closed in session 49 by the site's copy (was open: the example sets no
+  // guardrails.allowed_registries, and helm's patch carries the image alone): the vendor's account
+  // in its own window, after its real upgrade, swaps the privileged DPDK user plane's image for one
+  // of another registry. Whoever holds the vendor's factors answers an ask; the site lists its two
+  // registries and refuses another's image in cnf-* (image_registry_not_allowed: deny).
+  it("the vendor's image swap of the privileged UPF to another registry is refused", async () => {
     const sub = 'd41f-tse@cnfvendor.example';
     const o = { source: VENDOR_NET };
     const pre: Step[] = [['GET', '/api/v1/namespaces/cnf-upf/pods?limit=500'], ['GET', '/apis/apps/v1/namespaces/cnf-upf/daemonsets/upf']];
@@ -133,7 +134,8 @@ describe("a mobile operator's 5G core on an edge cluster, its impersonating admi
     const swap = upfImagePatch('ghcr.io/upf-tools/upf:5.4.1');
     const res = await send(login, night(TUE) + 80 * M, swap.method, swap.path, { ...o, body: swap.body!, contentType: 'application/strategic-merge-patch+json' });
     // The vendor answers an ask with their factors; only a refusal stops them.
-    expect(reasonOf(res), rules(res)).not.toMatch(/^(allowed|auth_too_old)$/);
+    expect(reasonOf(res), rules(res)).toBe('policy_deny');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
   });
 
   // Stopped at request 2 (every seed both ways): field-2's token from another subscriber of the

@@ -134,9 +134,13 @@ describe("a public broadcaster's election night: flags in ConfigMaps, temporary 
     expect(reasonOf(res), rules(res)).toBe('access_window_closed');
   });
 
-  // Open (a ConfigMap's data is the newsroom's content: the desk patches the same object ten
-  // times a night from its own laptops, and nothing in the request tells a false count from a
-  // correction): malware on a data journalist's laptop publishes false numbers.
+  // Open, a design trade-off (session 49, priced in docs/risk.md "Session 49"): malware on a data
+  // journalist's laptop publishes false numbers. A ConfigMap's data is the newsroom's content: the
+  // desk patches the same object ten times a night from its own laptops, a race called in every
+  // third patch (so neither the `called` field nor a large count is the attack's), and nothing in
+  // the request tells a false count from a correction. A site rule asking a fresh sign-in for each
+  // overrides patch would ask the desk ten times a night and still pass malware's patch made within
+  // minutes of the journalist's own; the lever is the results pipeline's own sign-off.
   it.fails('false numbers patched into the results overrides from the journalist\'s laptop are asked', async () => {
     const sub = 'd42f-dj-2@vpb.example';
     const o = { ua: WIN_KUBECTL };

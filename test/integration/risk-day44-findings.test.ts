@@ -8,7 +8,8 @@ import { API, BASTION, drBinding, DR_API, EXPORT_BUCKET, EXPORT_CRONJOB, exportJ
 /**
  * What the forty-fourth replayed day (test/support/workday44.ts, docs/risk.md "Day 44") found,
  * through the real gRPC server running the site's copy of the example (`SITE`: production and the
- * DR standby in kubernetes.clusters, the PACS vendor's contract hours) on a virtual clock: a
+ * DR standby in kubernetes.clusters, the PACS vendor's contract hours, the FHIR export's bucket in
+ * guardrails.upload_hosts) on a virtual clock: a
  * hospital group's clinical platform, a quarterly DR test on the standby, developers and nurses on
  * one VDI pool's address, an HL7 cut-over at night from home, a vendor through the bastion, the
  * break-glass account used while the IdP's federation is degraded. Each test is one person's
@@ -95,23 +96,30 @@ describe("a hospital's clinical platform: a DR standby, one VDI address, a night
 
   // Stopped at request 2 (every seed both ways): the export CronJob's target changed to a
   // look-alike bucket from the integration engineer's laptop: scheduled_job_changed asks a sign-in
-  // made for it.
+  // made for it, and since session 49 data_upload_outside (the exporter's `--out` to a bucket not in
+  // the site's upload_hosts, a critical guardrail) asks a level the engineer's two factors are not.
   it("the FHIR export CronJob's target changed is asked", async () => {
     const sub = 'd44f-int-2@stmarys-health.example';
     const login = await twoMornings(sub, [], {}, signIn, [fhirRoutine('t'), fhirRoutine('w')]);
     const res = await send(login, WED + 8.08 * H, 'PATCH', EXPORT_CRONJOB, { body: exportPatch(OUTSIDE_BUCKET), contentType: SMP });
-    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
-    expect(rules(res)).toContain('scheduled_job_changed');
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:scheduled_job_changed');
+    expect(rules(res)).toContain('guardrail:data_upload_outside');
   });
 
-  // Open (nothing compares a Job made from a CronJob with that CronJob's template, and the
-  // destination is an argument, which container_command_egress does not read as an upload): the same
-  // malware runs the export by hand to the look-alike bucket, in int-2's own morning shape.
-  it.fails("the export run by hand to an outside bucket, as the engineer's own morning run, is asked", async () => {
+  // Closed in session 49: the same malware runs the export by hand to the look-alike bucket, in
+  // int-2's own morning shape (`kubectl create job --from=cronjob/…`, which the engineer runs every
+  // morning to the export's own bucket). The destination is the exporter's `--out` argument: since
+  // session 49 data_upload_outside reads a program's output flags (`--out s3://…`) against
+  // guardrails.upload_hosts, where the site lists the export's bucket. The morning's own run asks
+  // nothing (routine() above asserts it is allowed).
+  it("the export run by hand to an outside bucket, as the engineer's own morning run, is asked", async () => {
     const sub = 'd44f-int-2b@stmarys-health.example';
     const login = await twoMornings(sub, [], {}, signIn, [fhirRoutine('t'), fhirRoutine('w')]);
     const res = await send(login, WED + 3.17 * H, 'POST', JOBS, { body: exportJob('fhir-bulk-export-manual-x7', OUTSIDE_BUCKET), contentType: 'application/json' });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:data_upload_outside');
   });
 
   // Stopped at request 2 with the warm-up day (every seed; not without it, a newcomer's allowance:

@@ -18,7 +18,7 @@ import { workday15 } from './workday15.js';
 import { workday16 } from './workday16.js';
 import { workday17 } from './workday17.js';
 import { workday18 } from './workday18.js';
-import { workday19 } from './workday19.js';
+import { SITE as D19_SITE, workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { workday22 } from './workday22.js';
@@ -39,7 +39,7 @@ import { A36, workday36 } from './workday36.js';
 import { A37, workday37 } from './workday37.js';
 import { A38, workday38 } from './workday38.js';
 import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
-import { workday40 } from './workday40.js';
+import { A40, SITE as D40_SITE, workday40 } from './workday40.js';
 import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
 import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
 import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
@@ -192,12 +192,8 @@ const LATE: Record<string, number> = {
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session replayed from another office device',
-  // Day 44 (docs/risk.md, "Day 44: what it found"), an open finding, an `it.fails` in
-  // risk-day44-findings.test.ts, every seed both ways: malware on the integration engineer's laptop
-  // runs the FHIR bulk export by hand to a look-alike outside bucket, a Job in the very shape of the
-  // engineer's own morning `kubectl create job --from=cronjob/fhir-bulk-export` (nothing compares a
-  // Job with its CronJob's template; the destination is an argument, no shell, no credential).
-  A44.exportJob,
+  // Day 44's export run by hand to a look-alike bucket (A44.exportJob) was here until session 49:
+  // data_upload_outside reads the exporter's `--out` against the site's upload_hosts.
   // Day 33 (docs/risk.md, "Day 33: what it found"), an open finding, an `it.fails` in
   // risk-day33-findings.test.ts: the plugin's cache directory (the device key and the token)
   // used with the certificate through the engineer's own home network (malware on the home NAS),
@@ -453,12 +449,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 39's compromised customer IdP (A39.crossIssuer) was here until session 46: the site's copy
   // now holds each customer's issuer to its namespaces (match.issuers) and to aal2 (max_level), and
   // the forged engineer is refused at request 1 (HOLDS_THE_FACTOR below).
-  // Day 41 (docs/risk.md, "Day 41: what it found"), an open finding, an `it.fails` in
-  // risk-day41-findings.test.ts: the vendor's account in its own window swaps the privileged UPF
-  // DaemonSet's image for another registry's (helm's patch carries the image alone; the example sets
-  // no allowed_registries), every seed both ways. Its `ovs-mirror-producer` on the UPF's N3
-  // attachment (A41.mirror) was here until session 47: traffic_mirrored stops it at request 2.
-  A41.imageSwap,
+  // Day 41's vendor image swap (A41.imageSwap) was here until session 49: the site's copy lists its
+  // registries and refuses another's image in cnf-* (HOLDS_THE_FACTOR below). Its mirror on the
+  // UPF's N3 attachment (A41.mirror) was here until session 47: traffic_mirrored stops it at request 2.
   // Day 42 (docs/risk.md, "Day 42: what it found"), an open finding, an `it.fails` in
   // risk-day42-findings.test.ts, every seed both ways: malware on a data journalist's laptop patches
   // the results overrides ConfigMap with false numbers (a merge patch like the desk's own, within
@@ -511,6 +504,13 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // session 48 the site's copy dates its temporary accounts (access_windows, until 01:00 after the
   // night): access_window_closed at request 1, which no sign-in answers (every seed both ways).
   [A42.flAccount]: 1,
+  // Session 49's site copies: the vendor's image swap in its own window refused in cnf-* (day 41,
+  // image_registry_not_allowed: deny, request 2, the patch after helm's read); day 40's vendor
+  // account after its Saturday window (access_windows, request 1). Each holder answers any ask;
+  // only a refusal stops them (every seed both ways). Day 19's vendor (the support desk's cache, no
+  // sign-in) is refused at request 1 by the site's outside_hours rule: expectAttacksStopped's bound.
+  [A41.imageSwap]: 2,
+  [A40.vendor]: 1,
 };
 
 /**
@@ -576,10 +576,8 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
   // classes). The second is stopped on two seeds of five there (unfamiliar_namespace).
   "another customer's user on the MSP's Citrix farm uses an MSP engineer's Headlamp session",
   "the staff engineer's Headlamp session replayed from another attendee's laptop (a copy of the victim's Chrome)",
-  // Day 19: the vendor's kubelogin cache 40 minutes after their access package ended, from the
-  // vendor's own desk: with history, the first Secret of a guest who never read one
-  // (unfamiliar_kind, request 2, every seed); on a fresh server nothing differs from the vendor.
-  "the vendor's kubelogin cache 40 minutes after their access package ended (the support desk's PC)",
+  // Day 19's vendor after their access package (was here until session 49: the site's copy's
+  // outside_hours rule refuses it at request 1 on a fresh server too).
   // Day 23: platform-1's token impersonating a tax engineer (every seed) and the SOC analyst's VDI
   // token (seed 215): with history, the first Secret of an identity that never read one
   // (unfamiliar_kind, request 2); on a fresh server, the platform engineer's (or analyst's) morning
@@ -1027,7 +1025,7 @@ const DAYS = ([
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
   ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
   // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
-  ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, {}],
+  ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, { site: D19_SITE }],
   // Day 20 too: written as an outside red team would, a streaming company's follow-the-sun SREs, a chaos game day, mirrord and Karpenter (docs/risk.md, "Day 20").
   ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
   // Day 21 too: written as an outside red team would, a telecom operator's hub of edge clusters (OCM, Karmada, Argo CD), its CNFs, NOC, field engineers and a vendor (docs/risk.md, "Day 21").
@@ -1069,7 +1067,7 @@ const DAYS = ([
   // Day 39 too: written as an outside red team would, an MSP's shared cluster with two customers' IdPs federated as issuers, MSP engineers' tickets across customers' namespaces, a patch window's drains, a customer's night break-fix, Prometheus' node proxy and a ticketing bot; a site copy of the example with the customers' issuers, each held to aal2 and its own namespaces since session 46 (docs/risk.md, "Day 39").
   ['day 39 (workday39.ts)', workday39, 10, DAY39_SEEDS, { site: D39_SITE }],
   // Day 40 too: written as an outside red team would, a platform team's maintenance weekend on a self-managed kubeadm cluster (1.34 → 1.35: etcd snapshots, the Gatekeeper webhook deleted and re-created, CSR approvals, drains in waves, a pool rolled back, a CRD storage-version migration, deprecated manifests re-applied, a vendor's screen-share, on-call at home, developers on Sunday evening); the example as shipped (docs/risk.md, "Day 40").
-  ['day 40 (workday40.ts)', workday40, 9, DAY40_SEEDS, {}],
+  ['day 40 (workday40.ts)', workday40, 9, DAY40_SEEDS, { site: D40_SITE }],
   // Day 41 too: written as an outside red team would, a mobile operator's 5G core on an edge cluster: admins checking RBAC by impersonation, a 24/7 NOC in shifts, field engineers on CGNAT that moves every hour, Multus and SR-IOV attachments, DPDK lab pods, a vendor's CNF upgrade at 01:00 and a lawful-intercept namespace; a site copy of the example with the regulator's rule for it (docs/risk.md, "Day 41").
   ['day 41 (workday41.ts)', workday41, 13, DAY41_SEEDS, { site: D41_SITE }],
   // Day 42 too: written as an outside red team would, a public broadcaster's election night: data journalists flipping feature flags and results overrides in ConfigMaps, freelancers and a partner agency on temporary accounts, a war room on the venue's guest Wi-Fi, a shared tmux on a cloud VM, HPA ceilings raised and a burst node pool, CDN purges as Jobs; a site copy naming the broadcaster's hostnames in host_owners (docs/risk.md, "Day 42").
@@ -1552,7 +1550,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
-  ['day 19 (workday19.ts)', workday19, 171, {}, COLD_BOUND_DAY19],
+  ['day 19 (workday19.ts)', workday19, 171, { site: D19_SITE }, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
@@ -1573,7 +1571,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 37 (workday37.ts)', workday37, 351, {}, COLD_BOUND_DAY37],
   ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
   ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],
-  ['day 40 (workday40.ts)', workday40, 381, {}, COLD_BOUND_DAY40],
+  ['day 40 (workday40.ts)', workday40, 381, { site: D40_SITE }, COLD_BOUND_DAY40],
   ['day 41 (workday41.ts)', workday41, 391, { site: D41_SITE }, COLD_BOUND_DAY41],
   ['day 42 (workday42.ts)', workday42, 401, { site: D42_SITE }, COLD_BOUND_DAY42],
   ['day 43 (workday43.ts)', workday43, 411, { site: D43_SITE }, COLD_BOUND_DAY43],

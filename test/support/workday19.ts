@@ -12,6 +12,7 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type
  * The vendor's support engineer is an Entra ID B2B guest: Entra puts `acr: "1"` and
  * `amr: ["fido","mfa"]` in a passkey sign-in's token, which the example's levels read as aal2.
  * Warm-up Monday 14 September 2026, scored Tuesday 15 September (hours UTC; Edinburgh is UTC+1).
+ * The example as shipped, plus (`SITE`, since session 49) the vendor's access package's hours.
  *
  * Routine, as the tools send it:
  * - clinical-app developers (portal, scheduling, ehr-sync, billing): kubectl through kubelogin
@@ -235,6 +236,30 @@ function vendorTask(rand: () => number): Req[] {
   if (k < 0.8) return [{ method: 'GET', path: '/api/v1/namespaces/prod-ehr-sync/events?limit=500' }, { method: 'GET', path: '/api/v1/namespaces/prod-ehr-sync/configmaps/hl7-endpoints' }];
   return [{ method: 'DELETE', path: `/api/v1/namespaces/prod-ehr-sync/pods/${pod}` }];
 }
+
+/**
+ * The site's copy of the example (session 49): the EHR vendor's access package, 13:00–16:00 UTC on
+ * weekdays, written as the example's vendor-support-hours is (an `outside_hours` rule that refuses
+ * the vendor's accounts, half an hour either side of the package's hours). The package's end is in
+ * Entra ID, not in the token, and a kubelogin cache keeps refreshing past it; a daily window is
+ * hours, not `access_windows[]` (one span, from an instant to another). Nothing else is changed.
+ */
+export function SITE(yaml: string): string {
+  const rules = '\n  rules:\n';
+  if (yaml.split(rules).length !== 2) throw new Error('day 19: the example no longer has one policy.rules');
+  return yaml.replace(rules, `${rules}${VENDOR_HOURS}`);
+}
+
+const VENDOR_HOURS = `    - name: ehr-vendor-access-package
+      description: the EHR vendor's support accounts act within their access package's hours, Monday to Friday 13:00 to 16:00 UTC
+      match:
+        subjects: ["*@ehrvendor.example"]
+        outside_hours:
+          time_zone: UTC
+          windows: [{days: [mon, tue, wed, thu, fri], from: "12:30", to: "16:30"}]
+      deny: true
+      message: the EHR vendor's support accounts act Monday to Friday, 13:00 to 16:00 UTC; outside those hours ask the service desk
+`;
 
 export function workday19(seed = 171): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 19);

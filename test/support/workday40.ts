@@ -6,7 +6,8 @@ import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type L
  * docs/guardrails.md, from a situation days 1–39 do not have: a platform team's maintenance
  * weekend on a self-managed kubeadm cluster. Kestrel Freight (Dublin, UTC+0 in March) upgrades
  * `kubernetes.kestrel.example` from 1.34 to 1.35: the control plane on Saturday 6 March 2027 (the
- * warm-up day), the worker pools on Sunday 7 March (scored; hours UTC). The example as shipped.
+ * warm-up day), the worker pools on Sunday 7 March (scored; hours UTC). The example as shipped,
+ * plus (`SITE`, since session 49) the vendor's temporary account dated to its Saturday window.
  *
  * Routine, as the tools send it:
  * - the upgrade lead (hardware key, office both days): the version, nodes, kube-system's pods and
@@ -207,6 +208,29 @@ function vendorTask(rand: () => number): Req[] {
 }
 
 const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
+
+/**
+ * The site's copy of the example (session 49): the vendor's temporary account dated to the
+ * Saturday afternoon's screen-share (14:00–16:00 UTC), with an hour either side, as
+ * docs/configuration.md's `access_windows[]` says a site writes a temporary account's engagement
+ * (the account disabled in the IdP keeps the tokens already issued, and a forgotten account stays
+ * enabled). The vendor's accounts are named by their domain; nothing else is changed.
+ */
+export const D40_WINDOW_FROM = '2027-03-06T13:00:00Z';
+export const D40_WINDOW_UNTIL = '2027-03-06T17:00:00Z';
+export function SITE(yaml: string): string {
+  if (/^access_windows:/m.test(yaml)) throw new Error('day 40: the example now has access_windows; add the vendor\'s entry to it');
+  return `${yaml}
+access_windows:
+  - name: controlplane-vendor-screen-share
+    description: the control-plane vendor's temporary account, for the upgrade's Saturday screen-share (14:00 to 16:00 UTC)
+    match:
+      subjects: ["*@support.controlplane-vendor.example"]
+    valid_from: "${D40_WINDOW_FROM}"
+    valid_until: "${D40_WINDOW_UNTIL}"
+    message: the vendor's temporary account was for Saturday's screen-share; ask the upgrade lead for another window
+`;
+}
 
 export function workday40(seed = 381): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 40);

@@ -15,7 +15,9 @@ import { attackKit, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, 
  * `lawful-intercept` needs a hardware key within the working day (15 minutes when the risk is
  * elevated, 5 when high; sensitivity 30, people's sign-ins only: `SITE_HIGH_DENY` is the shape
  * that refuses when high, which locked the officer out until session 48's
- * `risk.learn.newcomer_refusals`; `bench/day-matrix.ts --days=41h`). Nothing else is changed (no registry allow-list, no vendor window).
+ * `risk.learn.newcomer_refusals`; `bench/day-matrix.ts --days=41h`), and (since session 49) the
+ * operator's two registries in `guardrails.allowed_registries`, another registry's image refused in
+ * `cnf-*`. Nothing else is changed (no vendor window).
  *
  * Routine, as the tools send it:
  * - a 24/7 NOC of four on the NOC floor (two on the day shift 05:00–13:00, one 13:00–21:00, one on
@@ -301,7 +303,25 @@ function siteOf(yaml: string, highDeny: boolean): string {
   // without `issuers` Prometheus' endpoints list (a service-account token, aal1) would be refused.
   const rule = `    - name: lawful-intercept\n      description: the regulator's lawful-intercept namespace needs a hardware key within the working day, 15 min when elevated, ${highDeny ? 'refused' : '5 min'} when high\n      match:\n        issuers: ["${url}"]\n        kubernetes:\n          namespaces: [${LI_NS}]\n      require: aal3\n      max_age: 28800\n      by_band:\n        elevated: { max_age: 900 }\n        ${highDeny ? 'high: { deny: true, message: "The lawful-intercept namespace is refused from an unusual context: ask the LI officer." }' : 'high: { max_age: 300 }'}\n      sensitivity: ${highDeny ? 40 : 30}\n`;
   const cut = at + '\n  rules:\n'.length;
-  return `${yaml.slice(0, cut)}${rule}${yaml.slice(cut)}`;
+  return registries(`${yaml.slice(0, cut)}${rule}${yaml.slice(cut)}`);
+}
+
+/**
+ * The operator's registries (session 49): its own mirror and the CNF vendor's, in
+ * guardrails.allowed_registries, and an image from any other refused (not asked) in the network
+ * functions' namespaces, as a carrier's image-provenance policy for its core is written: whoever
+ * holds the vendor's factors answers an ask, so only a refusal stops the vendor's account swapping
+ * a privileged user plane's image (day 41's finding).
+ */
+function registries(yaml: string): string {
+  const section = '\nguardrails:\n';
+  const g = yaml.indexOf(section);
+  const ns = yaml.indexOf('\n  namespaces:\n', g);
+  if (g < 0 || ns < 0) throw new Error('day 41: the example no longer has guardrails.namespaces');
+  const cut = ns + '\n  namespaces:\n'.length;
+  const entry = '    - match: ["cnf-*"]\n      effects:\n        image_registry_not_allowed: { deny: true }\n';
+  const list = '  allowed_registries: [registry.halvard.example, registry.cnfvendor.example]\n';
+  return `${yaml.slice(0, g + section.length)}${list}${yaml.slice(g + section.length, cut)}${entry}${yaml.slice(cut)}`;
 }
 
 export function workday41(seed = 391): DayEvent[] {

@@ -17,7 +17,9 @@ import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSitt
  * Warm-up Tuesday 9 March 2027, scored Wednesday 10 March (hours UTC; Leeds is UTC+0 in March).
  *
  * The site's edit of the example (`SITE`) names its two clusters in `kubernetes.clusters` (as
- * configuration.md says a gateway in front of several clusters needs). Nothing else is changed.
+ * configuration.md says a gateway in front of several clusters needs), and (since session 49) the
+ * FHIR export's bucket in `guardrails.upload_hosts`, as docs/guardrails.md says a site whose
+ * workloads ship data out lists where they may. Nothing else is changed.
  *
  * Routine, as the tools send it:
  * - two platform engineers (hardware keys, Linux, office): plat-1 runs the quarterly DR test on the
@@ -233,7 +235,12 @@ export function SITE(yaml: string): string {
   const hosts = '  hosts: [kube.localhost, kubernetes, "kubernetes.**"]\n';
   const rules = '\n  rules:\n';
   if (!yaml.includes(hosts) || yaml.split(rules).length !== 2) throw new Error('day 44: the example no longer has its kubernetes.hosts line or one policy.rules');
-  return yaml
+  const owners = '\n  host_owners:\n';
+  const at = yaml.indexOf(owners);
+  if (at < 0) throw new Error('day 44: the example no longer has guardrails.host_owners');
+  // Where the clinical platform's workloads may upload: the FHIR bulk export's own bucket.
+  const uploads = `  upload_hosts: ["${EXPORT_BUCKET.split('/').slice(0, 3).join('/')}"]\n`;
+  return `${yaml.slice(0, at + 1)}${uploads}${yaml.slice(at + 1)}`
     .replace(hosts, `${hosts}  clusters:\n    - { name: clin-prod, hosts: [${API}] }\n    - { name: clin-dr, hosts: [${DR_API}] }\n`)
     .replace(rules, `${rules}${VENDOR_HOURS}`);
 }

@@ -18,11 +18,12 @@ import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, R
  * remote, whose host is in rclone's own configuration). A Service in the cluster (`….svc`,
  * `kubernetes.default`) is the cluster's own and needs no entry. A destination the command does not
  * show (`$UPLOAD_URL` set by a Secret, code with no URL) is unknown, and unknown is not on the list.
+ * Any other program is read for its output flags (argumentUpload: `--out s3://…`, `--dest https://…`).
  */
 export type UploadAllowed = (destination: string) => boolean;
 
 /** What an upload outside the list was made with: the detail names the tool, never the address (the body's). */
-export type UploadFound = 'curl' | 'wget' | 'aws_s3' | 'gsutil' | 'azcopy' | 'rclone' | 'scp' | 'rsync' | 'sftp' | 'ssh' | 'socket' | 'code' | 'unread';
+export type UploadFound = 'curl' | 'wget' | 'aws_s3' | 'gsutil' | 'azcopy' | 'rclone' | 'scp' | 'rsync' | 'sftp' | 'ssh' | 'socket' | 'code' | 'argument' | 'unread';
 
 const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
   curl: 'uploads data with curl (a file or its input as the body)',
@@ -37,6 +38,7 @@ const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
   ssh: 'pipes data through ssh',
   socket: 'sends data through a socket (nc, socat, /dev/tcp)',
   code: "sends data with an interpreter's HTTP client",
+  argument: 'writes its output (an --out, --output, --dest or --upload argument)',
   // The budget ran out before every upload was read (command-work.ts): one not read may be outside.
   unread: 'is more than one request\'s commands are read for uploads (the command-reading budget), and may upload',
 };
@@ -92,7 +94,7 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (s.program === '') continue;
-      const upload = endpointMoved(stageUpload(s, i > 0, env), s, script, env);
+      const upload = endpointMoved(stageUpload(s, i > 0, env) ?? argumentUpload(s, env), s, script, env);
       if (upload === undefined) continue;
       if (upload.destinations.length === 0 || !upload.destinations.every(ok)) return upload.tool;
     }
@@ -113,8 +115,12 @@ function endpointMoved(upload: Upload | undefined, s: Stage, script: string, env
   if (upload === undefined || !upload.destinations.some((d) => /^(?:s3|gs|rclone):\/\//.test(d))) return upload;
   const keys = [...env.keys()];
   const w = toolOf(s).words;
+  const awsMoved = () => keys.some((k) => AWS_ENDPOINT_ENV.test(k)) || AWS_ENDPOINT_SCRIPT.test(script);
+  const gcsMoved = () => keys.some((k) => GCS_ENDPOINT_ENV.test(k)) || GCS_ENDPOINT_SCRIPT.test(script);
   let moved: boolean;
-  if (upload.tool === 'aws_s3') moved = keys.some((k) => AWS_ENDPOINT_ENV.test(k)) || AWS_ENDPOINT_SCRIPT.test(script);
+  // A program's own SDK (boto3, google-cloud-storage) reads the same endpoint settings as the CLIs.
+  if (upload.tool === 'argument') moved = (upload.destinations.some((d) => d.startsWith('s3://')) && awsMoved()) || (upload.destinations.some((d) => d.startsWith('gs://')) && gcsMoved());
+  else if (upload.tool === 'aws_s3') moved = awsMoved();
   else if (upload.tool === 'gsutil') moved = keys.some((k) => GCS_ENDPOINT_ENV.test(k)) || GCS_ENDPOINT_SCRIPT.test(script) || w.some((x, i) => (x === '-o' && /host|port/i.test(w[i + 1] ?? '')) || /^-o.*(?:host|port)/i.test(x));
   else moved = keys.some((k) => RCLONE_ENDPOINT_ENV.test(k)) || RCLONE_ENDPOINT_SCRIPT.test(script) || w.some((x) => RCLONE_ENDPOINT_FLAG.test(x)) || rcloneConfigWritten(w, script);
   return moved ? { tool: upload.tool, destinations: [UNKNOWN] } : upload;
@@ -205,6 +211,69 @@ function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, stri
     return { tool: 'socket', destinations: [host === undefined ? UNKNOWN : normalHost(host, env)] };
   }
   return undefined;
+}
+
+/**
+ * A program the reader does not know (the site's own exporter, a training or backup script, an
+ * image's entrypoint given only `args`) told where to write by an output flag: `--out s3://b/…`,
+ * `--output-uri=gs://b/…`, `--dest https://h/…`, `--upload-url …`, `--export-bucket s3://…`. The
+ * flag's name says the direction (a flag named for an input, `--data s3://…`, `--from`, is a read,
+ * and a positional operand says none); its value is a destination only when it is an address: a
+ * bucket (`s3://`, Hadoop's `s3a://`, `gs://`) as `s3://bucket`, `gs://bucket`, or another scheme's
+ * host (`https://h/…`, `abfss://c@account.dfs.core.windows.net/…`, `hdfs://nn:8020/…`). A value that
+ * is no address (`--output json`, `--out /data/run`, `file:///…`) or a variable the manifest does
+ * not set (`--out $(OUT)` from a Secret) is not read: nothing shows it leaves the pod (day 44: the
+ * FHIR export Job made by hand, `--out s3://look-alike/daily`, in the shape of the morning's run).
+ */
+function argumentUpload(s: Stage, env: ReadonlyMap<string, string>): Upload | undefined {
+  if (UPLOAD_TOOLS.has(toolOf(s).program)) return undefined;
+  const w = s.words;
+  let destinations: string[] | undefined;
+  for (let i = 0; i < w.length; i++) {
+    const x = w[i]!;
+    if (x.charCodeAt(0) !== 45 /* - */) continue;
+    const eq = x.indexOf('=');
+    if (!isOutputFlag(eq < 0 ? x : x.slice(0, eq))) continue;
+    const value = eq < 0 ? w[i + 1] : x.slice(eq + 1);
+    const dest = value === undefined ? undefined : outputDestination(value, env);
+    if (dest !== undefined) (destinations ??= []).push(dest);
+  }
+  return destinations === undefined ? undefined : { tool: 'argument', destinations };
+}
+
+/**
+ * A flag named for where output goes (`--out`, `--output-uri`, `--dest`, `--upload-to`,
+ * `--model-export-path`): one or two dashes, then words of letters and digits joined by `-` or
+ * `_`, one of them OUTPUT_WORDS. Read by splitting, not by one regex: a regex with a repeated group
+ * before and after the keyword backtracks for seconds on a crafted 40 kB word (`--out-out-…-!`).
+ */
+function isOutputFlag(flag: string): boolean {
+  const name = flag.startsWith('--') ? flag.slice(2) : flag.slice(1);
+  if (name === '' || name.length > MAX_FLAG_NAME) return false;
+  let output = false;
+  for (const part of name.toLowerCase().split(/[-_]/)) {
+    if (!/^[a-z0-9]+$/.test(part)) return false;
+    if (OUTPUT_WORDS.has(part)) output = true;
+  }
+  return output;
+}
+
+const OUTPUT_WORDS: ReadonlySet<string> = new Set(['out', 'output', 'dest', 'destination', 'dst', 'sink', 'upload', 'export']);
+/** Longer than any real program's flag name (`--model-artifact-export-destination-uri` is 38). */
+const MAX_FLAG_NAME = 64;
+
+/** The destination an output flag's value names (argumentUpload), or undefined when it names no address. */
+function outputDestination(value: string, env: ReadonlyMap<string, string>): string | undefined {
+  // `$(OUT)` the kubelet expanded already (commands.ts kubeletExpand); `$OUT` from the env here.
+  const v = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?(.*)$/.exec(value);
+  const word = v === null ? value : env.has(v[1]!) ? env.get(v[1]!)! + v[2]! : undefined;
+  if (word === undefined) return undefined;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(word)?.[1]?.toLowerCase();
+  if (scheme === undefined || scheme === 'file') return undefined;
+  const bucketScheme = scheme === 's3' || scheme === 's3a' || scheme === 's3n' ? 's3://' : scheme === 'gs' ? 'gs://' : undefined;
+  if (bucketScheme === undefined) return hostOf(word, env);
+  const bucket = word.slice(scheme.length + 3).split('/')[0]!;
+  return bucket === '' || bucket.includes('$') ? UNKNOWN : `${bucketScheme}${bucket.toLowerCase()}`;
 }
 
 /**
