@@ -56,13 +56,27 @@ export class AccessWindows {
     return mine === NONE ? undefined : this.judge(who, mine, clock);
   }
 
+  /**
+   * When the earliest window that holds `who` closes (its `valid_until`, ms since the epoch), or
+   * Infinity: what stepgate mints for the identity (a device certificate) ends there, since it
+   * outlives the request and the window is judged only where stepgate is asked.
+   */
+  closesAt(who: Identity): number {
+    let until = Infinity;
+    for (const w of this.holding(who, this.held.get(who))) until = Math.min(until, w.until);
+    return until;
+  }
+
+  private holding(who: Identity, known: readonly CompiledWindow[] | undefined): readonly CompiledWindow[] {
+    if (known !== undefined) return known;
+    const found = this.windows.filter((w) => w.holds(who));
+    const mine = found.length === 0 ? NONE : found;
+    this.held.set(who, mine);
+    return mine;
+  }
+
   private judge(who: Identity, known: readonly CompiledWindow[] | undefined, clock: () => number): WindowRefusal | undefined {
-    let mine = known;
-    if (mine === undefined) {
-      mine = this.windows.filter((w) => w.holds(who));
-      if (mine.length === 0) mine = NONE;
-      this.held.set(who, mine);
-    }
+    const mine = this.holding(who, known);
     if (mine.length === 0) return undefined;
     // The clock is read only for an identity a window holds.
     const nowMs = clock();
