@@ -127,3 +127,44 @@ describe('an identity outside its window whose revocation mirror is stale, or wh
     expect((await run(rt, raw(await token('fl-2@freelance.example', clock.now)))).verdict.reason).toBe(refusal.reason);
   });
 });
+
+describe('the window on a live reload, in shadow mode, and as YAML spells an instant (held rows)', () => {
+  const deps = (clock: { now: number }) => ({ fetch: () => Promise.reject(new Error('no network in a unit test')), now: () => clock.now, env: { TEST_HMAC_SECRET: HMAC_SECRET } });
+
+  it('a window added by a reload holds a token cached before it (the "no window names it" memo was the old runtime\'s)', async () => {
+    const clock = { now: UNTIL + 60_000 };
+    const before = buildRuntime(parseConfig(testConfigYaml('https://idp.invalid'), 'stepgate.yaml'), deps(clock));
+    const req = raw(await token('fl-1@freelance.example', clock.now));
+    expect((await run(before, req)).verdict.reason).toBe('allowed');
+    const cached = check(before, { ok: true, raw: req, spoofed: [] }) as Checked;
+    expect(cached.verdict).toMatchObject({ allow: true, tokenCached: true });
+    const after = buildRuntime(parseConfig(testConfigYaml('https://idp.invalid', WINDOW), 'stepgate.yaml'), deps(clock), before);
+    // The verifier (and its cache) is carried over: the same cached identity, judged by the new windows.
+    expect(after.verifier).toBe(before.verifier);
+    const c = check(after, { ok: true, raw: req, spoofed: [] }) as Checked;
+    expect(c.verdict).toMatchObject({ reason: 'access_window_closed', tokenCached: true });
+    // And a reload that extends the window opens it again at the next Check.
+    const extended = buildRuntime(parseConfig(testConfigYaml('https://idp.invalid', WINDOW.replace('2027-05-07T00:00:00Z', '2027-05-08T00:00:00Z')), 'stepgate.yaml'), deps(clock), after);
+    expect((check(extended, { ok: true, raw: req, spoofed: [] }) as Checked).verdict.reason).toBe('allowed');
+  });
+
+  it('mode: shadow enforces a closed window (like authentication), it does not log and allow', async () => {
+    const clock = { now: UNTIL + 60_000 };
+    const rt = buildRuntime(parseConfig(testConfigYaml('https://idp.invalid', `mode: shadow\n${WINDOW}`), 'stepgate.yaml'), deps(clock));
+    const c = await run(rt, raw(await token('fl-1@freelance.example', clock.now)));
+    expect(c.verdict).toMatchObject({ allow: false, reason: 'access_window_closed' });
+    expect(c.answer.status).toBe(403);
+  });
+
+  it.each([
+    ['unquoted (YAML 1.1 would read a timestamp)', 'valid_until: 2027-05-07T00:00:00Z'],
+    ['-00:00 (RFC 3339: UTC, local offset unknown)', 'valid_until: "2027-05-07T00:00:00-00:00"'],
+    ['a fraction', 'valid_until: "2027-05-06T23:59:59.9999999Z"'],
+  ])('valid_until %s: the same instant, refused at it', async (_what, line) => {
+    const clock = { now: UNTIL };
+    const rt = buildRuntime(parseConfig(testConfigYaml('https://idp.invalid', WINDOW.replace('valid_until: "2027-05-07T00:00:00Z"', line)), 'stepgate.yaml'), deps(clock));
+    expect((await run(rt, raw(await token('fl-1@freelance.example', clock.now)))).verdict.reason).toBe('access_window_closed');
+    clock.now = UNTIL - 1000;
+    expect((await run(rt, raw(await token('fl-2@freelance.example', clock.now)))).verdict.reason).toBe('allowed');
+  });
+});
