@@ -117,7 +117,7 @@ describe('an identity outside its window whose revocation mirror is stale, or wh
     ['the mirror is stale (fail closed)', { reason: 'state_unavailable', detail: 'the incident mirror is 90s old' }],
     ['the subject was revoked', { reason: 'credential_revoked', detail: 'access of this subject was revoked; sign in again' }],
   ] as const)('%s: access_window_closed, as every other endpoint answers (pipeline/standing.ts)', async (_what, refusal) => {
-    const { rt, clock } = runtime((base) => ({ revocations: Object.assign(Object.create(base.revocations ?? null) as object, { refuse: () => refusal }) as Runtime['revocations'] }));
+    const { rt, clock } = runtime((base) => ({ revocations: Object.assign(Object.create(base.revocations ?? null) as object, { refuse: () => refusal }) as unknown as Runtime['revocations'] }));
     clock.now = UNTIL + 60_000;
     const c = await run(rt, raw(await token('fl-1@freelance.example', clock.now)));
     expect(c.verdict.reason).toBe('access_window_closed');
