@@ -101,7 +101,12 @@ export function nginxConfig(prefix: string, o: NginxSiteOptions): string {
   // the identity: proxy_set_header with an empty value drops a client's copy of the header too.
   // The Cookie header is stepgate's answer as well: the client's cookies without stepgate's own
   // (session, device, flow state), absent when nothing is left, which drops the header.
+  // stepgate's status, body and type: nginx makes any auth status but 2xx, 401 and 403 its own 500
+  // (it sets these variables first), and @stepgate_down answers stepgate's 400 and 431 with them.
   const protectedBlock = `      auth_request /.stepgate-auth;
+      auth_request_set $sg_status $upstream_status;
+      auth_request_set $sg_status_body $upstream_http_x_stepgate_status_body;
+      auth_request_set $sg_content_type $upstream_http_content_type;
 ${copyIdentity}
       auth_request_set $sg_app_cookie $upstream_http_cookie;
       proxy_set_header Host $http_host;
@@ -180,8 +185,21 @@ ${downPage}
       proxy_pass ${o.dashboardUpstream};
     }
 
+    # nginx's 500 for an auth status it does not take: stepgate's own 400 or 431 as it gave it (a
+    # request refused as malformed or too large is no outage, and must not be retried); otherwise
+    # (stepgate down, or its 503) the outage page. An if block with add_header keeps only its own.
     location @stepgate_down {
-      default_type text/html;
+      default_type "";
+${[400, 431]
+  .map(
+    (code) => `      if ($sg_status ~ "(^|[ ,])${code}$") {
+        add_header Content-Type $sg_content_type always;
+        add_header Cache-Control no-store always;
+        return ${code} $sg_status_body;
+      }`,
+  )
+  .join('\n')}
+      add_header Content-Type "text/html; charset=utf-8" always;
       add_header Cache-Control no-store always;
       add_header X-Stepgate-Error stepgate_unreachable always;
       return 503 '${STEPGATE_DOWN_PAGE}';

@@ -89,7 +89,9 @@ export function buildIdentity(
   const made = madeBytes();
   // A groups prefix (issuers[].groups_prefix) is part of the name everywhere: rules, the learning
   // exemptions, the admin and approver groups, the upstream headers all see `acme:admins`.
-  const groups = internList(prefixed(stringList(payload[iss.groups_claim]), iss.groups_prefix));
+  const rawGroups = payload[iss.groups_claim];
+  const listed = stringList(rawGroups);
+  const groups = listed.length === 0 && groupsElsewhere(payload, iss.groups_claim, rawGroups) ? GROUPS_NOT_LISTED : internList(prefixed(listed, iss.groups_prefix));
   const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
   // OIDC Core and RFC 8176 make amr a JSON array. A bare string is read as no methods, as the
   // step-up callback reads the same ID token (web/stepup/flow.ts) and as an acr in a list is read
@@ -203,6 +205,27 @@ const HISTORY_OF_BYTES = 24 + 2 * 8;
 const ACTS_FOR_PROPERTY_BYTES = 16 + 3 * 8;
 
 const NO_STRINGS: readonly string[] = Object.freeze([]);
+
+/**
+ * The groups of a token that has groups it does not list, shared by every such identity: no group
+ * to every reader (rules, headers, approvers), but an access window that names groups holds it
+ * (policy/access-windows.ts), since a window only refuses and the account may be in the group.
+ */
+export const GROUPS_NOT_LISTED: readonly string[] = Object.freeze([]);
+
+/**
+ * The token says the caller has groups but carries none that can be read: Entra ID's overage
+ * (over 200 groups: no groups claim, `_claim_names` names it as a distributed claim, OpenID Connect
+ * Core 5.6.2; `hasgroups: true` in the implicit flow), or a claim that is neither a string nor a
+ * list of strings (objects, numbers).
+ */
+function groupsElsewhere(payload: JWTPayload, claim: string, raw: unknown): boolean {
+  if (raw === undefined || raw === null) {
+    const names = payload._claim_names;
+    return payload.hasgroups === true || (typeof names === 'object' && names !== null && Object.hasOwn(names, claim));
+  }
+  return typeof raw !== 'string' && !(Array.isArray(raw) && raw.length === 0);
+}
 
 /** The names with the issuer's prefix in front (none: the list itself). */
 function prefixed(names: readonly string[], prefix: string | undefined): readonly string[] {

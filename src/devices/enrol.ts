@@ -30,7 +30,8 @@ export class DeviceEnroller {
 
   constructor(private readonly ca: DeviceCa) {}
 
-  async enrol(cfg: DeviceCertificatesConfig, assurance: AssuranceModel, id: Identity, csrPem: string, nowMs: number, shared?: IssueCounts): Promise<EnrolResult> {
+  /** `endsBy`: the instant the certificate may not reach (the identity's access window's end, ms), Infinity without one. */
+  async enrol(cfg: DeviceCertificatesConfig, assurance: AssuranceModel, id: Identity, csrPem: string, nowMs: number, shared?: IssueCounts, endsBy = Infinity): Promise<EnrolResult> {
     if (id.automation) return { ok: false, code: 'device_automation', detail: 'an automation identity' };
     const need = assurance.rank(cfg.min_level);
     if (id.level < need) return { ok: false, code: 'device_level_insufficient', detail: `presented ${id.levelName || 'no level'}, needs ${cfg.min_level}` };
@@ -50,10 +51,19 @@ export class DeviceEnroller {
     if (!within) {
       return { ok: false, code: 'device_rate_limited', detail: `${cfg.rate_limit.max} in ${cfg.rate_limit.window_seconds}s` };
     }
-    const notAfterMs = Math.min(nowMs + cfg.lifetime_seconds * 1000, this.ca.notAfterMs);
-    if (notAfterMs <= nowMs) return { ok: false, code: 'device_internal_error', detail: 'the device CA certificate has expired' };
+    // An access window's end bounds it too: a certificate is device evidence and a TLS client
+    // certificate the gateway accepts until its notAfter, which X.509 includes (hence a second
+    // before the window's end, to the second the certificate carries).
+    // The adapter refuses the window's last second itself (access_window_closed).
+    const notAfterMs = Math.min(nowMs + cfg.lifetime_seconds * 1000, this.ca.notAfterMs, lastSecondBefore(endsBy));
+    if (notAfterMs <= nowMs) return { ok: false, code: 'device_internal_error', detail: notAfterMs === this.ca.notAfterMs ? 'the device CA certificate has expired' : 'the access window ends within the second' };
     const uri = deviceUri({ deviceId: csr.deviceId, issuer: id.issuer, subject: id.subject });
     const certificatePem = issueCertificate(this.ca, { spki: csr.spki, uri, deviceId: csr.deviceId, notBeforeMs: nowMs - BACKDATE_MS, notAfterMs });
     return { ok: true, certificatePem, caPem: this.ca.certificatePem, deviceId: csr.deviceId, notAfterMs, uri };
   }
+}
+
+/** The last whole second a certificate may name as its (inclusive) notAfter and still end before `ms`. */
+export function lastSecondBefore(ms: number): number {
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) * 1000 - 1000 : Infinity;
 }

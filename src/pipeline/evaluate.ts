@@ -124,6 +124,11 @@ function decideBound(rt: Runtime, req: RequestAttributes, cred: BoundCredential,
  * console acts with.
  */
 function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, token: string | undefined): Verdict | Promise<Verdict> {
+  // An identity outside its access window, or revoked, is answered as such by decideCore before
+  // anything here is asked: the console binding would record a session for an account the
+  // gateway refuses (and, with the store down, answer 503 in the window's place), and the access
+  // proxy's assertion is moot for it. Asked only when one of the two is configured.
+  if (r.ok && (rt.consoleSessions !== undefined || rt.accessProxy !== undefined) && standingRefused(rt, r.identity)) return decide(rt, req, r);
   if (r.ok && rt.consoleSessions !== undefined) {
     const refused = rt.consoleSessions.check(req.headers.get('cookie'), r.identity, rt.now());
     if (refused !== undefined) {
@@ -132,6 +137,11 @@ function decideProxied(rt: Runtime, req: RequestAttributes, r: VerifyResult, tok
     }
   }
   return decideAccessProxy(rt, req, r, token);
+}
+
+/** Whether decideCore refuses this identity before policy: outside its window, or revoked. Allocation-free when neither. */
+function standingRefused(rt: Runtime, who: Identity): boolean {
+  return rt.accessWindows?.closed(who, rt.now) !== undefined || rt.revocations?.refuse(who, rt.now()) !== undefined;
 }
 
 /**
@@ -178,13 +188,16 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   const need = guard ? applyGuardrails(base, guard.contribution) : base;
   if (!r.ok) return verdict(false, r.reason, r.detail, need, undefined, req, r.cached, undefined, guard);
   const who = r.identity;
+  // An account's dated window (access_windows, issue 12 day 42): refused before and after it,
+  // whatever it asks or presents, on the cached path too. A refusal, not a step-up. Asked before
+  // revocation, as pipeline/standing.ts asks it: it needs no state, so a stale mirror does not
+  // answer 503 in its place, and a revoked account outside its window is not told to sign in
+  // again (no sign-in opens a window).
+  const shut = rt.accessWindows?.closed(who, rt.now);
+  if (shut !== undefined) return verdict(false, 'access_window_closed', shut.detail, closedRequirement(need, shut), who, req, r.cached, undefined, guard);
   // Revocation (issue 15) and step-up sign-out: checked on the cached path too, from the local mirror.
   const refused = rt.revocations?.refuse(who, rt.now());
   if (refused) return verdict(false, refused.reason, refused.detail, need, who, req, r.cached, undefined, guard);
-  // An account's dated window (access_windows, issue 12 day 42): refused before and after it,
-  // whatever it asks or presents, on the cached path too. A refusal, not a step-up.
-  const shut = rt.accessWindows?.closed(who, rt.now);
-  if (shut !== undefined) return verdict(false, 'access_window_closed', shut.detail, closedRequirement(need, shut), who, req, r.cached, undefined, guard);
   const risk = rt.risk;
   // Shadow mode: the would-be requirement, judged beside the enforced one (pipeline/shadow.ts).
   const full = wouldBeBase(base, guard);

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
 import { rfc3339Ms } from '../config/schema/access-windows.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
-import type { Identity } from '../core/identity.js';
+import { GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
 
 /**
  * `access_windows[]` (issue 12, day 42): accounts that may use the gateway only from one instant
@@ -56,13 +56,27 @@ export class AccessWindows {
     return mine === NONE ? undefined : this.judge(who, mine, clock);
   }
 
+  /**
+   * When the earliest window that holds `who` closes (its `valid_until`, ms since the epoch), or
+   * Infinity: what stepgate mints for the identity (a device certificate) ends there, since it
+   * outlives the request and the window is judged only where stepgate is asked.
+   */
+  closesAt(who: Identity): number {
+    let until = Infinity;
+    for (const w of this.holding(who, this.held.get(who))) until = Math.min(until, w.until);
+    return until;
+  }
+
+  private holding(who: Identity, known: readonly CompiledWindow[] | undefined): readonly CompiledWindow[] {
+    if (known !== undefined) return known;
+    const found = this.windows.filter((w) => w.holds(who));
+    const mine = found.length === 0 ? NONE : found;
+    this.held.set(who, mine);
+    return mine;
+  }
+
   private judge(who: Identity, known: readonly CompiledWindow[] | undefined, clock: () => number): WindowRefusal | undefined {
-    let mine = known;
-    if (mine === undefined) {
-      mine = this.windows.filter((w) => w.holds(who));
-      if (mine.length === 0) mine = NONE;
-      this.held.set(who, mine);
-    }
+    const mine = this.holding(who, known);
     if (mine.length === 0) return undefined;
     // The clock is read only for an identity a window holds.
     const nowMs = clock();
@@ -92,14 +106,18 @@ export function compileAccessWindows(config: Pick<Config, 'access_windows'>): Ac
         const issuers = compileGlobList(m.issuers, null);
         preds.push((who) => issuers(who.issuer));
       }
+      // Subjects and groups in any case: IdPs keep the case a user typed or an admin edited (an
+      // e-mail subject, a display-cased group), e-mail domains are case-insensitive, and a window
+      // only refuses, so matching more spellings errs closed. Decided once per identity (the memo).
       if (m.subjects) {
-        const subjects = compileGlobList(m.subjects, null);
+        const subjects = compileGlobList(m.subjects.map(folded), null);
         // The prefixed name when the issuer has a subject_prefix, as policy rules read it.
-        preds.push((who) => subjects(who.username ?? who.subject));
+        preds.push((who) => subjects(folded(who.username ?? who.subject)));
       }
       if (m.groups) {
-        const groups: StringMatcher = compileGlobList(m.groups, null);
-        preds.push((who) => who.groups.some(groups));
+        const groups: StringMatcher = compileGlobList(m.groups.map(folded), null);
+        // A token with groups it does not list (Entra's overage, core/identity.ts) may be in these.
+        preds.push((who) => who.groups === GROUPS_NOT_LISTED || who.groups.some((g) => groups(folded(g))));
       }
       return Object.freeze({
         name: w.name,
@@ -112,6 +130,10 @@ export function compileAccessWindows(config: Pick<Config, 'access_windows'>): Ac
       });
     }),
   );
+}
+
+function folded(text: string): string {
+  return text.toLowerCase();
 }
 
 /** The schema has checked the text; a string here is a bug, and fails closed (never open). */

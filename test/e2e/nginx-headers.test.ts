@@ -42,7 +42,9 @@ beforeAll(async () => {
       'stepup:\n',
       'stepup:\n  oidc:\n    issuer: https://idp.example.com\n    client_id: stepgate\n    client_secret_env: SG_SECRET\n    redirect_uri: https://auth.example.com/.stepgate/callback\n  session:\n    keys_env: SG_KEYS\n',
     )
-    .replace('return_hosts: [grafana.example.com, kube.example.com]', 'return_hosts: [grafana.example.com, kube.example.com, "127.0.0.1"]');
+    .replace('return_hosts: [grafana.example.com, kube.example.com]', 'return_hosts: [grafana.example.com, kube.example.com, "127.0.0.1"]')
+    // Below nginx's own 8k header line, so that stepgate is the one to refuse a large header (431).
+    .replace('max_header_bytes: 8192', 'max_header_bytes: 4096');
   const config = parseConfig(yaml, 'nginx-headers.yaml');
   service = await startService(config, { TEST_HMAC_SECRET: HMAC_SECRET, SG_KEYS: keys, STEPGATE_HTTP_LISTEN: 'off', STEPGATE_METRICS_LISTEN: 'off' }, createLogger('silent'));
   codec = new SessionCodec(config.stepup.session!, parseKeyList(keys, 'SG_KEYS'));
@@ -110,5 +112,46 @@ describe('nginx auth_request: what reaches the upstream', () => {
     const r = await through('/api/v1/things', { authorization: `Bearer ${await issuer.token()}`, 'x-stepgate-approved': 'yes' });
     expect(r.upstream).toBeUndefined();
     expect(r.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+/**
+ * nginx's auth_request takes only 2xx, 401 and 403 from its subrequest and makes any other status
+ * its own 500 (discovery48), which the recipe's error_page turned into the "stepgate could not
+ * check this request" page (503, stepgate_unreachable): a request stepgate refused as malformed
+ * read as an outage, and a browser or client retried it. The recipe reads stepgate's status
+ * (`$upstream_status`, set before nginx judges it) and answers with it and stepgate's body.
+ */
+describe("nginx auth_request: stepgate's 400 and 431 reach the client as themselves", () => {
+  it.each([
+    ['a forged x-stepgate-* header (request_invalid)', '/api/v1/things', { 'x-stepgate-approved': 'yes' }, 400, 'request_invalid'],
+    ['a forged x-stepgate-* header on a page (request_invalid)', '/admin/users', { 'x-stepgate-approved': 'yes' }, 400, 'request_invalid'],
+    ['a header over limits.max_header_bytes (header_too_large)', '/api/v1/things', { 'x-padding': 'p'.repeat(5000) }, 431, 'header_too_large'],
+  ])('%s on %s: %s with stepgate\'s body, not the outage page', async (_what, path, extra, status, reason) => {
+    const res = await http(`${nginx.url}${path}`, { headers: { authorization: `Bearer ${await issuer.token()}`, ...extra } });
+    expect(res.status, res.body).toBe(status);
+    expect(res.headers['x-stepgate-error']).toBeUndefined();
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(JSON.parse(res.body)).toMatchObject({ reason });
+  });
+
+  it('stepgate down is still the outage page (503, stepgate_unreachable)', async () => {
+    const down = await startNginx({
+      port: await freePort(),
+      dashboardUpstream: 'http://127.0.0.1:9',
+      apiUpstream: 'http://127.0.0.1:9',
+      forwardAuthUrl: 'http://127.0.0.1:9/',
+      stepgatePublicUrl: 'http://127.0.0.1:9',
+      stepupLocationHeader: 'x-stepgate-location',
+      identityHeaders: IDENTITY,
+    });
+    try {
+      const res = await http(`${down.url}/api/v1/things`, { headers: { authorization: `Bearer ${await issuer.token()}` } });
+      expect(res.status).toBe(503);
+      expect(res.headers['x-stepgate-error']).toBe('stepgate_unreachable');
+    } finally {
+      await down.stop();
+    }
   });
 });

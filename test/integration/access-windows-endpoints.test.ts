@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevIdp, type DevIdp } from '../../demo/idp.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -75,6 +76,32 @@ describe('an identity outside its access window, at each endpoint that acts for 
     now = UNTIL;
     const tok = await contractorToken({ authTime: nowS() - 120, iat: nowS() - 120 });
     refusedForWindow(await http(`http://127.0.0.1:${port}/.stepgate/v1/challenge`, { headers: { authorization: `Bearer ${tok}` } }));
+  });
+
+  it('/.stepgate/v1/device-certificate inside the window: the certificate ends with the window, not lifetime_seconds after (windows49)', async () => {
+    // An hour before the window closes, with lifetime_seconds a day: the certificate would have
+    // been device evidence (and a TLS client certificate the gateway accepts) for 23 hours after it.
+    now = UNTIL - 3_600_000;
+    const { csr } = opensslCsr(`/CN=${CONTRACTOR}`);
+    const r = await http(`http://127.0.0.1:${port}/.stepgate/v1/device-certificate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await contractorToken({ acr: 'urn:stepgate:aal2' })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ csr }),
+    });
+    expect(r.status, r.body).toBe(200);
+    const issued = JSON.parse(r.body) as { certificate: string; not_after: string };
+    expect(Date.parse(issued.not_after)).toBe(UNTIL - 1000);
+    expect(Date.parse(new X509Certificate(issued.certificate).validTo)).toBe(UNTIL - 1000);
+  });
+
+  it("/.stepgate/v1/device-certificate in the window's last second: nothing left to mint, refused for the window", async () => {
+    now = UNTIL - 400;
+    const r = await http(`http://127.0.0.1:${port}/.stepgate/v1/device-certificate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await contractorToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ csr: opensslCsr(`/CN=${CONTRACTOR}`).csr }),
+    });
+    refusedForWindow(r);
   });
 
   it('/.stepgate/v1/device-certificate: no certificate minted after the window', async () => {

@@ -244,10 +244,12 @@ http {
       auth_request_set $sg_content_type $upstream_http_content_type;
       # The message of a 401 kubectl reads raw, which it prints from this header only.
       auth_request_set $sg_warning $upstream_http_warning;
+      # stepgate's status: nginx sets it before it turns a 400, 431 or 503 into its 500.
+      auth_request_set $sg_status $upstream_status;
       auth_request_set $sg_level $upstream_http_x_stepgate_level;
       error_page 401 = @stepgate_401;
       error_page 403 = @stepgate_403;
-      # nginx turns any other auth status (stepgate's 400, 431, 503) into a 500: still send its Status.
+      # nginx turns any other auth status (stepgate's 400, 431, 503) into a 500: send its Status with its status.
       error_page 500 = @stepgate_500;
       proxy_set_header x-stepgate-level $sg_level;
       proxy_set_header Authorization "";
@@ -270,8 +272,19 @@ http {
       add_header Content-Type $sg_content_type always;
       add_header Warning $sg_warning always;
       add_header Cache-Control no-store always;
+      # No Status: stepgate did not answer (down, or a timeout): nginx's own 500.
       if ($sg_status_body = "") {
         return 500;
+      }
+      # The last status of the list nginx keeps when it tried more than one stepgate.
+      if ($sg_status ~ "(^|[ ,])400$") {
+        return 400 $sg_status_body;
+      }
+      if ($sg_status ~ "(^|[ ,])431$") {
+        return 431 $sg_status_body;
+      }
+      if ($sg_status ~ "(^|[ ,])503$") {
+        return 503 $sg_status_body;
       }
       return 500 $sg_status_body;
     }

@@ -137,6 +137,56 @@ describe('access_windows: an account dated from and until', () => {
   });
 });
 
+describe("access_windows: another spelling of the same account does not escape its window (windows49)", () => {
+  const AGENCY = `access_windows:
+  - name: agency
+    match: {issuers: ["${HMAC_ISSUER}"], groups: [agency-pixelharbor]}
+    valid_until: "2027-05-07T06:00:00Z"
+`;
+  const after = Date.parse('2027-05-07T07:00:00Z');
+  const refused = async (extra: string, sub: string, claims: Record<string, unknown>) => {
+    const { rt, clock } = runtime(extra);
+    clock.now = after;
+    return (await run(rt, raw(await token(sub, clock.now, claims)))).verdict.reason;
+  };
+
+  // Many IdPs keep the case a user typed or an admin edited (an e-mail subject, a display-cased
+  // group), and e-mail domains are case-insensitive: a window only refuses, so it matches either case.
+  it.each([
+    ['the subject in capitals', NIGHT, 'FL-1@Freelance.Example', {}],
+    ['the group in capitals', AGENCY, 'ag-1@pixelharbor.example', { groups: ['Agency-PixelHarbor'] }],
+    ['the group as one string, not a list', AGENCY, 'ag-1@pixelharbor.example', { groups: 'agency-pixelharbor' }],
+    // Entra ID's groups overage (over 200 groups): no groups claim, `_claim_names` points elsewhere;
+    // `hasgroups` in the implicit flow. The member is in groups the token does not list: a window
+    // that names groups holds it, as an unreadable claim fails closed.
+    ['groups left out for overage (_claim_names.groups)', AGENCY, 'ag-1@pixelharbor.example', { groups: undefined, _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } } }],
+    ['groups left out (hasgroups: true)', AGENCY, 'ag-1@pixelharbor.example', { groups: undefined, hasgroups: true }],
+    ['a groups claim that is not strings (objects)', AGENCY, 'ag-1@pixelharbor.example', { groups: [{ name: 'agency-pixelharbor' }] }],
+  ])('%s: access_window_closed', async (_what, extra, sub, claims) => {
+    expect(await refused(extra, sub, claims)).toBe('access_window_closed');
+  });
+
+  it('an identity whose token lists its groups, none of them named, is not held (the marker is only for groups the token does not carry)', async () => {
+    expect(await refused(AGENCY, 'ag-9@pixelharbor.example', { groups: ['designers'] })).toBe('allowed');
+    expect(await refused(AGENCY, 'ag-9@pixelharbor.example', { groups: [] })).toBe('allowed');
+    expect(await refused(AGENCY, 'ag-9@pixelharbor.example', { groups: undefined })).toBe('allowed');
+  });
+
+  it("an issuer spelt with a trailing slash is not a configured issuer: issuer_unknown, never the window's escape", async () => {
+    const { rt, clock } = runtime(AGENCY);
+    clock.now = after;
+    const s0 = Math.floor(after / 1000);
+    const t = await new SignJWT({ sub: 'ag-1@pixelharbor.example', auth_time: s0 - 10, acr: 'urn:stepgate:aal3', groups: ['agency-pixelharbor'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(`${HMAC_ISSUER}/`)
+      .setAudience('kubernetes')
+      .setIssuedAt(s0 - 10)
+      .setExpirationTime(s0 + 600)
+      .sign(new TextEncoder().encode(HMAC_SECRET));
+    expect((await run(rt, raw(t))).verdict.reason).toBe('issuer_unknown');
+  });
+});
+
 describe('access_windows in stepgate explain', () => {
   it('prints the reason, the window among the rules and its detail, from hand-written claims', async () => {
     const cfg = parseConfig(testConfigYaml('https://idp.invalid', NIGHT), 'stepgate.yaml');

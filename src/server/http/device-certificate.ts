@@ -3,7 +3,7 @@ import { reasonMessage, type ReasonCode } from '../../core/reasons.js';
 import { clientText, hashSubject } from '../../core/redact.js';
 import { ENROL_REFUSALS, type EnrolRefusal } from '../../devices/codes.js';
 import { MAX_CSR_BYTES } from '../../devices/csr.js';
-import type { DeviceEnroller } from '../../devices/enrol.js';
+import { lastSecondBefore, type DeviceEnroller } from '../../devices/enrol.js';
 import { bearerToken } from '../../pipeline/evaluate.js';
 import { bearerEndpointRefusal } from '../../identity/sender-binding.js';
 import type { Runtime } from '../../pipeline/runtime.js';
@@ -120,6 +120,15 @@ export async function deviceCertificateEndpoint(
     }
     return unavailable();
   }
+  // A certificate outlives the request: it ends with the identity's access window (the earliest
+  // that holds it), and in the window's last second there is nothing left to mint.
+  const endsBy = rt.accessWindows?.closesAt(id) ?? Infinity;
+  if (lastSecondBefore(endsBy) <= nowMs) {
+    const shut = rt.accessWindows!.closed(id, () => endsBy)!;
+    audit('refused', { code: 'access_window_closed', detail: shut.detail });
+    count('refused', 'access_window_closed');
+    return windowClosed({ reason: 'access_window_closed', detail: shut.detail, message: shut.message, window: shut.window });
+  }
   let csr: unknown;
   try {
     const parsed = /^application\/json\s*(;|$)/i.test(r.contentType ?? '') ? (JSON.parse(body) as unknown) : undefined;
@@ -133,7 +142,7 @@ export async function deviceCertificateEndpoint(
   }
   let result: Awaited<ReturnType<DeviceEnroller['enrol']>>;
   try {
-    result = await enroller.enrol(cfg, rt.assurance, id, csr, nowMs, rt.riskState?.store.deviceIssues);
+    result = await enroller.enrol(cfg, rt.assurance, id, csr, nowMs, rt.riskState?.store.deviceIssues, endsBy);
   } catch (err) {
     audit('refused', { code: 'device_internal_error', detail: clientText((err as Error).message, 300) });
     return refuse('device_internal_error');
