@@ -203,11 +203,6 @@ const LATE: Record<string, number> = {
  * another device"): the signal that stops them is off by default because it challenges routine work.
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
-  // Day 45: malware on the on-call's laptop sets the NA arena Fleet to zero with `kubectl edit`'s
-  // merge patch of the Fleet itself: guardrails.replica_floors names the Fleet, but
-  // capacity_below_floor reads only a custom kind's scale subresource and an Argo Rollout's own
-  // count, not an Agones Fleet's spec.replicas (never stopped, every seed both ways).
-  A45.fleetEdit,
   'session replayed from another office device',
   // Day 44 (docs/risk.md, "Day 44: what it found"), an open finding, an `it.fails` in
   // risk-day44-findings.test.ts, every seed both ways: malware on the integration engineer's laptop
