@@ -47,6 +47,7 @@ import { SITE as D41_SITE, SITE_HIGH_DENY as D41_SITE_HIGH_DENY, workday41 } fro
 import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
 import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
+import { SITE as D45_SITE, workday45 } from '../test/support/workday45.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -115,4 +116,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['43', workday43, [411, 412, 413, 414, 415], { site: D43_SITE }],
   // Day 44: a hospital group's clinical platform on a regulated cluster pair (a quarterly DR test on the standby, clinical-app developers and nurses on one VDI pool's address, an integration engineer's HL7 cut-over at night from home, a PACS vendor through the bastion, the break-glass account used while the IdP's federation is degraded); a site copy naming its two clusters in kubernetes.clusters.
   ['44', workday44, [421, 422, 423, 424, 425], { site: D44_SITE }],
+  // Day 45: a game studio's live-ops the day after a season launch, follow-the-sun between Montréal and Seoul (handovers at 00:00 and 12:00 UTC), Agones Fleets, GameServers and FleetAutoscalers scaled by hand, a build farm pushing a staging image every 8 minutes, anti-cheat engineers reading players' session-key Secrets, moderators on a web tool behind the gateway, a 03:00 hotfix; a site copy with the arena Fleets' replica_floors and the publisher's QA contractor's access_windows.
+  ['45', workday45, [431, 432, 433, 434, 435], { site: D45_SITE }],
 ];

@@ -44,6 +44,7 @@ import { A41, SITE as D41_SITE, workday41 } from './workday41.js';
 import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
 import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
 import { A44, SITE as D44_SITE, workday44 } from './workday44.js';
+import { A45, SITE as D45_SITE, workday45 } from './workday45.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -57,7 +58,7 @@ import { A44, SITE as D44_SITE, workday44 } from './workday44.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY45_SEEDS day 45's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -71,6 +72,17 @@ const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split
 
 /** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
 const LATE: Record<string, number> = {
+  // Day 45 (docs/risk.md, "Day 45: what it found"), every seed both ways: the insider deleting the
+  // production arena's GameServers one by one is asked at request 5 (machine_pace: the fourth
+  // distinct delete within 20 s), signs in and goes on, and is refused at request 13, its twelfth
+  // delete (destructive_burst): eleven GameServers, each a match in progress, are gone by then.
+  [A45.insider]: 5,
+  // Day 45, with the warm-up day (every seed): a malicious extension in the moderator's own Chrome
+  // reads the moderation tool's export credentials page and its API (requests 1 and 2: the tool is a
+  // web app the example has no rule for, so the default's aal1 within 12 hours lets them through);
+  // the export bucket's Secret through the Kubernetes API, the moderator's first Secret read, is
+  // unfamiliar_kind's (request 3). An open finding, an \`it.fails\` in risk-day45-findings.test.ts.
+  [A45.extension]: 3,
   // Day 43 (docs/risk.md, "Day 43: what it found"), an open finding, an `it.fails` in
   // risk-day43-findings.test.ts: the malicious package inside a data scientist's notebook, with the
   // token pasted into its environment (ds-1's own terminal context: the cluster's NAT, the Python
@@ -518,6 +530,10 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
  * replay without warm-up): the victim has no history there, so the newcomer allowance applies.
  */
 const NOT_STOPPED_WITHOUT_HISTORY = new Set([
+  // Day 45 (docs/risk.md, "Day 45: what it found"): the extension in the moderator's own Chrome; on
+  // a fresh server the moderator's history is younger than unfamiliar_kind's 20 hours, and the
+  // export bucket's Secret passes too (day 44's VDI neighbour's class).
+  A45.extension,
   // Day 44 (docs/risk.md, "Day 44: what it found"): a VDI pool neighbour handed the developer's
   // desktop without a sign-out (the VDI's one address, kubectl, the developer's token), and the
   // PACS vendor's bastion session reused after the ticket closed within the contract's hours: with a
@@ -987,7 +1003,9 @@ const DAY42_SEEDS = ((narrow && process.env.STEPGATE_DAY42_SEEDS) || '401').spli
 const DAY43_SEEDS = ((narrow && process.env.STEPGATE_DAY43_SEEDS) || '411').split(',').map(Number);
 // One of day 44's five seeds (about 3 s) and seed 421 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY44_SEEDS = ((narrow && process.env.STEPGATE_DAY44_SEEDS) || '421').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44').split(',');
+// One of day 45's five seeds (about 3 s) and seed 431 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY45_SEEDS = ((narrow && process.env.STEPGATE_DAY45_SEEDS) || '431').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1076,6 +1094,8 @@ const DAYS = ([
   ['day 43 (workday43.ts)', workday43, 12, DAY43_SEEDS, { site: D43_SITE }],
   // Day 44 too: written as an outside red team would, a hospital group's clinical platform: production and a DR standby in kubernetes.clusters, a quarterly DR test, developers and nurses on one VDI pool's address, an HL7 cut-over at night from home, a PACS vendor through the bastion, the break-glass account while the IdP's federation is degraded; a site copy naming its clusters and its vendor's contract hours (docs/risk.md, "Day 44").
   ['day 44 (workday44.ts)', workday44, 13, DAY44_SEEDS, { site: D44_SITE }],
+  // Day 45 too: written as an outside red team would, a game studio's live-ops the day after a season launch, follow-the-sun between Montréal and Seoul: Agones Fleets, GameServers and FleetAutoscalers scaled by hand, a build farm pushing a staging image every 8 minutes, anti-cheat engineers reading players' session-key Secrets, moderators on a web tool behind the gateway, a 03:00 hotfix; a site copy with the arena Fleets' replica_floors and the QA contractor's access_windows (docs/risk.md, "Day 45").
+  ['day 45 (workday45.ts)', workday45, 12, DAY45_SEEDS, { site: D45_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1532,6 +1552,11 @@ const COLD_BOUND_DAY43 = { perEngineer: 2, within8h: 1, total: 6 };
  * five seeds: 3–4 (422–425: the break-glass account past break-glass-accounts' 15 minutes).
  */
 const COLD_BOUND_DAY44 = { perEngineer: 1, within8h: 0, total: 3 };
+/**
+ * Day 45 without warm-up, seed 431: 1 challenge (every seed): the Montréal on-call at the office at
+ * 12:15 after the 03:00 hotfix from home, the first network of a fresh server (new_network).
+ */
+const COLD_BOUND_DAY45 = { perEngineer: 1, within8h: 0, total: 1 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1576,6 +1601,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 42 (workday42.ts)', workday42, 401, { site: D42_SITE }, COLD_BOUND_DAY42],
   ['day 43 (workday43.ts)', workday43, 411, { site: D43_SITE }, COLD_BOUND_DAY43],
   ['day 44 (workday44.ts)', workday44, 421, { site: D44_SITE }, COLD_BOUND_DAY44],
+  ['day 45 (workday45.ts)', workday45, 431, { site: D45_SITE }, COLD_BOUND_DAY45],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**

@@ -151,6 +151,22 @@ describe('capacity_below_floor: a count set below the site floor', () => {
     expect(codes(send('PATCH', `${ROLLOUT}/scale`, { spec: { replicas: 1 } }, MERGE, none))).toEqual([]);
   });
 
+  // Day 45: `kubectl edit fleet arena-na` sends a merge patch of the Fleet itself, not of its Scale.
+  it("reads an Agones Fleet's own count, and reads one a write leaves out as 0 (FleetSpec.Replicas is a plain int32)", () => {
+    const FLEET = '/apis/agones.dev/v1/namespaces/game-prod/fleets/arena-na';
+    expect(codes(send('PATCH', FLEET, { spec: { replicas: 0 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', FLEET, { spec: { replicas: 1 } }, STRATEGIC))).toEqual(['capacity_below_floor']);
+    const left = floorCodes(send('PATCH', FLEET, { spec: { replicas: null } }, MERGE));
+    expect(left.map((v) => v.detail)).toEqual(['Fleet spec.replicas left out (kube reads 0) of arena-na in namespace game-prod set to 0, below the floor of 2 that guardrails.replica_floors keeps there']);
+    const whole = { apiVersion: 'agones.dev/v1', kind: 'Fleet', metadata: { name: 'arena-na', namespace: 'game-prod' }, spec: { template: { spec: { ports: [{ name: 'default', containerPort: 7654 }] } } } };
+    expect(codes(send('PUT', FLEET, whole))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', FLEET, [{ op: 'remove', path: '/spec/replicas' }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', FLEET, { spec: { replicas: 400 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', FLEET, { spec: { template: { spec: { template: { spec: { containers: [{ name: 'arena-server', image: 'registry.example/arena:5.2.1' }] } } } } } }, MERGE))).toEqual([]);
+    expect(codes(send('POST', '/apis/agones.dev/v1/namespaces/game-prod/fleets', { ...whole, spec: { ...whole.spec, replicas: 0 } }))).toEqual([]);
+    expect(codes(send('PATCH', FLEET, { spec: { replicas: 0 } }, MERGE, none))).toEqual([]);
+  });
+
   it('judges a count it cannot read as below the floor', () => {
     expect(codes(send('PATCH', HPA, { spec: { maxReplicas: '40' } }, MERGE))).toEqual(['capacity_below_floor']);
     expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'many' } } }, MERGE))).toEqual(['capacity_below_floor']);

@@ -24,6 +24,8 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  *   at a count; a pause at zero is also the target's delete, rules/owners.ts).
  * - Cluster API MachineDeployment, MachineSet, MachinePool: `spec.replicas` of a change and of the
  *   `scale` subresource: a node pool taken down under the workloads it runs.
+ * - Argo Rollout and Agones Fleet: `spec.replicas` of a change (CUSTOM_WORKLOAD_DEFAULTS), and any
+ *   custom kind's `scale` subresource (inspect.ts scalesCustom).
  * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`),
  * or by its own name when a patch does not show it (`kubectl autoscale` names both alike).
  *
@@ -36,7 +38,7 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  * Rollouts' GetReplicasOrDefault), so a merge patch's null, a JSON patch's remove, a spec a patch
  * sets whole (`$patch: replace`, a JSON patch replace of /spec) and a PUT without the field all set
  * 1; a Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
- * scales. A Cluster API pool's own count left out is kept at its old value by its webhook, and an
+ * scales, and so is an Agones Fleet's own.  A Cluster API pool's own count left out is kept at its old value by its webhook, and an
  * autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
  */
 
@@ -44,8 +46,18 @@ export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
 export const SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
 /** Cluster API's node pools (cluster.x-k8s.io): their `spec.replicas` is a count of machines. */
 export const MACHINE_POOL_KEYS: ReadonlySet<string> = new Set(['cluster.x-k8s.io/machinedeployments', 'cluster.x-k8s.io/machinesets', 'cluster.x-k8s.io/machinepools']);
-/** Custom workloads whose `spec.replicas` is a pod count kube's own workloads' is (defaulted to 1). */
-export const CUSTOM_WORKLOAD_KEYS: ReadonlySet<string> = new Set(['argoproj.io/rollouts']);
+/**
+ * Custom workloads whose own `spec.replicas` is the count their controller runs, with the count
+ * their API reads when a write leaves it out: an Argo Rollout's is a pointer defaulted to 1 as kube's
+ * own workloads' (GetReplicasOrDefault); an Agones Fleet's is a plain int32, "Defaults to 0"
+ * (FleetSpec.Replicas), and each of its GameServers is a match in progress (day 45: `kubectl edit
+ * fleet` to zero at a launch's peak, beside the on-call's `kubectl scale fleet`).
+ */
+const CUSTOM_WORKLOAD_DEFAULTS: ReadonlyMap<string, number> = new Map([
+  ['argoproj.io/rollouts', 1],
+  ['agones.dev/fleets', 0],
+]);
+export const CUSTOM_WORKLOAD_KEYS: ReadonlySet<string> = new Set(CUSTOM_WORKLOAD_DEFAULTS.keys());
 /** The count kube reads when a write leaves a workload's own `spec.replicas` out, and a Scale's. */
 const WORKLOAD_DEFAULT = 1;
 const SCALE_DEFAULT = 0;
@@ -61,6 +73,7 @@ const KIND_WORDS: Readonly<Record<string, string>> = {
   'cluster.x-k8s.io/machinesets': 'MachineSet',
   'cluster.x-k8s.io/machinepools': 'MachinePool',
   'argoproj.io/rollouts': 'Rollout',
+  'agones.dev/fleets': 'Fleet',
 };
 
 /** A count as kube (or KEDA, for its annotation's string) reads it; undefined when it reads none. */
@@ -117,7 +130,7 @@ function countWritten(doc: Json, whole: boolean, fallback: number | undefined): 
  */
 export function checkReplicaFloor(doc: Json, urlKey: string, docPath: string, scale: boolean, ctx: RuleContext, whole = false): void {
   const kind = KIND_WORDS[urlKey] ?? 'workload';
-  const fallback = scale ? SCALE_DEFAULT : MACHINE_POOL_KEYS.has(urlKey) ? undefined : WORKLOAD_DEFAULT;
+  const fallback = scale ? SCALE_DEFAULT : MACHINE_POOL_KEYS.has(urlKey) ? undefined : (CUSTOM_WORKLOAD_DEFAULTS.get(urlKey) ?? WORKLOAD_DEFAULT);
   const v = countWritten(doc, whole, fallback);
   const what = scale ? `${kind} scale (kubectl scale) spec.replicas` : `${kind} spec.replicas`;
   const spec = doc.spec;
