@@ -3,14 +3,15 @@
  * target in a `bench/day-matrix.ts --json` file (with the warm-up day), read from the days' own
  * events (the generators are deterministic per seed, so nothing is replayed):
  *
- *   npx tsx bench/day-matrix-namespaces.ts [FILE.json] [--days=4,16] [--list]
+ *   npx tsx bench/day-matrix-namespaces.ts [FILE.json] [--days=4,16] [--list] [--candidates]
  *
- * Per challenge: the engineer's requests at that minute in a namespace they had not sent a request
- * to before (the one the challenge most likely answered; the first at that minute when every one
- * was seen before), what it did, whether the engineer reached that namespace before only by reads
- * (GET, list, watch), whether other engineers (routine events only, any of the day's logins)
- * reached it before, and in how many of the name's other clusters (`<name>` on another host). It
- * prints the counts; `--list` every challenge. FILE defaults to the committed bench/day-matrix.json.
+ * Per challenge: the request at that minute it most likely answered (asked() below), what it does
+ * (a shell or tunnel, a Secret read, another read, a write), whether the engineer reached that
+ * namespace more than 10 minutes before and only by reads, whether other engineers (routine events,
+ * any of the day's logins) reached it before, and on how many hosts. It prints the counts;
+ * `--list` every challenge; `--candidates` what each candidate lever would buy and cost (below).
+ * FILE defaults to the committed bench/day-matrix.json. Nothing here knows the policy: a request's
+ * kind is read from its path, and "reached" is any request, wider than the working set.
  */
 import { readFileSync } from 'node:fs';
 import type { DayEvent } from '../test/support/workday.js';
@@ -27,6 +28,16 @@ const read = (e: DayEvent) => e.method === 'GET' || e.method === 'HEAD';
 /** What a request does, coarsely: a Secret read, a shell or tunnel, another read, a write. */
 const sort = (e: DayEvent) =>
   /\/(exec|attach|portforward|proxy)(\?|$)/.test(e.path) ? 'shell/tunnel' : read(e) && /\/secrets(\/|\?|$)/.test(e.path) ? 'secret read' : read(e) ? 'other read' : 'write';
+
+/**
+ * The request a challenge at that minute most likely answered: the example weighs no plain read of
+ * pods, events, logs or Deployments (the `kubectl get pods` before an exec is allowed unasked), so
+ * the first shell, tunnel, Secret read or write at that minute, else the first request in a
+ * namespace the engineer had not reached before, else the minute's first.
+ */
+function asked(at: DayEvent[], mine: DayEvent[]): DayEvent {
+  return at.find((e) => sort(e) !== 'other read') ?? at.find((e) => !mine.some((b) => b.at < e.at && nsOf(b.path) === nsOf(e.path))) ?? at[0]!;
+}
 
 const counts = new Map<string, number>();
 const count = (k: string) => counts.set(k, (counts.get(k) ?? 0) + 1);
@@ -46,15 +57,16 @@ for (const r of rows) {
         count('  no namespaced request of the engineer at that minute (not read)');
         continue;
       }
-      const ev = at.find((e) => !mine.some((b) => b.at < e.at && nsOf(b.path) === nsOf(e.path))) ?? at[0]!;
+      const ev = asked(at, mine);
       const ns = nsOf(ev.path);
-      const before = mine.filter((e) => e.at < ev.at && nsOf(e.path) === ns);
+      // Earlier than the burst: kubectl's own GET of the pod a second before its exec is no visit.
+      const before = mine.filter((e) => e.at < ev.at - 600_000 && nsOf(e.path) === ns);
       const peers = new Set(routine.filter((e) => e.actor !== name && e.at < ev.at && nsOf(e.path) === ns && !e.login.serviceAccount).map((e) => e.actor));
       const hosts = new Set(mine.filter((e) => e.at < ev.at && nsOf(e.path) === ns).map((e) => e.host ?? ''));
-      count(before.length === 0 ? '  namespace never reached by the engineer before' : before.every(read) ? '  reached before by reads only' : '  reached before by writes too');
+      count(before.length === 0 ? '  namespace not reached by the engineer over 10 minutes before' : before.every(read) ? '  reached over 10 minutes before, by reads only' : '  reached over 10 minutes before, by writes too');
       count(peers.size === 0 ? '  no other engineer reached it before' : peers.size === 1 ? '  1 other engineer reached it before' : '  2+ other engineers reached it before');
-      count(read(ev) ? '  the ask: a read' : '  the ask: a write');
-      const what = `${ev.method} ${ev.path.replace(/\?.*$/, '').slice(0, 90)}`;
+      count(`  the ask: ${sort(ev)}`);
+      const what = `${sort(ev)}: ${ev.method} ${ev.path.replace(/\?.*$/, '').slice(0, 90)}`;
       if (list) console.log(`${r.day}/${r.seed} ${name} ${m[1]} ${what}  engineer before: ${before.length === 0 ? 'never' : `${before.length} (${before.every(read) ? 'reads' : 'writes'})`}  peers before: ${peers.size}${hosts.size > 1 ? ` hosts ${hosts.size}` : ''}`);
     }
   }
@@ -80,11 +92,14 @@ function candidates(): void {
   const peers = (k: number) => (ev: DayEvent, subject: string, groups: string[], events: DayEvent[]) =>
     new Set(events.filter((e) => e.attack === undefined && !e.login.serviceAccount && e.login.sub !== subject && e.at < ev.at && nsOf(e.path) === nsOf(ev.path) && groupsOf(e).some((g) => groups.includes(g))).map((e) => e.login.sub)).size >= k;
   const levers: Lever[] = [
-    { name: 'read before by the subject (any request)', covers: (ev, subject, _g, events) => events.some((e) => e.attack === undefined && e.login.sub === subject && e.at < ev.at && nsOf(e.path) === nsOf(ev.path)) },
-    { name: 'read before by the subject, the ask a write', covers: (ev, subject, _g, events) => !read(ev) && events.some((e) => e.attack === undefined && e.login.sub === subject && e.at < ev.at && nsOf(e.path) === nsOf(ev.path)) },
+    // Earlier than the burst: kubectl's own GET of the pod a second before its exec proves nothing.
+    { name: 'reached by the subject over 10 minutes before', covers: (ev, subject, _g, events) => events.some((e) => e.attack === undefined && e.login.sub === subject && e.at < ev.at - 600_000 && nsOf(e.path) === nsOf(ev.path)) },
+    { name: 'reached by the subject over 10 minutes before, the ask a write', covers: (ev, subject, _g, events) => !read(ev) && sort(ev) === 'write' && events.some((e) => e.attack === undefined && e.login.sub === subject && e.at < ev.at - 600_000 && nsOf(e.path) === nsOf(ev.path)) },
     { name: 'reached by >= 1 peer of a shared group', covers: peers(1) },
     { name: 'reached by >= 3 peers of a shared group', covers: peers(3) },
     { name: 'reached by >= 5 peers of a shared group', covers: peers(5) },
+    { name: 'reached by >= 1 peer of a shared group, the ask a shell or tunnel', covers: (ev, s, g, events) => sort(ev) === 'shell/tunnel' && peers(1)(ev, s, g, events) },
+    { name: 'reached by >= 3 peers of a shared group, the ask a shell or tunnel', covers: (ev, s, g, events) => sort(ev) === 'shell/tunnel' && peers(3)(ev, s, g, events) },
     { name: 'reached by >= 1 peer of a shared group, the ask a read other than a Secret, shell or tunnel', covers: (ev, s, g, events) => sort(ev) === 'other read' && peers(1)(ev, s, g, events) },
     { name: 'reached by >= 3 peers of a shared group, the ask a read other than a Secret, shell or tunnel', covers: (ev, s, g, events) => sort(ev) === 'other read' && peers(3)(ev, s, g, events) },
   ];
@@ -122,7 +137,7 @@ function candidates(): void {
         const kept = asks.filter((a) => {
           if (a.cause !== 'auth_too_old (context: unfamiliar_namespace)') return true;
           const at = mine.filter((e) => e.scored && hhmm(e.at) === a.hhmm && nsOf(e.path) !== '');
-          const ev = at.find((e) => !mine.some((b) => b.at < e.at && nsOf(b.path) === nsOf(e.path))) ?? at[0];
+          const ev = at.length === 0 ? undefined : asked(at, mine);
           const covered = ev !== undefined && lever.covers(ev, ev.login.sub, groupsOf(ev), events);
           if (covered) askSorts.set(sort(ev), (askSorts.get(sort(ev)) ?? 0) + 1);
           return !covered;
