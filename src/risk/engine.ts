@@ -91,8 +91,6 @@ export interface Learnable {
   kind?: string;
   /** The assurance rank this allowed request proved, to be recorded for assurance_downgrade (levelToProve). */
   level?: number;
-  /** The subject's IdP groups, with `unfamiliar_namespace.peer_reads`: `namespace` becomes theirs too (peerRead). */
-  groups?: readonly string[];
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -191,13 +189,6 @@ export class RiskEngine {
    */
   private readonly usedWith = new Map<string, Map<string, Map<string, number>>>();
   private usedCount = 0;
-  /**
-   * IdP group + working-set name → subject → when the subject learned the namespace into its
-   * working set (`unfamiliar_namespace.peer_reads`, peerRead): kept only with that key set, at
-   * most MAX_PEERS subjects a name (the newest) and PEER_NAMES names in all (cleared). Per process,
-   * as `carried`: a replica that did not see a peer learn it counts one peer fewer, which asks.
-   */
-  private readonly peers = new Map<string, Map<string, number>>();
   /**
    * The store keys of each identity (subjectKey, the login's session), built once per Identity
    * object: the token cache hands out the same object for every Check with that token, so its
@@ -356,47 +347,6 @@ export class RiskEngine {
     if (this.o.risk.learn.login_move_after_seconds <= 0 || l === undefined || l.prefix === '' || device.id === '' || session === '' || !(h.deviceKnown || l.device !== '')) return l;
     if (who.authTime === undefined || h.prefixSince <= 0 || who.authTime * 1000 < h.prefixSince) return l;
     return { ...l, moved: anyCarryKey(device.id, session) };
-  }
-
-  /**
-   * `unfamiliar_namespace.peer_reads`: a read (get, list, watch) of no unfamiliar_kind kind (no
-   * Secret, shell, tunnel, proxy or copy; nothing deleted or written), by a person, in a namespace
-   * outside the working set that at least that many other subjects sharing one of its IdP groups
-   * learned into theirs within the known TTL. A support engineer's first look at a customer's pods
-   * that the rest of the rota looks at daily is not asked; what a token can do there beyond looking
-   * still is, and since the read teaches nothing (learnable), the Secret read after it too.
-   */
-  private peerRead(p: Assessing, w: WorkHistory | undefined): boolean {
-    const need = this.o.risk.signals.unfamiliar_namespace.peer_reads;
-    if (need === 0 || w === undefined || w.namespaceKnown || p.namespace === '' || p.identity.automation === true) return false;
-    const a = p.action;
-    const k = p.kube;
-    if (k === undefined || !a.sensitive || a.destructive || a.kind !== '' || a.clusterSecretList || a.namespace === NAMESPACE_OBJECTS || isAllNamespaces(a.namespace)) return false;
-    if (k.verb !== 'get' && k.verb !== 'list' && k.verb !== 'watch') return false;
-    const since = p.nowMs - this.o.risk.known_ttl_seconds * 1000;
-    const seen = new Set<string>();
-    for (const g of p.identity.groups) {
-      const by = this.peers.get(peerKey(g, p.namespace));
-      if (by === undefined) continue;
-      for (const [subject, at] of by) if (subject !== p.subject && at >= since && at <= p.nowMs) seen.add(subject);
-      if (seen.size >= need) return true;
-    }
-    return false;
-  }
-
-  /** Records that `subject` learned `namespace` into its working set, under each of its groups (peerRead). */
-  private learnedByPeer(groups: readonly string[], namespace: string, subject: string, nowMs: number): void {
-    for (const g of groups) {
-      const key = peerKey(g, namespace);
-      let by = this.peers.get(key);
-      if (by === undefined) {
-        if (this.peers.size >= PEER_NAMES) this.peers.clear();
-        this.peers.set(key, (by = new Map<string, number>()));
-      }
-      by.delete(subject);
-      if (by.size >= MAX_PEERS) by.delete(by.keys().next().value!);
-      by.set(subject, nowMs);
-    }
   }
 
   /**
@@ -880,7 +830,6 @@ export class RiskEngine {
       this.usedNow(obs.subject, device.id, obs.session, nowMs);
     }
     p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
-    p.peerRead = this.peerRead(p, work);
     const ctx: SignalContext = p;
     const cfg = this.o.risk.signals;
     const s = scoreRisk(ctx, cfg, extra);
@@ -932,9 +881,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learnt = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0, p.peerRead);
-    // A namespace learned is a peer's for peerRead once the request is allowed (learned()).
-    const learned = learnt !== undefined && learnt.namespace !== '' && this.o.risk.signals.unfamiliar_namespace.peer_reads > 0 ? { ...learnt, groups: who.groups } : learnt;
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -1240,8 +1187,6 @@ export class RiskEngine {
     kind: string,
     /** A subject revocation of `who` is on record: no newcomer allowance (learnContext). */
     revoked: boolean,
-    /** The request is a read its peers cover (peerRead): it proves nothing about the namespace. */
-    peerRead: boolean,
   ): Learnable | undefined {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
@@ -1293,7 +1238,7 @@ export class RiskEngine {
       namespace !== '' &&
       !w.namespaceKnown &&
       (w.workingSet === 0 ||
-        (o.sensitive && !peerRead) ||
+        o.sensitive ||
         (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespaceObjects).ms))
         ? namespace
         : '';
@@ -1354,7 +1299,6 @@ export class RiskEngine {
         if (this.o.risk.learn.certificate_nearby.move_after_seconds > 0) this.carries(l.subject, l.carry.slice(0, l.carry.lastIndexOf('\n')) + ANY_WIDER, nowMs);
       }
       if (l.moved !== undefined && l.moved !== '') this.carries(l.subject, l.moved, nowMs);
-      if (l.groups !== undefined && l.namespace !== '') this.learnedByPeer(l.groups, l.namespace, l.subject, nowMs);
       if (l.level !== undefined && this.o.store.proveLevel !== undefined) {
         let m = this.levelsProven.get(l.subject);
         if (m === undefined) {
@@ -1547,11 +1491,6 @@ export function vouched(work: WorkHistory, authTime: number | undefined, nowMs: 
 
 /** Proofs kept per subject for certificate_nearby: certificates × logins × /16s of one day. */
 const MAX_CARRIES = 16;
-/** peerRead's record: subjects kept per group and namespace (the schema's largest peer_reads), and names in all. */
-const MAX_PEERS = 64;
-const PEER_NAMES = 50_000;
-/** A group and a working-set name as one key; neither holds a NUL. */
-const peerKey = (group: string, namespace: string): string => `${group}\u0000${namespace}`;
 
 /**
  * The key a proof of `risk.learn.certificate_nearby` is kept under: the client certificate (the
@@ -1662,8 +1601,6 @@ interface Assessing extends SignalContext, WorkObservation {
   loginMoved: boolean;
   /** A cluster-wide Secret list the sign-in in use covers (listCovered). */
   listCovered: boolean;
-  /** A plain read in a namespace enough peers work in (peerRead). */
-  peerRead: boolean;
   /** answeredBurst moved a count's crossing back to the step-up a sign-in answered. */
   answered: boolean;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
@@ -1751,7 +1688,6 @@ function assessing(
   p.certificateNearby = false;
   p.certificateMoved = false;
   p.listCovered = false;
-  p.peerRead = false;
   p.answered = false;
   p.strongest = undefined;
   p.sensitivity = base.sensitivity;
@@ -1805,7 +1741,6 @@ function blankAssessing(): Assessing {
     certificateMoved: false,
     loginMoved: false,
     listCovered: false,
-    peerRead: false,
     answered: false,
     strongest: undefined,
     sensitivity: 0,

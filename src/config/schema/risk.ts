@@ -248,14 +248,6 @@ export const riskSchema = z.strictObject({
           // nothing: malware that waits for the engineer's fresh sign-in reads no other team's
           // production Secret on it (docs/risk.md "Session 44"). true: the grace covers them too.
           grace_production_secrets: z.boolean().default(true),
-          // A read (get, list, watch) of no `unfamiliar_kind` kind (no Secret, shell, tunnel, proxy
-          // or copy), in a namespace outside the working set that at least this many other
-          // subjects sharing an IdP group with this one learned into theirs within the known TTL
-          // (this process's record, risk/engine.ts peerRead), is not asked for, and teaches the
-          // working set nothing. 0: off, the default: the replayed days' groups are the whole
-          // organisation, and a stolen token reads every namespace a colleague works in unasked
-          // (docs/risk.md "Session 49").
-          peer_reads: z.number().int().min(0).max(64).default(0),
         })
         .prefault({}),
       // A sensitive kind of action (a Secret read; a shell or tunnel into a pod when listed) this identity never
@@ -403,7 +395,6 @@ export const RISK_APPLY = {
   'risk.signals.unfamiliar_namespace.environments': 'live',
   'risk.signals.unfamiliar_namespace.components': 'live',
   'risk.signals.unfamiliar_namespace.grace_production_secrets': 'live',
-  'risk.signals.unfamiliar_namespace.peer_reads': 'live',
   'risk.signals.unfamiliar_kind.weight': 'live',
   'risk.signals.unfamiliar_kind.min_history_seconds': 'live',
   'risk.signals.unfamiliar_kind.grace_seconds': 'live',

@@ -29,7 +29,7 @@ export const behaviourSignal: Signal = (ctx, cfg, out) => {
   const a = ctx.action;
   if (w === undefined || a === undefined) return;
   const u = cfg.unfamiliar_namespace;
-  if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0 && !lowerEnvironment(w, a) && ctx.peerRead !== true) {
+  if (u.weight > 0 && a.sensitive && a.namespace !== '' && !isAllNamespaces(a.namespace) && !w.namespaceKnown && w.workingSet > 0 && !lowerEnvironment(w, a)) {
     const where = a.namespace === NAMESPACE_OBJECTS ? ', a change to Namespace objects,' : ` in ${namespaceText(a)},`;
     out.push({ code: 'unfamiliar_namespace', weight: u.weight, detail: `${a.what}${where} outside the ${w.workingSet} namespaces this identity works in` });
   }

@@ -55,12 +55,6 @@ export interface SignalContext {
    */
   readonly listCovered?: boolean;
   /**
-   * A plain read in a namespace outside the working set that enough of the subject's peers (other
-   * subjects sharing an IdP group) learned into theirs, with `unfamiliar_namespace.peer_reads`
-   * (engine.ts peerRead): unfamiliar_namespace does not fire. Never without the key.
-   */
-  readonly peerRead?: boolean;
-  /**
    * The strongest assurance level this identity's allowed requests proved within the known TTL,
    * read only where `assurance_downgrade` can fire (engine.ts downgradePossible); undefined
    * elsewhere, and when none is recorded.
