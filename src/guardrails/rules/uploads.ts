@@ -133,8 +133,8 @@ function rcloneConfigWritten(w: readonly string[], script: string): boolean {
 /** What the text just before a path says when the path is written: a redirection, tee, or a copy's last operand. */
 const WRITES_FILE = /(?:>|\btee(?:\s+-a)?|\b(?:cp|mv|ln|install)(?:\s+-\S+)*\s+\S+)\s*['"]?$/;
 
-const AWS_ENDPOINT_ENV = /^(?:AWS_ENDPOINT_URL\w*|AWS_CONFIG_FILE)$/i;
-const AWS_ENDPOINT_SCRIPT = /\bAWS_ENDPOINT_URL\w*\s*=|\bAWS_CONFIG_FILE\s*=|\baws\s+configure\s+set\b|\.aws\/config\b/i;
+const AWS_ENDPOINT_ENV = /^(?:AWS_ENDPOINT_URL\w*|AWS_CONFIG_FILE|S3_ENDPOINT_URL)$/i;
+const AWS_ENDPOINT_SCRIPT = /\bAWS_ENDPOINT_URL\w*\s*=|\bAWS_CONFIG_FILE\s*=|\bS3_ENDPOINT_URL\s*=|\baws\s+configure\s+set\b|\.aws\/config\b/i;
 const GCS_ENDPOINT_ENV = /^(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG|CLOUDSDK_STORAGE_\w*)$/i;
 const GCS_ENDPOINT_SCRIPT = /\b(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG)\s*=|\bapi_endpoint_overrides\b|\.boto\b/i;
 const RCLONE_ENDPOINT_ENV = /^RCLONE_CONFIG_\w+$|^RCLONE_\w*_(?:ENDPOINT|URL|HOST|SERVER|REGION)$/i;
@@ -148,7 +148,7 @@ interface Upload {
 }
 
 /** The programs stageUpload reads, by name: found behind a runner (`timeout 600 curl …`, `xargs -I{} scp {} h:`) too. */
-const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
+const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 's5cmd', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
 
 /**
  * The stage as its tool: commands.ts stageOf looks past a runner only for an interpreter, so `timeout
@@ -170,6 +170,7 @@ function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, stri
   if (p === 'curl') return curlBody(w) ? { tool: 'curl', destinations: urlHosts(w, env, CURL_VALUE_FLAGS) } : undefined;
   if (p === 'wget') return w.some((x) => /^--(?:post|body)-file(?:=|$)/.test(x)) ? { tool: 'wget', destinations: urlHosts(w, env, WGET_VALUE_FLAGS) } : undefined;
   if (p === 'aws') return awsUpload(w, env);
+  if (p === 's5cmd') return s5cmdUpload(w, env);
   if (p === 'gsutil' || (p === 'gcloud' && w[1] === 'storage')) return bucketCopy(w, p === 'gsutil' ? 1 : 2, 'gs://', 'gsutil', GSUTIL_VALUE_FLAGS);
   if (p === 'azcopy') {
     if (!['copy', 'cp', 'sync'].includes(w[1] ?? '')) return undefined;
@@ -310,14 +311,20 @@ function awsUpload(w: readonly string[], env: ReadonlyMap<string, string>): Uplo
     if (!['put-object', 'upload-part', 'create-multipart-upload'].includes(w[at + 1] ?? '')) return undefined;
     bucket = flagValue(w, '--bucket') ?? '';
   }
-  if (endpoint !== undefined) {
-    // A shared store's endpoint (S3's own, Cloud Storage's S3-compatible one) reaches any bucket there: the bucket is the destination.
-    const host = hostOf(endpoint, env);
-    const store = sharedStore(host);
-    if (store === undefined || store.bucket !== '') return { tool: 'aws_s3', destinations: [host] };
-    return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `${store.scheme}${bucket.toLowerCase()}`] };
-  }
-  return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `s3://${bucket}`] };
+  return { tool: 'aws_s3', destinations: [s3Destination(bucket, endpoint, env)] };
+}
+
+/**
+ * Where an S3 client's write of `bucket` goes: `s3://bucket` on AWS; with an endpoint, that
+ * endpoint's host, unless it is a shared store's (S3's own, Cloud Storage's S3-compatible one),
+ * which reaches any bucket there: then the bucket is the destination.
+ */
+function s3Destination(bucket: string, endpoint: string | undefined, env: ReadonlyMap<string, string>): string {
+  const named = (scheme: string) => (bucket === '' || bucket.includes('$') ? UNKNOWN : `${scheme}${bucket}`);
+  if (endpoint === undefined) return named('s3://');
+  const host = hostOf(endpoint, env);
+  const store = sharedStore(host);
+  return store === undefined || store.bucket !== '' ? host : named(store.scheme);
 }
 
 /**
@@ -368,9 +375,9 @@ function storeDestination(word: string, host: string, env: ReadonlyMap<string, s
 
 const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:[/?#]|$)|%2e|\\/i;
 
+/** A bucket a URL's path names, or unknown: an upper-case name is a distinct (legacy) bucket on S3's path style, not the listed one. */
 function bucketDestination(scheme: string, bucket: string): string {
-  const b = bucket.toLowerCase();
-  return BUCKET.test(b) ? `${scheme}${b}` : UNKNOWN;
+  return BUCKET.test(bucket) ? `${scheme}${bucket}` : UNKNOWN;
 }
 
 /** A URL word's path (from the `/` after its host), its leading `$VAR` read through `env`; undefined when that is not set. */
@@ -386,6 +393,26 @@ function pathOf(word: string, env: ReadonlyMap<string, string>): string | undefi
   const at = rest.search(/[/?#]/);
   return at < 0 ? '' : rest[at] === '/' ? rest.slice(at) : '';
 }
+
+/**
+ * s5cmd (review49: not read before): `s5cmd [global flags] cp|mv|sync … s3://bucket/…` (the last
+ * operand is where it goes) and `s5cmd pipe s3://bucket/…` (its input), judged as the aws CLI's
+ * (its `--endpoint-url`, a global flag, and `S3_ENDPOINT_URL` too). `s5cmd run FILE` reads its
+ * commands from a file the command does not show: unknown.
+ */
+function s5cmdUpload(w: readonly string[], env: ReadonlyMap<string, string>): Upload | undefined {
+  const verb = firstOperand(w.slice(1), S5CMD_VALUE_FLAGS) ?? '';
+  if (verb === 'run') return { tool: 'aws_s3', destinations: [UNKNOWN] };
+  const rest = w.slice(w.indexOf(verb, 1) + 1);
+  let dest: string | undefined;
+  if (verb === 'pipe') dest = firstOperand(rest, S5CMD_VALUE_FLAGS);
+  else if (['cp', 'mv', 'sync'].includes(verb)) dest = lastOperand(rest, S5CMD_VALUE_FLAGS);
+  if (dest === undefined || !/^s3:\/\//i.test(dest)) return undefined;
+  const bucket = dest.slice(5).split('/')[0]!;
+  return { tool: 'aws_s3', destinations: [s3Destination(bucket, flagValue(w, '--endpoint-url'), env)] };
+}
+
+const S5CMD_VALUE_FLAGS: ReadonlySet<string> = new Set(['--endpoint-url', '--credentials-file', '--profile', '--numworkers', '--retry-count', '-r', '--log', '--request-payer', '--concurrency', '-c', '--part-size', '-p', '--storage-class', '--sse', '--sse-kms-key-id', '--acl', '--cache-control', '--expires', '--content-type', '--content-encoding', '--content-disposition', '--metadata', '--exclude', '--include', '--source-region', '--destination-region']);
 
 /** `gsutil [-m] cp|mv|rsync … gs://bucket/…`, `gcloud storage cp|mv|rsync …`: the destination bucket as `gs://bucket`. */
 function bucketCopy(w: readonly string[], from: number, scheme: string, tool: UploadFound, valueFlags: ReadonlySet<string>): Upload | undefined {
