@@ -361,7 +361,7 @@ function inspectAt(
       for (const doc of parsed.documents) if (workloadScale && deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
       if (settings.replicaFloorNamespace(kube.namespace)) {
         const multi = parsed.documents.length > 1;
-        for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, out: found }, !parsed.partial);
+        for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, applied: isApply(contentType), out: found }, !parsed.partial);
       }
     }
     if (deletes === '') return found.kept.length > 0 ? collected(found.kept) : NO_VIOLATIONS;
@@ -612,27 +612,44 @@ function inspectAt(
 }
 
 /**
- * The images a GitOps object names that a UI's API server writes (request/web-apis-argocd.ts:
- * Argo CD's REST Create, Update, UpdateSpec and Patch of an Application, an ApplicationSet's
- * Create), judged as rules/gitops-images.ts judges the same object through kube-apiserver. The
- * request stays a web request (its path rules decide the rest), so only image_registry_not_allowed
- * is read here, and only where the site lists registries: nothing changes where it does not. A
- * body that cannot be read, or that Argo CD would read otherwise (`unreadable`), may name any image.
+ * A GitOps object a UI's API server writes (request/web-apis-argocd.ts: Argo CD's REST Create,
+ * Update, UpdateSpec and Patch of an Application, an ApplicationSet's Create), judged as the same
+ * object through kube-apiserver is: the images it names (rules/gitops-images.ts, only where the
+ * site lists registries), and the kustomize patches it carries (rules/gitops-patches.ts), which Argo
+ * CD applies with its own rights over what it renders, whether or not the site lists registries
+ * (review49: a REST write of a patch making a container privileged was read for images only). The
+ * request stays a web request (its path rules decide the rest). A body that cannot be read, or that
+ * Argo CD would read otherwise (`unreadable`), may name any image or carry any patch; one over
+ * gRPC (the CLI's: a protobuf body, `text` undefined) is unread only where registries are listed,
+ * as before: asking every `argocd app set` of a site without a list would be its routine, and the
+ * REST API carries the same object readably.
  */
 export function inspectGitopsWrite(w: GitopsWrite, truncated: boolean, missing: boolean, settings: GuardrailSettings): { result: GuardrailResult; namespace: string } {
-  if (!settings.enabled || settings.registryAllowed === undefined) return { result: NO_VIOLATIONS, namespace: '' };
-  if (w.unreadable !== undefined) return { result: { violations: [], unreadable: 'body_unreadable', unreadableDetail: w.unreadable }, namespace: '' };
+  if (!settings.enabled) return { result: NO_VIOLATIONS, namespace: '' };
+  const images = settings.registryAllowed !== undefined;
+  if (w.unreadable !== undefined) {
+    if (!images && w.text === undefined) return { result: NO_VIOLATIONS, namespace: '' };
+    return { result: { violations: [], unreadable: 'body_unreadable', unreadableDetail: w.unreadable }, namespace: '' };
+  }
   const patch = mediaType(w.type) !== 'application/json';
   const parsed = decode(w.text, w.type, w.text === undefined && truncated, patch ? 'patch' : 'create', w.text === undefined && missing);
-  if (!parsed.ok) return { result: { violations: [], unreadable: parsed.outcome, unreadableDetail: `the Argo CD object's images could not be read: ${parsed.detail}` }, namespace: '' };
+  if (!parsed.ok) {
+    // A body the gateway did not forward is judged as before (unread only where registries are
+    // listed); one cut at its limit may carry a patch past the cut, as one that is not JSON may.
+    if (!images && parsed.outcome === 'body_missing') return { result: NO_VIOLATIONS, namespace: '' };
+    return { result: { violations: [], unreadable: parsed.outcome, unreadableDetail: `the Argo CD object could not be read: ${parsed.detail}` }, namespace: '' };
+  }
   const out = new ViolationCollector();
   let unread: string | undefined;
   let namespace = '';
   for (const doc of parsed.documents) {
     namespace ||= destinationOf(w.specOnly === true ? doc : doc.spec);
     const ctx: RuleContext = { settings, namespace, partial: parsed.partial, out, unreadable: (d) => void (unread ??= d), commandWork: new CommandWork() };
-    if (w.specOnly === true) checkApplicationSpec(doc, 'spec', ctx);
-    else checkGitopsImages(doc, w.key, '', ctx);
+    if (images) {
+      if (w.specOnly === true) checkApplicationSpec(doc, 'spec', ctx);
+      else checkGitopsImages(doc, w.key, '', ctx);
+    }
+    if (GITOPS_PATCH_KEYS.has(w.key)) judgeGitopsPatches(w.specOnly === true ? { spec: doc } : doc, w.key, '', ctx, 0);
   }
   if (out.kept.length === 0 && unread === undefined) return { result: NO_VIOLATIONS, namespace };
   const result: GuardrailResult = { violations: out.kept, ...(out.omitted > 0 ? { omitted: out.omitted } : {}), ...(unread !== undefined && { unreadable: 'body_unreadable' as const, unreadableDetail: unread }) };

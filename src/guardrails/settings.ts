@@ -227,7 +227,7 @@ export function compileGuardrails(
     hostClaimed: compileHostOwners(cfg.host_owners),
     uploadAllowed: compileUploadHosts(cfg.upload_hosts),
     replicaFloor: compileReplicaFloors(cfg.replica_floors),
-    replicaFloorNamespace: globsOrNever(cfg.replica_floors.flatMap((f) => f.namespaces)),
+    replicaFloorNamespace: floorNamespaces(cfg.replica_floors),
     apiServerAddress: addressMatcher(cfg.api_server_addresses),
     environmentTiers: compileTiers(environments),
   });
@@ -294,12 +294,22 @@ function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): Guard
   // first (one workload's election-night floor) overrides the namespace's general one after it.
   // No name (a GitOps patch whose target selects by label or by a regular expression) may be any
   // object of the namespace, so the highest floor there holds.
+  // No namespace (a GitOps object's patch that shows neither its target's namespace nor the
+  // destination: an Argo CD application patch, review49) may be any namespace: every entry's
+  // floor for the name (its first entry per namespace glob is not knowable), so the highest holds.
   return (namespace, name) => {
-    if (name !== '') return entries.find((e) => e.namespaces(namespace) && e.names(name))?.min;
+    if (name !== '' && namespace !== '') return entries.find((e) => e.namespaces(namespace) && e.names(name))?.min;
     let most: number | undefined;
-    for (const e of entries) if (e.namespaces(namespace) && (most === undefined || e.min > most)) most = e.min;
+    for (const e of entries) if ((namespace === '' || e.namespaces(namespace)) && (name === '' || e.names(name)) && (most === undefined || e.min > most)) most = e.min;
     return most;
   };
+}
+
+/** Whether a floor may hold in `namespace`: one a floor's entry names, or none known ('': any namespace). */
+function floorNamespaces(floors: GuardrailsConfig['replica_floors']): StringMatcher {
+  if (floors.length === 0) return NEVER;
+  const named = compileGlobList(floors.flatMap((f) => f.namespaces), null);
+  return (namespace) => namespace === '' || named(namespace);
 }
 
 function compileSandboxes(sandboxed: Readonly<Record<string, readonly string[]>>): GuardrailSettings['sandboxFor'] {

