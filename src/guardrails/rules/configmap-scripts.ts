@@ -1,5 +1,5 @@
 import { isObject, type Json } from '../types.js';
-import { decodedValue } from './binary-text.js';
+import { binaryText } from './binary-text.js';
 import { CommandWork } from './command-work.js';
 import { readCommand, SHAPE_TEXT } from './commands.js';
 import { uploadsOutside } from './uploads.js';
@@ -39,12 +39,11 @@ export function checkStoredScripts(doc: Json, prefix: string, ctx: RuleContext, 
     if (!isObject(values)) continue;
     for (const [key, value] of Object.entries(values)) {
       if (typeof value !== 'string') continue;
-      const decoded = base64 ? decodedValue(value) : { text: value, utf8: true };
       // dash and bash drop every NUL from a script as they read it (dash's preadbuffer, bash's
       // shell_getc), so `cu\0rl` runs curl; bash alone refuses a file whose first line holds one.
-      const text = decoded.text.replaceAll('\0', '');
+      const text = (base64 ? binaryText(value) : value).replaceAll('\0', '');
       const ran = run?.get(key);
-      const interpreter = ran !== undefined ? (text.startsWith(SHEBANG) || ran === RUN_BY_SHEBANG ? SHEBANG : ran) : interpreterOf(key, text, decoded.utf8);
+      const interpreter = ran !== undefined ? (text.startsWith(SHEBANG) || ran === RUN_BY_SHEBANG ? SHEBANG : ran) : interpreterOf(key, text);
       if (interpreter === undefined) continue;
       // A `#!` line names its own interpreter (commandShape reads it, sh without one); a key's
       // extension or the pod names one for a script without, as `python3 /scripts/x.py` runs it.
@@ -111,7 +110,7 @@ const SCRIPT_EXTENSIONS: ReadonlyMap<string, string> = new Map([
  * SHEBANG for a value that names its interpreter, the extension's interpreter, `sh` for a key with
  * no extension whose text may be a shell script, or undefined for a value that is no script.
  */
-function interpreterOf(key: string, text: string, utf8: boolean): string | undefined {
+function interpreterOf(key: string, text: string): string | undefined {
   if (text.startsWith(SHEBANG)) return SHEBANG;
   // A leading dot is a hidden file's name (`.profile`, `.env`, `.dockerconfigjson`), not an
   // extension: such a file is read as one with none (a shell sources `.profile`).
@@ -120,7 +119,7 @@ function interpreterOf(key: string, text: string, utf8: boolean): string | undef
   // script, and its case is only the chart's spelling. An interpreter runs the file whatever its
   // name (`sh /scripts/START.SH`), and PowerShell and Windows match extensions without case.
   if (dot > 0) return SCRIPT_EXTENSIONS.get(key.slice(dot).toLowerCase());
-  return !PLAIN_WORD.test(text) && !configShaped(text, utf8) ? 'sh' : undefined;
+  return !PLAIN_WORD.test(text) && !configShaped(text) ? 'sh' : undefined;
 }
 
 /**
@@ -131,20 +130,23 @@ function interpreterOf(key: string, text: string, utf8: boolean): string | undef
 const PLAIN_WORD = /^[A-Za-z0-9._:/@%+,=-]*$/;
 
 /**
- * A value that is data by its shape, not a shell script: empty, binary (a keystore or a `.p12`
- * decoded: bytes that are not UTF-8, `utf8` false, and over 1/8 of it such bytes or control
- * characters; a few do not stop a shell, so a script with some is still read), a PEM block (a certificate or a key: every line a
+ * A value that is data by its shape, not a shell script: empty, a PEM block (a certificate or a key: every line a
  * marker, a header or base64), or a JSON object or array (a `.dockerconfigjson`, a dashboard) with
  * no `$(` or backquote in it (JSON's lines read as sh run `"key":` and the like; a substitution
  * inside a string would run). Anything else with no extension is read as sh: a single word (`info`,
  * a password, a URL) shows no shape, and reading it costs its length.
+ *
+ * Bytes are no shape either: a value of bytes that are not text (a keystore, a `.p12`, a DER
+ * certificate, an image, CBOR) is read as sh too, as dash and bash run it: neither stops at a
+ * control character or at bytes that are no UTF-8 (bash refuses a file only for a NUL in its first
+ * line), so a comment of such bytes is padding around a script that runs, wherever it sits. Their
+ * text holds U+FFFD for those bytes, a word's character to the reader as the byte is to sh; the
+ * reader's cost is linear in the bytes (about 13 units a byte on random bytes: a keystore of 8 KiB
+ * costs 1/40 of the budget), and random bytes show no shape.
  */
-export function configShaped(text: string, utf8 = true): boolean {
+export function configShaped(text: string): boolean {
   const t = text.trim();
-  // Control characters alone make no binary: neither dash nor bash stops at one (bash refuses a
-  // file only for a NUL in its first line), so a comment of them is padding around a script that
-  // runs. Text that is no UTF-8 is what a keystore, a DER certificate, an image or CBOR is.
-  if (t === '' || (!utf8 && binary(t))) return true;
+  if (t === '') return true;
   if (t.startsWith('-----BEGIN ') && t.split('\n').every((line) => PEM_LINE.test(line.trim()))) return true;
   if (t.includes('$(') || t.includes('`')) return false;
   if (t.startsWith('{') || t.startsWith('[')) {
@@ -197,15 +199,3 @@ const CONFIG_LINE = /^(?:(?:- +)*(?:[^\s:*?[\]=<>'"\\$()`]+|"[^"\\$`]*"|'[^']*')
 const JSON_PROGRAM_LINE = /^[ \t]*(?:\{[ \t]+)*"(?:[^"\\\n]|\\.)*"[ \t]+\S/m;
 
 const PEM_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|[A-Za-z0-9+/=]*|[A-Za-z-]+: .*)$/;
-
-function binary(text: string): boolean {
-  const bound = text.length / 8;
-  let odd = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffd) {
-      if (++odd > bound) return true;
-    }
-  }
-  return false;
-}

@@ -1,3 +1,4 @@
+import { parseCidr } from '../../config/schema.js';
 import type { KubeRequestInfo } from '../../request/kube.js';
 import type { GuardrailSettings } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json, type Violation } from '../types.js';
@@ -74,6 +75,55 @@ function normaliseCidr(c: string): string {
   return c.includes(':') ? '::/0' : '0.0.0.0/0';
 }
 
+/**
+ * The family (`IPv4`, `IPv6`) whose every address the ranges together cover, or undefined: rules
+ * and peers are alternatives (any one admits), so `0.0.0.0/1` and `128.0.0.0/1`, in one rule or in
+ * two, admit every destination as `0.0.0.0/0` does. An IPv4-mapped range is the IPv4 range it maps
+ * (parseCidr); host bits are masked off, as kube's ParseCIDR does; an invalid range covers nothing
+ * (kube refuses the object). `except` is not subtracted, as for `0.0.0.0/0` above.
+ */
+export function coveredFamily(cidrs: readonly string[]): 'IPv4' | 'IPv6' | undefined {
+  const spans: Record<'ipv4' | 'ipv6', [bigint, bigint][]> = { ipv4: [], ipv6: [] };
+  for (const c of cidrs) {
+    const parsed = c.includes('/') ? parseCidr(decimalCidr(c)) : undefined;
+    if (parsed === undefined) continue;
+    const [net, bits] = parsed;
+    const width = net.kind() === 'ipv4' ? 32 : 128;
+    const size = 1n << BigInt(width - bits);
+    const start = (net.toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n) / size) * size;
+    spans[net.kind()].push([start, start + size]);
+  }
+  if (covers(spans.ipv4, 1n << 32n)) return 'IPv4';
+  if (covers(spans.ipv6, 1n << 128n)) return 'IPv6';
+  return undefined;
+}
+
+/**
+ * A range's dotted parts as kube reads them (netutils.ParseCIDRSloppy: decimal, leading zeros and
+ * all, `000.0.0.0/1` is 0.0.0.0/1), where parseCidr refuses them (octal to inet_aton).
+ */
+function decimalCidr(c: string): string {
+  return c.replace(/(^|:)(\d+)\.(\d+)\.(\d+)\.(\d+)(?=\/)/, (all, lead: string, ...parts: string[]) => {
+    const n = parts.slice(0, 4).map(Number);
+    return n.every((x) => x <= 255) ? `${lead}${n.join('.')}` : all;
+  });
+}
+
+function covers(spans: [bigint, bigint][], end: bigint): boolean {
+  spans.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let reached = 0n;
+  for (const [from, to] of spans) {
+    if (from > reached) return false;
+    if (to > reached) reached = to;
+  }
+  return reached >= end;
+}
+
+/** The first ranges, clipped, for a detail. */
+function someRanges(cidrs: readonly string[]): string {
+  return `${cidrs.slice(0, 4).map((c) => c.slice(0, 50)).join(', ')}${cidrs.length > 4 ? ', …' : ''}`;
+}
+
 export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext): void {
   if (!isNetworkProtected(ctx.settings, ctx.namespace)) return;
   const spec = doc.spec;
@@ -85,6 +135,8 @@ export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext)
     ['egress', dirs.egress, 'to'],
   ] as const) {
     if (!on) continue;
+    let open = false;
+    const blocks: string[] = [];
     for (const [i, rule] of arrayOf(spec[dir]).entries()) {
       if (!isObject(rule)) continue;
       const path = `${docPath}spec.${dir}[${i}]`;
@@ -94,14 +146,22 @@ export function checkNetworkPolicy(doc: Json, docPath: string, ctx: RuleContext)
       const noPeers = peers === null || (Array.isArray(peers) && peers.length === 0) || (!ctx.partial && peers === undefined);
       const ports = arrayOf(rule.ports).length > 0 ? ' on the listed ports' : ' on every port';
       if (noPeers) {
+        open = true;
         ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} has no ${peersKey} peers, so it admits all ${dir}${ports} ${where}`, path });
         continue;
       }
       for (const [j, peer] of arrayOf(peers).entries()) {
         const why = openPeer(peer);
-        if (why) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path: `${path}.${peersKey}[${j}]` });
+        if (why) {
+          open = true;
+          ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path: `${path}.${peersKey}[${j}]` });
+        }
+        if (isObject(peer) && isObject(peer.ipBlock) && typeof peer.ipBlock.cidr === 'string') blocks.push(peer.ipBlock.cidr);
       }
     }
+    // Ranges that only together are everything (sweep49): `0.0.0.0/1` and `128.0.0.0/1`.
+    const family = open ? undefined : coveredFamily(blocks);
+    if (family !== undefined) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rules' ipBlocks ${someRanges(blocks)} together admit every ${family} address ${where}`, path: `${docPath}spec.${dir}` });
   }
 }
 
@@ -124,15 +184,25 @@ export function checkCiliumPolicy(doc: Json, docPath: string, ctx: RuleContext, 
   for (const [i, r] of arrayOf(doc.specs).entries()) if (isObject(r)) rules.push([r, `${docPath}specs[${i}]`]);
   for (const [rule, at] of rules) {
     for (const [dir, side] of [['ingress', 'from'], ['egress', 'to']] as const) {
+      let open = false;
+      const blocks: string[] = [];
       for (const [i, r] of arrayOf(rule[dir]).entries()) {
         if (!isObject(r)) continue;
         const path = `${at}.${dir}[${i}]`;
         const ports = arrayOf(r.toPorts).length > 0 ? ' on the listed ports' : ' on every port';
         const entities = stringsOf(r[`${side}Entities`]).filter((e) => OPEN_ENTITIES.has(e.toLowerCase()));
-        const cidrs = [...stringsOf(r[`${side}CIDR`]), ...arrayOf(r[`${side}CIDRSet`]).flatMap((c) => (isObject(c) && typeof c.cidr === 'string' ? [c.cidr] : []))].filter((c) => ALL_CIDRS.has(normaliseCidr(c)));
+        const ranges = [...stringsOf(r[`${side}CIDR`]), ...arrayOf(r[`${side}CIDRSet`]).flatMap((c) => (isObject(c) && typeof c.cidr === 'string' ? [c.cidr] : []))];
+        const cidrs = ranges.filter((c) => ALL_CIDRS.has(normaliseCidr(c)));
         const why = entities.length > 0 ? `${side}Entities ${entities[0]!.slice(0, 20)}` : cidrs.length > 0 ? `${side}CIDR ${cidrs[0]!.slice(0, 50)}` : undefined;
-        if (why) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path });
+        if (why) {
+          open = true;
+          ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} rule ${i} admits all ${dir}${ports} through ${why} ${where}`, path });
+        }
+        blocks.push(...ranges);
       }
+      // Ranges that only together are everything (sweep49), across the direction's entries.
+      const family = open ? undefined : coveredFamily(blocks);
+      if (family !== undefined) ctx.out.push({ code: 'network_policy_allow_all', detail: `${dir} entries' ${side}CIDRs ${someRanges(blocks)} together admit every ${family} address ${where}`, path: `${at}.${dir}` });
     }
   }
 }

@@ -91,8 +91,14 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'mksh']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)\+?=/;
 
-/** Where an unquoted word ends. */
-const WORD_END = /[\s;&|<>()]/;
+/**
+ * Where an unquoted word ends: the blanks the command loop skips (space, tab, and a CR, read as one
+ * for CRLF scripts), a newline and the operators. Not JavaScript's `\s`: a vertical tab, a form
+ * feed, a no-break space or a BOM is a word's character to dash and bash (`echo a<VT>b` prints one
+ * word), and a word that ended at one without consuming it left the command loop where it was, so
+ * a script holding one was read until the budget ran out (over_budget) instead of once.
+ */
+const WORD_END = /[ \t\r\n;&|<>()]/;
 const REDIRECTION = /^(?:[0-9]*|&)(?:<<<|<<-|<<|<>|>>|>&|<&|>\||<|>)/;
 const OPERATOR = /^(?:&&|\|\||;;|\|&|[;&|\n]|[()])/;
 const OPERATOR_START = new Set(['&', '|', ';', '\n', '(', ')']);
@@ -283,7 +289,7 @@ class Reader {
         p.i++;
         const items: string[] = [];
         while (!p.done() && p.peek() !== ')') {
-          if (/\s/.test(p.peek())) p.i++;
+          if (/[ \t\r\n]/.test(p.peek())) p.i++;
           else items.push(this.word(p, depth).text);
           if (/[;&|<>(]/.test(p.peek())) p.i++;
         }
