@@ -1687,6 +1687,8 @@ function assessing(
   p.certificateRoams = false;
   p.certificateNearby = false;
   p.certificateMoved = false;
+  // finish() writes it only where the login's move is looked at: a reused record must not keep the last Check's.
+  p.loginMoved = false;
   p.listCovered = false;
   p.answered = false;
   p.strongest = undefined;
