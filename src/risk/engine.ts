@@ -349,7 +349,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', agentAt: -1, route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -592,7 +592,15 @@ export class RiskEngine {
     const h = req.headers;
     const keys = this.keysOf(who);
     const address = clientAddress(req.sourceAddress, req.clientResolved || !this.forwardedFor ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
-    const userAgent = h.get('user-agent');
+    // Where the token's last request had it: a scan of the names only when it is not there.
+    let userAgent: string | undefined;
+    if (h instanceof RequestHeaders) {
+      userAgent = h.valueAt(keys.agentAt, 'user-agent');
+      if (userAgent === undefined) {
+        keys.agentAt = h.slotOf('user-agent');
+        userAgent = h.valueAt(keys.agentAt, 'user-agent');
+      }
+    } else userAgent = h.get('user-agent');
     // Only read when trusted: the resolver ignores it otherwise (DeviceResolver.resolveFrom), and
     // its name shares a header bucket with `:method`, so each lookup was a scan of every name.
     const xfcc = this.trustXfcc ? h.get('x-forwarded-client-cert') : undefined;
@@ -1487,6 +1495,8 @@ interface IdentityKeys extends AddressMemo {
   /** Their device (before sessionWithoutCookie) and client kind. */
   agentDevice: Device;
   agentClient: string;
+  /** Where its last request's headers had `user-agent` (RequestHeaders.slotOf; -1 none): looked at first. */
+  agentAt: number;
   /** The Route of its last resource request (routeOf), undefined before one. */
   route: KeptRoute | undefined;
   /** The address `place` is placeOf's answer for (undefined: none yet); a reload builds a new engine, and new keys. */
