@@ -20,7 +20,7 @@ import { contextBound, scoreWithoutProvedContext, matureHistory, newcomerFloor, 
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
-import type { Action, SignalContext, Strongest, Travel } from './signals/context.js';
+import type { Action, SignalContext, Signals, Strongest, Travel } from './signals/context.js';
 
 /** How a proven level is kept in the store (StateStore.proveLevel): by name, never by rank. */
 const LEVEL_NAME = 'name:';
@@ -241,6 +241,22 @@ export class RiskEngine {
   private readonly atOnce: boolean;
   private readonly observation: Observation = blankObservation();
   private readonly pending: Assessing = blankAssessing();
+  /**
+   * The settings every Check reads, read out of the configuration once (a reload builds a new
+   * engine): each was a chain of three to five property loads, each with its map check, in
+   * assess and finish, a few hundred instructions a Check in all (perf49).
+   */
+  private readonly signals: Signals;
+  /** The store is told the working set (StateStore.observeWork). */
+  private readonly tellsWork: boolean;
+  private readonly vouchMs: number;
+  private readonly roamsOn: boolean;
+  private readonly moveMs: number;
+  private readonly loginMoveMs: number;
+  private readonly knownTtlMs: number;
+  /** assurance_downgrade on: the levels proven are read (downgradePossible) and written (levelToProve, where the store keeps them). */
+  private readonly downgradeOn: boolean;
+  private readonly provesLevels: boolean;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
@@ -282,6 +298,15 @@ export class RiskEngine {
     this.components = o.risk.signals.unfamiliar_namespace.components;
     this.ungracedTiers = o.risk.signals.unfamiliar_namespace.grace_production_secrets || this.tiers.size === 0 ? undefined : this.tiers;
     this.atOnce = o.store.answersAtOnce === true && o.store.observeAll === undefined;
+    this.signals = o.risk.signals;
+    this.tellsWork = o.store.observeWork !== undefined;
+    this.vouchMs = o.risk.nearby_networks.vouch_seconds * 1000;
+    this.roamsOn = o.risk.learn.certificate_roams;
+    this.moveMs = o.risk.learn.certificate_nearby.move_after_seconds * 1000;
+    this.loginMoveMs = o.risk.learn.login_move_after_seconds * 1000;
+    this.knownTtlMs = o.risk.known_ttl_seconds * 1000;
+    this.downgradeOn = o.risk.signals.assurance_downgrade;
+    this.provesLevels = this.downgradeOn && o.store.proveLevel !== undefined;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
@@ -324,7 +349,7 @@ export class RiskEngine {
     if (k === undefined) {
       // One login is one session: a fresh authentication in the same IdP session starts a new
       // one, whose first use says where that proof was made.
-      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', route: undefined };
+      k = { subject: this.names.of(subjectKey(who)), session: who.session === '' ? '' : this.names.of(`${who.session}\n${who.authTime ?? ''}`), addressText: undefined, address: NO_ADDRESS, placeFor: undefined, place: NO_PLACE, agent: undefined, agentHint: '', agentDevice: NO_DEVICE, agentClient: '', agentAt: -1, route: undefined };
       this.identityKeys.set(who, k);
     }
     return k;
@@ -356,7 +381,7 @@ export class RiskEngine {
    */
   private carriedBy(subject: string, key: string, nowMs: number): boolean {
     const at = this.carried.get(subject)?.get(key);
-    return at !== undefined && nowMs >= at && nowMs - at < this.o.risk.known_ttl_seconds * 1000;
+    return at !== undefined && nowMs >= at && nowMs - at < this.knownTtlMs;
   }
 
   /**
@@ -567,7 +592,15 @@ export class RiskEngine {
     const h = req.headers;
     const keys = this.keysOf(who);
     const address = clientAddress(req.sourceAddress, req.clientResolved || !this.forwardedFor ? undefined : h.get('x-forwarded-for'), this.ipOptions, this.addresses, keys);
-    const userAgent = h.get('user-agent');
+    // Where the token's last request had it: a scan of the names only when it is not there.
+    let userAgent: string | undefined;
+    if (h instanceof RequestHeaders) {
+      userAgent = h.valueAt(keys.agentAt, 'user-agent');
+      if (userAgent === undefined) {
+        keys.agentAt = h.slotOf('user-agent');
+        userAgent = h.valueAt(keys.agentAt, 'user-agent');
+      }
+    } else userAgent = h.get('user-agent');
     // Only read when trusted: the resolver ignores it otherwise (DeviceResolver.resolveFrom), and
     // its name shares a header bucket with `:method`, so each lookup was a scan of every name.
     const xfcc = this.trustXfcc ? h.get('x-forwarded-client-cert') : undefined;
@@ -645,7 +678,7 @@ export class RiskEngine {
     // The working set, pace and site: only for requests that touch a namespace, a sensitive object
     // or a named site, in the same round trip as `observe`.
     const nearby = place.nearby;
-    const working = this.o.store.observeWork !== undefined && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '');
+    const working = this.tellsWork && (ns !== '' || object !== '' || site !== undefined || nearby.wider !== '' || kind !== '');
     // What finish() needs besides the history: one object rather than closures over all of it.
     // It is the working-set side's WorkObservation too, when there is one to tell (one object a
     // Check where there were two; a store reads its WorkObservation fields when called and keeps none).
@@ -753,7 +786,7 @@ export class RiskEngine {
    * fails the network test, so the level is not read.
    */
   private downgradePossible(p: Assessing, h: SubjectHistory): boolean {
-    return this.o.risk.signals.assurance_downgrade && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '' || p.device.strength === 'fingerprint');
+    return this.downgradeOn && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '' || p.device.strength === 'fingerprint');
   }
 
   private strongestOf(rank: number): Strongest | undefined {
@@ -793,7 +826,7 @@ export class RiskEngine {
   }
 
   private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
-    if (!this.o.risk.signals.assurance_downgrade || this.o.store.proveLevel === undefined) return undefined;
+    if (!this.provesLevels) return undefined;
     if (who.automation === true || who.authTime === undefined || who.level <= 0) return undefined;
     const at = this.levelsProven.get(subject)?.[who.level];
     if (at !== undefined && nowMs - at < this.levelRefreshMs && nowMs >= at) return undefined;
@@ -807,14 +840,14 @@ export class RiskEngine {
     p.degraded = degraded;
     p.work = work;
     p.travel = work !== undefined && site !== undefined ? this.travel(site, work, nowMs) : undefined;
-    p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000);
+    p.nearbyVouched = work !== undefined && !history.prefixKnown && vouched(work, who.authTime, nowMs, this.vouchMs);
     p.roamedIn = work !== undefined && site !== undefined && !history.prefixKnown && roamed(work, site, nowMs) ? site.name : '';
-    p.certificateRoams = this.o.risk.learn.certificate_roams && !history.prefixKnown && certificateRoams(device, history);
+    p.certificateRoams = this.roamsOn && !history.prefixKnown && certificateRoams(device, history);
     // Only a network not known can be carried or proven (learnContext learns a prefix only then):
     // the key is built off the common path, where the network is known.
     const carry = history.prefixKnown ? '' : carryKey(p.near.carry, device, obs.session);
     p.certificateNearby = carry !== '' && !p.certificateRoams && history.deviceKnown && this.carriedBy(obs.subject, carry, nowMs);
-    const moveMs = this.o.risk.learn.certificate_nearby.move_after_seconds * 1000;
+    const moveMs = this.moveMs;
     if (moveMs > 0 && device.strength === 'certificate' && device.id !== '' && obs.session !== '') {
       p.certificateMoved = carry !== '' && !p.certificateRoams && !p.certificateNearby && history.deviceKnown && this.movedWith(obs.subject, device.id, obs.session, nowMs, moveMs);
       // Every use counts, refused ones too: a copy retried beside the laptop keeps the time fresh.
@@ -824,14 +857,14 @@ export class RiskEngine {
     // a network with a sign-in, silent for the pause, then at a network never seen. The copy of the
     // token used while its owner works keeps the pause from ending; one used while the owner is
     // away is the price (docs/risk.md "Session 47").
-    const loginMoveMs = this.o.risk.learn.login_move_after_seconds * 1000;
+    const loginMoveMs = this.loginMoveMs;
     if (loginMoveMs > 0 && device.id !== '' && obs.session !== '' && who.automation !== true) {
       p.loginMoved = !history.prefixKnown && !p.certificateRoams && !p.certificateNearby && !p.certificateMoved && history.deviceKnown && this.movedWith(obs.subject, device.id, obs.session, nowMs, loginMoveMs);
       this.usedNow(obs.subject, device.id, obs.session, nowMs);
     }
-    p.listCovered = listCovered(work, who, this.o.risk.signals.cluster_secret_list_grace_seconds, this.learnLevel);
+    p.listCovered = listCovered(work, who, this.signals.cluster_secret_list_grace_seconds, this.learnLevel);
     const ctx: SignalContext = p;
-    const cfg = this.o.risk.signals;
+    const cfg = this.signals;
     const s = scoreRisk(ctx, cfg, extra);
     let k = this.bands.reached(s.score);
     let requirement = this.bands.apply(base, k);
@@ -881,7 +914,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
+    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -1171,14 +1204,13 @@ export class RiskEngine {
     /** A new network of a roaming site after a pause (roamed): learned as a vouched one is. */
     roams: boolean,
     fired: readonly Contribution[],
-    /** The working-set name of what the request reached: its namespace, `*` for every Secret of every namespace (`@cluster` added, inCluster). */
-    namespace: string,
     /**
-     * No grace for the namespace: the request changes Namespace objects (NAMESPACE_OBJECTS), or is
-     * in a production namespace while `grace_production_secrets` is false (ungraced: otherwise a
-     * `GET pods` there under the grace would make the Secret read next one in the working set).
+     * The request's cluster and the namespace its action is in (Action.namespace: `*` for every
+     * Secret of every namespace): the working-set name it would teach is made from them
+     * (inCluster) only where a namespace can be learned, not on every Check (perf49).
      */
-    namespaceObjects: boolean,
+    cluster: string,
+    actionNamespace: string,
     /** The sensitive object the request reads (WorkObservation.read), '' none. */
     read: string,
     /** The family key of `namespace` (WorkObservation.family), '' none. */
@@ -1191,7 +1223,7 @@ export class RiskEngine {
     if (who.automation === true || who.authTime === undefined || who.level < this.learnLevel) return undefined;
     // A network vouched for by the sign-in's fresh proof of its neighbour is learned as that sign-in
     // would have proven it, so the wider network becomes known and the next move asks nothing.
-    const vouch = roams || (w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.o.risk.nearby_networks.vouch_seconds * 1000));
+    const vouch = roams || (w !== undefined && !h.prefixKnown && vouched(w, who.authTime, o.nowMs, this.vouchMs));
     const l = this.learnContext(o, h, who, device, trusted, vouch, revoked);
     if (w === undefined) return l;
     // The working set and the site are learned only from a context that is itself proven (known
@@ -1212,7 +1244,7 @@ export class RiskEngine {
       (h.deviceKnown || device.id === '' || device.strength === 'fingerprint' || (l?.device ?? '') !== '') &&
       (h.clientKnown || o.client === '' || (l?.client ?? '') !== '' || h.knownClients === 0) &&
       h.behaviourSince === 0 &&
-      h.namespaces <= this.o.risk.signals.namespaces.threshold &&
+      h.namespaces <= this.signals.namespaces.threshold &&
       !anyContribution(fired, isBehaviourBurst);
     const overPace = anyContribution(fired, isMachinePace);
     const proven = context && !overPace;
@@ -1234,13 +1266,18 @@ export class RiskEngine {
     // With nothing learned yet there is nothing to depart from: the first namespaces are learned.
     // Asked only for a namespace not yet in the working set: a request in a known one (nearly
     // every request) has nothing to prove, and namespaceGrace answers with a new object.
+    // No grace for a change to Namespace objects (NAMESPACE_OBJECTS), nor in a production
+    // namespace while `grace_production_secrets` is false (ungraced: otherwise a `GET pods` there
+    // under the grace would make the Secret read next one in the working set).
     const ns =
-      namespace !== '' &&
+      actionNamespace !== '' &&
       !w.namespaceKnown &&
       (w.workingSet === 0 ||
         o.sensitive ||
-        (who.authTime !== undefined && w.namespaceSince > 0 && who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.o.risk.signals, namespaceObjects).ms))
-        ? namespace
+        (who.authTime !== undefined &&
+          w.namespaceSince > 0 &&
+          who.authTime * 1000 >= w.namespaceSince - namespaceGrace(who.authTime, w, this.signals, actionNamespace === NAMESPACE_OBJECTS || (ungracedNamespace(actionNamespace, this.ungracedTiers) && matureHistory(w, o.nowMs, this.signals))).ms))
+        ? inCluster(cluster, actionNamespace)
         : '';
     // A kind is learned as a namespace is, by an allowed request from a proven context: while the
     // history is young (the signal stays quiet, so every kind used then is routine) or by the
@@ -1458,6 +1495,8 @@ interface IdentityKeys extends AddressMemo {
   /** Their device (before sessionWithoutCookie) and client kind. */
   agentDevice: Device;
   agentClient: string;
+  /** Where its last request's headers had `user-agent` (RequestHeaders.slotOf; -1 none): looked at first. */
+  agentAt: number;
   /** The Route of its last resource request (routeOf), undefined before one. */
   route: KeptRoute | undefined;
   /** The address `place` is placeOf's answer for (undefined: none yet); a reload builds a new engine, and new keys. */
@@ -1687,6 +1726,8 @@ function assessing(
   p.certificateRoams = false;
   p.certificateNearby = false;
   p.certificateMoved = false;
+  // finish() writes it only where the login's move is looked at: a reused record must not keep the last Check's.
+  p.loginMoved = false;
   p.listCovered = false;
   p.answered = false;
   p.strongest = undefined;

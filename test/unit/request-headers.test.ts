@@ -143,6 +143,25 @@ describe('RequestHeaders and the header collector', () => {
     }
   });
 
+  it("valueAt at slotOf's place reads what get() reads, and at any other place (another request's order) nothing but the name's own value", () => {
+    fc.assert(
+      fc.property(pairs, pairs, fc.array(fc.constantFrom(...NAMES.map(toLowerAscii)), { minLength: 1, maxLength: 6 }), (a, b, asked) => {
+        const first = RequestHeaders.of(a);
+        const next = RequestHeaders.of(b);
+        for (const n of asked) {
+          const slot = first.slotOf(n);
+          expect(slot >= 0).toBe(first.has(n));
+          expect(first.valueAt(slot, n)).toBe(first.get(n));
+          // The risk engine keeps the place a token's last request had the name (engine.ts agentAt).
+          const there = next.valueAt(slot, n);
+          if (there !== undefined) expect(there).toBe(next.get(n));
+          expect(next.valueAt(next.slotOf(n), n)).toBe(next.get(n));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('with() replaces a name in its place or adds it last', () => {
     const h = RequestHeaders.of([
       ['accept', '*/*'],

@@ -292,16 +292,21 @@ describe('RiskEngine: the device of a user agent alone, kept with the token', ()
   });
 
   it("looks up none of the device's other evidence in a kubectl request's headers (an untrusted certificate header neither)", () => {
+    // Every way the engine reads a header: get, and the user agent's place (valueAt, slotOf: engine.ts agentAt).
     const get = vi.spyOn(RequestHeaders.prototype, 'get');
+    const at = vi.spyOn(RequestHeaders.prototype, 'valueAt');
+    const slot = vi.spyOn(RequestHeaders.prototype, 'slotOf');
     try {
       const e = observing([]);
       const plain = { ua: agents[0], secChUa: undefined, platform: undefined, cookie: undefined, principal: '' };
       void e.assess(decoded(plain, [[':method', 'GET'], ['accept', 'application/json'], ['kubectl-command', 'kubectl get'], ['x-request-id', 'r1']]), identities[0]!, baseRequirement(['default']), 1_800_000_000_000);
-      const asked = get.mock.calls.map(([name]) => name);
+      const asked = [...get.mock.calls.map(([name]) => name), ...at.mock.calls.map(([, name]) => name), ...slot.mock.calls.map(([name]) => name)];
       expect(asked).toContain('user-agent');
       expect(asked.filter((n) => ['x-forwarded-client-cert', 'sec-ch-ua', 'sec-ch-ua-platform', 'cookie'].includes(n))).toEqual([]);
     } finally {
       get.mockRestore();
+      at.mockRestore();
+      slot.mockRestore();
     }
   });
 

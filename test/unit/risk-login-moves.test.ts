@@ -71,6 +71,18 @@ describe('risk.learn.login_move_after_seconds', () => {
     expect(check(AFTERNOON_VM, vm, T + 140 * M).codes).not.toContain('new_ip');
   });
 
+  it("the carry is this request's alone: the next Check, by a token without a login, from a network never seen, is a new network (the engine's reused record kept loginMoved)", () => {
+    const check = world(on);
+    const { vm } = inTheMorningVm(check);
+    expect(check(AFTERNOON_VM, vm, T + 136 * M).codes).toContain('new_ip');
+    // No IdP session: the move is not even looked at for it (finish), so nothing of the last Check's may stay.
+    const sessionless = aal2Token('dev-9', S(T + 130 * M), '');
+    const next = check(OTHER_VM, sessionless, T + 137 * M);
+    expect(next.codes).toContain('new_network');
+    expect(next.codes).not.toContain('new_ip');
+    expect(next.allow).toBe(false);
+  });
+
   it('off (0, the default) the afternoon VM asks a sign-in after it appeared', () => {
     expect(off.risk!.learn.login_move_after_seconds).toBe(0);
     const check = world(off);

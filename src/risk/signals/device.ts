@@ -20,8 +20,11 @@ import type { Signal, SignalContext } from './context.js';
  * client claims to be.
  */
 export const deviceSignal: Signal = (ctx, cfg, out) => {
-  const d = ctx.device;
   const h = ctx.history;
+  // A known device of a known client kind (nearly every Check): every contribution below needs
+  // one or the other unknown, so none is looked at (perf49).
+  if (h.deviceKnown && h.clientKnown) return;
+  const d = ctx.device;
   if (d.id !== '' && !h.deviceKnown) {
     // A certificate or a signed device cookie is a device; a fingerprint only resembles one.
     const w = d.strength === 'fingerprint' ? cfg.new_device_fingerprint : cfg.new_device;
