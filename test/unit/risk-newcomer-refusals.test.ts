@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { BandEffect, Requirement } from '../../src/policy/policy.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import type { StoreLimits } from '../../src/state/store.js';
 import { TEST_LIMITS } from '../support/state-config.js';
 import { engineRequest } from '../support/risk-engine.js';
 
@@ -40,11 +44,22 @@ ${critical ? '    - { name: critical, min_score: 70, deny: true, message: "refus
     'engine.yaml',
   );
 
-const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false) => {
+/**
+ * A newcomer is asked only by a store that can vouch it never proved anything (absenceVouched): a
+ * memory store with a snapshot, here at its first start (no file yet: nothing was held before).
+ * Its snapshot is written only when asked (save), never by its timer within a test.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'newcomer49-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let stores = 0;
+const vouching = (limits: StoreLimits = TEST_LIMITS, path = join(dir, `s${stores++}.json`)) =>
+  new MemoryStateStore(limits, { maxSubjects: 10, snapshotPath: path, snapshotIntervalMs: 2_000_000_000, now: () => T });
+
+const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false, store: MemoryStateStore = vouching()) => {
   const c = config(refusals, critical, shadowHigh);
   return new RiskEngine({
     risk: c.risk!, network: c.network, onStateError: 'fail_closed', assurance: compileAssurance(c.assurance.levels),
-    store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
+    store, fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
   });
 };
 
@@ -191,37 +206,82 @@ describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer on
   });
 });
 
-describe('review48b: a known subject whose history the store lost looks like a newcomer', () => {
-  // Open (review48b, reported, not fixed): after a memory store restart without a snapshot (or a
-  // Redis key evicted or flushed, where no loss is recorded), the LI officer, proven on their own
-  // network, is a newcomer again. A day-31 attacker with the officer's password and OTP, on a network
-  // the band refused before the loss, is now asked for a sign-in after the first sighting, makes it,
-  // and is allowed; with the history kept the band refuses them. A fix has to tell "never seen" from
-  // "forgotten" (the store's historyLostAt covers only a failed snapshot read); left to the lead.
-  it.fails('the band still refuses an attacker on a new network after the store forgot the subject', () => {
-    const known = engine();
-    expect(step(known, who(T - 40 * S), T).outcome).toBe('asked');
-    expect(step(known, who(T + 30 * S), T + M).outcome).toBe('allowed');
-    // With the history kept, the attacker's fresh sign-in from elsewhere is refused by the band.
-    expect(step(known, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK).outcome).toBe('refused');
-    // The store restarted empty (a new MemoryStateStore): the same attacker, the same sign-ins.
-    const forgot = engine();
-    const first = step(forgot, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK);
-    const again = step(forgot, who(T + 3 * M + 30 * S), T + 4 * M, liRule(), 0, NEW_NETWORK);
-    expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
-  });
-
-  // Open, the same class (lead, session 48): a subject not seen for known_ttl_seconds (3600 s in
-  // TEST_LIMITS) is `firstSeen` again (memory.ts), so newcomer() holds and the refusing band asks
-  // an attacker's fresh sign-in from their own network, where it refused while the officer was known.
-  it.fails('the band still refuses an attacker on a new network after the subject was idle past known_ttl_seconds', () => {
-    const e = engine();
+describe('newcomer49: a subject the store forgot or that idled is no newcomer (review48b, issue 12)', () => {
+  /** The officer proves their own network on `e`; the attacker's fresh sign-in elsewhere is then refused. */
+  const known = (e: RiskEngine) => {
     expect(step(e, who(T - 40 * S), T).outcome).toBe('asked');
     expect(step(e, who(T + 30 * S), T + M).outcome).toBe('allowed');
     expect(step(e, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK).outcome).toBe('refused');
-    const later = T + 2 * 3_600_000;
-    const first = step(e, who(later - M), later, liRule(), 0, NEW_NETWORK);
-    const again = step(e, who(later + 30 * S), later + M, liRule(), 0, NEW_NETWORK);
-    expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
+  };
+  /** The attacker with the officer's password and OTP, from their network: a request, then the sign-in asked for. */
+  const attacker = (e: RiskEngine, at: number) => [
+    step(e, who(at - M), at, liRule(), 0, NEW_NETWORK).outcome,
+    step(e, who(at + 30 * S), at + M, liRule(), 0, NEW_NETWORK).outcome,
+  ];
+
+  // review48b's open row: a memory store without a snapshot restarted (a new MemoryStateStore)
+  // has lost the officer's history; it remembers only since its start, so it cannot vouch.
+  it('the band still refuses an attacker on a new network after the store forgot the subject', () => {
+    known(engine());
+    const forgot = engine(undefined, false, false, new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }));
+    expect(attacker(forgot, T + 3 * M)).toEqual(['refused', 'refused']);
+  });
+
+  // The lead's open row (session 48): idle past known_ttl_seconds (3600 s here), the records are
+  // gone but the proven mark (risk.proven_ttl_seconds, 180 days by default) is not.
+  it('the band still refuses an attacker on a new network after the subject was idle past known_ttl_seconds', () => {
+    const e = engine();
+    known(e);
+    expect(attacker(e, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
+    // Thirty days on, as long as the mark lives.
+    expect(attacker(e, T + 30 * 86_400_000)).toEqual(['refused', 'refused']);
+  });
+
+  it('a memory snapshot that cannot be read is a loss: unknown subjects are refused for the mark lifetime, then asked', async () => {
+    const path = join(dir, 'lost.json');
+    const first = vouching(TEST_LIMITS, path);
+    known(engine(undefined, false, false, first));
+    await first.close();
+    writeFileSync(path, '{"version": 1, "subj');
+    const restarted = engine(undefined, false, false, vouching(TEST_LIMITS, path));
+    expect(attacker(restarted, T + 3 * M)).toEqual(['refused', 'refused']);
+    // The price: a real newcomer meets the band's refusal too, until the mark lifetime has passed
+    // since the loss (nobody's forgotten mark could still stand then).
+    const d = T + 180 * 86_400_000;
+    expect(step(restarted, { ...who(d - 40 * S), subject: 'new-officer' }, d - M).outcome).toBe('refused');
+    expect(step(restarted, { ...who(d - 2 * M), subject: 'new-officer' }, d + M).outcome).toBe('asked');
+    expect(step(restarted, { ...who(d + 90 * S), subject: 'new-officer' }, d + 2 * M).outcome).toBe('allowed');
+  });
+
+  it('the mark and the vouching survive a snapshot: the officer, idle and restarted, is still no newcomer', async () => {
+    const path = join(dir, 'kept.json');
+    const first = vouching(TEST_LIMITS, path);
+    known(engine(undefined, false, false, first));
+    await first.close();
+    const again = engine(undefined, false, false, vouching(TEST_LIMITS, path));
+    expect(attacker(again, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
+    // A real newcomer on the restarted store is asked, as before the restart.
+    expect(step(again, { ...who(T + 2 * 3_600_000 - 40 * S), subject: 'new-officer' }, T + 2 * 3_600_000).outcome).toBe('asked');
+  });
+
+  it('a mark lives risk.proven_ttl_seconds after the last proof: past it the subject is a newcomer again', () => {
+    const e = engine(undefined, false, false, vouching({ ...TEST_LIMITS, provenTtlSeconds: 4 * 3600 }));
+    known(e);
+    expect(attacker(e, T + 3 * 3_600_000)).toEqual(['refused', 'refused']);
+    expect(step(e, who(T + 5 * 3_600_000 - 40 * S), T + 5 * 3_600_000, liRule(), 0, NEW_NETWORK).outcome).toBe('asked');
+  });
+
+  it('a mark dropped for room (more subjects than max_subjects) ends the vouching: unknown subjects are refused', () => {
+    const store = vouching();
+    const e = engine(undefined, false, false, store);
+    known(e);
+    // Ten more subjects prove a network each: the officer's mark, least recently used, goes.
+    for (let i = 0; i < 10; i++) {
+      const id = { ...who(T + 4 * M - 40 * S), subject: `colleague-${i}` };
+      step(e, id, T + 4 * M + i);
+      step(e, { ...id, authTime: Math.floor((T + 5 * M) / 1000) }, T + 6 * M + i);
+    }
+    expect(store.provenAt('https://idp.test\nli-officer', T + 7 * M)).toBe(0);
+    expect(attacker(e, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
   });
 });
