@@ -393,10 +393,22 @@ export class RedisStateStore implements StateStore {
 
   /**
    * The subject's last proof within the mark lifetime (0 none): a GET of its own key (keys.ts
-   * provenKey), read only on a newcomer's way to a refusing band, like provenLevels.
+   * provenKey), read only on a newcomer's way to a refusing band, like provenLevels. The history
+   * marker is read beside it, so a flush since the last control poll is not vouched for on the
+   * word of the poll before it (absenceVouched is read right after this answer).
    */
   async provenAt(subject: string, nowMs: number): Promise<number> {
-    const v = await this.run('observe', () => this.redis.get(provenKey(this.prefix, subject)));
+    const [v, [b, m]] = await Promise.all([
+      this.run('observe', () => this.redis.get(provenKey(this.prefix, subject))),
+      this.run('observe', () => this.redis.hmget(historyKey(this.prefix), 'b', 'm')),
+    ]);
+    if (b === null || b !== this.born) {
+      // Emptied or replaced since this replica looked: nothing is vouched for until it is recorded.
+      this.vouchFrom = Infinity;
+      this.syncHistory(nowMs).catch((err: unknown) => this.log?.warn({ event: 'state_store', store: 'redis', err: (err as Error).message }, 'history marker not read'));
+    } else if (m !== null && !Number.isNaN(Number(m))) {
+      this.vouchFrom = Number(m);
+    }
     const at = v === null ? 0 : Number(v) || 0;
     return at > wholeMs(nowMs) - this.l.provenTtlMs ? at : 0;
   }

@@ -3,15 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
-import type { BandEffect, Requirement } from '../../src/policy/policy.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import type { RiskEngine } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import type { StoreLimits } from '../../src/state/store.js';
+import { liRule, M, NEW_NETWORK, newcomerEngine, S, step, T, who } from '../support/newcomer-refusal.js';
 import { TEST_LIMITS } from '../support/state-config.js';
-import { engineRequest } from '../support/risk-engine.js';
 
 /**
  * A refusing band reached by a newcomer only through the context it has not proven yet
@@ -24,26 +20,6 @@ import { engineRequest } from '../support/risk-engine.js';
  * nothing, and once the newcomer has proven a context the band refuses every other one as before.
  */
 
-const T = 1_800_000_000_000;
-const [S, M] = [1000, 60_000];
-const NEW_NETWORK = '198.51.100.9';
-
-const config = (refusals: 'ask' | 'refuse' | undefined, critical = false, shadowHigh = false) =>
-  parseConfig(
-    `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2, newcomer_grace_seconds: 600${refusals === undefined ? '' : `, newcomer_refusals: ${refusals}`} }
-  bands:
-    - { name: elevated, min_score: 45, require: aal2, max_age: 3600 }
-    - { name: high, min_score: 65, require: aal2, max_age: 900${shadowHigh ? ', mode: shadow' : ''} }
-${critical ? '    - { name: critical, min_score: 70, deny: true, message: "refused by the band" }\n' : ''}`,
-    'engine.yaml',
-  );
-
 /**
  * A newcomer is asked only by a store that can vouch it never proved anything (absenceVouched): a
  * memory store with a snapshot, here at its first start (no file yet: nothing was held before).
@@ -55,45 +31,8 @@ let stores = 0;
 const vouching = (limits: StoreLimits = TEST_LIMITS, path = join(dir, `s${stores++}.json`)) =>
   new MemoryStateStore(limits, { maxSubjects: 10, snapshotPath: path, snapshotIntervalMs: 2_000_000_000, now: () => T });
 
-const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false, store: MemoryStateStore = vouching()) => {
-  const c = config(refusals, critical, shadowHigh);
-  return new RiskEngine({
-    risk: c.risk!, network: c.network, onStateError: 'fail_closed', assurance: compileAssurance(c.assurance.levels),
-    store, fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
-  });
-};
-
-/** The LI rule's shape: sensitivity 40, refused when high by the rule's own `by_band` entry. */
-const HIGH_DENY: BandEffect = Object.freeze({ deny: true, denyMessage: 'refused from an unusual context', level: -1, maxAge: undefined });
-const liRule = (sensitivity = 40, byBand: Record<string, BandEffect> | undefined = { high: HIGH_DENY }): Requirement =>
-  Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['lawful-intercept'], sensitivity, byBand });
-
-const who = (authMs: number): Identity =>
-  Object.freeze({ subject: 'li-officer', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime: Math.floor(authMs / 1000), expiresAt: Infinity, level: 1, levelName: 'aal2', session: `sid:${authMs}`, upstreamHeaders: [] });
-
-/** engineRequest (203.0.113.7, curl) or the same from another network. */
-const from = (ip?: string) => {
-  const r = engineRequest();
-  return ip === undefined ? r : { ...r, headers: new Map([['x-forwarded-for', `6.6.6.6, ${ip}`], ['user-agent', 'curl/8.5.0']]) };
-};
-
-type Outcome = 'refused' | 'asked' | 'allowed';
-/** What the request meets, as pipeline/evaluate.ts judge would decide it on the requirement alone. */
-function outcomeOf(o: Extract<RiskOutcome, { ok: true }>, id: Identity, nowMs: number): Outcome {
-  const r = o.requirement;
-  if (r.deny) return 'refused';
-  const auth = id.authTime!;
-  if (id.level < r.level || (r.authAfter !== undefined && auth < r.authAfter) || (r.maxAge !== undefined && Math.floor(nowMs / 1000) - auth > r.maxAge)) return 'asked';
-  return 'allowed';
-}
-
-/** One request; learned from when allowed (as evaluate.ts does). */
-function step(e: RiskEngine, id: Identity, at: number, base = liRule(), revokedAt = 0, ip?: string): { outcome: Outcome; out: Extract<RiskOutcome, { ok: true }> } {
-  const out = e.assess(from(ip), id, base, at, undefined, undefined, '', false, false, revokedAt) as Extract<RiskOutcome, { ok: true }>;
-  const outcome = outcomeOf(out, id, at);
-  if (outcome === 'allowed' && out.learn) e.learned(out.learn, at);
-  return { outcome, out };
-}
+const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false, store: MemoryStateStore = vouching()) =>
+  newcomerEngine(store, refusals, critical, shadowHigh);
 
 describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer only through its unproven context', () => {
   it("the newcomer's first request, by a sign-in 40 s before it, is asked for a sign-in after the network's first sighting (no allowance), not refused", () => {
