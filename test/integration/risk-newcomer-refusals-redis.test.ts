@@ -80,22 +80,24 @@ describe('newcomer49 (redis): a forgotten or idle subject is not a newcomer', ()
     expect(s.absenceVouched(T + 180 * 24 * HOUR)).toBe(true);
   });
 
-  it('a rise of evicted_keys (maxmemory with an eviction policy) ends the vouching', async () => {
+  it('a rise of evicted_keys (maxmemory with an eviction policy; marks have a TTL, the marker none) ends the vouching', async () => {
     const admin = redis.admin();
     const s = await fresh('evict:');
     expect(s.absenceVouched(T)).toBe(true);
     const policy = (await admin.config('GET', 'maxmemory-policy')) as string[];
     try {
-      await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
       const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
       await admin.config('SET', 'maxmemory', String(used + 2_000_000));
       const filler = 'x'.repeat(100_000);
-      for (let i = 0; i < 60; i++) await admin.set(`evict:filler:${i}`, filler);
+      for (let i = 0; i < 60; i++) await admin.set(`evict:filler:${i}`, filler, 'PX', 3_600_000);
     } finally {
       await admin.config('SET', 'maxmemory', '0');
       await admin.config('SET', 'maxmemory-policy', policy[1] ?? 'noeviction');
     }
     expect(Number(/evicted_keys:(\d+)/.exec(await admin.info('stats'))![1])).toBeGreaterThan(0);
+    // Only keys with a TTL were candidates: the history marker is still there.
+    expect(await admin.hget('evict:{control}:history', 'b')).not.toBeNull();
     await s.control.snapshot(T + M);
     expect(s.absenceVouched(T + 2 * M)).toBe(false);
     expect(await attacker(s, T + 3 * M, 'new-officer')).toEqual(['refused', 'refused']);
