@@ -57,6 +57,8 @@ const NO_LEVELS: readonly string[] = Object.freeze([]);
 interface SubjectRecord {
   /** Last observe; undefined when only a denial was recorded. */
   seenAt: number | undefined;
+  /** When observe last wrote the subject's proven mark (`proven`); not read back from a snapshot. */
+  markedAt?: number;
   requests: Bucket;
   sensitive: Bucket;
   denials: Bucket;
@@ -510,6 +512,12 @@ export class MemoryStateStore implements StateStore {
     // Written into the caller's answer object when it gives one (the risk engine's, reused by
     // every Check): ~300 heap bytes a Check less (perf47). Every field is written.
     const h = into ?? blankHistory();
+    // The proven mark kept alive by use while a device or client kind is proven (the Redis store
+    // does it with its keys' renewal): one working only from known contexts learns nothing new.
+    if ((c.knownDevices > 0 || c.knownClients > 0) && (rec.markedAt === undefined || rec.markedAt > now || rec.markedAt <= now - l.knownRefreshMs)) {
+      rec.markedAt = now;
+      if ((this.proven.get(o.subject) ?? -Infinity) < now) this.proven.set(o.subject, now);
+    }
     h.firstSeen = firstSeen;
     h.ipKnown = c.ipKnown;
     h.prefixKnown = c.prefixKnown;

@@ -210,6 +210,15 @@ describe('newcomer49: a subject the store forgot or that idled is no newcomer (r
     expect(step(e, who(T + 5 * 3_600_000 - 40 * S), T + 5 * 3_600_000, liRule(), 0, NEW_NETWORK).outcome).toBe('asked');
   });
 
+  it('the mark is kept alive by work from known contexts (which learns nothing new), not only by the first proof', () => {
+    const e = engine(undefined, false, false, vouching({ ...TEST_LIMITS, provenTtlSeconds: 4 * 3600 }));
+    known(e);
+    // Five hours of ordinary work from the proven room, a request every half hour.
+    for (let t = T + 30 * M; t <= T + 5 * 3_600_000; t += 30 * M) expect(step(e, who(t - 40 * S), t).outcome).toBe('allowed');
+    // Idle two hours (past the known TTL): the mark, written at the last work, still stands.
+    expect(attacker(e, T + 7 * 3_600_000)).toEqual(['refused', 'refused']);
+  });
+
   it('a mark dropped for room (more subjects than max_subjects) ends the vouching: unknown subjects are refused', () => {
     const store = vouching();
     const e = engine(undefined, false, false, store);
