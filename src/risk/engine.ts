@@ -732,7 +732,8 @@ export class RiskEngine {
    * nothing proven in its records, not revoked, and a band or the rule's `by_band` that refuses.
    */
   private markNeeded(p: Assessing, h: SubjectHistory): boolean {
-    if (this.o.risk.learn.newcomer_refusals !== 'ask' || !newcomer(h) || (p.revokedAt ?? 0) > 0 || p.base.deny) return false;
+    // Automation is never answered with a step-up (not bindable): no read for it.
+    if (this.o.risk.learn.newcomer_refusals !== 'ask' || p.identity.automation === true || !newcomer(h) || (p.revokedAt ?? 0) > 0 || p.base.deny) return false;
     if (this.bands.anyDeny) return true;
     const by = p.base.byBand;
     if (by !== undefined) for (const name in by) if (by[name]!.deny) return true;
