@@ -2,13 +2,15 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43,44,45] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43,44,45] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--snapshot] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
  * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 31: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Row } from './day-matrix-row.js';
 import { exampleService } from '../test/support/workday-service.js';
 import { replay, type DayReport } from '../test/support/workday.js';
@@ -17,6 +19,15 @@ import { DAYS } from './day-matrix-days.js';
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const dayList = (flag('days') ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45').split(',');
 const modes = process.argv.includes('--no-warmup') ? [false] : process.argv.includes('--warmup-only') ? [true] : [true, false];
+
+/**
+ * `--snapshot`: the memory store of every replay keeps a snapshot (its first start: a fresh file),
+ * as a deployment that keeps its history does; without it the store remembers only since the
+ * replay began, and a refusing band refuses unknown subjects (newcomer49, docs/risk.md "A
+ * refusing band and a newcomer").
+ */
+const snapshotDir = process.argv.includes('--snapshot') ? mkdtempSync(join(tmpdir(), 'day-matrix-')) : undefined;
+let replays = 0;
 
 const EIGHT_HOURS = 8 * 3_600_000;
 
@@ -49,7 +60,8 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
     for (const warmup of modes) {
       const all = build(seed);
       const events = warmup ? all : all.filter((e) => e.scored);
-      const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}), ...(opts.env ? { env: opts.env } : {}) });
+      const env = snapshotDir === undefined ? opts.env : { ...opts.env, STEPGATE_STATE_SNAPSHOT: join(snapshotDir, `state-${replays++}.json`) };
+      const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}), ...(env ? { env } : {}) });
       let report: DayReport;
       try {
         report = await replay(events, s.minter, s.setClock, s.send, { ...opts, runAdmin: s.runAdmin });
@@ -66,5 +78,6 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
     }
   }
 }
+if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true });
 const out = flag('json');
 if (out !== undefined) writeFileSync(out, JSON.stringify(rows, null, 1));

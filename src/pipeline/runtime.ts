@@ -244,6 +244,7 @@ export function storeLimits(config: Config): StoreLimits | undefined {
       namespaces: s.namespaces.window_seconds,
     },
     knownTtlSeconds: r.known_ttl_seconds,
+    provenTtlSeconds: r.proven_ttl_seconds,
     maxKnownPerSubject: r.max_known_per_subject,
     // A session's last client family matters while its token can live; 12 h bounds it.
     sessionTtlSeconds: 43_200,

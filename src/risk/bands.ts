@@ -28,6 +28,8 @@ export class RiskBands {
   private readonly shadowMemo = new WeakMap<Requirement, (Requirement | undefined)[]>();
   /** Whether any band is in shadow mode. */
   readonly anyShadow: boolean;
+  /** Whether any band (shadowed ones too) refuses. */
+  readonly anyDeny: boolean;
 
   constructor(bands: RiskConfig['bands'], assurance: AssuranceModel, allShadow = false) {
     this.bands = bands.map((b) => ({
@@ -40,6 +42,7 @@ export class RiskBands {
       shadow: allShadow || b.mode === 'shadow',
     }));
     this.anyShadow = this.bands.some((b) => b.shadow);
+    this.anyDeny = this.bands.some((b) => b.deny);
   }
 
   /** Index of the highest band the score reaches; -1 for none. */

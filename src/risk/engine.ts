@@ -729,28 +729,48 @@ export class RiskEngine {
    */
   private observed(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
     const store = this.o.store;
-    if (store.provenLevels === undefined || !this.downgradePossible(p, history)) return this.finish(p, history, false, work);
-    let proven: readonly string[] | Promise<readonly string[]>;
+    const levels = store.provenLevels !== undefined && this.downgradePossible(p, history);
+    const mark = store.provenAt !== undefined && this.markNeeded(p, history);
+    if (!levels && !mark) return this.finish(p, history, false, work);
+    let proven: readonly string[] | Promise<readonly string[]> | undefined;
+    let at: number | Promise<number> | undefined;
     try {
-      proven = store.provenLevels(p.obs.subject, p.nowMs);
+      proven = levels ? store.provenLevels!(p.obs.subject, p.nowMs) : undefined;
+      at = mark ? store.provenAt!(p.obs.subject, p.nowMs) : undefined;
     } catch (err) {
       return this.failed(p, err);
     }
-    if (proven instanceof Promise) {
+    if (proven instanceof Promise || at instanceof Promise) {
       // The answers in the engine's own objects are the next Check's once this one waits.
       if (history === this.historyAnswer) history = { ...history };
       if (work === this.workAnswer) work = { ...work };
       const q = this.own(p);
-      return proven.then(
-        (r) => {
-          q.strongest = this.strongestOf(this.rankOfProven(r));
+      return Promise.all([proven, at]).then(
+        ([r, a]) => {
+          if (r !== undefined) q.strongest = this.strongestOf(this.rankOfProven(r));
+          if (a !== undefined) q.provenAt = a;
           return this.finish(q, history, false, work);
         },
         (err: unknown) => this.failed(q, err),
       );
     }
-    p.strongest = this.strongestOf(this.rankOfProven(proven));
+    if (proven !== undefined) p.strongest = this.strongestOf(this.rankOfProven(proven));
+    if (at !== undefined) p.provenAt = at;
     return this.finish(p, history, false, work);
+  }
+
+  /**
+   * Whether newcomerAnswer may be asked of this Check, so the subject's proven mark is read first
+   * (a second round trip with Redis, on this path only): `newcomer_refusals: ask`, a subject with
+   * nothing proven in its records, not revoked, and a band or the rule's `by_band` that refuses.
+   */
+  private markNeeded(p: Assessing, h: SubjectHistory): boolean {
+    // Automation is never answered with a step-up (not bindable): no read for it.
+    if (this.o.risk.learn.newcomer_refusals !== 'ask' || p.identity.automation === true || !newcomer(h) || (p.revokedAt ?? 0) > 0 || p.base.deny) return false;
+    if (this.bands.anyDeny) return true;
+    const by = p.base.byBand;
+    if (by !== undefined) for (const name in by) if (by[name]!.deny) return true;
+    return false;
   }
 
   /**
@@ -892,7 +912,7 @@ export class RiskEngine {
       }
     }
     if (bound && requirement.deny && !base.deny) {
-      const n = this.newcomerAnswer(ctx, s.contributions, base, k, false);
+      const n = this.newcomerAnswer(ctx, s.contributions, base, k, false, p.provenAt);
       if (n !== undefined) {
         k = n.band;
         requirement = n.requirement;
@@ -929,7 +949,7 @@ export class RiskEngine {
         context: bound,
       },
       learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history),
-      shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
+      shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
 
@@ -965,8 +985,14 @@ export class RiskEngine {
    * as configured. `risk.learn.newcomer_refusals: refuse` keeps the refusal. Undefined when the
    * refusal stays.
    */
-  private newcomerAnswer(ctx: SignalContext, fired: readonly Contribution[], base: Requirement, k: number, withShadow: boolean): { requirement: Requirement; band: number; bound: ContextBound } | undefined {
+  private newcomerAnswer(ctx: SignalContext, fired: readonly Contribution[], base: Requirement, k: number, withShadow: boolean, provenAt: number): { requirement: Requirement; band: number; bound: ContextBound } | undefined {
     if (this.o.risk.learn.newcomer_refusals !== 'ask' || !newcomer(ctx.history) || (ctx.revokedAt ?? 0) > 0) return undefined;
+    // Nothing in the records is no newcomer yet: the subject may have proven a context before its
+    // records expired (idle past known_ttl_seconds: its mark says so), or before the store lost
+    // them (a restart without a snapshot, a flushed or evicting Redis: the store cannot vouch for
+    // the absence of a mark). Either is the subject the band was written for, and a thief holding
+    // its password and second factor would answer the step-up: the refusal stays (docs/risk.md).
+    if (provenAt !== 0 || this.o.store.absenceVouched?.(ctx.nowMs) !== true) return undefined;
     // No grace: the bound is the latest first sighting among what fired, so whichever signal binds,
     // the sign-in comes after every context change subtracted below.
     const bound = contextBound(ctx, fired, 0, this.o.risk.signals, 0, this.lostAt(ctx.nowMs));
@@ -1135,6 +1161,7 @@ export class RiskEngine {
     base: Requirement,
     bindable: boolean,
     nowMs: number,
+    provenAt: number,
   ): ShadowRisk | undefined {
     const fb = shadow?.base ?? base;
     const fExtra = shadow ? shadow.extra : extra;
@@ -1156,7 +1183,7 @@ export class RiskEngine {
       }
     }
     if (bound && r.deny && !fb.deny) {
-      const n = this.newcomerAnswer(fctx, fs.contributions, fb, k, true);
+      const n = this.newcomerAnswer(fctx, fs.contributions, fb, k, true, provenAt);
       if (n !== undefined) {
         k = n.band;
         r = n.requirement;
@@ -1644,6 +1671,11 @@ interface Assessing extends SignalContext, WorkObservation {
   answered: boolean;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
   strongest: Strongest | undefined;
+  /**
+   * StateStore.provenAt of the subject (0: none), read only for a newcomer a refusing band could
+   * meet (RiskEngine.markNeeded); -1 not read, which newcomerAnswer takes as proven.
+   */
+  provenAt: number;
   readonly sensitivity: number;
   readonly identity: Identity;
   readonly base: Requirement;
@@ -1731,6 +1763,7 @@ function assessing(
   p.listCovered = false;
   p.answered = false;
   p.strongest = undefined;
+  p.provenAt = -1;
   p.sensitivity = base.sensitivity;
   p.identity = identity;
   p.base = base;
@@ -1784,6 +1817,7 @@ function blankAssessing(): Assessing {
     listCovered: false,
     answered: false,
     strongest: undefined,
+    provenAt: -1,
     sensitivity: 0,
     identity: NO_IDENTITY,
     base: NO_REQUIREMENT,

@@ -28,6 +28,8 @@ import { LRUCache } from 'lru-cache';
  *   <prefix>{<h(subject)>}:a           assurance levels proven by allowed requests (sorted set,
  *                                      member = rank, score = last proof): assurance_downgrade's,
  *                                      read and written by plain commands, apart from the scripts
+ *   <prefix>{<h(subject)>}:m           the subject's last proof of a context (string, ms; PX
+ *                                      provenTtlMs): StateStore.provenAt, plain commands
  *   <prefix>{<h(subject)>}:x           device certificates issued in the current window (string,
  *                                      INCR; PEXPIRE set by the first: StateStore.deviceIssues)
  *   <prefix>{approval}                  approvals index (sorted set, score = expiresAt)
@@ -96,6 +98,11 @@ export function levelKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:a`;
 }
 
+/** The subject's proven mark (StateStore.provenAt): the same slot as its other keys. */
+export function provenKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:m`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }
@@ -141,8 +148,9 @@ export function controlKeys(prefix: string, kind: string): { records: string; ex
 
 /**
  * Whether this Redis still holds the history replicas saw in it (StateStore.historyLostAt): a
- * hash with `b`, written once when a replica first finds it absent, and `l`, when a replica found
- * history lost. An empty or rolled-back Redis lacks it, or holds another `b`, while a running
+ * hash with `b`, written once when a replica first finds it absent, `l`, when a replica found
+ * history lost, and `m`, from when a subject without a proven mark is vouched never proven
+ * (StateStore.absenceVouched: 0 since the first start, else a mark lifetime after a loss). An empty or rolled-back Redis lacks it, or holds another `b`, while a running
  * replica remembers the one it saw.
  */
 export function historyKey(prefix: string): string {

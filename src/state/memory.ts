@@ -57,6 +57,8 @@ const NO_LEVELS: readonly string[] = Object.freeze([]);
 interface SubjectRecord {
   /** Last observe; undefined when only a denial was recorded. */
   seenAt: number | undefined;
+  /** When observe last wrote the subject's proven mark (`proven`); not read back from a snapshot. */
+  markedAt?: number;
   requests: Bucket;
   sensitive: Bucket;
   denials: Bucket;
@@ -253,6 +255,7 @@ export class MemoryStateStore implements StateStore {
     (subject, session) => this.forgetSubject(subject, session),
     (nowMs) => {
       this.lostAt = nowMs;
+      this.unvouched(nowMs);
     },
   );
   private readonly l: LimitsMs;
@@ -273,6 +276,20 @@ export class MemoryStateStore implements StateStore {
    * asks more of the next sign-in, and the Check's observe never touches it.
    */
   private readonly levels: RecentLru<Map<string, number>>;
+  /**
+   * subject → its last proof of a context (ms), StateStore.provenAt: kept `provenTtlMs` after it,
+   * at most `maxSubjects` (least recently proven or read dropped; a drop costs the store its
+   * vouching, vouchFrom). About 100 heap bytes a subject (a map entry and a number; the subject
+   * string is the one its record is kept under), so 10 MB at the default 100,000 subjects.
+   */
+  private readonly proven: LRUCache<string, number>;
+  /**
+   * From when a subject without a mark is vouched to have proven nothing within the mark lifetime
+   * (StateStore.absenceVouched): 0 after a first start with a snapshot (nothing held before);
+   * otherwise the mark lifetime after the store last started without its history or lost some.
+   * NaN: not known yet (no snapshot: the first time it is asked, at or after this process's start).
+   */
+  private vouchFrom = Number.NaN;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -293,6 +310,13 @@ export class MemoryStateStore implements StateStore {
     this.sessions = new RecentLru(options.maxSubjects);
     this.work = new RecentLru(options.maxSubjects);
     this.levels = new RecentLru(options.maxSubjects);
+    this.proven = new LRUCache<string, number>({
+      max: options.maxSubjects,
+      // A mark dropped for room: the subject it held reads as never proven until it would have expired.
+      dispose: (at, _subject, reason) => {
+        if (reason === 'evict') this.vouchFrom = Math.max(this.vouchFrom, at + this.l.provenTtlMs);
+      },
+    });
     this.consoleSessions = new MemoryConsoleSessions(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
@@ -323,7 +347,9 @@ export class MemoryStateStore implements StateStore {
       const writtenAt = (this.options.now ?? Date.now)();
       const lost = this.historyLostAt(writtenAt);
       const consoleSessions = this.consoleSessions.dump();
-      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, consoleSessions, ...(lost > 0 ? { historyLost: lost } : {}) });
+      const proven: NonNullable<SnapshotData['proven']> = [...this.proven.entries()].reverse();
+      const vouchFrom = Number.isNaN(this.vouchFrom) ? writtenAt + this.l.provenTtlMs : this.vouchFrom;
+      writeSnapshot(path, { version: SNAPSHOT_VERSION, writtenAt, subjects, sessions, work, levels, consoleSessions, proven, vouchFrom, ...(lost > 0 ? { historyLost: lost } : {}) });
       return true;
     } catch (err) {
       this.options.onSnapshot?.('write_failed', `${path}: ${(err as Error).message}`);
@@ -340,7 +366,11 @@ export class MemoryStateStore implements StateStore {
       // shutdown: one without the other is a snapshot that went away (deleted, a volume not
       // mounted), a history lost, not a first start.
       if (data === undefined && control) throw new Error(`missing, while ${path}.control is there`);
-      if (data === undefined) return;
+      // A first start: nothing was held before, so no subject can have been forgotten.
+      if (data === undefined) {
+        this.vouchFrom = 0;
+        return;
+      }
       const subjects: [string, SubjectRecord][] = data.subjects.map(([k, r]) => [
         str(k),
         {
@@ -400,11 +430,17 @@ export class MemoryStateStore implements StateStore {
       // Written before the bindings were kept: none is, and a console cookie belongs to whoever
       // presents it first after the restart, as before.
       const consoleSessions = (data.consoleSessions ?? []).map(consoleBinding);
+      const proven = (data.proven ?? []).map(([k, at]) => [str(k), num(at)] as const);
+      // Written before marks were kept: none is held from before this load, so the subjects idle
+      // past the known TTL by then are told from newcomers only a mark lifetime later.
+      const vouchFrom = data.vouchFrom === undefined ? wholeMs((this.options.now ?? Date.now)()) + this.l.provenTtlMs : num(data.vouchFrom);
       for (const [k, r] of subjects) this.subjects.set(k, r);
       for (const [k, v] of sessions) this.sessions.set(k, v);
       for (const [k, w] of work) this.work.set(k, w);
       for (const [k, m] of levels) this.levels.set(k, m);
       this.consoleSessions.restore(consoleSessions);
+      for (const [k, at] of proven) this.proven.set(k, at);
+      this.vouchFrom = Math.max(vouchFrom, Number.isNaN(this.vouchFrom) ? 0 : this.vouchFrom);
       // A loss found by an earlier run still stands for the sign-ins made before it.
       if (data.historyLost !== undefined) this.lostAt = num(data.historyLost);
       this.options.onSnapshot?.('loaded', `${path}: ${subjects.length} subjects, written ${new Date(data.writtenAt).toISOString()}`);
@@ -415,6 +451,9 @@ export class MemoryStateStore implements StateStore {
       this.work.clear();
       this.levels.clear();
       this.consoleSessions.clear();
+      this.proven.clear();
+      this.vouchFrom = Number.NaN;
+      this.unvouched((this.options.now ?? Date.now)());
       // A file that is there but cannot be read held a history: this is a loss, not a first start
       // (a missing file is one), and the newcomer allowance must not take every subject as new.
       this.lostAt = (this.options.now ?? Date.now)();
@@ -424,6 +463,23 @@ export class MemoryStateStore implements StateStore {
 
   historyLostAt(nowMs: number): number {
     return lossStands(this.lostAt, nowMs, this.l.knownTtlMs) ? this.lostAt : 0;
+  }
+
+  provenAt(subject: string, nowMs: number): number {
+    const at = this.proven.get(subject);
+    return at !== undefined && at > wholeMs(nowMs) - this.l.provenTtlMs ? at : 0;
+  }
+
+  absenceVouched(nowMs: number): boolean {
+    // Without a snapshot this process's memory is all there is: it began no later than now.
+    if (Number.isNaN(this.vouchFrom)) this.unvouched(nowMs);
+    return nowMs >= this.vouchFrom;
+  }
+
+  /** The store holds no marks from before `nowMs`: no absence is vouched for a mark lifetime. */
+  private unvouched(nowMs: number): void {
+    const from = wholeMs(nowMs) + this.l.provenTtlMs;
+    this.vouchFrom = Number.isNaN(this.vouchFrom) ? from : Math.max(this.vouchFrom, from);
   }
 
   observe(o: Observation, into?: SubjectHistory): SubjectHistory {
@@ -456,6 +512,12 @@ export class MemoryStateStore implements StateStore {
     // Written into the caller's answer object when it gives one (the risk engine's, reused by
     // every Check): ~300 heap bytes a Check less (perf47). Every field is written.
     const h = into ?? blankHistory();
+    // The proven mark kept alive by use while a device or client kind is proven (the Redis store
+    // does it with its keys' renewal): one working only from known contexts learns nothing new.
+    if ((c.knownDevices > 0 || c.knownClients > 0) && (rec.markedAt === undefined || rec.markedAt > now || rec.markedAt <= now - l.knownRefreshMs)) {
+      rec.markedAt = now;
+      if ((this.proven.get(o.subject) ?? -Infinity) < now) this.proven.set(o.subject, now);
+    }
     h.firstSeen = firstSeen;
     h.ipKnown = c.ipKnown;
     h.prefixKnown = c.prefixKnown;
@@ -580,6 +642,7 @@ export class MemoryStateStore implements StateStore {
     learn(rec.prefixes, ipPrefix, now, this.l);
     learn(rec.devices, device, now, this.l);
     learn(rec.clients, client, now, this.l);
+    if ((ip !== '' || ipPrefix !== '' || device !== '' || client !== '') && (this.proven.get(subject) ?? -Infinity) < now) this.proven.set(subject, now);
   }
 
   provenLevels(subject: string, nowMs: number): readonly string[] {

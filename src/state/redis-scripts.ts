@@ -264,6 +264,7 @@ local paceMs, maxWork, paceThr = ${lit(l.paceMs)}, ${lit(l.maxWork)}, ${lit(l.pa
 local paceResume = ${lit(l.paceResumeMs)}
 local famMs = ${lit(l.familiarMs)}
 local knownRefresh, sessRefresh = ${lit(l.knownRefreshMs)}, ${lit(l.sessionRefreshMs)}
+local provenTtl = ${lit(l.provenTtlMs)}
 local knownCut = int(now - knownTtl)
 local knownLive = '(' .. knownCut
 local recentLive = '(' .. int(now - knownRefresh)
@@ -381,6 +382,10 @@ if t == nil or t <= now - knownTtl then firstSeen = 1 end
 local ipKnown, prefixKnown = use(K[2], ip), use(K[3], prefix)
 local deviceKnown, knownDevices = useCounted(K[4], device)
 local clientKnown, knownClients = useCounted(K[7], client)
+-- The proven mark (StateStore.provenAt, keys.ts provenKey) kept alive with the group's renewal
+-- while the subject has a proven device or client kind: one working only from known contexts
+-- never learns anything, and its mark must not run out while it works.
+if renew and (knownDevices > 0 or knownClients > 0) then call('SET', base .. 'm', string.format('%d', now), 'PX', provenTtl) end
 
 local prefixSince = sighting(K[8], maxSight, prefixKnown, 'p:', prefix)
 local deviceSince = sighting(K[8], maxSight, deviceKnown, 'd:', device)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, subjectKeys, workKeys } from './keys.js';
+import { approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -263,6 +263,10 @@ export class RedisStateStore implements StateStore {
   private lostAt = 0;
   /** The historyKey `b` this replica last saw: another one, or none, is a Redis that lost data. */
   private born: string | undefined;
+  /** StateStore.absenceVouched: from when, as last read from historyKey `m` (Infinity: not read yet). */
+  private vouchFrom = Infinity;
+  /** Redis' `evicted_keys` at the last syncHistory (-1: not read yet): a rise may have taken a mark. */
+  private evicted = -1;
 
   constructor(limits: StoreLimits, options: RedisStoreOptions) {
     this.l = limitsMs(limits);
@@ -330,18 +334,83 @@ export class RedisStateStore implements StateStore {
    */
   async syncHistory(nowMs: number): Promise<void> {
     const key = historyKey(this.prefix);
-    const [b, l] = await this.run('history', () => this.redis.hmget(key, 'b', 'l'));
+    const [b, l, m] = await this.run('history', () => this.redis.hmget(key, 'b', 'l', 'm'));
     if (b !== null && (this.born === undefined || b === this.born)) {
       this.born = b;
       this.lostAt = l === null ? 0 : Number(l) || 0;
+      // A marker written before marks were kept: none is held from before now (an upgrade).
+      if (m === null) await this.run('history', () => this.redis.hsetnx(key, 'm', String(wholeMs(nowMs) + this.l.provenTtlMs)));
+      const from = m === null ? await this.run('history', () => this.redis.hget(key, 'm')) : m;
+      this.vouchFrom = from === null ? Infinity : Number(from);
+      if (Number.isNaN(this.vouchFrom)) this.vouchFrom = Infinity;
+      await this.syncEvictions(nowMs);
       return;
     }
     if (b === null && this.born === undefined) {
+      // A first start: nothing was held before, so no subject can have been forgotten (an empty
+      // Redis while no replica ran looks the same: persistence is the remedy, docs/risk.md).
       await this.run('history', () => this.redis.hsetnx(key, 'b', String(wholeMs(nowMs))));
-      this.born = (await this.run('history', () => this.redis.hget(key, 'b'))) ?? undefined;
+      await this.run('history', () => this.redis.hsetnx(key, 'm', '0'));
+      const [born, from] = await this.run('history', () => this.redis.hmget(key, 'b', 'm'));
+      this.born = born ?? undefined;
+      this.vouchFrom = from === null || Number.isNaN(Number(from)) ? Infinity : Number(from);
+      await this.syncEvictions(nowMs);
       return;
     }
     await this.historyLost(nowMs, b === null ? 'the store no longer holds its history marker' : 'its history marker was written again');
+  }
+
+  /**
+   * A rise of Redis' `evicted_keys` since the last look may have taken a subject's proven mark
+   * (maxmemory with an eviction policy): marks are then vouched for only a mark lifetime later,
+   * for every replica (historyKey `m`). A Redis that does not report it (a proxy) changes nothing.
+   */
+  private async syncEvictions(nowMs: number): Promise<void> {
+    const info = await this.run('history', () => this.redis.info('stats'));
+    const found = /(?:^|\n)evicted_keys:(\d+)/.exec(info);
+    if (found === null) return;
+    const n = Number(found[1]);
+    const before = this.evicted;
+    this.evicted = n;
+    if (before < 0 || n <= before) return;
+    await this.unvouched(nowMs);
+    this.log?.error({ event: 'state_store', store: 'redis', reason: 'state_history_lost', evicted: n - before }, 'redis evicted keys: a subject whose proven mark went reads as unknown, so a refusing band refuses unknown subjects for risk.proven_ttl_seconds');
+  }
+
+  /** historyKey `m` moved to a mark lifetime after now (never earlier than it is). */
+  private async unvouched(nowMs: number): Promise<void> {
+    const key = historyKey(this.prefix);
+    const from = wholeMs(nowMs) + this.l.provenTtlMs;
+    const was = await this.run('history', () => this.redis.hget(key, 'm'));
+    const next = Math.max(from, was === null || Number.isNaN(Number(was)) ? 0 : Number(was));
+    await this.run('history', () => this.redis.hset(key, 'm', String(next)));
+    this.vouchFrom = next;
+  }
+
+  absenceVouched(nowMs: number): boolean {
+    return nowMs >= this.vouchFrom;
+  }
+
+  /**
+   * The subject's last proof within the mark lifetime (0 none): a GET of its own key (keys.ts
+   * provenKey), read only on a newcomer's way to a refusing band, like provenLevels. The history
+   * marker is read beside it, so a flush since the last control poll is not vouched for on the
+   * word of the poll before it (absenceVouched is read right after this answer).
+   */
+  async provenAt(subject: string, nowMs: number): Promise<number> {
+    const [v, [b, m]] = await Promise.all([
+      this.run('observe', () => this.redis.get(provenKey(this.prefix, subject))),
+      this.run('observe', () => this.redis.hmget(historyKey(this.prefix), 'b', 'm')),
+    ]);
+    if (b === null || b !== this.born) {
+      // Emptied or replaced since this replica looked: nothing is vouched for until it is recorded.
+      this.vouchFrom = Infinity;
+      this.syncHistory(nowMs).catch((err: unknown) => this.log?.warn({ event: 'state_store', store: 'redis', err: (err as Error).message }, 'history marker not read'));
+    } else if (m !== null && !Number.isNaN(Number(m))) {
+      this.vouchFrom = Number(m);
+    }
+    const at = v === null ? 0 : Number(v) || 0;
+    return at > wholeMs(nowMs) - this.l.provenTtlMs ? at : 0;
   }
 
   /** Records a loss found now in the store, for every replica (historyKey `l`), and logs it once. */
@@ -352,6 +421,7 @@ export class RedisStateStore implements StateStore {
     await this.run('history', () => this.redis.hset(key, 'l', String(at)));
     this.born = (await this.run('history', () => this.redis.hget(key, 'b'))) ?? undefined;
     this.lostAt = at;
+    await this.unvouched(at);
     this.log?.error(
       { event: 'state_store', store: 'redis', reason: 'state_history_lost', lostAt: new Date(at).toISOString() },
       `redis lost data (${why}): every identity looks new, so no sign-in made before now gets the newcomer allowance`,
@@ -595,6 +665,9 @@ export class RedisStateStore implements StateStore {
     await this.run('learn', () =>
       this.scripted.sgLearn(k.ips, k.prefixes, k.devices, k.clients, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown, client),
     );
+    // The proven mark (provenAt): written after the context, so a mark never stands for a
+    // context the store did not take.
+    await this.run('learn', () => this.writer.set(provenKey(this.prefix, subject), String(wholeMs(nowMs)), 'PX', this.l.provenTtlMs));
   }
 
   /**

@@ -52,12 +52,20 @@ export function slide(k: Bucket, nowMs: number, windowMs: number, inc: number): 
 }
 
 /** The limits in the units both stores compute with. */
+/** `risk.proven_ttl_seconds`' default (180 days), for limits that do not give it (tests, approvals-only stores). */
+export const PROVEN_TTL_DEFAULT_MS = 15_552_000_000;
+
 export interface LimitsMs {
   requestsMs: number;
   sensitiveMs: number;
   denialsMs: number;
   namespacesMs: number;
   knownTtlMs: number;
+  /**
+   * How long a subject's proven mark (StateStore.provenAt) outlives its last proof: much longer
+   * than the context records, never shorter (StoreLimits.provenTtlSeconds).
+   */
+  provenTtlMs: number;
   maxKnown: number;
   sessionTtlMs: number;
   maxNamespaces: number;
@@ -121,6 +129,7 @@ export function limitsMs(l: StoreLimits): LimitsMs {
     denialsMs,
     namespacesMs: ms(l.windows.namespaces, 'windows.namespaces'),
     knownTtlMs,
+    provenTtlMs: Math.max(knownTtlMs, l.provenTtlSeconds === undefined ? PROVEN_TTL_DEFAULT_MS : ms(l.provenTtlSeconds, 'provenTtlSeconds')),
     maxKnown,
     sessionTtlMs: ms(l.sessionTtlSeconds, 'sessionTtlSeconds'),
     maxNamespaces: count(l.maxNamespacesTracked, 'maxNamespacesTracked'),

@@ -40,6 +40,16 @@ export interface SnapshotData {
    * so a restart does not forget it. Absent: none.
    */
   historyLost?: number;
+  /**
+   * Each subject's last proof of a context as [subject, ms] (StateStore.provenAt), least recently
+   * proven first. Absent in snapshots written before marks were kept.
+   */
+  proven?: [string, number][];
+  /**
+   * From when the store vouches for a subject without a mark (StateStore.absenceVouched; 0: since
+   * its first start). Absent in snapshots written before it: the mark lifetime after the load.
+   */
+  vouchFrom?: number;
 }
 
 export function writeSnapshot(path: string, data: SnapshotData | ControlFile): void {

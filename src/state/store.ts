@@ -113,6 +113,11 @@ export interface StoreLimits {
   windows: { requests: number; sensitive: number; denials: number; namespaces: number };
   /** How long a subject's known IPs, prefixes and devices are remembered after last use. */
   knownTtlSeconds: number;
+  /**
+   * How long a subject's proven mark (StateStore.provenAt) is kept after its last proof
+   * (`risk.proven_ttl_seconds`); at least `knownTtlSeconds`. Absent: 180 days.
+   */
+  provenTtlSeconds?: number;
   /** Cap on known IPs, prefixes and devices per subject (least recently used dropped first). */
   maxKnownPerSubject: number;
   /** How long a session's last UA family is remembered. */
@@ -572,6 +577,25 @@ export interface StateStore {
    * the known TTL plus a day after it (lossStands). Synchronous: a field read, no round trip. Optional (no loss).
    */
   historyLostAt?(nowMs: number): number;
+  /**
+   * The subject's last proof of a context (ms; 0: none within `StoreLimits.provenTtlSeconds`): the
+   * time of the latest `learn` for it. A compact mark (one number a subject) kept much longer than
+   * the context records, so a subject idle past `known_ttl_seconds`, whose records expired, is
+   * still told from one never seen (RiskEngine.newcomerAnswer). Kept across a revocation, which
+   * only asks more of the subject. Read by the risk engine only on a newcomer's path to a refusing
+   * band; a failure rejects and the engine fails as when `observe` fails. Optional: a store
+   * without it vouches for no newcomer (absenceVouched).
+   */
+  provenAt?(subject: string, nowMs: number): number | Promise<number>;
+  /**
+   * Whether this store can vouch that a subject with no mark (provenAt 0) has proven nothing within
+   * the mark's lifetime: it has held every mark written for that long. Not after it started
+   * without its history (a memory store without a snapshot, a snapshot that was missing or
+   * unreadable, Redis emptied or its history marker gone, a mark evicted for room) until the mark
+   * lifetime has passed since then: a subject it forgot would otherwise read as a newcomer.
+   * Synchronous: a field read. Optional (absent: never).
+   */
+  absenceVouched?(nowMs: number): boolean;
   /** Counted toward `denials`; called after a deny, off the response path. */
   recordDenial(subject: string, nowMs: number): void | Promise<void>;
   readonly approvals: ApprovalStore;

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { reasonOf, riskContextOf as contextOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { type FindingOpts, findingRequests, rules, signIn, type Step } from '../support/findings.js';
@@ -211,8 +214,21 @@ describe("a mobile operator's 5G core on an edge cluster, its impersonating admi
   });
 });
 
+/**
+ * The site's state kept in a snapshot (its first start here): a store that keeps its history can
+ * vouch that a newcomer never proved anything, which `newcomer_refusals: ask` needs (newcomer49;
+ * without it the store remembers only since its start, and the band refuses unknown subjects).
+ */
+const stateDir = mkdtempSync(join(tmpdir(), 'day41-state-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+const withSnapshot = (name: string) => (yaml: string) => {
+  const out = SITE_HIGH_DENY(yaml).replace('\nstate:\n  store: memory\n', `\nstate:\n  store: memory\n  memory: { snapshot_path: ${join(stateDir, name)} }\n`);
+  if (!out.includes(stateDir)) throw new Error('the example has no memory store to give a snapshot');
+  return out;
+};
+
 describe('the lawful-intercept rule in network-attachments\' shape (refused when the risk is high)', () => {
-  const s = exampleServiceForFile({ edit: SITE_HIGH_DENY });
+  const s = exampleServiceForFile({ edit: withSnapshot('high-deny.json') });
   const { send } = findingRequests(s, { host: API, source: LI_ROOM, ua: LINUX_KUBECTL, firstDay: MON, secondDay: TUE });
 
   // Fixed in session 48 (`risk.learn.newcomer_refusals`, default `ask`): the rule's `high: deny`
@@ -252,5 +268,22 @@ describe('the lawful-intercept rule in network-attachments\' shape (refused when
       const res = await send(taken, at, 'GET', `/api/v1/namespaces/${LI_NS}/secrets`, { source: ATTACKER_VPS });
       expect(reasonOf(res), rules(res)).toBe('auth_too_old');
     }
+  });
+});
+
+describe('the same rule on a memory store without a snapshot (newcomer49: it cannot vouch for a newcomer)', () => {
+  const s = exampleServiceForFile({ edit: SITE_HIGH_DENY });
+  const { send } = findingRequests(s, { host: API, source: LI_ROOM, ua: LINUX_KUBECTL, firstDay: MON, secondDay: TUE });
+
+  // The price of newcomer49: the store remembers only since the process started, so a subject it
+  // holds nothing of may be one it forgot (an attacker with the officer's password and OTP, after a
+  // restart); the band's refusal stands for unknown subjects, the new LI officer included, as
+  // before session 48. A snapshot or Redis keeps newcomer_refusals: ask's step-up (above).
+  it("the new LI officer's first request from the LI room is refused, a fresh sign-in too", async () => {
+    const sub = 'd41f-li-officer-5@halvard.example';
+    const first = await send(key(sub, MON - 40_000), MON, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
+    expect(reasonOf(first), rules(first)).toBe('risk_deny');
+    const again = await send(key(sub, MON + 60_000), MON + 90_000, 'GET', `/api/v1/namespaces/${LI_NS}/pods?limit=500`);
+    expect(reasonOf(again), rules(again)).toBe('risk_deny');
   });
 });

@@ -110,17 +110,18 @@ describe('Redis store: key names', () => {
     await s.recordDenial(SUBJECT, Date.now());
     const prefix = `rt${n}:`;
     const keys = await admin.keys(`${prefix}*`);
-    // counters, known ips, prefixes, devices, namespaces, first sightings, and the session.
-    expect(keys).toHaveLength(7);
+    // counters, known ips, prefixes, devices, namespaces, first sightings, the session, and the
+    // proven mark a learn writes (StateStore.provenAt).
+    expect(keys).toHaveLength(8);
     expect(new Set(keys.map(keySlot)).size).toBe(1);
     for (const key of keys) {
       expect(key).not.toMatch(/alice|example|sid-123/);
-      expect(key).toMatch(new RegExp(`^${prefix}\\{[0-9a-f]{32}\\}:(c|i|p|d|n|k|f|o|s:[0-9a-f]{32})$`));
+      expect(key).toMatch(new RegExp(`^${prefix}\\{[0-9a-f]{32}\\}:(c|i|p|d|n|k|f|o|m|s:[0-9a-f]{32})$`));
       expect(await admin.pttl(key), key).toBeGreaterThan(0);
     }
     // Another subject lands in its own slot group (and, almost surely, another slot).
     await visit(s, { subject: 'bob@example.com' });
-    expect((await admin.keys(`${prefix}*`)).length).toBe(14);
+    expect((await admin.keys(`${prefix}*`)).length).toBe(16);
   });
 
   it('gives approvals a TTL and one slot, the index included', async () => {

@@ -1,13 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
-import type { BandEffect, Requirement } from '../../src/policy/policy.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RiskEngine } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
+import type { StoreLimits } from '../../src/state/store.js';
+import { liRule, M, NEW_NETWORK, newcomerEngine, S, step, T, who } from '../support/newcomer-refusal.js';
 import { TEST_LIMITS } from '../support/state-config.js';
-import { engineRequest } from '../support/risk-engine.js';
 
 /**
  * A refusing band reached by a newcomer only through the context it has not proven yet
@@ -20,65 +20,19 @@ import { engineRequest } from '../support/risk-engine.js';
  * nothing, and once the newcomer has proven a context the band refuses every other one as before.
  */
 
-const T = 1_800_000_000_000;
-const [S, M] = [1000, 60_000];
-const NEW_NETWORK = '198.51.100.9';
+/**
+ * A newcomer is asked only by a store that can vouch it never proved anything (absenceVouched): a
+ * memory store with a snapshot, here at its first start (no file yet: nothing was held before).
+ * Its snapshot is written only when asked (save), never by its timer within a test.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'newcomer49-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let stores = 0;
+const vouching = (limits: StoreLimits = TEST_LIMITS, path = join(dir, `s${stores++}.json`)) =>
+  new MemoryStateStore(limits, { maxSubjects: 10, snapshotPath: path, snapshotIntervalMs: 2_000_000_000, now: () => T });
 
-const config = (refusals: 'ask' | 'refuse' | undefined, critical = false, shadowHigh = false) =>
-  parseConfig(
-    `
-issuers: [{ issuer: https://idp.test, audiences: [k] }]
-assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
-policy: { default: { require: aal1 } }
-network: { xff_num_trusted_hops: 1 }
-risk:
-  learn: { min_level: aal2, newcomer_grace_seconds: 600${refusals === undefined ? '' : `, newcomer_refusals: ${refusals}`} }
-  bands:
-    - { name: elevated, min_score: 45, require: aal2, max_age: 3600 }
-    - { name: high, min_score: 65, require: aal2, max_age: 900${shadowHigh ? ', mode: shadow' : ''} }
-${critical ? '    - { name: critical, min_score: 70, deny: true, message: "refused by the band" }\n' : ''}`,
-    'engine.yaml',
-  );
-
-const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false) => {
-  const c = config(refusals, critical, shadowHigh);
-  return new RiskEngine({
-    risk: c.risk!, network: c.network, onStateError: 'fail_closed', assurance: compileAssurance(c.assurance.levels),
-    store: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }), fallback: new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }),
-  });
-};
-
-/** The LI rule's shape: sensitivity 40, refused when high by the rule's own `by_band` entry. */
-const HIGH_DENY: BandEffect = Object.freeze({ deny: true, denyMessage: 'refused from an unusual context', level: -1, maxAge: undefined });
-const liRule = (sensitivity = 40, byBand: Record<string, BandEffect> | undefined = { high: HIGH_DENY }): Requirement =>
-  Object.freeze({ deny: false, denyMessage: undefined, level: 1, maxAge: 28_800, rules: ['lawful-intercept'], sensitivity, byBand });
-
-const who = (authMs: number): Identity =>
-  Object.freeze({ subject: 'li-officer', issuer: 'https://idp.test', groups: [], acr: 'a2', amr: [], authTime: Math.floor(authMs / 1000), expiresAt: Infinity, level: 1, levelName: 'aal2', session: `sid:${authMs}`, upstreamHeaders: [] });
-
-/** engineRequest (203.0.113.7, curl) or the same from another network. */
-const from = (ip?: string) => {
-  const r = engineRequest();
-  return ip === undefined ? r : { ...r, headers: new Map([['x-forwarded-for', `6.6.6.6, ${ip}`], ['user-agent', 'curl/8.5.0']]) };
-};
-
-type Outcome = 'refused' | 'asked' | 'allowed';
-/** What the request meets, as pipeline/evaluate.ts judge would decide it on the requirement alone. */
-function outcomeOf(o: Extract<RiskOutcome, { ok: true }>, id: Identity, nowMs: number): Outcome {
-  const r = o.requirement;
-  if (r.deny) return 'refused';
-  const auth = id.authTime!;
-  if (id.level < r.level || (r.authAfter !== undefined && auth < r.authAfter) || (r.maxAge !== undefined && Math.floor(nowMs / 1000) - auth > r.maxAge)) return 'asked';
-  return 'allowed';
-}
-
-/** One request; learned from when allowed (as evaluate.ts does). */
-function step(e: RiskEngine, id: Identity, at: number, base = liRule(), revokedAt = 0, ip?: string): { outcome: Outcome; out: Extract<RiskOutcome, { ok: true }> } {
-  const out = e.assess(from(ip), id, base, at, undefined, undefined, '', false, false, revokedAt) as Extract<RiskOutcome, { ok: true }>;
-  const outcome = outcomeOf(out, id, at);
-  if (outcome === 'allowed' && out.learn) e.learned(out.learn, at);
-  return { outcome, out };
-}
+const engine = (refusals: 'ask' | 'refuse' | undefined = undefined, critical = false, shadowHigh = false, store: MemoryStateStore = vouching()) =>
+  newcomerEngine(store, refusals, critical, shadowHigh);
 
 describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer only through its unproven context', () => {
   it("the newcomer's first request, by a sign-in 40 s before it, is asked for a sign-in after the network's first sighting (no allowance), not refused", () => {
@@ -191,37 +145,91 @@ describe('risk.learn.newcomer_refusals: a refusing band reached by a newcomer on
   });
 });
 
-describe('review48b: a known subject whose history the store lost looks like a newcomer', () => {
-  // Open (review48b, reported, not fixed): after a memory store restart without a snapshot (or a
-  // Redis key evicted or flushed, where no loss is recorded), the LI officer, proven on their own
-  // network, is a newcomer again. A day-31 attacker with the officer's password and OTP, on a network
-  // the band refused before the loss, is now asked for a sign-in after the first sighting, makes it,
-  // and is allowed; with the history kept the band refuses them. A fix has to tell "never seen" from
-  // "forgotten" (the store's historyLostAt covers only a failed snapshot read); left to the lead.
-  it.fails('the band still refuses an attacker on a new network after the store forgot the subject', () => {
-    const known = engine();
-    expect(step(known, who(T - 40 * S), T).outcome).toBe('asked');
-    expect(step(known, who(T + 30 * S), T + M).outcome).toBe('allowed');
-    // With the history kept, the attacker's fresh sign-in from elsewhere is refused by the band.
-    expect(step(known, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK).outcome).toBe('refused');
-    // The store restarted empty (a new MemoryStateStore): the same attacker, the same sign-ins.
-    const forgot = engine();
-    const first = step(forgot, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK);
-    const again = step(forgot, who(T + 3 * M + 30 * S), T + 4 * M, liRule(), 0, NEW_NETWORK);
-    expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
-  });
-
-  // Open, the same class (lead, session 48): a subject not seen for known_ttl_seconds (3600 s in
-  // TEST_LIMITS) is `firstSeen` again (memory.ts), so newcomer() holds and the refusing band asks
-  // an attacker's fresh sign-in from their own network, where it refused while the officer was known.
-  it.fails('the band still refuses an attacker on a new network after the subject was idle past known_ttl_seconds', () => {
-    const e = engine();
+describe('newcomer49: a subject the store forgot or that idled is no newcomer (review48b, issue 12)', () => {
+  /** The officer proves their own network on `e`; the attacker's fresh sign-in elsewhere is then refused. */
+  const known = (e: RiskEngine) => {
     expect(step(e, who(T - 40 * S), T).outcome).toBe('asked');
     expect(step(e, who(T + 30 * S), T + M).outcome).toBe('allowed');
     expect(step(e, who(T + 2 * M), T + 3 * M, liRule(), 0, NEW_NETWORK).outcome).toBe('refused');
-    const later = T + 2 * 3_600_000;
-    const first = step(e, who(later - M), later, liRule(), 0, NEW_NETWORK);
-    const again = step(e, who(later + 30 * S), later + M, liRule(), 0, NEW_NETWORK);
-    expect([first.outcome, again.outcome]).toEqual(['refused', 'refused']);
+  };
+  /** The attacker with the officer's password and OTP, from their network: a request, then the sign-in asked for. */
+  const attacker = (e: RiskEngine, at: number) => [
+    step(e, who(at - M), at, liRule(), 0, NEW_NETWORK).outcome,
+    step(e, who(at + 30 * S), at + M, liRule(), 0, NEW_NETWORK).outcome,
+  ];
+
+  // review48b's open row: a memory store without a snapshot restarted (a new MemoryStateStore)
+  // has lost the officer's history; it remembers only since its start, so it cannot vouch.
+  it('the band still refuses an attacker on a new network after the store forgot the subject', () => {
+    known(engine());
+    const forgot = engine(undefined, false, false, new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 }));
+    expect(attacker(forgot, T + 3 * M)).toEqual(['refused', 'refused']);
+  });
+
+  // The lead's open row (session 48): idle past known_ttl_seconds (3600 s here), the records are
+  // gone but the proven mark (risk.proven_ttl_seconds, 180 days by default) is not.
+  it('the band still refuses an attacker on a new network after the subject was idle past known_ttl_seconds', () => {
+    const e = engine();
+    known(e);
+    expect(attacker(e, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
+    // Thirty days on, as long as the mark lives.
+    expect(attacker(e, T + 30 * 86_400_000)).toEqual(['refused', 'refused']);
+  });
+
+  it('a memory snapshot that cannot be read is a loss: unknown subjects are refused for the mark lifetime, then asked', async () => {
+    const path = join(dir, 'lost.json');
+    const first = vouching(TEST_LIMITS, path);
+    known(engine(undefined, false, false, first));
+    await first.close();
+    writeFileSync(path, '{"version": 1, "subj');
+    const restarted = engine(undefined, false, false, vouching(TEST_LIMITS, path));
+    expect(attacker(restarted, T + 3 * M)).toEqual(['refused', 'refused']);
+    // The price: a real newcomer meets the band's refusal too, until the mark lifetime has passed
+    // since the loss (nobody's forgotten mark could still stand then).
+    const d = T + 180 * 86_400_000;
+    expect(step(restarted, { ...who(d - 40 * S), subject: 'new-officer' }, d - M).outcome).toBe('refused');
+    expect(step(restarted, { ...who(d - 2 * M), subject: 'new-officer' }, d + M).outcome).toBe('asked');
+    expect(step(restarted, { ...who(d + 90 * S), subject: 'new-officer' }, d + 2 * M).outcome).toBe('allowed');
+  });
+
+  it('the mark and the vouching survive a snapshot: the officer, idle and restarted, is still no newcomer', async () => {
+    const path = join(dir, 'kept.json');
+    const first = vouching(TEST_LIMITS, path);
+    known(engine(undefined, false, false, first));
+    await first.close();
+    const again = engine(undefined, false, false, vouching(TEST_LIMITS, path));
+    expect(attacker(again, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
+    // A real newcomer on the restarted store is asked, as before the restart.
+    expect(step(again, { ...who(T + 2 * 3_600_000 - 40 * S), subject: 'new-officer' }, T + 2 * 3_600_000).outcome).toBe('asked');
+  });
+
+  it('a mark lives risk.proven_ttl_seconds after the last proof: past it the subject is a newcomer again', () => {
+    const e = engine(undefined, false, false, vouching({ ...TEST_LIMITS, provenTtlSeconds: 4 * 3600 }));
+    known(e);
+    expect(attacker(e, T + 3 * 3_600_000)).toEqual(['refused', 'refused']);
+    expect(step(e, who(T + 5 * 3_600_000 - 40 * S), T + 5 * 3_600_000, liRule(), 0, NEW_NETWORK).outcome).toBe('asked');
+  });
+
+  it('the mark is kept alive by work from known contexts (which learns nothing new), not only by the first proof', () => {
+    const e = engine(undefined, false, false, vouching({ ...TEST_LIMITS, provenTtlSeconds: 4 * 3600 }));
+    known(e);
+    // Five hours of ordinary work from the proven room, a request every half hour.
+    for (let t = T + 30 * M; t <= T + 5 * 3_600_000; t += 30 * M) expect(step(e, who(t - 40 * S), t).outcome).toBe('allowed');
+    // Idle two hours (past the known TTL): the mark, written at the last work, still stands.
+    expect(attacker(e, T + 7 * 3_600_000)).toEqual(['refused', 'refused']);
+  });
+
+  it('a mark dropped for room (more subjects than max_subjects) ends the vouching: unknown subjects are refused', () => {
+    const store = vouching();
+    const e = engine(undefined, false, false, store);
+    known(e);
+    // Ten more subjects prove a network each: the officer's mark, least recently used, goes.
+    for (let i = 0; i < 10; i++) {
+      const id = { ...who(T + 4 * M - 40 * S), subject: `colleague-${i}` };
+      step(e, id, T + 4 * M + i);
+      step(e, { ...id, authTime: Math.floor((T + 5 * M) / 1000) }, T + 6 * M + i);
+    }
+    expect(store.provenAt('https://idp.test\nli-officer', T + 7 * M)).toBe(0);
+    expect(attacker(e, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
   });
 });

@@ -182,6 +182,13 @@ export const configSchema = z
       g.namespaces.forEach((n, i) => checkEffects(n.effects, ['guardrails', 'namespaces', i, 'effects']));
       g.cluster_policies.forEach((s, i) => checkLevel(s.effect?.require, ['guardrails', 'cluster_policies', i, 'effect', 'require']));
     }
+    if (cfg.risk && cfg.risk.proven_ttl_seconds < cfg.risk.known_ttl_seconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['risk', 'proven_ttl_seconds'],
+        message: `must be at least risk.known_ttl_seconds (${cfg.risk.known_ttl_seconds}): a proven mark outlives the context records it stands for`,
+      });
+    }
     if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
       ctx.addIssue({
         code: 'custom',

@@ -334,6 +334,14 @@ export const riskSchema = z.strictObject({
     .default([]),
   bands: z.array(bandSchema).default([]),
   known_ttl_seconds: seconds.min(60).default(2_592_000),
+  /**
+   * How long a subject's proven mark (the time of its last proven context, one number a subject)
+   * is kept after that proof: a subject idle past known_ttl_seconds, whose records expired, is
+   * still no newcomer to a refusing band (learn.newcomer_refusals) for this long. Also how long a
+   * store that started without its history (memory without a snapshot, a lost snapshot, Redis
+   * flushed or evicting) refuses unknown subjects there: it cannot vouch that they proved nothing.
+   */
+  proven_ttl_seconds: seconds.min(60).default(15_552_000),
   max_known_per_subject: z.number().int().min(1).max(256).default(16),
 });
 
@@ -427,5 +435,6 @@ export const RISK_APPLY = {
   'risk.bands[].deny': 'live',
   'risk.bands[].message': 'live',
   'risk.known_ttl_seconds': 'live',
+  'risk.proven_ttl_seconds': 'live',
   'risk.max_known_per_subject': 'live',
 } as const satisfies ApplyTable;
