@@ -92,6 +92,10 @@ const LATE: Record<string, number> = {
   // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
   // Secret read next is refused (automation_step_up).
   "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
+  // Day 22 on its site copy (session 49: prod-secret-updates enforced): the malware's request 1
+  // is the victim's own read of the Secret they rotated that morning (their routine, allowed); the
+  // patch of the attacker's key is request 2, asked a sign-in within 15 minutes (every seed both ways).
+  "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)": 2,
   // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
   // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
   // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
@@ -315,8 +319,8 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // their laptop, in customer namespaces their tickets took them to: stopped at request 1 or 2
   // since unfamiliar_kind, every seed, both ways; the bribed insider signs in and reads on.)
   // Day 16's contractor after their access window, on a refreshed token, was here until session
-  // 49: the site's copy writes each contractor's time box as an outside_hours deny rule
-  // (HOLDS_THE_FACTOR below).
+  // 49: the site's copy writes each contractor's time box as an outside_hours deny rule (refused
+  // at request 1 with the warm-up day; see HOLDS_THE_FACTOR below for why it is not listed there).
   // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
   // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
   // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
@@ -505,10 +509,9 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // sign-in) is refused at request 1 by the site's outside_hours rule: expectAttacksStopped's bound.
   [A41.imageSwap]: 2,
   [A40.vendor]: 1,
-  // Session 49: day 16's morning contractor, after their time box, on a token kubelogin refreshed
-  // (the contractor is the one acting: they answer any ask); the site's outside_hours rule refuses
-  // it at request 1 (every seed both ways).
-  'contractor after their access window, on a refreshed token': 1,
+  // Day 16's contractor after their time box (session 49's site copy) is not here: the replay's
+  // row rides the kubelogin cache and never signs in, so, as day 19's vendor, it is held by
+  // expectAttacksStopped's bound (request 1: policy_deny with the warm-up day, new_network without).
 };
 
 /**
@@ -1313,14 +1316,15 @@ const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
 const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
 
 /**
- * Day 22 without warm-up, seed 201: 14 challenges, two engineers asked twice within 8 hours: the
+ * Day 22 without warm-up, seed 201: 15 challenges, two engineers asked twice within 8 hours: the
  * SREs, whose rounds through every production namespace leave a working set begun that morning
  * (unfamiliar_namespace; sre-3 twice) after the NodePool's hardware key asked as with history.
  * The rest: each WSL2 distro's and the war-room PC's first sign-in (new_network: the login's first
- * network is a sign-in's only when made after it appeared), and the 8-hour freshness. Over five
- * seeds: 14–16 challenges, 1–3 engineers.
+ * network is a sign-in's only when made after it appeared), the 8-hour freshness, and (since
+ * session 49's site copy enforces prod-secret-updates) payments-1's rotation of the PSP webhook's
+ * key at 10:40 (14 before). Over five seeds: 14–16 challenges, 1–3 engineers.
  */
-const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
+const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 15 };
 
 /**
  * Day 23 without warm-up, seed 211: 10 challenges, two engineers asked twice within 8 hours. The
