@@ -18,16 +18,16 @@ import { workday12 } from '../test/support/workday12.js';
 import { workday13 } from '../test/support/workday13.js';
 import { workday14 } from '../test/support/workday14.js';
 import { workday15 } from '../test/support/workday15.js';
-import { workday16 } from '../test/support/workday16.js';
+import { SITE as D16_SITE, workday16 } from '../test/support/workday16.js';
 import { workday17 } from '../test/support/workday17.js';
 import { workday18 } from '../test/support/workday18.js';
 import { SITE as D19_SITE, workday19 } from '../test/support/workday19.js';
 import { workday20 } from '../test/support/workday20.js';
 import { workday21 } from '../test/support/workday21.js';
-import { workday22 } from '../test/support/workday22.js';
+import { SITE as D22_SITE, workday22 } from '../test/support/workday22.js';
 import { workday23 } from '../test/support/workday23.js';
 import { workday24 } from '../test/support/workday24.js';
-import { workday25 } from '../test/support/workday25.js';
+import { SITE as D25_SITE, workday25 } from '../test/support/workday25.js';
 import { workday26 } from '../test/support/workday26.js';
 import { workday27 } from '../test/support/workday27.js';
 import { SITE as D28_SITE, workday28 } from '../test/support/workday28.js';
@@ -65,17 +65,20 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['13', workday13, [111, 112, 113, 114, 115], {}],
   ['14', workday14, [121, 122, 123, 124, 125], {}],
   ['15', workday15, [131, 132, 133, 134, 135], {}],
-  ['16', workday16, [141, 142, 143, 144, 145], {}],
+  // Day 16 runs on a site copy of the example: the two contractors' time boxes (09:00-13:00 and 13:00-17:00 UTC on weekdays) as outside_hours rules.
+  ['16', workday16, [141, 142, 143, 144, 145], { site: D16_SITE }],
   ['17', workday17, [151, 152, 153, 154, 155], {}],
   ['18', workday18, [161, 162, 163, 164, 165], {}],
   // Day 19 runs on a site copy of the example: the EHR vendor's access package's hours (13:00-16:00 UTC on weekdays) as an outside_hours rule.
   ['19', workday19, [171, 172, 173, 174, 175], { site: D19_SITE }],
   ['20', workday20, [181, 182, 183, 184, 185], {}],
   ['21', workday21, [191, 192, 193, 194, 195], {}],
-  ['22', workday22, [201, 202, 203, 204, 205], {}],
+  // Day 22 runs on a site copy of the example: prod-secret-updates enforced (a person changes a production Secret rarely there).
+  ['22', workday22, [201, 202, 203, 204, 205], { site: D22_SITE }],
   ['23', workday23, [211, 212, 213, 214, 215], {}],
   ['24', workday24, [221, 222, 223, 224, 225], {}],
-  ['25', workday25, [231, 232, 233, 234, 235], {}],
+  // Day 25 runs on a site copy of the example: the custody namespaces named in guardrails.protected_namespaces.
+  ['25', workday25, [231, 232, 233, 234, 235], { site: D25_SITE }],
   ['26', workday26, [241, 242, 243, 244, 245], {}],
   ['27', workday27, [251, 252, 253, 254, 255], {}],
   // Day 28 runs on a site copy of the example: its access proxy's pods listed in network.xff_trusted_cidrs.

@@ -3,7 +3,7 @@ import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import type { Login } from '../support/workday.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
-import { COWORK, LIS_OFFICE, PROD, TSH_PROXY } from '../support/workday16.js';
+import { CONTRACTORS, COWORK, LIS_OFFICE, PROD, SITE, TSH_PROXY } from '../support/workday16.js';
 
 /**
  * What the sixteenth replayed day (test/support/workday16.ts, docs/risk.md "Day 16") found
@@ -25,10 +25,12 @@ const MERGE = 'application/merge-patch+json';
 const WS = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-protocol': 'v5.channel.k8s.io' };
 
 const { send, twoDays } = findingRequests(s, { host: PROD, source: TSH_PROXY, ua: KUBECTL_MAC, firstDay: MON, secondDay: TUE });
+/** The site's copy (workday16.ts `SITE`): each contractor's time box as an outside_hours deny rule. */
+const site = exampleServiceForFile({ edit: SITE });
 
-/** A request with headers of its own (kubectl `--as`, a WebSocket upgrade), from `source`. */
-function sendWith(login: Login, at: number, method: string, path: string, source: string, ua: string, headers: Record<string, string>): Promise<CheckResponse> {
-  return s.sendAt(login, at, { method, path, source, host: PROD, headers: { 'user-agent': ua, ...headers } });
+/** A request with headers of its own (kubectl `--as`, a WebSocket upgrade), from `source`, to `svc`. */
+function sendWith(login: Login, at: number, method: string, path: string, source: string, ua: string, headers: Record<string, string>, svc = s): Promise<CheckResponse> {
+  return svc.sendAt(login, at, { method, path, source, host: PROD, headers: { 'user-agent': ua, ...headers } });
 }
 
 /** A platform engineer's day through the access proxy: vcluster connect, Capsule's tenants, the operator. */
@@ -180,15 +182,16 @@ describe("customers' Secrets from a support engineer's laptop, with examples/ste
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a contractor whose access window closed at 13:00, on a token kubelogin refreshed from
-  // the morning's sign-in (the IdP session was not revoked), at 16:42 from the home network their
-  // login proved the day before, with their own kubectl, in the namespaces they worked in: their
-  // own Secret, a shell, then the live Stripe key beside it. Nothing stepgate sees says the window ended: that is the identity provider's
-  // (revoke the sessions and refresh tokens at the end of the window) and RBAC's (a binding that
-  // expires). Without the warm-up day the replay stops it at request 1: the home network is then
-  // one the login never proved.
-  it.fails("a contractor's refreshed token after their window ends is asked more than the everyday sign-in", async () => {
-    const sub = 'd16f-contractor-a@tenantly.example';
+  // Closed in session 49 by the site's copy (was open on the example as shipped: nothing stepgate
+  // saw said the window ended): a contractor whose access window closed at 13:00, on a token
+  // kubelogin refreshed from the morning's sign-in (the IdP session was not revoked), at 16:42
+  // from the home network their login proved the day before, with their own kubectl, in the
+  // namespaces they worked in: their own Secret, a shell, then the live Stripe key beside it. The
+  // site writes the contractor's time box (09:00–13:00 UTC on weekdays, half an hour either side)
+  // as an outside_hours deny rule: refused whatever they answer. Without the warm-up day the
+  // replay stopped it at request 1 already (the home network was then one the login never proved).
+  it("a contractor's refreshed token after their window ends is refused", async () => {
+    const sub = CONTRACTORS[0];
     const steps: [string, string, Record<string, string>][] = [
       ['GET', '/api/v1/namespaces/billing-staging/pods?limit=500', {}],
       ['GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', {}],
@@ -198,16 +201,20 @@ describe("customers' Secrets from a support engineer's laptop, with examples/ste
     // Monday at home, Tuesday 09:00–13:00 at the coworking space.
     let t = MON + 1 * H;
     const monday = signIn(sub, t - 40_000);
-    for (const [m, p, h] of steps) { const r = await sendWith(monday, (t += 60_000), m, p, home, KUBECTL_LINUX, h); expect(r.status.code, `${p}: ${reasonOf(r)} ${rules(r)}`).toBe(0); }
+    for (const [m, p, h] of steps) { const r = await sendWith(monday, (t += 60_000), m, p, home, KUBECTL_LINUX, h, site); expect(r.status.code, `${p}: ${reasonOf(r)} ${rules(r)}`).toBe(0); }
     // The coworking space is a network the login never proved: asked once, as the replay's contractor is.
     t = TUE + 1 * H;
-    const first = await sendWith(signIn(sub, t - 40_000), t, 'GET', steps[0]![1], COWORK, KUBECTL_LINUX, {});
+    const first = await sendWith(signIn(sub, t - 40_000), t, 'GET', steps[0]![1], COWORK, KUBECTL_LINUX, {}, site);
     expect(reasonOf(first), rules(first)).toBe('auth_too_old');
     const tuesday = signIn(sub, t + 20_000);
     t += 25_000;
-    for (const [m, p, h] of steps) { const r = await sendWith(tuesday, (t += 60_000), m, p, COWORK, KUBECTL_LINUX, h); expect(r.status.code, `${p}: ${reasonOf(r)} ${rules(r)}`).toBe(0); }
+    for (const [m, p, h] of steps) { const r = await sendWith(tuesday, (t += 60_000), m, p, COWORK, KUBECTL_LINUX, h, site); expect(r.status.code, `${p}: ${reasonOf(r)} ${rules(r)}`).toBe(0); }
     // 16:42: the window closed at 13:00.
-    const res = await sendWith(tuesday, TUE + 8.7 * H, 'GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', home, KUBECTL_LINUX, {});
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    const res = await sendWith(tuesday, TUE + 8.7 * H, 'GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', home, KUBECTL_LINUX, {}, site);
+    expect(reasonOf(res), rules(res)).toBe('policy_deny');
+    expect(rules(res)).toContain('contractor-morning-access');
+    // A fresh sign-in changes nothing: a time box is not a step-up.
+    const again = await sendWith(signIn(sub, TUE + 8.7 * H + 20_000), TUE + 8.7 * H + 25_000, 'GET', '/api/v1/namespaces/billing-staging/secrets/stripe-test-key', home, KUBECTL_LINUX, {}, site);
+    expect(reasonOf(again), rules(again)).toBe('policy_deny');
   });
 });

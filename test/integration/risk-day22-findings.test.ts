@@ -3,7 +3,7 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { API, exfilScaledObject, KUBECTL, LENS, scaledObject, TAILNET, WAR_ROOM_PC } from '../support/workday22.js';
+import { API, exfilScaledObject, KUBECTL, LENS, scaledObject, SITE, TAILNET, WAR_ROOM_PC } from '../support/workday22.js';
 
 /**
  * What the twenty-second replayed day (test/support/workday22.ts, docs/risk.md "Day 22") found,
@@ -22,9 +22,8 @@ const MERGE = 'application/merge-patch+json';
 const SMP = 'application/strategic-merge-patch+json';
 
 const { send, twoDays } = findingRequests(s, { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
-/** The example with prod-secret-updates switched from shadow to enforce. */
-const SHADOW = /(unless_names: \["sh\.helm\.release\.v1\.\*"\]\n)      mode: shadow\n/;
-const enforced = findingRequests(exampleServiceForFile({ edit: (y) => { if (!SHADOW.test(y)) throw new Error('prod-secret-updates is no longer in shadow mode'); return y.replace(SHADOW, '$1'); } }), { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
+/** The site's copy (workday22.ts `SITE`): the example with prod-secret-updates switched from shadow to enforce. */
+const enforced = findingRequests(exampleServiceForFile({ edit: SITE }), { host: API, source: TAILNET(7), ua: KUBECTL('linux/amd64'), firstDay: THU, secondDay: FRI });
 
 const runner = (repo: string): Login => ({ sub: `system:serviceaccount:arc-runners:${repo}-runner`, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true });
 const setImage = (container: string, image: string) => JSON.stringify({ spec: { template: { spec: { containers: [{ name: container, image }] } } } });
@@ -75,30 +74,17 @@ describe("an e-commerce company's Black Friday on a tailnet, with examples/stepg
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
   });
 
-  // Open with the example as shipped: malware on the payments engineer's laptop replaces the PSP
+  // Closed in session 49 by the site's copy (workday22.ts `SITE`; open on the example as shipped,
+  // which ships prod-secret-updates in shadow mode: enforced, it asked 12 more engineers twice
+  // within 8 hours over the replayed days, day 3's engineers rotating production Secrets by hand
+  // several times a day; docs/risk.md): malware on the payments engineer's laptop replaces the PSP
   // webhook's signing key 40 minutes after the engineer's own rotation of it (the PSP rotated it
   // under pressure): the same Secret read and patched, from the same laptop, address, client and
   // token, within the `secrets` rule's and prod-writes' 8 hours. Forged "payment captured" webhooks
-  // then verify. The example's prod-secret-updates closes it (next test) but ships in shadow mode:
-  // enforced, it asked 12 more engineers twice within 8 hours over the replayed days (day 3's
-  // engineers rotate production Secrets by hand several times a day; docs/risk.md).
-  it.fails("the PSP webhook's signing Secret replaced 40 minutes after the real rotation is not allowed", async () => {
-    const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
-    const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };
-    const login = await twoDays('d22f-payments@basketry.example', [
-      ['GET', '/api/v1/namespaces/prod-payments/pods?limit=500'],
-      ['GET', path],
-    ], src);
-    const rotated = await send(login, FRI + 2.66 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfN2JmM2E5YzE0ZTJkOGY2YTBiNWM=' } }), contentType: MERGE });
-    expect(reasonOf(rotated), rules(rotated)).toBe('allowed');
-    const res = await send(login, FRI + 3.33 * H, 'PATCH', `${path}?fieldManager=kubectl-patch`, { ...src, body: JSON.stringify({ data: { 'signing-key': 'd2hzZWNfYXR0YWNrZXJfY29udHJvbGxlZA==' } }), contentType: MERGE });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
-  });
-
-  // The same with prod-secret-updates enforced: a production Secret's update asks a sign-in within
-  // 15 minutes; the rotation is asked once, answered, and allowed; the swap 40 minutes later with
-  // that same token is asked again, which malware cannot answer. Helm's release records, rewritten
-  // at every upgrade, are left out by name (unless_names).
+  // would then verify. Enforced, a production Secret's update asks a sign-in within 15 minutes; the
+  // rotation is asked once, answered, and allowed; the swap 40 minutes later with that same token
+  // is asked again, which malware cannot answer. Helm's release records, rewritten at every
+  // upgrade, are left out by name (unless_names).
   it("with prod-secret-updates enforced, the PSP webhook's signing Secret replaced 40 minutes after the real rotation asks a sign-in; the rotation is asked once; Helm's release records are not", async () => {
     const path = '/api/v1/namespaces/prod-payments/secrets/psp-webhook';
     const src = { source: TAILNET(5), ua: KUBECTL('darwin/arm64') };

@@ -3,7 +3,7 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import { MAC } from '../support/workday.js';
-import { API, BROWSER_VIA_PROXY, CHROME, ciliumEgressWorld, CROSS_SITE, HELM, hsmPod, KUBECTL, OFFICE } from '../support/workday25.js';
+import { API, BROWSER_VIA_PROXY, CHROME, ciliumEgressWorld, CROSS_SITE, HELM, hsmPod, KUBECTL, OFFICE, SITE } from '../support/workday25.js';
 
 /**
  * What the twenty-fifth replayed day (test/support/workday25.ts, docs/risk.md "Day 25") found,
@@ -15,8 +15,8 @@ import { API, BROWSER_VIA_PROXY, CHROME, ciliumEgressWorld, CROSS_SITE, HELM, hs
  */
 
 const s = exampleServiceForFile();
-/** The example with the custody namespaces named as protected, as the exchange would name them. */
-const site = exampleServiceForFile({ edit: (y) => y.replace('\nguardrails:\n', '\nguardrails:\n  protected_namespaces: ["custody-*"]\n') });
+/** The site's copy (workday25.ts `SITE`): the custody namespaces named as protected, as the exchange names them. */
+const site = exampleServiceForFile({ edit: SITE });
 /** The warm-up Monday and the scored Tuesday, 08:00 UTC. */
 const [MON, TUE] = [14, 15].map((d) => Date.UTC(2026, 11, d, 8, 0, 0)) as [number, number];
 const H = 3_600_000;
@@ -98,9 +98,13 @@ describe("a crypto exchange's wallet and trading teams, with examples/stepgate.y
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Fixed for a site that names its custody namespaces as protected (the example names none, so
-  // the row below stays open): the network policy guardrails read Cilium's policies too. Before,
-  // a CiliumNetworkPolicy was no kind they read, in any namespace.
+  // Closed in session 49 by the site's copy (was open on the example as shipped, which names no
+  // protected namespaces: a policy that opens egress is an everyday write there, and the row was
+  // an `it.fails`): a CiliumNetworkPolicy letting the hot signers reach the whole Internet
+  // (`toEntities: [world]`), in the custody namespace the wallet engineer reads daily, from malware
+  // on their laptop with the morning's sign-in. The network policy guardrails read Cilium's
+  // policies since session 34; the exchange names its custody namespaces as protected, and the
+  // policy asks a recent sign-in, which malware cannot give. Its own NTP egress stays routine.
   it("a CiliumNetworkPolicy opening the signers' egress to the Internet asks a recent sign-in where custody namespaces are protected", async () => {
     const login = await atSite.twoDays('d25f-wallet-net-site@tidewell.example', walletCalls);
     const res = await atSite.send(login, TUE + 3.16 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ciliumEgressWorld('custody-signer')) });
@@ -109,16 +113,5 @@ describe("a crypto exchange's wallet and trading teams, with examples/stepgate.y
     const ntp = { ...(ciliumEgressWorld('custody-signer') as { spec: object }), spec: { endpointSelector: { matchLabels: { app: 'hot-signer' } }, egress: [{ toFQDNs: [{ matchName: 'ntp.tidewell.example' }], toPorts: [{ ports: [{ port: '123', protocol: 'UDP' }] }] }] } };
     const ok = await atSite.send(login, TUE + 3.17 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ntp) });
     expect(reasonOf(ok), rules(ok)).toBe('allowed');
-  });
-
-  // Open: a CiliumNetworkPolicy letting the hot signers reach the whole Internet (`toEntities:
-  // [world]`), in the custody namespace the wallet engineer reads daily. The network policy
-  // guardrails judge only `protected_namespaces` (the example names none; they read Cilium's
-  // policies since session 34, the test above); a policy that opens egress is an everyday write
-  // elsewhere. What would close it: the site naming its custody namespaces as protected.
-  it.fails("a CiliumNetworkPolicy opening the signers' egress to the Internet is not allowed on the morning's sign-in", async () => {
-    const login = await twoDays('d25f-wallet-net@tidewell.example', walletCalls);
-    const res = await send(login, TUE + 3.16 * H, 'POST', '/apis/cilium.io/v2/namespaces/custody-signer/ciliumnetworkpolicies?fieldManager=kubectl-create', { body: JSON.stringify(ciliumEgressWorld('custody-signer')) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 });

@@ -15,16 +15,16 @@ import { workday12 } from './workday12.js';
 import { workday13 } from './workday13.js';
 import { workday14 } from './workday14.js';
 import { workday15 } from './workday15.js';
-import { workday16 } from './workday16.js';
+import { SITE as D16_SITE, workday16 } from './workday16.js';
 import { workday17 } from './workday17.js';
 import { workday18 } from './workday18.js';
 import { SITE as D19_SITE, workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
-import { workday22 } from './workday22.js';
+import { SITE as D22_SITE, workday22 } from './workday22.js';
 import { workday23 } from './workday23.js';
 import { workday24 } from './workday24.js';
-import { workday25 } from './workday25.js';
+import { SITE as D25_SITE, workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
 import { SITE as D28_SITE, workday28 } from './workday28.js';
@@ -104,6 +104,10 @@ const LATE: Record<string, number> = {
   // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
   // Secret read next is refused (automation_step_up).
   "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
+  // Day 22 on its site copy (session 49: prod-secret-updates enforced): the malware's request 1
+  // is the victim's own read of the Secret they rotated that morning (their routine, allowed); the
+  // patch of the attacker's key is request 2, asked a sign-in within 15 minutes (every seed both ways).
+  "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)": 2,
   // Day 21 without warm-up: the field engineer was asked at their carrier's first two /24s that
   // morning, so another subscriber of the same /16 passes (day 7's class); their Secret list is
   // allowed (with history it is their first Secret: unfamiliar_kind, request 2) and the
@@ -326,11 +330,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // risk-day16-findings.test.ts. (Secrets read by a support engineer, bribed or through malware on
   // their laptop, in customer namespaces their tickets took them to: stopped at request 1 or 2
   // since unfamiliar_kind, every seed, both ways; the bribed insider signs in and reads on.)
-  // A contractor's token refreshed after their access window, from the home network their login
-  // proved, in their own namespaces: nothing stepgate sees says the window ended (the identity
-  // provider's sessions and RBAC's bindings do). Stopped at request 1 without the warm-up day
-  // (home is then a new network).
-  'contractor after their access window, on a refreshed token',
+  // Day 16's contractor after their access window, on a refreshed token, was here until session
+  // 49: the site's copy writes each contractor's time box as an outside_hours deny rule (refused
+  // at request 1 with the warm-up day; see HOLDS_THE_FACTOR below for why it is not listed there).
   // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
   // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
   // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
@@ -370,13 +372,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the network's knowledge; attachments owned by the network team (SriovNetwork) and an
   // admission policy on masters are the answer.
   'a NetworkAttachmentDefinition bridging a pod into the management VLAN (CNF laptop)',
-  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
-  // risk-day22-findings.test.ts. Malware on the payments engineer's laptop replaces the PSP
-  // webhook's signing key 40 minutes after the engineer's own rotation of it: the same Secret,
-  // read and patched from their laptop, network, client and token, within the rule's freshness.
-  // The example's prod-secret-updates stops it at request 2 on every seed, both ways, but ships in
-  // shadow mode (enforced: 12 more engineer-days over target, day 3's hand rotations).
-  "the PSP webhook's signing Secret swapped for the attacker's key, 40 minutes after the real rotation (payments laptop)",
+  // Day 22's PSP webhook key swapped 40 minutes after the real rotation was here until session 49:
+  // the site's copy enforces prod-secret-updates (shadow in the example: day 3's hand rotations),
+  // which asks the swap a sign-in malware cannot give (request 2, its first sensitive action).
   // Day 10's class: the insider, signed in when asked (prod-writes' 8 hours ran out at request 2),
   // sets checkout's HPA to one replica and scales three Deployments to zero: four changes, below
   // destructive_burst's count; nothing refuses an insider who signs in.
@@ -412,9 +410,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // A pod create in trading's staging namespace is routine; which extended resources (an HSM
   // partition) are a namespace's own is the site's knowledge.
   "a pod in trading staging asking for an HSM partition on the signers' nodes (trading laptop)",
-  // The network policy guardrails (Cilium's policies too, since session 34) judge only
-  // protected_namespaces, and the example names none.
-  "a CiliumNetworkPolicy opening the hot signers' egress to the whole Internet (wallet laptop)",
+  // Day 25's CiliumNetworkPolicy opening the hot signers' egress was here until session 49: the
+  // site's copy names custody-* in protected_namespaces, and network_policy_allow_all asks a recent
+  // sign-in malware cannot give (request 2, its first sensitive action).
   // Day 29 (docs/risk.md, "Day 29: what it found"), open findings, each an `it.fails` in
   // risk-day29-findings.test.ts, every seed with history. A tenant of the coworking space calling
   // the engineer's exposed MCP server for production Secrets: the engineer's laptop, agent, token and
@@ -523,6 +521,9 @@ const HOLDS_THE_FACTOR: Record<string, number | undefined> = {
   // sign-in) is refused at request 1 by the site's outside_hours rule: expectAttacksStopped's bound.
   [A41.imageSwap]: 2,
   [A40.vendor]: 1,
+  // Day 16's contractor after their time box (session 49's site copy) is not here: the replay's
+  // row rides the kubelogin cache and never signs in, so, as day 19's vendor, it is held by
+  // expectAttacksStopped's bound (request 1: policy_deny with the warm-up day, new_network without).
 };
 
 /**
@@ -1036,8 +1037,8 @@ const DAYS = ([
   ['day 14 (workday14.ts)', workday14, 14, DAY14_SEEDS, {}],
   // Day 15 too: written as an outside red team would, a bank's platform and payments teams on PAWs and a shared VDI farm (docs/risk.md, "Day 15").
   ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
-  // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day (docs/risk.md, "Day 16").
-  ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, {}],
+  // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day; a site copy with the contractors' time boxes as outside_hours rules since session 49 (docs/risk.md, "Day 16").
+  ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, { site: D16_SITE }],
   // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
   ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
@@ -1048,14 +1049,14 @@ const DAYS = ([
   ['day 20 (workday20.ts)', workday20, 23, DAY20_SEEDS, {}],
   // Day 21 too: written as an outside red team would, a telecom operator's hub of edge clusters (OCM, Karmada, Argo CD), its CNFs, NOC, field engineers and a vendor (docs/risk.md, "Day 21").
   ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
-  // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room (docs/risk.md, "Day 22").
-  ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, {}],
+  // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room; a site copy with prod-secret-updates enforced since session 49 (docs/risk.md, "Day 22").
+  ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, { site: D22_SITE }],
   // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
   ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
   // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
-  // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops (docs/risk.md, "Day 25").
-  ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, {}],
+  // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops; a site copy naming custody-* protected since session 49 (docs/risk.md, "Day 25").
+  ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, { site: D25_SITE }],
   // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor (docs/risk.md, "Day 26").
   ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, {}],
   // Day 27 too: written as an outside red team would, a car-parts maker whose managed laptops present device client certificates, shared shop-floor thin clients, unmanaged contractors and a VPN that moves (docs/risk.md, "Day 27").
@@ -1335,14 +1336,15 @@ const COLD_BOUND_DAY20 = { perEngineer: 6, within8h: 10, total: 36 };
 const COLD_BOUND_DAY21 = { perEngineer: 2, within8h: 4, total: 12 };
 
 /**
- * Day 22 without warm-up, seed 201: 14 challenges, two engineers asked twice within 8 hours: the
+ * Day 22 without warm-up, seed 201: 15 challenges, two engineers asked twice within 8 hours: the
  * SREs, whose rounds through every production namespace leave a working set begun that morning
  * (unfamiliar_namespace; sre-3 twice) after the NodePool's hardware key asked as with history.
  * The rest: each WSL2 distro's and the war-room PC's first sign-in (new_network: the login's first
- * network is a sign-in's only when made after it appeared), and the 8-hour freshness. Over five
- * seeds: 14–16 challenges, 1–3 engineers.
+ * network is a sign-in's only when made after it appeared), the 8-hour freshness, and (since
+ * session 49's site copy enforces prod-secret-updates) payments-1's rotation of the PSP webhook's
+ * key at 10:40 (14 before). Over five seeds: 14–16 challenges, 1–3 engineers.
  */
-const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 14 };
+const COLD_BOUND_DAY22 = { perEngineer: 3, within8h: 2, total: 15 };
 
 /**
  * Day 23 without warm-up, seed 211: 10 challenges, two engineers asked twice within 8 hours. The
@@ -1572,16 +1574,16 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 13 (workday13.ts)', workday13, 111, {}, COLD_BOUND_DAY13],
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
-  ['day 16 (workday16.ts)', workday16, 141, {}, COLD_BOUND_DAY16],
+  ['day 16 (workday16.ts)', workday16, 141, { site: D16_SITE }, COLD_BOUND_DAY16],
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, { site: D19_SITE }, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
-  ['day 22 (workday22.ts)', workday22, 201, {}, COLD_BOUND_DAY22],
+  ['day 22 (workday22.ts)', workday22, 201, { site: D22_SITE }, COLD_BOUND_DAY22],
   ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
-  ['day 25 (workday25.ts)', workday25, 231, {}, COLD_BOUND_DAY25],
+  ['day 25 (workday25.ts)', workday25, 231, { site: D25_SITE }, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
   ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],

@@ -5,7 +5,8 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type
  * reading docs/risk.md, from situations days 1–14 do not have: a SaaS company of about 25 whose
  * product runs every customer in one big production cluster, reached as
  * `kubernetes.prod.tenantly.example`, on the day of a product launch. Warm-up Monday 7 June 2027,
- * scored Tuesday 8 June (hours UTC; Lisbon is UTC+1, Toronto UTC−4, Singapore UTC+8).
+ * scored Tuesday 8 June (hours UTC; Lisbon is UTC+1, Toronto UTC−4, Singapore UTC+8). The example
+ * as shipped, plus (`SITE`, since session 49) the two contractors' access hours.
  *
  * Routine, as the tools send it:
  * - one namespace per customer (`tenant-<customer>`), created by the company's tenant operator
@@ -311,6 +312,35 @@ function contractorTask(rand: () => number): Req[] {
   if (k < 0.75) return [{ method: 'POST', path: `/api/v1/namespaces/${ns}/pods/billing-v2-5f7b9-k2j4p/portforward`, headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'portforward.k8s.io' } }];
   if (k < 0.82) return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/pods/billing-v2-5f7b9-k2j4p/exec?command=sh&container=app&stdin=true&stdout=true&tty=true`, headers: WS }];
   return [{ method: 'GET', path: `/api/v1/namespaces/${ns}/events?limit=500` }, { method: 'GET', path: `/api/v1/namespaces/${ns}/configmaps?limit=500` }];
+}
+
+/** The two contractors (time-boxed access: 09:00–13:00 and 13:00–17:00 UTC on weekdays). */
+export const CONTRACTORS = ['d16-contractor-1@tenantly.example', 'd16-contractor-2@tenantly.example'] as const;
+
+/**
+ * The site's copy of the example (session 49): each contractor's time box as an outside_hours deny
+ * rule, as the example's vendor-support-hours is written and as docs/configuration.md says a
+ * daily window is (hours, not access_windows[], which dates one engagement), with half an hour
+ * either side. Ending the IdP session and the RBAC binding at the end of the box is still the
+ * site's; the rule refuses a token refreshed past it (day 16's finding). Nothing else is changed.
+ */
+export function SITE(yaml: string): string {
+  const rules = '\n  rules:\n';
+  if (yaml.split(rules).length !== 2) throw new Error('day 16: the example no longer has one policy.rules');
+  return yaml.replace(rules, `${rules}${contractorHours(CONTRACTORS[0], 'morning', '08:30', '13:30', '09:00 to 13:00')}${contractorHours(CONTRACTORS[1], 'afternoon', '12:30', '17:30', '13:00 to 17:00')}`);
+}
+
+function contractorHours(sub: string, box: string, from: string, to: string, said: string): string {
+  return `    - name: contractor-${box}-access
+      description: the ${box} contractor acts within their time box, Monday to Friday ${said} UTC
+      match:
+        subjects: ["${sub}"]
+        outside_hours:
+          time_zone: UTC
+          windows: [{days: [mon, tue, wed, thu, fri], from: "${from}", to: "${to}"}]
+      deny: true
+      message: your contractor access is Monday to Friday, ${said} UTC; outside it ask the billing v2 lead
+`;
 }
 
 export function workday16(seed = 161): DayEvent[] {

@@ -8,7 +8,8 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type
  * cluster (`kubernetes.prod-eu.basketry.example`) is reachable only over the company's tailnet
  * (Tailscale): Envoy sits behind a subnet router that keeps the client's tailnet address, so each
  * device has one stable 100.64.0.0/10 address wherever the laptop is (home, office, a train), and
- * a WSL2 distro that runs its own tailscaled has an address of its own.
+ * a WSL2 distro that runs its own tailscaled has an address of its own. The example as shipped,
+ * plus (`SITE`, since session 49) `prod-secret-updates` enforced.
  *
  * Routine, as the tools send it:
  * - the checkout team (three, Windows): kubectl.exe, Lens Desktop (an Electron app whose proxy
@@ -231,6 +232,18 @@ function incident(rand: () => number, sre: boolean): Req[] {
   if (k < 0.75) return [{ method: 'POST', path: `/api/v1/namespaces/prod-checkout/pods/${pod}/exec?command=sh&container=web&stdin=true&stdout=true&tty=true` }];
   if (k < 0.9) return [{ method: 'PATCH', path: `${HPA}/namespaces/prod-checkout/horizontalpodautoscalers/checkout-web?fieldManager=kubectl-patch`, headers: MERGE, body: JSON.stringify({ spec: { maxReplicas: 200 } }) }];
   return [{ method: 'GET', path: '/api/v1/namespaces/prod-payments/pods?limit=500' }];
+}
+
+/**
+ * The site's copy of the example (session 49): `prod-secret-updates` enforced, as its comment in
+ * the example says a site does where a person changes a production Secret rarely. Basketry's
+ * production Secrets change through Helm (its release records left out by name) and, on this day,
+ * by hand once: the PSP's emergency key rotation, which is asked once. Nothing else is changed.
+ */
+const SHADOW = /(unless_names: \["sh\.helm\.release\.v1\.\*"\]\n)      mode: shadow\n/;
+export function SITE(yaml: string): string {
+  if (!SHADOW.test(yaml)) throw new Error('day 22: prod-secret-updates is no longer in shadow mode in the example');
+  return yaml.replace(SHADOW, '$1');
 }
 
 export function workday22(seed = 201): DayEvent[] {

@@ -26,6 +26,8 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, type Login,
  * - security (one): RBAC and the webhooks' configuration read, the security namespace's Secrets;
  * - automation: the CI runner's service account deploying market data to staging every 20 minutes.
  *
+ * The example as shipped, plus (`SITE`, since session 49) the custody namespaces named as protected.
+ *
  * The attacks, each of a kind days 1–24 do not have:
  * - `kubectl proxy` left open on a wallet engineer's laptop; a web page the engineer visits opens
  *   a WebSocket through it to a hot signer's port-forward (browsers let any page open WebSockets
@@ -187,6 +189,19 @@ function drain(node: string, pods: [string, string][], at: number): Step[] {
     [h + 5 / 3600, 'GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${node}`],
     ...pods.map(([ns, name], i): Step => [h + (8 + i) / 3600, 'POST', `/api/v1/namespaces/${ns}/pods/${name}/eviction`, JSON_CT, JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: ns } })]),
   ];
+}
+
+/**
+ * The site's copy of the example (session 49): the custody namespaces named as protected
+ * (`guardrails.protected_namespaces`), as docs/configuration.md says a site names the namespaces
+ * whose network policies must not be opened or deleted and whose images must be pinned by digest:
+ * the hot signers' namespace is the exchange's first. Nothing else is changed.
+ */
+export function SITE(yaml: string): string {
+  const section = '\nguardrails:\n';
+  if (yaml.split(section).length !== 2) throw new Error('day 25: the example no longer has one guardrails section');
+  if (/^ {2}protected_namespaces:/m.test(yaml)) throw new Error('day 25: the example now has guardrails.protected_namespaces; add custody-* to it');
+  return yaml.replace(section, `${section}  protected_namespaces: ["custody-*"]\n`);
 }
 
 export function workday25(seed = 231): DayEvent[] {
