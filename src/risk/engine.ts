@@ -20,7 +20,7 @@ import { contextBound, scoreWithoutProvedContext, matureHistory, newcomerFloor, 
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
-import type { Action, SignalContext, Strongest, Travel } from './signals/context.js';
+import type { AcceleratorHistory, Action, SignalContext, Strongest, Travel } from './signals/context.js';
 
 /** How a proven level is kept in the store (StateStore.proveLevel): by name, never by rank. */
 const LEVEL_NAME = 'name:';
@@ -91,6 +91,8 @@ export interface Learnable {
   kind?: string;
   /** The assurance rank this allowed request proved, to be recorded for assurance_downgrade (levelToProve). */
   level?: number;
+  /** Accelerator counts above the identity's largest, to be kept (acceleratorsToLearn); absent none. */
+  accelerators?: Readonly<Record<string, number>>;
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -563,6 +565,11 @@ export class RiskEngine {
      * asked by the pipeline only with `incident` configured): the subject gets no newcomer allowance.
      */
     revokedAt = 0,
+    /**
+     * The accelerators the written object's pod templates ask for (guardrails' `accelerators`,
+     * replicas counted), for accelerators_above_history; undefined none.
+     */
+    accelerators?: Readonly<Record<string, number>>,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
@@ -651,6 +658,8 @@ export class RiskEngine {
     // Check where there were two; a store reads its WorkObservation fields when called and keeps none).
     const p = assessing(this.atOnce ? this.pending : blankAssessing(), who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube, revokedAt);
     const workObs: WorkObservation | undefined = working ? p : undefined;
+    // Only a person's write that asks for accelerators, with the signal on, reads what it asked before.
+    p.asked = accelerators !== undefined && who.automation !== true && this.o.risk.signals.accelerators_above_history.weight > 0 && this.o.store.acceleratorsAsked !== undefined ? accelerators : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -696,7 +705,7 @@ export class RiskEngine {
    */
   private observed(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
     const store = this.o.store;
-    if (store.provenLevels === undefined || !this.downgradePossible(p, history)) return this.finish(p, history, false, work);
+    if (store.provenLevels === undefined || !this.downgradePossible(p, history)) return this.withAccelerators(p, history, work);
     let proven: readonly string[] | Promise<readonly string[]>;
     try {
       proven = store.provenLevels(p.obs.subject, p.nowMs);
@@ -711,12 +720,43 @@ export class RiskEngine {
       return proven.then(
         (r) => {
           q.strongest = this.strongestOf(this.rankOfProven(r));
-          return this.finish(q, history, false, work);
+          return this.withAccelerators(q, history, work);
         },
         (err: unknown) => this.failed(q, err),
       );
     }
     p.strongest = this.strongestOf(this.rankOfProven(proven));
+    return this.withAccelerators(p, history, work);
+  }
+
+  /**
+   * For a person's write that asks for accelerators (p.asked): the largest counts the identity
+   * asked before are read first (a second round trip with Redis, on that path only, as the levels
+   * are); a store that cannot answer fails as `observe` would.
+   */
+  private withAccelerators(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
+    const asked = p.asked;
+    const store = this.o.store;
+    if (asked === undefined || store.acceleratorsAsked === undefined) return this.finish(p, history, false, work);
+    let before: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+    try {
+      before = store.acceleratorsAsked(p.obs.subject, p.nowMs);
+    } catch (err) {
+      return this.failed(p, err);
+    }
+    if (before instanceof Promise) {
+      if (history === this.historyAnswer) history = { ...history };
+      if (work === this.workAnswer) work = { ...work };
+      const q = this.own(p);
+      return before.then(
+        (b) => {
+          q.accelerators = { asked, before: b };
+          return this.finish(q, history, false, work);
+        },
+        (err: unknown) => this.failed(q, err),
+      );
+    }
+    p.accelerators = { asked, before };
     return this.finish(p, history, false, work);
   }
 
@@ -790,6 +830,23 @@ export class RiskEngine {
       if (l !== undefined && (r === undefined || l > r)) r = l;
     }
     return r;
+  }
+
+  /**
+   * The accelerator counts an allowed request teaches (StateStore.learnAccelerators), or undefined:
+   * a person's, at learn.min_level as everything learned is, and only the counts above what the
+   * identity asked before, so a busy ML engineer's routine Jobs cost no write. When the signal
+   * fired, the allow is the sign-in it was bound to (contextBound): the new largest is proven.
+   */
+  private acceleratorsToLearn(p: Assessing, who: Identity): Record<string, number> | undefined {
+    const a = p.accelerators;
+    if (a === undefined || who.automation === true || who.authTime === undefined || who.level < this.learnLevel || this.o.store.learnAccelerators === undefined) return undefined;
+    let out: Record<string, number> | undefined;
+    for (const name in a.asked) {
+      const n = a.asked[name]!;
+      if (n > (a.before[name] ?? 0)) (out ??= {})[name] = n;
+    }
+    return out;
   }
 
   private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
@@ -881,6 +938,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
+    const gpus = degraded ? undefined : this.acceleratorsToLearn(p, who);
     const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, inCluster(p.cluster, p.action.namespace), p.action.namespace === NAMESPACE_OBJECTS || (ungracedNamespace(p.action.namespace, this.ungracedTiers) && p.work !== undefined && matureHistory(p.work, obs.nowMs, this.o.risk.signals)), p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
@@ -895,7 +953,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history),
+      learn: withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs) : undefined,
     };
   }
@@ -1313,6 +1371,10 @@ export class RiskEngine {
         const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
+      if (l.accelerators !== undefined && this.o.store.learnAccelerators !== undefined) {
+        const p = this.o.store.learnAccelerators(l.subject, l.accelerators, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
       const object = l.object ?? '';
       const kind = l.kind ?? '';
       if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '' || kind !== '') && this.o.store.learnWork !== undefined) {
@@ -1605,6 +1667,10 @@ interface Assessing extends SignalContext, WorkObservation {
   answered: boolean;
   /** The identity's strongest proven level, read only where assurance_downgrade can fire (RiskEngine.observed). */
   strongest: Strongest | undefined;
+  /** The accelerators a person's write asks for, when the signal looks (RiskEngine.assess); undefined none. */
+  asked: Readonly<Record<string, number>> | undefined;
+  /** `asked` with what the identity asked before (RiskEngine.withAccelerators). */
+  accelerators: AcceleratorHistory | undefined;
   readonly sensitivity: number;
   readonly identity: Identity;
   readonly base: Requirement;
@@ -1690,6 +1756,8 @@ function assessing(
   p.listCovered = false;
   p.answered = false;
   p.strongest = undefined;
+  p.asked = undefined;
+  p.accelerators = undefined;
   p.sensitivity = base.sensitivity;
   p.identity = identity;
   p.base = base;
@@ -1743,6 +1811,8 @@ function blankAssessing(): Assessing {
     listCovered: false,
     answered: false,
     strongest: undefined,
+    asked: undefined,
+    accelerators: undefined,
     sensitivity: 0,
     identity: NO_IDENTITY,
     base: NO_REQUIREMENT,
@@ -1807,7 +1877,7 @@ function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
+const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'accelerators_above_history', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
@@ -2081,4 +2151,10 @@ function pessimistic(h: SubjectHistory): SubjectHistory {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any. */
+function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined): Learnable | undefined {
+  if (accelerators === undefined) return l;
+  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), accelerators };
 }

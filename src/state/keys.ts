@@ -96,6 +96,11 @@ export function levelKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:a`;
 }
 
+/** The largest accelerator counts the subject asked (StateStore.learnAccelerators): the same slot. */
+export function acceleratorKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:g`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }
