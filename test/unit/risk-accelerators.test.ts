@@ -131,6 +131,8 @@ describe('accelerators_above_history', () => {
     const w = world();
     const login = token(S(T) - 40);
     expect((await w.check(login, T, undefined, PODS)).v.allow).toBe(true);
+    // A first day's 1-GPU Job is no measure of its next: 1, then 8, both unasked.
+    expect((await w.check(login, T + HOUR / 2, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
     const r = await w.check(login, T + HOUR, { [GPU]: 8 });
     expect(r.codes).not.toContain('accelerators_above_history');
     expect(r.v.allow).toBe(true);

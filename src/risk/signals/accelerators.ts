@@ -5,7 +5,8 @@ import type { Signal, SignalContext } from './context.js';
  * `accelerators_above_history` (docs/risk.md): a write whose pod templates ask for more of an
  * accelerator (`nvidia.com/gpu`, `google.com/tpu`, a MIG slice…) than `ratio` times the largest
  * this identity's allowed writes asked before, or for one it never asked, once its history is
- * `min_history_seconds` old (a first Job is what a new ML engineer does on their first day). Day 43:
+ * `min_history_seconds` old (a first Job is what a new ML engineer does on their first day; until
+ * then nothing is compared, only learnt). Day 43:
  * a malicious package in a data scientist's notebook, who never asked for a GPU, starts six 8-GPU
  * Jobs; the ML engineers ask one or two. Bound to a sign-in at most `grace_seconds` before the
  * request (context-bound.ts), which teaches the new largest (engine.ts acceleratorsToLearn).
@@ -27,16 +28,18 @@ export function aboveHistory(
   ratio: number,
   minHistorySeconds: number,
 ): { name: string; asked: number; before: number } | undefined {
-  // An identity whose history is younger than the allowance asks for its first accelerators unasked;
-  // one with no working-set history at all (a cluster-scoped write) has nothing to depart from.
+  // An identity whose history is younger than the allowance asks unasked, whatever its counts: a
+  // first day's first Job of 1 GPU is no measure of its second of 4 (day 14's students, cold:
+  // 3 routine challenges and 2 engineer-days over when the ratio applied from the first Job). One
+  // with no working-set history at all (a cluster-scoped write) has nothing to depart from.
   const mature = ctx.work !== undefined && ctx.work.historySince > 0 && ctx.nowMs - ctx.work.historySince >= minHistorySeconds * 1000;
+  if (!mature) return undefined;
   let worst: { name: string; asked: number; before: number; score: number } | undefined;
   for (const name in asked) {
     const n = asked[name]!;
     const b = before[name] ?? 0;
     if (n <= 0) continue;
-    const fires = b > 0 ? n > ratio * b : mature;
-    if (!fires) continue;
+    if (b > 0 && n <= ratio * b) continue;
     const score = b > 0 ? n / b : Infinity;
     if (worst === undefined || score > worst.score || (score === worst.score && n > worst.asked)) worst = { name, asked: n, before: b, score };
   }
