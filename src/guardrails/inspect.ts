@@ -6,6 +6,7 @@ import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
 import { keepsMetadata } from '../request/status-metadata.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';
+import { acceleratorsOf } from './accelerators.js';
 import { ViolationCollector } from './collect.js';
 import { CommandWork } from './rules/command-work.js';
 import { mediaType, parseBody, UNKNOWN_VALUE, type ParsedBody } from './parse.js';
@@ -543,7 +544,10 @@ function inspectAt(
   let how: DeleteHow = OWNED;
   let claims = '';
   let carriedUnread: string | undefined;
+  let accelerators: Record<string, number> | undefined;
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
+    // Any kind's pod templates, by shape (a PyTorchJob's replicas, a RayCluster's worker groups).
+    if (WRITE_VERBS.has(kube.verb)) accelerators = acceleratorsOf(doc, accelerators);
     if (setsOwners(kube) && deletes === '') deletes = ownerReferencesSet(doc);
     if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
       deletes = scaledToZero(doc);
@@ -603,7 +607,7 @@ function inspectAt(
       judgeCarried(doc, prefix, carrying, depth, undefined, holderOf(kube));
     }
   }
-  const reads = readsSecret === '' ? undefined : { readsSecret };
+  const reads = readsSecret === '' && accelerators === undefined ? undefined : { ...(readsSecret !== '' && { readsSecret }), ...(accelerators !== undefined && { accelerators }) };
   const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
   if (deletes !== '') for (const v of ownerDelete(kube, settings, [], how)) violations.push(v);
   const unread = carriedUnread === undefined ? undefined : { unreadable: 'body_unreadable' as const, unreadableDetail: carriedUnread };

@@ -40,6 +40,12 @@ export interface GuardrailResult {
    * no delete, but the risk engine counts the Node toward machine pace. Words for people.
    */
   cordons?: string;
+  /**
+   * The accelerators the written object's pod templates ask for, per extended resource, replicas
+   * counted (accelerators.ts); absent when none. The risk engine compares them with what the
+   * identity asked before (`accelerators_above_history`).
+   */
+  accelerators?: Readonly<Record<string, number>>;
 }
 
 /** An object of the request's namespace, by API group, version, resource and name. */

@@ -210,7 +210,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   // A subject revocation on record withholds the newcomer allowance (IncidentBoard.subjectRevokedAt):
   // asked only with `incident` configured, where revocations exist.
   const revokedAt = rt.incidents === undefined ? 0 : rt.incidents.subjectRevokedAt(who);
-  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt);
+  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt, guard?.result.accelerators);
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);

@@ -20,6 +20,7 @@ export const RISK_CODES = [
   'destructive_burst',
   'unfamiliar_namespace',
   'unfamiliar_kind',
+  'accelerators_above_history',
   'machine_pace',
   'cluster_secret_list',
   'impossible_travel',

@@ -7,6 +7,7 @@ import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { ActionKind } from '../config/schema.js';
 import { anyContribution, type Contribution, type RiskCode } from './codes.js';
+import { acceleratorText, aboveHistory } from './signals/accelerators.js';
 import { namespaceText, type SignalContext, type Signals } from './signals/context.js';
 
 /**
@@ -167,6 +168,20 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       const noun = DONE_BEFORE[a.kind];
       const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
       consider(w.kindSince - cfg.unfamiliar_kind.grace_seconds * 1000, 'unfamiliar_kind', `${a.what}${where}, a kind of action new to this identity`, `${a.what}${where}: you have not ${noun} before`, undefined, false);
+    }
+    // Accelerators far above what this identity asked (signals/accelerators.ts): nothing was first
+    // seen before this request, so the bound is the request itself less `grace_seconds`: the ML
+    // engineer who signed in a few minutes ago to start a larger run is asked nothing more, a
+    // notebook token an hour old is asked, and the sign-in that answers teaches the new largest.
+    const g = ctx.accelerators;
+    if (has('accelerators_above_history') && g !== undefined) {
+      const c = cfg.accelerators_above_history;
+      const worst = aboveHistory(ctx, g.asked, g.before, c.ratio, c.min_history_seconds);
+      if (worst !== undefined) {
+        const text = acceleratorText(worst.name, worst.asked, worst.before);
+        const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
+        consider(ctx.nowMs - c.grace_seconds * 1000, 'accelerators_above_history', `${a.what}${where} asks ${text}`, `${a.what}${where} asks ${text}`, undefined, false);
+      }
     }
     // Every Secret of a cluster never worked in (WorkHistory.clusterKnown): no grace, as for a
     // namespace of it (namespaceGrace). In one it has worked in, the namespace's grace unless

@@ -20,7 +20,7 @@ import { contextBound, scoreWithoutProvedContext, matureHistory, newcomerFloor, 
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
-import type { Action, SignalContext, Signals, Strongest, Travel } from './signals/context.js';
+import type { AcceleratorHistory, Action, SignalContext, Signals, Strongest, Travel } from './signals/context.js';
 
 /** How a proven level is kept in the store (StateStore.proveLevel): by name, never by rank. */
 const LEVEL_NAME = 'name:';
@@ -91,6 +91,8 @@ export interface Learnable {
   kind?: string;
   /** The assurance rank this allowed request proved, to be recorded for assurance_downgrade (levelToProve). */
   level?: number;
+  /** Accelerator counts above the identity's largest, to be kept (acceleratorsToLearn); absent none. */
+  accelerators?: Readonly<Record<string, number>>;
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -588,6 +590,11 @@ export class RiskEngine {
      * asked by the pipeline only with `incident` configured): the subject gets no newcomer allowance.
      */
     revokedAt = 0,
+    /**
+     * The accelerators the written object's pod templates ask for (guardrails' `accelerators`,
+     * replicas counted), for accelerators_above_history; undefined none.
+     */
+    accelerators?: Readonly<Record<string, number>>,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
@@ -684,6 +691,8 @@ export class RiskEngine {
     // Check where there were two; a store reads its WorkObservation fields when called and keeps none).
     const p = assessing(this.atOnce ? this.pending : blankAssessing(), who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube, revokedAt);
     const workObs: WorkObservation | undefined = working ? p : undefined;
+    // Only a person's write that asks for accelerators, with the signal on, reads what it asked before.
+    p.asked = accelerators !== undefined && who.automation !== true && this.o.risk.signals.accelerators_above_history.weight > 0 && this.o.store.acceleratorsAsked !== undefined ? accelerators : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -731,7 +740,7 @@ export class RiskEngine {
     const store = this.o.store;
     const levels = store.provenLevels !== undefined && this.downgradePossible(p, history);
     const mark = store.provenAt !== undefined && this.markNeeded(p, history);
-    if (!levels && !mark) return this.finish(p, history, false, work);
+    if (!levels && !mark) return this.withAccelerators(p, history, work);
     let proven: readonly string[] | Promise<readonly string[]> | undefined;
     let at: number | Promise<number> | undefined;
     try {
@@ -749,13 +758,44 @@ export class RiskEngine {
         ([r, a]) => {
           if (r !== undefined) q.strongest = this.strongestOf(this.rankOfProven(r));
           if (a !== undefined) q.provenAt = a;
-          return this.finish(q, history, false, work);
+          return this.withAccelerators(q, history, work);
         },
         (err: unknown) => this.failed(q, err),
       );
     }
     if (proven !== undefined) p.strongest = this.strongestOf(this.rankOfProven(proven));
     if (at !== undefined) p.provenAt = at;
+    return this.withAccelerators(p, history, work);
+  }
+
+  /**
+   * For a person's write that asks for accelerators (p.asked): the largest counts the identity
+   * asked before are read first (a second round trip with Redis, on that path only, as the levels
+   * are); a store that cannot answer fails as `observe` would.
+   */
+  private withAccelerators(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
+    const asked = p.asked;
+    const store = this.o.store;
+    if (asked === undefined || store.acceleratorsAsked === undefined) return this.finish(p, history, false, work);
+    let before: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+    try {
+      before = store.acceleratorsAsked(p.obs.subject, p.nowMs);
+    } catch (err) {
+      return this.failed(p, err);
+    }
+    if (before instanceof Promise) {
+      if (history === this.historyAnswer) history = { ...history };
+      if (work === this.workAnswer) work = { ...work };
+      const q = this.own(p);
+      return before.then(
+        (b) => {
+          q.accelerators = { asked, before: b };
+          return this.finish(q, history, false, work);
+        },
+        (err: unknown) => this.failed(q, err),
+      );
+    }
+    p.accelerators = { asked, before };
     return this.finish(p, history, false, work);
   }
 
@@ -843,6 +883,23 @@ export class RiskEngine {
       if (l !== undefined && (r === undefined || l > r)) r = l;
     }
     return r;
+  }
+
+  /**
+   * The accelerator counts an allowed request teaches (StateStore.learnAccelerators), or undefined:
+   * a person's, at learn.min_level as everything learned is, and only the counts above what the
+   * identity asked before, so a busy ML engineer's routine Jobs cost no write. When the signal
+   * fired, the allow is the sign-in it was bound to (contextBound): the new largest is proven.
+   */
+  private acceleratorsToLearn(p: Assessing, who: Identity): Record<string, number> | undefined {
+    const a = p.accelerators;
+    if (a === undefined || who.automation === true || who.authTime === undefined || who.level < this.learnLevel || this.o.store.learnAccelerators === undefined) return undefined;
+    let out: Record<string, number> | undefined;
+    for (const name in a.asked) {
+      const n = a.asked[name]!;
+      if (n > (a.before[name] ?? 0)) (out ??= {})[name] = n;
+    }
+    return out;
   }
 
   private levelToProve(who: Identity, subject: string, nowMs: number): number | undefined {
@@ -934,6 +991,7 @@ export class RiskEngine {
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
     const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
+    const gpus = degraded ? undefined : this.acceleratorsToLearn(p, who);
     const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
@@ -948,7 +1006,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history),
+      learn: withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
@@ -1377,6 +1435,10 @@ export class RiskEngine {
         const p = this.o.store.learn(l.subject, l.ip, l.prefix, l.device, nowMs, l.client);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
+      if (l.accelerators !== undefined && this.o.store.learnAccelerators !== undefined) {
+        const p = this.o.store.learnAccelerators(l.subject, l.accelerators, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
       const object = l.object ?? '';
       const kind = l.kind ?? '';
       if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '' || kind !== '') && this.o.store.learnWork !== undefined) {
@@ -1676,6 +1738,10 @@ interface Assessing extends SignalContext, WorkObservation {
    * meet (RiskEngine.markNeeded); -1 not read, which newcomerAnswer takes as proven.
    */
   provenAt: number;
+  /** The accelerators a person's write asks for, when the signal looks (RiskEngine.assess); undefined none. */
+  asked: Readonly<Record<string, number>> | undefined;
+  /** `asked` with what the identity asked before (RiskEngine.withAccelerators). */
+  accelerators: AcceleratorHistory | undefined;
   readonly sensitivity: number;
   readonly identity: Identity;
   readonly base: Requirement;
@@ -1764,6 +1830,8 @@ function assessing(
   p.answered = false;
   p.strongest = undefined;
   p.provenAt = -1;
+  p.asked = undefined;
+  p.accelerators = undefined;
   p.sensitivity = base.sensitivity;
   p.identity = identity;
   p.base = base;
@@ -1818,6 +1886,8 @@ function blankAssessing(): Assessing {
     answered: false,
     strongest: undefined,
     provenAt: -1,
+    asked: undefined,
+    accelerators: undefined,
     sensitivity: 0,
     identity: NO_IDENTITY,
     base: NO_REQUIREMENT,
@@ -1882,7 +1952,7 @@ function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: numb
   return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
+const UNLIKE = new Set<string>(['unfamiliar_namespace', 'unfamiliar_kind', 'accelerators_above_history', 'machine_pace', 'cluster_secret_list', 'impossible_travel']);
 
 /** Whether a behaviour or travel signal fired (they bind even in an otherwise known context). */
 function unlikeItself(fired: readonly Contribution[], w: WorkHistory | undefined): boolean {
@@ -2156,4 +2226,10 @@ function pessimistic(h: SubjectHistory): SubjectHistory {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any. */
+function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined): Learnable | undefined {
+  if (accelerators === undefined) return l;
+  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), accelerators };
 }

@@ -1,4 +1,5 @@
 import type { Contribution } from './codes.js';
+import { acceleratorsSignal } from './signals/accelerators.js';
 import { anomalySignal } from './signals/anomaly.js';
 import { assuranceSignal } from './signals/assurance.js';
 import { behaviourSignal } from './signals/behaviour.js';
@@ -32,6 +33,7 @@ export function scoreRisk(ctx: SignalContext, cfg: Signals, extra?: readonly Con
     deviceSignal(ctx, cfg, out);
     anomalySignal(ctx, cfg, out);
     behaviourSignal(ctx, cfg, out);
+    acceleratorsSignal(ctx, cfg, out);
     tokenAgeSignal(ctx, cfg, out);
     assuranceSignal(ctx, cfg, out);
     if (ctx.degraded) out.push({ code: 'state_degraded', weight: 0, detail: 'session state unavailable: every address and device counted as new' });

@@ -103,6 +103,11 @@ export function provenKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:m`;
 }
 
+/** The largest accelerator counts the subject asked (StateStore.learnAccelerators): the same slot. */
+export function acceleratorKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:g`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }

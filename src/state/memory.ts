@@ -37,12 +37,13 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { blankHistory, blankWork, clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands } from './store.js';
+import { blankHistory, blankWork, clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands, MAX_ACCELERATOR_NAMES } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 import { opaqueHash } from './keys.js';
 
 /** No level proven: shared, never written to. */
 const NO_LEVELS: readonly string[] = Object.freeze([]);
+const NO_ACCELERATORS: Readonly<Record<string, number>> = Object.freeze({});
 
 /**
  * The embedded store for a single replica. It keeps the same data model as the Redis store
@@ -290,6 +291,14 @@ export class MemoryStateStore implements StateStore {
    * NaN: not known yet (no snapshot: the first time it is asked, at or after this process's start).
    */
   private vouchFrom = Number.NaN;
+  /**
+   * subject → the largest count per accelerator its allowed writes asked (StateStore.learnAccelerators),
+   * and when it last grew or was confirmed. Apart from the subject's record, as `levels` is: a
+   * revocation keeps it (it only ever asks less of the owner's next Job, never of anyone else), and
+   * the Check's observe never touches it. Not in the snapshot: after a restart every identity has
+   * asked none, and its next accelerator write is asked once (docs/risk.md).
+   */
+  private readonly accelerators: RecentLru<{ at: number; counts: Map<string, number> }>;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -317,6 +326,7 @@ export class MemoryStateStore implements StateStore {
         if (reason === 'evict') this.vouchFrom = Math.max(this.vouchFrom, at + this.l.provenTtlMs);
       },
     });
+    this.accelerators = new RecentLru(options.maxSubjects);
     this.consoleSessions = new MemoryConsoleSessions(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
@@ -659,6 +669,29 @@ export class MemoryStateStore implements StateStore {
     if (m === undefined) this.levels.set(subject, (m = new Map<string, number>()));
     const now = wholeMs(nowMs);
     if ((m.get(level) ?? -Infinity) < now) m.set(level, now);
+  }
+
+  acceleratorsAsked(subject: string, nowMs: number): Readonly<Record<string, number>> {
+    const r = this.accelerators.get(subject);
+    if (r === undefined || r.at <= wholeMs(nowMs) - this.l.knownTtlMs) return NO_ACCELERATORS;
+    return Object.fromEntries(r.counts);
+  }
+
+  learnAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void {
+    const now = wholeMs(nowMs);
+    let r = this.accelerators.get(subject);
+    // Forgotten a known TTL after the last write, as the Redis key expires.
+    if (r === undefined || r.at <= now - this.l.knownTtlMs) this.accelerators.set(subject, (r = { at: now, counts: new Map<string, number>() }));
+    r.at = Math.max(r.at, now);
+    for (const name in asked) {
+      const n = asked[name]!;
+      if (n > (r.counts.get(name) ?? 0)) r.counts.set(name, n);
+    }
+    // The smallest counts go first (the Redis store's ZREMRANGEBYRANK): what is forgotten asks more.
+    if (r.counts.size > MAX_ACCELERATOR_NAMES) {
+      const kept = [...r.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0)).slice(0, MAX_ACCELERATOR_NAMES);
+      r.counts = new Map(kept);
+    }
   }
 
   observeWork(w: WorkObservation, into?: WorkHistory): WorkHistory {

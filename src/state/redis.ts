@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
+import { acceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -25,6 +25,7 @@ import { bulk, CheckArgsEncoder } from './redis-args.js';
 import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   lossStands,
+  MAX_ACCELERATOR_NAMES,
   StateUnavailableError,
   type ApprovalRecord,
   type ApprovalState,
@@ -690,6 +691,43 @@ export class RedisStateStore implements StateStore {
     const key = levelKey(this.prefix, subject);
     const ttl = this.l.knownTtlMs;
     await this.run('learn', () => this.writer.multi().zadd(key, wholeMs(nowMs), level).pexpire(key, ttl).exec());
+  }
+
+  /**
+   * The largest count per accelerator (StateStore.acceleratorsAsked): a sorted set of its own
+   * (keys.ts acceleratorKey), the count the score, read only for a write that asks accelerators,
+   * like provenLevels. The key expires a known TTL after its last write. A failure rejects, and the
+   * engine fails as it does when `observe` fails.
+   */
+  async acceleratorsAsked(subject: string): Promise<Readonly<Record<string, number>>> {
+    const key = acceleratorKey(this.prefix, subject);
+    const flat = await this.run('observe', () => this.redis.zrange(key, '0', '-1', 'WITHSCORES'));
+    const out: Record<string, number> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const n = Number(flat[i + 1]);
+      if (Number.isFinite(n) && n > 0) out[flat[i]!] = n;
+    }
+    return out;
+  }
+
+  /**
+   * Off the response path, like `learn`: `ZADD GT` keeps each name's larger count in one command
+   * (a smaller one never lowers it), the smallest beyond MAX_ACCELERATOR_NAMES are dropped, and
+   * the key lives a known TTL from now.
+   */
+  async learnAccelerators(subject: string, asked: Readonly<Record<string, number>>): Promise<void> {
+    const key = acceleratorKey(this.prefix, subject);
+    const args: (string | number)[] = [];
+    for (const name in asked) args.push(asked[name]!, name);
+    if (args.length === 0) return;
+    await this.run('learn', () =>
+      this.writer
+        .multi()
+        .zadd(key, 'GT', ...args)
+        .zremrangebyrank(key, 0, -(MAX_ACCELERATOR_NAMES + 1))
+        .pexpire(key, this.l.knownTtlMs)
+        .exec(),
+    );
   }
 
   /**

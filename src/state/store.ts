@@ -108,6 +108,9 @@ export interface SubjectHistory {
   behaviourSince: number;
 }
 
+/** Accelerator names kept per subject (StateStore.learnAccelerators): the largest counts win. */
+export const MAX_ACCELERATOR_NAMES = 8;
+
 export interface StoreLimits {
   /** Sliding window, in seconds, for each counter. */
   windows: { requests: number; sensitive: number; denials: number; namespaces: number };
@@ -567,6 +570,21 @@ export interface StateStore {
    * returned as they are.
    */
   proveLevel?(subject: string, level: string, nowMs: number): void | Promise<void>;
+  /**
+   * The largest count of each accelerator (an extended resource such as `nvidia.com/gpu`) one
+   * allowed write of the subject asked for, as learnAccelerators kept it within the known TTL
+   * (none: empty), for `accelerators_above_history`. Like provenLevels, read by the risk engine
+   * only on its one path (a write whose pod templates ask for accelerators), apart from
+   * `observe`'s keys and scripts: every other Check pays nothing for it.
+   */
+  acceleratorsAsked?(subject: string, nowMs: number): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+  /**
+   * After an allow: each count in `asked` is kept where it is larger than the one kept (a smaller
+   * one never lowers it); the subject's record lives the known TTL after its last such write, and
+   * keeps at most MAX_ACCELERATOR_NAMES names (the smallest counts dropped first: forgetting one
+   * only ever asks more).
+   */
+  learnAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void | Promise<void>;
   /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.

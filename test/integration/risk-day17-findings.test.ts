@@ -131,9 +131,11 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
   // is an ordinary training job's (a public CUDA image, GPUs, the spot pool's tolerations) with
   // another command. Day 14's class (miners in the student's own queue), in a namespace the
   // victim never used. A ResourceQuota of zero GPUs in namespaces that should not have them is
-  // what stops it, in admission. (Session 49: the same missing signal as day 43's 8-GPU Jobs, a
-  // request far above the identity's own; here the victim's own PyTorchJob asks 3 workers of 8 GPUs
-  // by day and the miner 7 of 8, so size is a weaker tell than the namespace and the hour.)
+  // what stops it, in admission. (gpu49: accelerators_above_history, which asks day 43's 8-GPU
+  // Jobs, stays quiet here: the victim's own PyTorchJob asks a master and 3 workers of 8 GPUs by day,
+  // 32, and the miner a master and 7, 64: exactly `ratio` (2) times, not above it. A ratio of 1.5
+  // would ask it, and a day-43 ML engineer's 2-GPU Job after a 1-GPU one; size is a weaker tell
+  // here than the namespace and the hour.)
   // The command alone (`./xmrig --cuda`, shipped in the image) is an ordinary training job's shape.
   it.fails('GPU workloads created in a namespace the ML engineer never used, at night, are asked more than the everyday sign-in', async () => {
     const login = await twoDays('d17f-mle-b@meridian.example', training);

@@ -178,16 +178,12 @@ describe("a drug-discovery ML platform: Kubeflow profiles, notebooks holding tok
     expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
-  // Open, a design trade-off left for a signal of its own (session 49, docs/risk.md "Session 49"):
-  // the malicious package inside ds-1's notebook takes the screening campaign's 48 GPUs with six
-  // Jobs named as its shards; only genomics' dataset Secret after them is asked (request 7). The
-  // context is ds-1's own (the notebook's NAT, its Python client, a sign-in proven there), a Job in
-  // the team's research namespace is at the everyday level, and the body is a training Job's. What
-  // differs is the size: ds-1 never asked for a GPU, the ML engineers ask one or two. Reading that
-  // needs each identity's largest request learnt per resource (a new stored fact per subject, like
-  // the working set) and a weight for a request far above it; a guardrail cannot, having no history,
-  // and a fixed GPU ceiling per Job would ask every screening shard CI and the ML engineers submit.
-  it.fails("the first of six 8-GPU Jobs from the data scientist's notebook is asked", async () => {
+  // Fixed (accelerators_above_history, gpu49): the malicious package inside ds-1's notebook takes
+  // the screening campaign's 48 GPUs with six Jobs named as its shards. The context is ds-1's own
+  // (the notebook's NAT, its Python client, a sign-in proven there), a Job in the team's research
+  // namespace is at the everyday level, and the body is a training Job's. What differs is the size:
+  // ds-1 never asked for a GPU in a day and more of history; the ML engineers ask one or two.
+  it("the first of six 8-GPU Jobs from the data scientist's notebook is asked", async () => {
     const sub = 'd43f-ds-1b@helixa.example';
     const nb = { source: CLUSTER_NAT, ua: PYCLIENT };
     await routine(signIn(sub, TUE - 40_000), TUE, dsRoutine('research-oncology'), {});
@@ -197,6 +193,7 @@ describe("a drug-discovery ML platform: Kubeflow profiles, notebooks holding tok
     await routine(login, WED + 3 * H, notebookRoutine, nb);
     const res = await send(login, WED + 3.33 * H, 'POST', JOBS('research-oncology'), { ...nb, body: gpuJob('research-oncology', 'screen-shard-0', 'registry.ml.helixa.example/ml/trainer:3.2.0', 8, ['--config', 'configs/screen-0.yaml']) });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(contextOf(res)).toBe('accelerators_above_history');
   });
 
   // Routine friction (every seed both ways): the platform engineer resizes oncology's GPU quota for

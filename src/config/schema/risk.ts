@@ -269,6 +269,20 @@ export const riskSchema = z.strictObject({
           kinds: z.array(z.enum(ACTION_KINDS)).max(ACTION_KINDS.length).default((): ActionKind[] => ['secret_read']),
         })
         .prefault({}),
+      // A write whose pod templates ask for more of an accelerator (nvidia.com/gpu, google.com/tpu,
+      // a MIG slice; replicas counted) than `ratio` times the largest this identity's allowed writes
+      // asked within the known TTL, or for one it never asked once its history is
+      // `min_history_seconds` old. Bound to a sign-in at most `grace_seconds` before the request,
+      // which teaches the new largest (docs/risk.md "accelerators_above_history"). Read from the
+      // guardrails' reading of the body: quiet where guardrails are off. weight 0: off.
+      accelerators_above_history: z
+        .strictObject({
+          weight: weight.default(10),
+          ratio: z.number().min(1).max(1000).default(2),
+          min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
+          grace_seconds: seconds.min(0).max(3600).default(300),
+        })
+        .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
       // (familiar_seconds after that read, at most familiar_objects of them) counts none:
       // `terraform plan` refreshing the same six Secrets is routine. One new object in the run
@@ -397,6 +411,10 @@ export const RISK_APPLY = {
   'risk.signals.destructive.threshold': 'live',
   'risk.signals.destructive.weight': 'live',
   'risk.signals.destructive.deny': 'live',
+  'risk.signals.accelerators_above_history.weight': 'live',
+  'risk.signals.accelerators_above_history.ratio': 'live',
+  'risk.signals.accelerators_above_history.min_history_seconds': 'live',
+  'risk.signals.accelerators_above_history.grace_seconds': 'live',
   'risk.signals.unfamiliar_namespace.weight': 'live',
   'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',

@@ -66,6 +66,17 @@ export interface SignalContext {
    * then (context-bound.ts contextBound, engine.ts learnContext).
    */
   readonly revokedAt?: number;
+  /**
+   * A person's write whose pod templates ask for accelerators (guardrails' `accelerators`), with the
+   * largest counts its allowed writes asked before (StateStore.acceleratorsAsked); undefined for
+   * every other request, and where the signal is off.
+   */
+  readonly accelerators?: AcceleratorHistory | undefined;
+}
+
+export interface AcceleratorHistory {
+  readonly asked: Readonly<Record<string, number>>;
+  readonly before: Readonly<Record<string, number>>;
 }
 
 export interface Strongest {

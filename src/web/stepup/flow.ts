@@ -545,6 +545,7 @@ const CONTEXT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   destructive_burst: ['Burst of deletes', 'sign in again to confirm it is you'],
   unfamiliar_namespace: ['A namespace outside your usual work', 'sign in again to confirm it is you'],
   unfamiliar_kind: ['A kind of action new to you', 'sign in again to confirm it is you'],
+  accelerators_above_history: ['More GPUs or other accelerators than you have asked for before', 'sign in again to confirm it is you'],
   cluster_secret_list: ['Secrets listed across all namespaces', 'sign in again to confirm it is you'],
   assurance_downgrade: ['A sign-in weaker than your usual from a new network, on a device stepgate cannot prove', 'sign in again with your strongest factor'],
 };

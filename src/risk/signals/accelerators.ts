@@ -1,0 +1,63 @@
+import { historyText } from './behaviour.js';
+import type { Signal, SignalContext } from './context.js';
+
+/**
+ * `accelerators_above_history` (docs/risk.md): a write whose pod templates ask for more of an
+ * accelerator (`nvidia.com/gpu`, `google.com/tpu`, a MIG slice…) than `ratio` times the largest
+ * this identity's allowed writes asked before, or for one it never asked, once its history is
+ * `min_history_seconds` old (a first Job is what a new ML engineer does on their first day; until
+ * then nothing is compared, only learnt). Day 43:
+ * a malicious package in a data scientist's notebook, who never asked for a GPU, starts six 8-GPU
+ * Jobs; the ML engineers ask one or two. Bound to a sign-in at most `grace_seconds` before the
+ * request (context-bound.ts), which teaches the new largest (engine.ts acceleratorsToLearn).
+ */
+export const acceleratorsSignal: Signal = (ctx, cfg, out) => {
+  const a = ctx.accelerators;
+  const c = cfg.accelerators_above_history;
+  if (a === undefined || c.weight <= 0) return;
+  const worst = aboveHistory(ctx, a.asked, a.before, c.ratio, c.min_history_seconds);
+  if (worst === undefined) return;
+  out.push({ code: 'accelerators_above_history', weight: c.weight, detail: acceleratorText(worst.name, worst.asked, worst.before, ctx) });
+};
+
+/** The accelerator furthest above the identity's history (never asked counts as furthest), or undefined. */
+export function aboveHistory(
+  ctx: Pick<SignalContext, 'nowMs' | 'work'>,
+  asked: Readonly<Record<string, number>>,
+  before: Readonly<Record<string, number>>,
+  ratio: number,
+  minHistorySeconds: number,
+): { name: string; asked: number; before: number } | undefined {
+  // An identity whose history is younger than the allowance asks unasked, whatever its counts: a
+  // first day's first Job of 1 GPU is no measure of its second of 4 (day 14's students, cold:
+  // 3 routine challenges and 2 engineer-days over when the ratio applied from the first Job). One
+  // with no working-set history at all (a cluster-scoped write) has nothing to depart from.
+  const mature = ctx.work !== undefined && ctx.work.historySince > 0 && ctx.nowMs - ctx.work.historySince >= minHistorySeconds * 1000;
+  if (!mature) return undefined;
+  let worst: { name: string; asked: number; before: number; score: number } | undefined;
+  for (const name in asked) {
+    const n = asked[name]!;
+    const b = before[name] ?? 0;
+    if (n <= 0) continue;
+    if (b > 0 && n <= ratio * b) continue;
+    const score = b > 0 ? n / b : Infinity;
+    if (worst === undefined || score > worst.score || (score === worst.score && n > worst.asked)) worst = { name, asked: n, before: b, score };
+  }
+  return worst === undefined ? undefined : { name: worst.name, asked: worst.asked, before: worst.before };
+}
+
+/** "8 GPUs (nvidia.com/gpu), your largest before: 0 in 30 days of history". */
+export function acceleratorText(name: string, asked: number, before: number, ctx?: Pick<SignalContext, 'nowMs' | 'work'>): string {
+  const tail = before === 0 && ctx?.work !== undefined && ctx.work.historySince > 0 ? ` in ${historyText(ctx.nowMs - ctx.work.historySince)} of history` : '';
+  return `${asked} ${unitOf(name, asked)} (${name}), your largest before: ${before}${tail}`;
+}
+
+function unitOf(name: string, n: number): string {
+  const s = name.slice(name.indexOf('/') + 1);
+  const plural = n === 1 ? '' : 's';
+  if (s === 'gpu' || name.startsWith('gpu.')) return `GPU${plural}`;
+  if (s === 'tpu') return `TPU${plural}`;
+  if (s.startsWith('mig-')) return `MIG slice${n === 1 ? '' : 's'}`;
+  if (s.startsWith('neuron')) return `Neuron device${plural}`;
+  return `accelerator${plural}`;
+}

@@ -1,0 +1,214 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { compileAssurance } from '../../src/core/assurance.js';
+import type { Identity } from '../../src/core/identity.js';
+import { acceleratorsOf, isAcceleratorName } from '../../src/guardrails/accelerators.js';
+import { judge } from '../../src/pipeline/evaluate.js';
+import { storeLimits } from '../../src/pipeline/runtime.js';
+import type { RequestAttributes } from '../../src/request/attributes.js';
+import { kubeRequestInfo } from '../../src/request/kube.js';
+import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
+import type { StateStore } from '../../src/state/store.js';
+import { pytorchJob } from '../support/workday17.js';
+import { redisForFile } from '../support/redis-stores.js';
+import { aal2Token, BASE } from '../support/risk-world.js';
+
+/**
+ * accelerators_above_history: the accelerators a write's pod templates ask for (guardrails/
+ * accelerators.ts), the largest per identity learnt from allowed writes (both stores), and the
+ * signal bound to a recent sign-in when a write asks more than `ratio` × that, or any for an
+ * identity past its newcomer allowance that never asked one (docs/risk.md, days 17 and 43).
+ */
+
+const yaml = (extra = '') => `
+issuers: [{ issuer: https://idp.test, audiences: [k] }]
+assurance: { levels: [{ name: aal1, acr: [a1] }, { name: aal2, acr: [a2] }] }
+policy: { default: { require: aal1 } }
+network: { xff_num_trusted_hops: 1 }
+risk:
+  learn: { min_level: aal2, max_age_seconds: 600 }
+${extra}`;
+const config = parseConfig(yaml(), 'gpu.yaml');
+const assurance = compileAssurance(config.assurance.levels);
+const T = 1_800_000_000_000;
+const HOUR = 3_600_000;
+const HOME = '203.0.113.7';
+const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
+const S = (ms: number) => Math.floor(ms / 1000);
+const JOBS = '/apis/batch/v1/namespaces/team-a/jobs';
+const PODS = '/api/v1/namespaces/team-a/pods';
+const GPU = 'nvidia.com/gpu';
+
+const token = (authTime: number, sid = 'sid-1'): Identity => aal2Token('sam', authTime, sid);
+
+function req(target: string, method = 'GET'): RequestAttributes {
+  const [path, query = ''] = target.split('?') as [string, string?];
+  const kube = kubeRequestInfo(method, path, query, () => undefined);
+  return {
+    method, target, path, query, host: 'kube', authority: 'kube', scheme: 'https',
+    headers: new Map([['x-forwarded-for', HOME], ['user-agent', KUBECTL]]),
+    spoofedIdentityHeaders: [], sourceAddress: '10.0.0.5', clientResolved: false, sourcePrincipal: '',
+    contextExtensions: {}, kube, body: undefined, bodyTruncated: false,
+  } as RequestAttributes;
+}
+
+function world(cfg: Config = config, store: StateStore = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 })) {
+  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const check = async (who: Identity, atMs: number, gpus?: Record<string, number>, path = JOBS) => {
+    const r = req(path, gpus === undefined ? 'GET' : 'POST');
+    const out = (await engine.assess(r, who, BASE, atMs, undefined, undefined, '', false, false, 0, gpus)) as RiskOutcome;
+    if (!out.ok) throw new Error(out.detail);
+    const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
+    if (v.allow && out.learn) engine.learned(out.learn, atMs);
+    // The store's write is off the response path: let it land before the next request.
+    await new Promise((r) => setImmediate(r));
+    return { v, out, codes: out.risk.contributions.map((c) => c.code), context: out.risk.context };
+  };
+  return { store, check };
+}
+
+/** A day of work from a proven context, signed in at 09:00; `gpus` asked at 11:00 when given. */
+async function day(w: ReturnType<typeof world>, gpus?: number) {
+  const morning = token(S(T) - 40);
+  for (let k = 0; k < 6; k++) expect((await w.check(morning, T + k * HOUR, undefined, PODS)).v.allow).toBe(true);
+  if (gpus !== undefined) expect((await w.check(morning, T + 2 * HOUR, { [GPU]: gpus })).v.allow).toBe(true);
+}
+
+describe('accelerators a write asks for (guardrails/accelerators.ts)', () => {
+  it('sums replicas × per-pod counts over every pod template a body holds', () => {
+    // Day 17: a PyTorchJob of a master and 3 workers of 8 GPUs is 32, the miner's 1 + 7 is 64.
+    expect(acceleratorsOf(JSON.parse(pytorchJob('team-nlp', 'a', 8, 3, 'img')), undefined)).toEqual({ [GPU]: 32 });
+    expect(acceleratorsOf(JSON.parse(pytorchJob('ml-sandbox', 'b', 8, 7, 'img')), undefined)).toEqual({ [GPU]: 64 });
+    const container = (limits: Record<string, unknown>, requests?: Record<string, unknown>) => ({ name: 'c', image: 'i', resources: { limits, ...(requests && { requests }) } });
+    const deployment = { kind: 'Deployment', spec: { replicas: 6, template: { spec: { containers: [container({ [GPU]: 8 })] } } } };
+    expect(acceleratorsOf(deployment, undefined)).toEqual({ [GPU]: 48 });
+    // A Kueue-suspended Job counts as it will run; a CronJob's job template too.
+    const job = { kind: 'Job', spec: { suspend: true, parallelism: 2, template: { spec: { containers: [container({ [GPU]: '4' }), container({}, { 'google.com/tpu': 4 })] } } } };
+    expect(acceleratorsOf(job, undefined)).toEqual({ [GPU]: 8, 'google.com/tpu': 8 });
+    const cron = { kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { containers: [container({ 'nvidia.com/mig-1g.5gb': 2 })] } } } } } };
+    expect(acceleratorsOf(cron, undefined)).toEqual({ 'nvidia.com/mig-1g.5gb': 2 });
+    // A RayCluster's head and worker groups; an init container counts when it asks more than the containers.
+    const ray = { kind: 'RayCluster', spec: { headGroupSpec: { template: { spec: { containers: [container({ cpu: '4' })] } } }, workerGroupSpecs: [{ replicas: 3, template: { spec: { initContainers: [container({ 'amd.com/gpu': 2 })], containers: [container({ 'amd.com/gpu': 1 })] } } }] } };
+    expect(acceleratorsOf(ray, undefined)).toEqual({ 'amd.com/gpu': 6 });
+    // Nothing kube would refuse or that is no accelerator.
+    expect(acceleratorsOf({ spec: { containers: [container({ [GPU]: 1.5, cpu: 8, 'example.com/foo': 3 })] } }, undefined)).toBeUndefined();
+  });
+
+  it('names accelerators, not other extended resources', () => {
+    for (const n of ['nvidia.com/gpu', 'amd.com/gpu', 'google.com/tpu', 'aws.amazon.com/neuron', 'aws.amazon.com/neuroncore', 'nvidia.com/mig-3g.20gb', 'gpu.intel.com/i915', 'habana.ai/gaudi']) expect(isAcceleratorName(n), n).toBe(true);
+    for (const n of ['cpu', 'memory', 'hugepages-2Mi', 'example.com/dongle', 'nvidia.com/gpu-memory', 'requests.nvidia.com/gpu ']) expect(isAcceleratorName(n), n).toBe(false);
+  });
+});
+
+describe('accelerators_above_history', () => {
+  it("an identity a day old that never asked for a GPU is asked for its first 8-GPU Job; a fresh sign-in answers it and teaches 8 (day 43)", async () => {
+    const w = world();
+    await day(w);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const first = await w.check(login, next, { [GPU]: 8 });
+    expect(first.codes).toContain('accelerators_above_history');
+    expect(first.v.allow).toBe(false);
+    expect(first.context?.code).toBe('accelerators_above_history');
+    expect(first.out.risk.contributions.find((c) => c.code === 'accelerators_above_history')?.detail).toMatch(/^8 GPUs \(nvidia\.com\/gpu\), your largest before: 0 in \d+ hours of history$/);
+    expect(first.context?.summary).toContain('8 GPUs (nvidia.com/gpu), your largest before: 0');
+    // Signed in again a minute later: allowed, and 8 becomes the largest.
+    const fresh = token(S(next) + 60, 'sid-2');
+    expect((await w.check(fresh, next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
+    // The next 8-GPU Job and a 16-GPU one (ratio 2) from the old login pass, and 16 is learnt
+    // (an allowed write teaches its counts); 33 is asked.
+    expect((await w.check(login, next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + HOUR, { [GPU]: 16 })).codes).not.toContain('accelerators_above_history');
+    const above = await w.check(login, next + 2 * HOUR, { [GPU]: 33 });
+    expect(above.codes).toContain('accelerators_above_history');
+    expect(above.v.allow).toBe(false);
+  });
+
+  it('a newcomer asks its first GPUs unasked, and learns them', async () => {
+    const w = world();
+    const login = token(S(T) - 40);
+    expect((await w.check(login, T, undefined, PODS)).v.allow).toBe(true);
+    // A first day's 1-GPU Job is no measure of its next: 1, then 8, both unasked.
+    expect((await w.check(login, T + HOUR / 2, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+    const r = await w.check(login, T + HOUR, { [GPU]: 8 });
+    expect(r.codes).not.toContain('accelerators_above_history');
+    expect(r.v.allow).toBe(true);
+    // Learnt: the next day 8 from an hours-old login is routine, 17 is asked.
+    const next = T + 24 * HOUR;
+    const later = token(S(next) - 3 * 3600);
+    expect((await w.check(later, next, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(later, next, { [GPU]: 17 })).codes).toContain('accelerators_above_history');
+  });
+
+  it("an ML engineer's routine 2-GPU Jobs stay routine; a Job of a resource never asked is asked", async () => {
+    const w = world();
+    await day(w, 2);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    expect((await w.check(login, next, { [GPU]: 2 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next, { [GPU]: 4 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next, { 'google.com/tpu': 1 })).codes).toContain('accelerators_above_history');
+  });
+
+  it('weight 0 turns it off: nothing read, nothing asked', async () => {
+    const off = parseConfig(yaml('  signals: { accelerators_above_history: { weight: 0 } }'), 'gpu.yaml');
+    const w = world(off);
+    await day(w);
+    const next = T + 24 * HOUR;
+    const r = await w.check(token(S(next) - 3 * 3600), next, { [GPU]: 8 });
+    expect(r.codes).not.toContain('accelerators_above_history');
+    expect(r.v.allow).toBe(true);
+  });
+
+  it('more asked never lowers what is required (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), async (learnt, a, extra) => {
+        const w = world();
+        await day(w, learnt === 0 ? undefined : learnt);
+        const next = T + 24 * HOUR;
+        const login = token(S(next) - 3 * 3600);
+        const ask = (n: number) => (n === 0 ? undefined : { [GPU]: n });
+        const less = await w.check(login, next, ask(a));
+        const more = await w.check(login, next, ask(a + extra));
+        // What more asks is at least what less asks: if more is allowed, so is less.
+        if (more.v.allow) expect(less.v.allow).toBe(true);
+        expect(more.out.requirement.level).toBeGreaterThanOrEqual(less.out.requirement.level);
+        expect(more.out.requirement.authAfter ?? 0).toBeGreaterThanOrEqual(less.out.requirement.authAfter ?? 0);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('accelerators_above_history on a real redis-server', () => {
+  const redis = redisForFile('gpu49:');
+  it('keeps the largest count per name, never lowers it, and asks as the memory store does', async () => {
+    const store = await redis.store(storeLimits(config)!);
+    await store.learnAccelerators('sam', { [GPU]: 4, 'google.com/tpu': 2 });
+    await store.learnAccelerators('sam', { [GPU]: 2 });
+    await store.learnAccelerators('sam', { [GPU]: 8 });
+    expect(await store.acceleratorsAsked('sam')).toEqual({ [GPU]: 8, 'google.com/tpu': 2 });
+    expect(await store.acceleratorsAsked('someone-else')).toEqual({});
+    // At most MAX_ACCELERATOR_NAMES names, the smallest dropped first.
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 12; i++) many[`v${i}.example/gpu`] = 10 + i;
+    await store.learnAccelerators('pat', many);
+    const kept = await store.acceleratorsAsked('pat');
+    expect(Object.keys(kept).length).toBe(8);
+    expect(kept['v0.example/gpu']).toBeUndefined();
+    expect(kept['v11.example/gpu']).toBe(21);
+    // The engine over Redis: the same day 43 row as the memory store.
+    const w = world(config, await redis.store(storeLimits(config)!));
+    await day(w);
+    const next = T + 24 * HOUR;
+    const first = await w.check(token(S(next) - 3 * 3600), next, { [GPU]: 8 });
+    expect(first.codes).toContain('accelerators_above_history');
+    expect(first.v.allow).toBe(false);
+    expect((await w.check(token(S(next) + 60, 'sid-2'), next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await w.check(token(S(next) - 3 * 3600), next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
+  });
+});
