@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
-import { SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { connect } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AMR, builtServerForFile, freshSubjects, KUBE, OFFICE, officeRound, reason, rules, type Level } from '../support/built-server.js';
 import { checkRequest, type RequestSpec } from '../support/requests.js';
@@ -16,7 +17,9 @@ import { checkRequest, type RequestSpec } from '../support/requests.js';
  * token_invalid); the control rows are the routine requests those shapes must not catch.
  */
 
-const server = builtServerForFile('session49');
+// The HTTP listener's rows come through a proxy at 127.0.0.1 on behalf of the office (as nginx or
+// Envoy's HTTP mode would send them); nothing else of the example changes.
+const server = builtServerForFile('session49', (yaml) => yaml.replace('  shutdown_grace_seconds: 10', '  shutdown_grace_seconds: 10\n  trusted_proxies: [127.0.0.1]'));
 const subjects = freshSubjects(() => server().issuer, 'session49');
 const { signedIn, send } = officeRound(server, subjects);
 
@@ -204,6 +207,13 @@ describe('tokens: bent, doubled, forged', () => {
     const sig = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key, Buffer.from(input));
     return `${input}.${Buffer.from(sig).toString('base64url')}`;
   };
+  /** A token the attacker signs with a key of their own, with header fields naming where to find it. */
+  const ownKey = async (extra: (jwk: object) => Promise<Record<string, unknown>>): Promise<string> => {
+    const { privateKey, publicKey } = await generateKeyPair('RS256');
+    const jwk = await exportJWK(publicKey);
+    const full = { iss: server().issuer.url, aud: 'kubernetes', iat: now(), exp: now() + 600, groups: ['engineers'], ...claims('aal3') };
+    return new SignJWT(full).setProtectedHeader({ alg: 'RS256', kid: 'rs256-1', typ: 'JWT', ...(await extra(jwk)) }).sign(privateKey);
+  };
   const withToken = async (token: string | undefined, headers: Record<string, string> = {}, path = SECRET) => {
     const res = await send(token, get(path, headers));
     return reason(res);
@@ -224,7 +234,13 @@ describe('tokens: bent, doubled, forged', () => {
     ['b64:false with crit (an unencoded payload)', () => signedRaw({ crit: ['b64'], b64: false }, claims('aal3'))],
     ['crit as an empty list', () => signedRaw({ crit: [] }, claims('aal3'))],
     ['a kid with a path', () => strong({}, { kid: '../../rs256-1' })],
+    ['the attacker\'s own key embedded as a jwk header', () => ownKey(async (jwk) => ({ jwk }))],
+    ['the attacker\'s own key behind a jku header', () => ownKey(async () => ({ jku: 'https://attacker.example/jwks.json' }))],
+    ['the attacker\'s own key behind an x5u header', () => ownKey(async () => ({ x5u: 'https://attacker.example/cert.pem' }))],
+    ['the attacker\'s own key under the issuer\'s kid', () => ownKey(async () => ({}))],
+    ['the issuer\'s RS256 kid on an ES256 key\'s signature', () => server().issuer.token(claims('aal3'), { kid: 'es256-1', header: { kid: 'rs256-1' } })],
     ['exp as a string', () => strong({ exp: String(now() + 600) as unknown as number })],
+    ['exp a float, on a one-factor sign-in', () => server().issuer.token({ ...claims('aal1'), exp: now() + 600.5 })],
     ['exp a huge number, on a one-factor sign-in', () => server().issuer.token({ ...claims('aal1'), exp: 1e20 })],
     ['nbf in the future', () => strong({ nbf: now() + 3600 })],
     ['auth_time in the future', () => strong({ auth_time: now() + 3600 })],
@@ -362,7 +378,89 @@ describe('the WebSocket bearer subprotocol kube-apiserver reads when Authorizati
   });
 });
 
+
+/** One request written byte for byte to the HTTP ext_authz listener: 'allowed' or stepgate's reason. */
+async function overHttp(text: string): Promise<string> {
+  const url = new URL(server().authz);
+  const response = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', reject);
+  });
+  const status = /^HTTP\/1\.1 (\d{3})/.exec(response)?.[1];
+  if (status === '200') return 'allowed';
+  return /"reason":"([a-z_]+)"/.exec(response)?.[1] ?? `status ${status ?? '?'}`;
+}
+
+describe('the HTTP listener (Envoy HTTP mode, nginx auth_request) with the API server\'s requests', () => {
+  const KUBECTL = 'kubectl/v1.34.1 (linux/amd64) kubernetes/93248f9';
+  const request = (line: string, token: string, headers: [string, string][]) =>
+    `${line}\r\n${[['authorization', `Bearer ${token}`], ['user-agent', KUBECTL], ['accept', 'application/json'], ['x-forwarded-for', OFFICE], ['connection', 'close'], ...headers].map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n`;
+  const NGINX = (method: string, uri: string, host = KUBE): [string, string][] => [['host', 'stepgate.auth.svc'], ['x-original-method', method], ['x-original-uri', uri], ['x-forwarded-host', host]];
+  const INGRESS_NGINX = (method: string, uri: string): [string, string][] => [
+    ['host', 'stepgate.auth.svc'],
+    ['x-original-url', `https://${KUBE}${uri}`],
+    ['x-original-method', method],
+    ['x-sent-from', 'nginx-ingress-controller'],
+    ['x-auth-request-redirect', uri],
+  ];
+  it.each<[string, string, [string, string][]]>([
+    ['Envoy HTTP mode: the Secret', `GET ${SECRET} HTTP/1.1`, [['host', KUBE]]],
+    ['Envoy HTTP mode: two Host headers, another host first', `GET ${SECRET} HTTP/1.1`, [['host', 'grafana.localhost'], ['host', KUBE]]],
+    ['Envoy HTTP mode: two Host headers, the API first', `GET ${SECRET} HTTP/1.1`, [['host', KUBE], ['host', 'grafana.localhost']]],
+    ['Envoy HTTP mode: absolute-form naming the API, Host another', `GET http://${KUBE}${SECRET} HTTP/1.1`, [['host', 'grafana.localhost']]],
+    ['Envoy HTTP mode: the Secret with // ', `GET /${SECRET} HTTP/1.1`, [['host', KUBE]]],
+    ['Envoy HTTP mode: the Secret with %2F', `GET ${SECRET.replace('/secrets/', '/secrets%2F')} HTTP/1.1`, [['host', KUBE]]],
+    ['Envoy HTTP mode: exec as a POST', `POST ${EXEC} HTTP/1.1`, [['host', KUBE], ['content-length', '0']]],
+    ['Envoy HTTP mode: a ClusterRoleBinding without its body (the HTTP service is sent none)', `POST ${CRB} HTTP/1.1`, [['host', KUBE], ['content-type', 'application/json'], ['content-length', '0']]],
+    ['nginx: the Secret', 'GET /_stepgate_authz HTTP/1.1', NGINX('GET', SECRET)],
+    ['nginx: the Secret, X-Original-Method in lower case', 'GET /_stepgate_authz HTTP/1.1', NGINX('get', SECRET)],
+    // nginx's proxy_set_header drops a client's copy; a proxy that passed one beside its own sent these.
+    ['nginx: the Secret, two X-Original-URI (a dev read first)', 'GET /_stepgate_authz HTTP/1.1', [...NGINX('GET', '/api/v1/namespaces/dev/pods'), ['x-original-uri', SECRET]]],
+    ['nginx: the Secret, two X-Original-URI (the Secret first)', 'GET /_stepgate_authz HTTP/1.1', [...NGINX('GET', SECRET), ['x-original-uri', '/api/v1/namespaces/dev/pods']]],
+    ['nginx: the Secret, two X-Forwarded-Host (another host first)', 'GET /_stepgate_authz HTTP/1.1', [...NGINX('GET', SECRET, 'grafana.localhost'), ['x-forwarded-host', KUBE]]],
+    ['nginx: exec, X-Original-Method POST', 'GET /_stepgate_authz HTTP/1.1', NGINX('POST', EXEC)],
+    ['nginx: exec, X-Original-Method GET with Upgrade', 'GET /_stepgate_authz HTTP/1.1', [...NGINX('GET', EXEC), ['upgrade', 'websocket'], ['connection', 'Upgrade']]],
+    ['nginx: a prod Deployment patch', 'GET /_stepgate_authz HTTP/1.1', NGINX('PATCH', DEPLOY)],
+    ['nginx: the Secret with the X-Original-URI percent-encoded whole', 'GET /_stepgate_authz HTTP/1.1', NGINX('GET', encodeURIComponent(SECRET))],
+    ['nginx: the Secret with an obs-fold continuing X-Original-URI', 'GET /_stepgate_authz HTTP/1.1', [...NGINX('GET', '/api/v1/namespaces/dev/pods'), ['x-original-uri', `/api/v1/namespaces/prod/\r\n secrets/db-credentials`]]],
+    // ingress-nginx's auth-url subrequest (its nginx.tmpl): the request in X-Original-URL and
+    // X-Original-Method, which it sets, and the client's other headers passed through. stepgate reads
+    // no X-Original-URL, so each of these is refused whole (request_invalid), never judged as the
+    // subrequest's own path or by a client's own X-Original-URI.
+    ['ingress-nginx auth-url: the Secret', 'GET /auth HTTP/1.1', INGRESS_NGINX('GET', SECRET)],
+    ['ingress-nginx auth-url: exec', 'GET /auth HTTP/1.1', INGRESS_NGINX('POST', EXEC)],
+    ['ingress-nginx auth-url: a ClusterRoleBinding', 'GET /auth HTTP/1.1', INGRESS_NGINX('POST', CRB)],
+    ['ingress-nginx auth-url: the Secret, the client\'s own X-Original-URI naming a dev read', 'GET /auth HTTP/1.1', [...INGRESS_NGINX('GET', SECRET), ['x-original-uri', '/api/v1/namespaces/dev/pods']]],
+    ['ingress-nginx auth-url: the Secret, the client\'s own X-Forwarded-Uri naming a dev read', 'GET /auth HTTP/1.1', [...INGRESS_NGINX('GET', SECRET), ['x-forwarded-uri', '/api/v1/namespaces/dev/pods']]],
+    ['ingress-nginx auth-url: the Secret, the client\'s own X-Forwarded-Host naming another host', 'GET /auth HTTP/1.1', [...INGRESS_NGINX('GET', SECRET), ['x-forwarded-host', 'grafana.localhost']]],
+    ['a method header and no URI at all', 'GET /auth HTTP/1.1', [['host', 'stepgate.auth.svc'], ['x-original-method', 'GET']]],
+    ['X-Forwarded-Method and no URI at all', 'GET /auth HTTP/1.1', [['host', 'stepgate.auth.svc'], ['x-forwarded-method', 'DELETE']]],
+    ['X-Original-URL that is no absolute URL', 'GET /auth HTTP/1.1', [['host', 'stepgate.auth.svc'], ['x-original-method', 'GET'], ['x-original-url', SECRET]]],
+  ])('%s: not allowed', async (_what, line, headers) => {
+    const token = await signedIn('aal1', 600);
+    expect(await overHttp(request(line, token, headers))).not.toBe('allowed');
+  });
+
+  it.each<[string, string, [string, string][]]>([
+    ['Envoy HTTP mode: a dev pod list', 'GET /api/v1/namespaces/dev/pods?limit=500 HTTP/1.1', [['host', KUBE]]],
+    ['nginx: a dev pod list', 'GET /_stepgate_authz HTTP/1.1', NGINX('GET', '/api/v1/namespaces/dev/pods?limit=500')],
+  ])('control: %s is allowed', async (_what, line, headers) => {
+    const token = await signedIn('aal1', 600);
+    expect(await overHttp(request(line, token, headers))).toBe('allowed');
+  });
+});
+
 describe('controls: the routine requests these shapes must not catch', () => {
+  // kube-apiserver's bearer authenticator compares the scheme in any case (bearertoken.go: ToLower).
+  it.each(['bearer', 'BEARER', 'Bearer'])('a dev pod list with the everyday token under the scheme %s: allowed', async (scheme) => {
+    const token = await signedIn('aal1', 600);
+    const res = await send(undefined, get('/api/v1/namespaces/dev/pods', { authorization: `${scheme} ${token}` }));
+    expect(reason(res), rules(res)).toBe('allowed');
+  });
+
   allowed([
     ['list dev pods', get('/api/v1/namespaces/dev/pods?limit=500')],
     ['watch dev pods', get('/api/v1/namespaces/dev/pods?watch=1&resourceVersion=1')],
