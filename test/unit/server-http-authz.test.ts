@@ -36,14 +36,18 @@ const rt = runtime();
 const proxies = new TrustedProxies([`${PROXY}/32`]);
 const names = identityHeaderNames(rt.config);
 
-function fakeRequest(o: { method?: string; url?: string; peer?: string; headers?: Record<string, string> }): IncomingMessage {
-  const headers = o.headers ?? {};
+/** `headers`, then `repeated` (pairs whose names may repeat, as a client can send them). */
+function fakeRequest(o: { method?: string; url?: string; peer?: string; headers?: Record<string, string>; repeated?: readonly (readonly [string, string])[] }): IncomingMessage {
+  const pairs = [...Object.entries(o.headers ?? {}), ...(o.repeated ?? [])];
+  const distinct: Record<string, string[]> = {};
+  for (const [k, v] of pairs) (distinct[k.toLowerCase()] ??= []).push(v);
   return {
     method: o.method ?? 'GET',
     url: o.url ?? '/',
     socket: { remoteAddress: o.peer ?? '127.0.0.1' },
-    rawHeaders: Object.entries(headers).flat(),
-    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+    rawHeaders: pairs.flat(),
+    headers: Object.fromEntries(Object.entries(distinct).map(([k, v]) => [k, v.join(', ')])),
+    headersDistinct: distinct,
   } as unknown as IncomingMessage;
 }
 
@@ -117,6 +121,14 @@ describe('parseAuthzRequest', () => {
     ['forwarded URI from an untrusted peer', { headers: { 'x-forwarded-uri': '/public', 'x-forwarded-method': 'GET' } }, false],
     ['forwarded method alone from an untrusted peer', { headers: { 'x-original-method': 'GET' } }, false],
     ['a forward-auth URI without a method', { peer: PROXY, headers: { 'x-original-uri': '/admin' } }, true],
+    // Without a URI the request line would be judged: the subrequest's own, on stepgate's host.
+    ['a forward-auth method without a URI (X-Original-Method)', { peer: PROXY, url: '/_stepgate_authz', headers: { host: 'stepgate.internal', 'x-original-method': 'DELETE' } }, true],
+    ['a forward-auth method without a URI (X-Forwarded-Method)', { peer: PROXY, url: '/_stepgate_authz', headers: { host: 'stepgate.internal', 'x-forwarded-method': 'GET' } }, false],
+    // The proxy sets each once; a second copy is a client's, and the joined value names no one request.
+    ['X-Original-URI twice (a client\'s beside the proxy\'s)', { peer: PROXY, headers: { 'x-original-method': 'GET' }, repeated: [['x-original-uri', '/api/v1/namespaces/dev/pods'], ['X-Original-URI', '/api/v1/namespaces/prod/secrets/db']] }, true],
+    ['X-Forwarded-Uri twice', { peer: PROXY, headers: { 'x-forwarded-method': 'GET', 'x-forwarded-host': 'kube.example.com' }, repeated: [['x-forwarded-uri', '/d/home'], ['x-forwarded-uri', '/admin/users']] }, false],
+    ['X-Original-Method twice', { peer: PROXY, headers: { 'x-original-uri': '/admin' }, repeated: [['x-original-method', 'GET'], ['x-original-method', 'DELETE']] }, true],
+    ['X-Forwarded-Method twice', { peer: PROXY, headers: { 'x-forwarded-uri': '/admin' }, repeated: [['x-forwarded-method', 'GET'], ['x-forwarded-method', 'DELETE']] }, false],
     // Caddy and Traefik set X-Forwarded-* and pass every other client header on, so a client's own
     // X-Original-URI / -Method reach stepgate from the trusted proxy beside the proxy's values.
     ['a client\'s X-Original-URI beside the proxy\'s X-Forwarded-Uri', { peer: PROXY, headers: { 'x-forwarded-method': 'DELETE', 'x-forwarded-uri': '/api/admin/users/2', 'x-original-uri': '/public/build/app.js', 'x-original-method': 'DELETE' } }, true],

@@ -129,6 +129,12 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   if (target !== undefined || forwardedMethod !== undefined) {
     const envoy = envoyRequest(rt, req);
     if (envoy !== undefined) return { ok: false, reason: 'request_invalid', detail: envoy, nginx: false };
+    // The proxy sets each of these once (nginx's proxy_set_header drops the client's copy; Caddy and
+    // Traefik replace it), so a second copy is a client's beside the proxy's, joined with ',' into
+    // one value that no longer names one request (`/api/v1/namespaces/dev/pods,/api/v1/…/secrets/x`
+    // read as a list of `pods,` in dev), and which copy is the proxy's is not knowable here.
+    const repeated = repeatedRequestHeader(req);
+    if (repeated !== undefined) return { ok: false, reason: 'request_invalid', detail: `forward-auth header ${repeated} sent more than once`, nginx: originalUri !== undefined };
   }
   // A proxy sets one convention and passes the client's headers through beside it (Caddy and
   // Traefik copy every request header into the subrequest; nginx passes those it does not set), so
@@ -144,6 +150,11 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   // No body reaches a forward-auth subrequest (see bodyMissing below).
   const base = { headers: h, sourceAddress, clientResolved: true, peerAddress: canonical(peer), sourcePrincipal: '', contextExtensions: NO_EXTENSIONS, body: undefined, bodyTruncated: false };
   const proto = trusted ? h.get('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+  // A method without a URI: the request line is then the subrequest's own (`GET /_stepgate_authz`
+  // on stepgate's host, the everyday default), not the request the method belongs to.
+  if (target === undefined && forwardedMethod !== undefined) {
+    return { ok: false, reason: 'request_invalid', detail: 'forward-auth request with X-Original-Method or X-Forwarded-Method but no X-Original-URI or X-Forwarded-Uri', nginx: originalMethod !== undefined };
+  }
   if (target !== undefined) {
     if (forwardedMethod === undefined) {
       return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined };
@@ -178,6 +189,16 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     nginx: false,
     forwardAuth: false,
   };
+}
+
+/** The forward-auth headers that name the request (its URI and method). */
+const REQUEST_NAMING_HEADERS = ['x-original-uri', 'x-forwarded-uri', 'x-original-method', 'x-forwarded-method'] as const;
+
+/** The first of REQUEST_NAMING_HEADERS the request carries more than once, or undefined. */
+function repeatedRequestHeader(req: IncomingMessage): string | undefined {
+  const distinct = req.headersDistinct;
+  for (const name of REQUEST_NAMING_HEADERS) if ((distinct[name]?.length ?? 0) > 1) return name;
+  return undefined;
 }
 
 /**
