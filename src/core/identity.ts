@@ -207,11 +207,37 @@ const ACTS_FOR_PROPERTY_BYTES = 16 + 3 * 8;
 const NO_STRINGS: readonly string[] = Object.freeze([]);
 
 /**
- * The groups of a token that has groups it does not list, shared by every such identity: no group
- * to every reader (rules, headers, approvers), but an access window that names groups holds it
- * (policy/access-windows.ts), since a window only refuses and the account may be in the group.
+ * The groups of a token that has groups it does not list, shared by every such identity. A reader
+ * that grants or lowers (admin and approver groups, risk.learn.below_min_level, the headers) reads it
+ * as no group; one that refuses or tightens reads it as a possible member of any group (access
+ * windows, incident scopes; a policy rule's groups: the stricter of member and not member,
+ * policy/policy.ts), since the account may be in the group.
  */
 export const GROUPS_NOT_LISTED: readonly string[] = Object.freeze([]);
+
+/**
+ * A group name as matched in any case (`Contractors` is `contractors`): Entra's object IDs are GUIDs
+ * in either case, and directories keep the case an admin typed. Only a match that tightens is read
+ * this way (policy rules, incident scopes, access windows); a grant or a lowered requirement reads
+ * the name exactly.
+ */
+export function foldedGroup(name: string): string {
+  return name.toLowerCase();
+}
+
+/** Folded lists by list: identities share their interned groups list, so each is folded once. */
+const FOLDED = new WeakMap<readonly string[], readonly string[]>();
+
+/** An identity's groups, each folded (foldedGroup); the same list when folding changes none. */
+export function foldedGroups(groups: readonly string[]): readonly string[] {
+  let out = FOLDED.get(groups);
+  if (out === undefined) {
+    const f = groups.map(foldedGroup);
+    out = f.every((g, i) => g === groups[i]) ? groups : Object.freeze(f);
+    FOLDED.set(groups, out);
+  }
+  return out;
+}
 
 /**
  * The token says the caller has groups but carries none that can be read: Entra ID's overage

@@ -40,9 +40,9 @@ export interface Verdict {
    */
   shadow?: ShadowVerdict | undefined;
   /**
-   * A refusal made before the request had attributes (kubernetes_host_unlisted) of a request
-   * known to come from a Kubernetes client: how that client reads it. With attributes, the
-   * Responder works it out from them.
+   * A refusal made before the request had attributes (kubernetes_host_unlisted; request_invalid or
+   * header_too_large on a Kubernetes host) of a request known to go to a Kubernetes client: how
+   * that client reads it. With attributes, the Responder works it out from them.
    */
   kubeReader?: KubeReader | undefined;
 }

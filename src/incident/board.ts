@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AssuranceModel } from '../core/assurance.js';
-import type { Identity } from '../core/identity.js';
+import { foldedGroup, foldedGroups, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
@@ -447,7 +447,9 @@ function inScope(c: CompiledIncident, req: RequestAttributes, who: Identity | un
     if (ns === undefined || ns === '' || !c.namespaces(ns)) return false;
   }
   if (c.subjects && (who === undefined || !c.subjects.has(who.subject))) return false;
-  if (c.groups && (who === undefined || !who.groups.some((g) => c.groups!.has(g)))) return false;
+  // An incident only tightens, so it holds a possible member too: groups in any case, and a token
+  // whose groups are not listed (Entra's overage, core/identity.ts GROUPS_NOT_LISTED).
+  if (c.groups && (who === undefined || (who.groups !== GROUPS_NOT_LISTED && !foldedGroups(who.groups).some((g) => c.groups!.has(g))))) return false;
   return true;
 }
 
@@ -459,7 +461,7 @@ function compile(doc: IncidentDoc): CompiledIncident {
     hosts: s.hosts ? compileGlobList(s.hosts.map((h) => h.toLowerCase()), '.') : undefined,
     namespaces: s.namespaces ? compileGlobList(s.namespaces, null) : undefined,
     subjects: s.subjects ? new Set(s.subjects) : undefined,
-    groups: s.groups ? new Set(s.groups) : undefined,
+    groups: s.groups ? new Set(s.groups.map(foldedGroup)) : undefined,
     text: `incident ${doc.id}: ${doc.reason} (until ${iso(doc.expires_at).slice(11, 16)}Z)`,
   };
 }

@@ -1,14 +1,16 @@
 import type { ReasonCode } from '../core/reasons.js';
 import type { Answer } from '../decision/respond.js';
 import type { Verdict } from '../decision/verdict.js';
-import type { RawRequest } from '../request/attributes.js';
+import type { RawRequest, RequestLine } from '../request/attributes.js';
+import { kubeReaderOf } from '../request/build.js';
 import { evaluate, fail } from './evaluate.js';
 import type { Runtime } from './runtime.js';
 
 /** What a transport adapter made of one request: the raw request, or why it could not be read. */
 export type ParsedRequest =
   | { ok: true; raw: RawRequest; spoofed: readonly string[] }
-  | { ok: false; reason: ReasonCode; detail: string };
+  /** `line`: what the adapter had read of the request, when it got that far. */
+  | { ok: false; reason: ReasonCode; detail: string; line?: RequestLine | undefined };
 
 /** One Check's outcome: the verdict (for logs, metrics, explain) and the answer to send. */
 export interface Checked {
@@ -23,7 +25,13 @@ export interface Checked {
  * the adapters turn that into `internal_error`.
  */
 export function check(rt: Runtime, parsed: ParsedRequest): Checked | Promise<Checked> {
-  if (!parsed.ok) return answered(rt, fail(parsed.reason, parsed.detail, undefined, undefined));
+  if (!parsed.ok) {
+    const v = fail(parsed.reason, parsed.detail, undefined, undefined);
+    // A refusal of a request to the API server is a Status kubectl prints (request/build.ts kubeReaderOf).
+    const reader = parsed.line === undefined ? undefined : kubeReaderOf(parsed.line, rt.kubeHosts);
+    if (reader !== undefined) v.kubeReader = reader;
+    return answered(rt, v);
+  }
   const v = evaluate(rt, parsed.raw, parsed.spoofed);
   return v instanceof Promise ? v.then((x) => answered(rt, x)) : answered(rt, v);
 }

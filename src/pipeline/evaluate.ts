@@ -9,7 +9,7 @@ import type { BindingRefusal, BoundCredential } from '../identity/sender-binding
 import { bothOf, keptLevel, type Policy, type Requirement } from '../policy/policy.js';
 import type { WindowRefusal } from '../policy/access-windows.js';
 import type { AlsoList, RawRequest, RequestAttributes } from '../request/attributes.js';
-import { buildAttributes } from '../request/build.js';
+import { authorityOf, buildAttributes, kubeReaderOf } from '../request/build.js';
 import { presentedCredential } from '../request/credentials.js';
 import { kubeRequestInfo } from '../request/kube.js';
 import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
@@ -31,7 +31,10 @@ export function evaluate(rt: Runtime, raw: RawRequest, spoofed: readonly string[
   const built = buildAttributes(raw, spoofed, rt.kubeHosts);
   if (!built.ok) {
     const v = fail(built.reason ?? 'request_invalid', built.detail, undefined, undefined);
-    if (built.kubeReader !== undefined) v.kubeReader = built.kubeReader;
+    // On a Kubernetes host the refusal is a Status kubectl prints (decision/respond.ts), also when
+    // the request could not be read as Kubernetes (a `;` path parameter, a lower-case method).
+    const reader = built.kubeReader ?? kubeReaderOf({ method: raw.method, target: raw.target, authority: authorityOf(raw), contextExtensions: raw.contextExtensions }, rt.kubeHosts);
+    if (reader !== undefined) v.kubeReader = reader;
     return v;
   }
   const req = built.attributes;

@@ -1,6 +1,6 @@
 import type { Config, KubeMatchConfig, MatchConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
-import type { Identity } from '../core/identity.js';
+import { foldedGroup, foldedGroups, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
 import { isCustomGroup } from '../core/kube-groups.js';
@@ -75,6 +75,12 @@ interface CompiledRule {
    * folded one (foldedPath), matched against the rule's patterns folded alike (policy.evaluate).
    */
   matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined): boolean;
+  /**
+   * Whether the rule's `groups` is met only by a possible membership (groupMatch's MAYBE): a token
+   * whose groups are not listed, or one that lists the group in another case. Asked only of a rule
+   * that `matches`.
+   */
+  possiblyNotMember(who: Identity | undefined): boolean;
 }
 
 export interface Policy {
@@ -105,6 +111,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   const defaultLevel = d.require !== undefined ? assurance.rank(d.require) : -1;
   const rules = config.policy.rules.map((r): CompiledRule => {
     const level = r.require !== undefined ? assurance.rank(r.require) : defaultLevel;
+    const groups = r.match.groups && compileGroupMatch(r.match.groups);
     return {
       name: r.name,
       deny: r.deny === true,
@@ -121,7 +128,8 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           )
         : undefined,
       shadow: globalShadow || r.mode === 'shadow',
-      matches: compileMatch(r.match),
+      matches: compileMatch(r.match, groups),
+      possiblyNotMember: groups ? (who) => groups(who) === MAYBE : () => false,
     };
   });
   const defaultReq: Requirement = Object.freeze({
@@ -157,6 +165,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   // and one with a trailing slash (`/reports/`) without it on a server that ignores that slash, so
   // then every dashboard path has a second reading, not only one that would change itself.
   const foldedPatterns = config.policy.rules.some((r) => r.match.paths?.some((x) => foldedPattern(x) !== x) === true);
+  const anyGroups = config.policy.rules.some((r) => r.match.groups !== undefined);
 
   return {
     ruleNames: rules.map((r) => r.name),
@@ -168,6 +177,9 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       for (let i = 0; i < rules.length; i++) {
         if (rules[i]!.matches(req, who, req.path, false, nowMs)) (matched ??= []).push(i);
       }
+      // A caller who may not be in a rule's groups (groupMatch) is asked the stricter of member and
+      // not member: the rules either way, and the default where, not a member, no rule would match.
+      let withDefault = anyGroups && matched !== undefined && onlyPossibly(rules, matched, who);
       // A dashboard path is matched as written and as a server that ignores letter case, a
       // segment's trailing dots and spaces or the path's trailing slash reads it (`/ADMIN/users`,
       // `/admin./users` are `/admin/users` to IIS, and to Grafana's own front-end router;
@@ -176,7 +188,6 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       // readings applies: a rule that protects `/admin/**` is not stepped around by spelling, and
       // one that relaxes a path (below the default) does not relax the other reading.
       // kube-apiserver routes on the exact path, so a Kubernetes request has one reading.
-      let withDefault = false;
       // A UI served under a root path (request/attributes.ts routePath): its path rules are matched
       // on the route too, and a rule either reading matches applies.
       // As the folded reading below: where only one reading matches a rule, the other is the default's.
@@ -186,7 +197,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           if (rules[i]!.matches(req, who, req.routePath, false, nowMs)) (other ??= []).push(i);
         }
         if (other !== undefined || matched !== undefined) {
-          withDefault = other === undefined || matched === undefined;
+          withDefault ||= other === undefined || matched === undefined || (anyGroups && onlyPossibly(rules, other, who));
           if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
         }
       }
@@ -198,7 +209,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
             if (rules[i]!.matches(req, who, folded, true, nowMs)) (other ??= []).push(i);
           }
           if (other !== undefined || matched !== undefined) {
-            withDefault ||= other === undefined || matched === undefined;
+            withDefault ||= other === undefined || matched === undefined || (anyGroups && onlyPossibly(rules, other, who));
             if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
           }
         }
@@ -257,6 +268,39 @@ export function keptLevel(need: number, who: { readonly level: number; readonly 
   const age = who.authTime === undefined ? Infinity : nowS - who.authTime;
   for (let r = who.level; r > need; r--) if ((lasts[r] ?? -1) >= age) return r;
   return need;
+}
+
+const NOT_MEMBER = 0;
+const MEMBER = 1;
+/** The token does not say: its groups are not listed, or it lists the group in another case. */
+const MAYBE = 2;
+type Membership = typeof NOT_MEMBER | typeof MEMBER | typeof MAYBE;
+type GroupMatch = (who: Identity | undefined) => Membership;
+
+/**
+ * A rule's `groups` against a caller. Read as written, a rule for `contractors` was escaped by a
+ * contractor whose IdP sent the groups elsewhere (Entra's overage, core/identity.ts
+ * GROUPS_NOT_LISTED) or spelt `Contractors` (Entra's GUIDs in capitals, a display-cased directory
+ * group). Such a caller may be a member: the rule matches (a deny or a higher level applies), and
+ * evaluate adds the default as if it did not (a rule that asks less than the default does not
+ * lower it for them). Exact names and patterns match as before, so a loosening rule widens by
+ * neither case nor absence.
+ */
+function compileGroupMatch(names: readonly string[]): GroupMatch {
+  const exact = compileGlobList(names, null);
+  const folded = compileGlobList(names.map(foldedGroup), null);
+  return (who) => {
+    if (who === undefined) return NOT_MEMBER;
+    if (who.groups === GROUPS_NOT_LISTED) return MAYBE;
+    if (who.groups.some(exact)) return MEMBER;
+    return foldedGroups(who.groups).some(folded) ? MAYBE : NOT_MEMBER;
+  };
+}
+
+/** Whether every matched rule holds the caller only as a possible member of its groups. */
+function onlyPossibly(rules: readonly CompiledRule[], matched: readonly number[], who: Identity | undefined): boolean {
+  for (const i of matched) if (!rules[i]!.possiblyNotMember(who)) return false;
+  return true;
 }
 
 /** Sorted indices of either list, each once. */
@@ -392,7 +436,7 @@ export function isDiscovery(req: RequestAttributes): boolean {
 
 type Predicate = (req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined) => boolean;
 
-function compileMatch(m: MatchConfig): Predicate {
+function compileMatch(m: MatchConfig, groups: GroupMatch | undefined): Predicate {
   const preds: Predicate[] = [];
   if (m.hosts) {
     const hosts = compileGlobList(m.hosts.map((h) => h.toLowerCase()), '.');
@@ -423,10 +467,7 @@ function compileMatch(m: MatchConfig): Predicate {
     // The name with the issuer's subject_prefix, as kube's RBAC names the user.
     preds.push((_req, who) => who !== undefined && subjects(who.username ?? who.subject));
   }
-  if (m.groups) {
-    const groups = compileGlobList(m.groups, null);
-    preds.push((_req, who) => who !== undefined && who.groups.some(groups));
-  }
+  if (groups) preds.push((_req, who) => groups(who) !== NOT_MEMBER);
   if (m.context) {
     const entries = Object.entries(m.context).map(([k, v]) => [k, compileGlobList([v], null)] as const);
     preds.push((req) =>

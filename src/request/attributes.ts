@@ -125,6 +125,20 @@ export interface RequestAttributes {
   unlistedApi?: string | undefined;
 }
 
+/**
+ * What a transport adapter had read of a request it then refused before it was a RawRequest (a
+ * header over the limits, a forward-auth request that contradicts itself): enough to tell whether
+ * the refusal goes to a Kubernetes client and how that client reads it (request/build.ts
+ * kubeReaderOf), nothing it is judged by.
+ */
+export interface RequestLine {
+  method: string;
+  target: string;
+  /** The host the request was for, as the adapter would have passed it (authority or Host). */
+  authority: string;
+  contextExtensions: Readonly<Record<string, string>>;
+}
+
 /** The transport adapter's view of a request, before validation and normalisation. */
 export interface RawRequest {
   method: string;

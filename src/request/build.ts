@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { AlsoList, GitopsWrite, RawRequest, RequestAttributes } from './attributes.js';
+import type { AlsoList, GitopsWrite, RawRequest, RequestAttributes, RequestLine } from './attributes.js';
 import { kubeRequestInfo, upgradeNotServed } from './kube.js';
 import { absoluteFormAuthority, normalisePath } from './path.js';
 import { readWebApi } from './web-apis.js';
@@ -40,7 +40,7 @@ export function buildAttributes(
   const method = raw.method.toUpperCase();
   if (!METHOD.test(method)) return { ok: false, detail: 'missing or invalid HTTP method' };
   if (raw.target === '') return { ok: false, detail: 'missing request path' };
-  const authority = raw.authority || raw.headers.get(':authority') || raw.headers.get('host') || '';
+  const authority = authorityOf(raw);
   if (authority === '') return { ok: false, detail: 'missing host' };
   const host = hostOnly(authority);
   if (host === undefined) return { ok: false, detail: 'invalid host' };
@@ -423,6 +423,26 @@ const hostCache = new Map<string, string | undefined>();
 const RECENT = 32;
 const recentAuthorities = new Array<string | undefined>(RECENT).fill(undefined);
 const recentHosts = new Array<string | undefined>(RECENT).fill(undefined);
+
+/**
+ * How the Kubernetes client a refusal made before the request had attributes goes to reads it, or
+ * undefined when the host is not a Kubernetes host (kubernetes.hosts, the route's tag). A
+ * request_invalid or header_too_large there was answered with stepgate's plain JSON, which kubectl
+ * does not decode: it printed "unknown reason" or "the server responded with the status code 431"
+ * instead of stepgate's message and reason (session 49). The host is the one buildAttributes would
+ * judge; the path is the target up to its query, as readsRefusalAsText asks.
+ */
+export function kubeReaderOf(line: RequestLine, kubeHosts: HostMatcher): KubeReader | undefined {
+  const host = hostOnly(line.authority);
+  if (host === undefined || !kubeHosts.matches(host, line.contextExtensions)) return undefined;
+  const q = line.target.indexOf('?');
+  return readsRefusalAsText(line.method.toUpperCase(), q < 0 ? line.target : line.target.slice(0, q)) ? 'text' : 'status';
+}
+
+/** The authority buildAttributes reads a request's host from: the adapter's, else `:authority`, else `host`. */
+export function authorityOf(raw: RawRequest): string {
+  return raw.authority || raw.headers.get(':authority') || raw.headers.get('host') || '';
+}
 
 /** Lower-case host without port; undefined when it is not a plausible host name or IP literal. */
 export function hostOnly(authority: string): string | undefined {

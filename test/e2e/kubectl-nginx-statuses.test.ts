@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
+import { reasonMessage } from '../../src/core/reasons.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { HMAC_ISSUER, HMAC_SECRET } from '../support/config.js';
@@ -124,9 +125,11 @@ describe("stepgate's 400 and 431 through the nginx recipe reach kubectl as 400 a
     const r = await k(await token(), ['get', '--raw', '/api/v1/namespaces/default/pods/web;x']);
     expect(r.code).toBe(1);
     expect(await statuses('/pods/web;x')).toEqual([400]);
-    // stepgate's body here is its plain JSON object (the request is refused before it is read as
-    // Kubernetes), which kubectl does not print; the status is what tells it not to retry.
-    expect(r.stderr).toContain('Error from server (BadRequest)');
+    // A Status although the request was refused before it was read as Kubernetes (groups49): kubectl
+    // prints stepgate's message and reason code, not "unknown reason".
+    console.log(`kubectl get --raw .../pods/web;x:\n${r.stderr}`);
+    expect(r.stderr).toContain(`Error from server (BadRequest): stepgate: ${reasonMessage('request_invalid')} (request_invalid)`);
+    expect(r.stderr).not.toContain('unknown reason');
     expect(r.stderr).not.toContain('InternalError');
     expect(r.stderr).not.toContain('<html');
   }, 60_000);
@@ -141,7 +144,19 @@ describe("stepgate's 400 and 431 through the nginx recipe reach kubectl as 400 a
     expect(r.code).toBe(1);
     // kubectl does not retry a 431; a 500 it retried (three lines).
     expect(await statuses('/api/v1/namespaces/default/pods', before)).toEqual([431]);
-    expect(r.stderr).toContain('the server responded with the status code 431');
+    console.log(`kubectl get pods, a 5 KB token:\n${r.stderr}`);
+    expect(r.stderr).toContain(`stepgate: ${reasonMessage('header_too_large')} (header_too_large)`);
+    expect(r.stderr).not.toContain('the server responded with the status code 431');
     expect(r.stderr).not.toContain('InternalError');
+  }, 60_000);
+
+  it('the same token on kubectl version (/version, which client-go reads raw): the message as a Warning', async () => {
+    const groups = Array.from({ length: 200 }, (_, i) => `team-${i}-readers`);
+    const before = (await nginx.accessLog()).length;
+    const r = await k(await token({ groups }), ['version']);
+    console.log(`kubectl version, a 5 KB token:\n${r.stderr}`);
+    expect(r.code).toBe(1);
+    expect(await statuses('/version', before)).toEqual([431]);
+    expect(r.stderr).toContain(`Warning: stepgate: ${reasonMessage('header_too_large')} (header_too_large)`);
   }, 60_000);
 });

@@ -5,7 +5,7 @@ import { IncidentBoard } from '../../src/incident/board.js';
 import type { IncidentDoc, RevocationDoc } from '../../src/incident/model.js';
 import { scopeProblem } from '../../src/incident/model.js';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
+import { GROUPS_NOT_LISTED, type Identity } from '../../src/core/identity.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
@@ -220,4 +220,19 @@ describe('step-up sign-outs on the board', () => {
 describe('stepgate incident raise --for', () => {
   it.each([['90', 90], ['90s', 90], ['30m', 1800], ['2h', 7200], ['1d', 86_400]] as const)('%s → %i s', (v, s) => expect(duration(v)).toBe(s));
   it.each(['', '2x', '-1m', '1.5h', 'forever'])('%j is refused', (v) => expect(() => duration(v)).toThrow(/--for/));
+});
+
+describe('groups49: an incident scoped to groups holds a possible member', () => {
+  it('the group in another case and a token whose groups are not listed are in scope; a token listing other groups is not', async () => {
+    const doc: IncidentDoc = { id: 'contractors', scope: { groups: ['Contractors'] }, require: 'aal3', reason: 'r', by, created_at: T, expires_at: T + 60_000 };
+    const b = await board([doc], []);
+    const base = need(0, undefined);
+    const level = (w: Identity) => b.tighten(base, req('kube', 'dev'), w, T, assurance).level;
+    expect(level(who({ groups: ['Contractors'] }))).toBe(2);
+    expect(level(who({ groups: ['contractors'] }))).toBe(2);
+    expect(level(who({ groups: ['CONTRACTORS', 'eng'] }))).toBe(2);
+    expect(level(who({ groups: GROUPS_NOT_LISTED }))).toBe(2);
+    expect(level(who({ groups: ['eng'] }))).toBe(0);
+    expect(level(who({ groups: [] }))).toBe(0);
+  });
 });

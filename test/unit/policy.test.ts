@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import { compileGlobList } from '../../src/core/glob.js';
+import { GROUPS_NOT_LISTED, type Identity } from '../../src/core/identity.js';
 import { compilePolicy, foldedPath } from '../../src/policy/policy.js';
 import { normalisePath } from '../../src/request/path.js';
 import { kubeReq, policyOf, who } from '../support/policy.js';
@@ -854,5 +855,50 @@ describe('review45: the example under a root path', () => {
     const req = kubeReq(method, target, 'argocd.localhost');
     expect(examplePolicy().evaluate({ ...req, routePath: route }, undefined).rules).toContain(rule);
     expect(examplePolicy().evaluate(kubeReq(method, route, 'argocd.localhost'), undefined).rules).toContain(rule);
+  });
+});
+
+describe('groups49: a rule on groups is not escaped by a token whose groups are not listed or are spelt in another case', () => {
+  // Default two factors; a deny and a higher level for contractors (tightening), a lower level for
+  // sre in dev (loosening: a matching rule replaces the default).
+  const { policy } = policyOf(
+    `
+    - {name: contractors-no-secrets, match: {groups: [contractors], kubernetes: {resources: [secrets]}}, deny: true}
+    - {name: contractors-prod, match: {groups: [contractors], kubernetes: {namespaces: [prod]}}, require: aal3}
+    - {name: sre-dev, match: {groups: [sre], kubernetes: {namespaces: [dev]}}, require: aal1, max_age: 86400}
+    - {name: writes, match: {kubernetes: {verbs: [create]}}, require: aal2, max_age: 600}
+`,
+    '{require: aal2, max_age: 3600}',
+  );
+  const notListed: Identity = { ...who(), groups: GROUPS_NOT_LISTED };
+  const ask = (groups: Identity | string[], target: string, method = 'GET') => policy.evaluate(kubeReq(method, target), Array.isArray(groups) ? who(groups) : groups);
+
+  it.each<[string, Identity | string[]]>([
+    ['listed, as written', ['contractors']],
+    ['listed in capitals', ['Contractors']],
+    ['not listed (overage, hasgroups, a claim that is not strings)', notListed],
+  ])('a deny for contractors holds a token whose groups are %s', (_what, groups) => {
+    expect(ask(groups, '/api/v1/namespaces/dev/secrets/db').deny).toBe(true);
+    expect(ask(groups, '/api/v1/namespaces/prod/pods').level).toBe(2);
+  });
+
+  it('a token that lists its groups, none of them contractors, is not held', () => {
+    expect(ask(['designers'], '/api/v1/namespaces/dev/secrets/db').deny).toBe(false);
+    expect(ask([], '/api/v1/namespaces/prod/pods').level).toBe(1);
+  });
+
+  it('a rule that lowers the level applies to the group as written only: another case or unlisted groups keep the default', () => {
+    expect(ask(['sre'], '/api/v1/namespaces/dev/pods')).toMatchObject({ level: 0, maxAge: 86400, rules: ['sre-dev'] });
+    for (const groups of [['SRE'], ['Sre', 'designers'], notListed]) {
+      expect(ask(groups, '/api/v1/namespaces/dev/pods')).toMatchObject({ level: 1, maxAge: 3600, rules: ['sre-dev', 'default'] });
+    }
+    expect(ask(['designers'], '/api/v1/namespaces/dev/pods').rules).toEqual(['default']);
+  });
+
+  it("beside a rule that matches anyway, the possible group's rule still tightens, the default is not added back", () => {
+    // A create in prod: `writes` matches every caller; contractors-prod may match.
+    expect(ask(notListed, '/api/v1/namespaces/prod/configmaps', 'POST')).toMatchObject({ level: 2, maxAge: 600, rules: ['contractors-prod', 'writes'] });
+    // A create in dev: sre-dev may match, writes does; strictest of both is writes' (sre-dev cannot loosen it).
+    expect(ask(notListed, '/api/v1/namespaces/dev/configmaps', 'POST')).toMatchObject({ level: 1, maxAge: 600, rules: ['sre-dev', 'writes'] });
   });
 });

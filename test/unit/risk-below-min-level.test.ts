@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
-import type { Identity } from '../../src/core/identity.js';
+import { GROUPS_NOT_LISTED, type Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import type { Requirement } from '../../src/policy/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
@@ -102,6 +102,17 @@ describe('risk.learn.below_min_level', () => {
     expect(r.v.reason).toBe('acr_insufficient');
     expect(r.out.requirement.level).toBe(1);
     expect(r.out.risk.context?.action).toContain('an account that cannot sign in at aal2 cannot prove one');
+  });
+
+  // groups49: a lowered requirement reads the group exactly, as a loosening rule does (policy.ts
+  // compileGroupMatch): neither another case nor groups the token does not list lower it.
+  it.each<[string, readonly string[]]>([
+    ['the group in capitals', ['Auditors']],
+    ['groups not listed (overage)', GROUPS_NOT_LISTED],
+  ])('%s: asked aal2, as without the setting', (_what, groups) => {
+    const r = world().check(req(FARM), token(T / 1000 + 30, 0, groups), T + 60_000);
+    expect(r.v.reason).toBe('acr_insufficient');
+    expect(r.out.requirement.level).toBe(1);
   });
 
   it("property: a member's context-bound requirement is never met by an auth_time before the context's first sighting", () => {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { Answer } from '../../decision/respond.js';
-import type { RawRequest } from '../../request/attributes.js';
+import type { RawRequest, RequestLine } from '../../request/attributes.js';
 import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';
 import { hostOnly } from '../../request/build.js';
 import { collectDistinct, HeaderCollector, type HeaderLimits } from '../../request/headers.js';
@@ -43,7 +43,7 @@ interface AddressMessage {
 
 export type ParsedCheck =
   | { ok: true; raw: RawRequest; spoofed: readonly string[] }
-  | { ok: false; reason: 'request_invalid' | 'header_too_large'; detail: string };
+  | { ok: false; reason: 'request_invalid' | 'header_too_large'; detail: string; line?: RequestLine | undefined };
 
 const NO_EXTENSIONS: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -53,9 +53,9 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
   if (!http.method) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP method' };
   if (!http.path) return { ok: false, reason: 'request_invalid', detail: 'CheckRequest has no HTTP path' };
   const collected = collectHeaderFields(http, limits);
-  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail };
+  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail, line: lineOf(msg!, http) };
   const contradiction = contradicts(http, collected.headers);
-  if (contradiction !== undefined) return { ok: false, reason: 'request_invalid', detail: contradiction };
+  if (contradiction !== undefined) return { ok: false, reason: 'request_invalid', detail: contradiction, line: lineOf(msg!, http) };
   const attrs = msg!.attributes!;
   const body = readBody(http, collected.headers, maxBodyBytes);
   // Only a create, update or patch has a body to inspect; reads skip the header lookups.
@@ -81,6 +81,11 @@ export function parseCheckRequest(msg: CheckRequestMessage | undefined, limits: 
 }
 
 type HttpRequestMessage = NonNullable<NonNullable<NonNullable<CheckRequestMessage['attributes']>['request']>['http']>;
+
+/** A refused Check's request line (pipeline/check.ts): Envoy fills `host` from `:authority`. */
+function lineOf(msg: CheckRequestMessage, http: HttpRequestMessage): RequestLine {
+  return { method: http.method ?? '', target: http.path ?? '', authority: http.host ?? '', contextExtensions: msg.attributes?.context_extensions ?? NO_EXTENSIONS };
+}
 
 /**
  * Envoy fills `method`, `path` and `host` from the very pseudo-headers it also lists in `headers`,

@@ -7,7 +7,7 @@ import type { Verdict } from '../../decision/verdict.js';
 import { check, type Checked, type ParsedRequest } from '../../pipeline/check.js';
 import { fail } from '../../pipeline/evaluate.js';
 import type { Runtime } from '../../pipeline/runtime.js';
-import type { RawRequest } from '../../request/attributes.js';
+import type { RawRequest, RequestLine } from '../../request/attributes.js';
 import { BODY_METHODS, isBodyMissing } from '../../request/body-missing.js';
 import { upstreamCookie } from '../../request/cookies.js';
 import type { Logger } from '../../telemetry/log.js';
@@ -110,11 +110,36 @@ function sendOverloaded(req: IncomingMessage, res: ServerResponse): void {
  */
 type Parsed =
   | { ok: true; raw: RawRequest; spoofed: readonly string[]; nginx: boolean; forwardAuth: boolean }
-  | { ok: false; reason: ReasonCode; detail: string; nginx: boolean };
+  | { ok: false; reason: ReasonCode; detail: string; nginx: boolean; line?: RequestLine | undefined };
+
+/**
+ * The request a refused subrequest or Envoy HTTP Check names, as far as its headers say: on a
+ * Kubernetes host pipeline/check.ts answers it with a Status kubectl prints. Only how the refusal
+ * is written depends on it, so headers the refusal is about (too large, contradictory) may be read.
+ */
+function lineOf(rt: Runtime, req: IncomingMessage, h: { get(name: string): string | undefined }): RequestLine {
+  const forwarded = h.get('x-original-uri') ?? h.get('x-forwarded-uri');
+  let target = forwarded ?? req.url ?? '';
+  const prefix = rt.config.server.authz_http_path_prefix;
+  if (forwarded === undefined && prefix !== '' && target.startsWith(prefix)) target = target.slice(prefix.length) || '/';
+  const method = h.get('x-original-method') ?? h.get('x-forwarded-method') ?? req.method ?? '';
+  const authority = h.get('x-forwarded-host')?.split(',')[0]?.trim() || h.get('host') || '';
+  return { method, target, authority, contextExtensions: NO_EXTENSIONS };
+}
+
+/** A header as node parsed it (the first, when repeated), for lineOf before requestHeaders succeeded. */
+function nodeHeaders(req: IncomingMessage): { get(name: string): string | undefined } {
+  return {
+    get(name) {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v[0] : v;
+    },
+  };
+}
 
 export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: IncomingMessage): Parsed {
   const collected = requestHeaders(req, rt.headerLimits);
-  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail, nginx: req.headers['x-original-uri'] !== undefined };
+  if (!collected.ok) return { ok: false, reason: 'header_too_large', detail: collected.detail, nginx: req.headers['x-original-uri'] !== undefined, line: lineOf(rt, req, nodeHeaders(req)) };
   const h = collected.headers;
   const peer = req.socket.remoteAddress;
   const trusted = proxies.trusts(peer);
@@ -144,7 +169,7 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
     (originalUri !== undefined && forwardedUri !== undefined && originalUri !== forwardedUri) ||
     (originalMethod !== undefined && h.get('x-forwarded-method') !== undefined && originalMethod.toUpperCase() !== h.get('x-forwarded-method')!.toUpperCase());
   if (conflict) {
-    return { ok: false, reason: 'request_invalid', detail: 'X-Original-URI/-Method and X-Forwarded-Uri/-Method name different requests', nginx: originalUri !== undefined };
+    return { ok: false, reason: 'request_invalid', detail: 'X-Original-URI/-Method and X-Forwarded-Uri/-Method name different requests', nginx: originalUri !== undefined, line: lineOf(rt, req, h) };
   }
   const sourceAddress = proxies.clientAddress(peer, h.get('x-forwarded-for'));
   // No body reaches a forward-auth subrequest (see bodyMissing below).
@@ -157,14 +182,14 @@ export function parseAuthzRequest(rt: Runtime, proxies: TrustedProxies, req: Inc
   }
   if (target !== undefined) {
     if (forwardedMethod === undefined) {
-      return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined };
+      return { ok: false, reason: 'request_invalid', detail: 'forward-auth request without X-Original-Method or X-Forwarded-Method', nginx: originalUri !== undefined, line: lineOf(rt, req, h) };
     }
     // The proxy sets one X-Forwarded-Host (nginx's proxy_set_header, Caddy and Traefik replace the
     // client's); a list means a copy from further out survived beside it, and the first entry is
     // the one a client can choose.
     const forwardedHost = h.get('x-forwarded-host');
     if (forwardedHost?.includes(',')) {
-      return { ok: false, reason: 'request_invalid', detail: 'X-Forwarded-Host names more than one host', nginx: originalUri !== undefined };
+      return { ok: false, reason: 'request_invalid', detail: 'X-Forwarded-Host names more than one host', nginx: originalUri !== undefined, line: lineOf(rt, req, h) };
     }
     const authority = forwardedHost?.trim() || h.get('host') || '';
     // The subrequest never carries the body: a write here is body_missing (the proxy's doing), as a
@@ -380,7 +405,10 @@ function handle(opts: AuthzServerOptions, telemetry: CheckTelemetry, req: Incomi
       // not one of them would reach the upstream, so the request is refused instead.
       const known = identityHeaderNames(rt.config);
       const unknown = parsed.spoofed.filter((n) => !known.includes(n));
-      if (unknown.length > 0) return run({ ok: false, reason: 'request_invalid', detail: `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it` }, parsed.nginx);
+      if (unknown.length > 0) {
+        const { method, target, authority, contextExtensions } = parsed.raw;
+        return run({ ok: false, reason: 'request_invalid', detail: `client-sent ${unknown.slice(0, 3).join(', ')}: a forward-auth proxy cannot remove it`, line: { method, target, authority, contextExtensions } }, parsed.nginx);
+      }
     }
     if (parsed.forwardAuth || !hasBody(req)) return run({ ok: true, raw: parsed.raw, spoofed: parsed.spoofed ?? EMPTY }, parsed.nginx);
     // Envoy's HTTP ext_authz with with_request_body sends the body as the Check's body: the
