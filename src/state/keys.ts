@@ -155,7 +155,8 @@ export function controlKeys(prefix: string, kind: string): { records: string; ex
  * Whether this Redis still holds the history replicas saw in it (StateStore.historyLostAt): a
  * hash with `b`, written once when a replica first finds it absent, `l`, when a replica found
  * history lost, and `m`, from when a subject without a proven mark is vouched never proven
- * (StateStore.absenceVouched: 0 since the first start, else a mark lifetime after a loss). An empty or rolled-back Redis lacks it, or holds another `b`, while a running
+ * (StateStore.absenceVouched: 0 since the first start, else a mark lifetime after a loss), and `e`,
+ * the server's run id and `evicted_keys` any replica last saw (`<run id>:<count>`). An empty or rolled-back Redis lacks it, or holds another `b`, while a running
  * replica remembers the one it saw.
  */
 export function historyKey(prefix: string): string {

@@ -323,7 +323,9 @@ export class MemoryStateStore implements StateStore {
       max: options.maxSubjects,
       // A mark dropped for room: the subject it held reads as never proven until it would have expired.
       dispose: (at, _subject, reason) => {
-        if (reason === 'evict') this.vouchFrom = Math.max(this.vouchFrom, at + this.l.provenTtlMs);
+        // NaN (not known yet) is no bound: a snapshot's marks dropped while it loads (max_subjects
+        // lowered between runs) would otherwise be lost to Math.max(NaN, …) and the load's vouchFrom.
+        if (reason === 'evict') this.vouchFrom = Number.isNaN(this.vouchFrom) ? at + this.l.provenTtlMs : Math.max(this.vouchFrom, at + this.l.provenTtlMs);
       },
     });
     this.accelerators = new RecentLru(options.maxSubjects);

@@ -266,8 +266,6 @@ export class RedisStateStore implements StateStore {
   private born: string | undefined;
   /** StateStore.absenceVouched: from when, as last read from historyKey `m` (Infinity: not read yet). */
   private vouchFrom = Infinity;
-  /** Redis' `evicted_keys` at the last syncHistory (-1: not read yet): a rise may have taken a mark. */
-  private evicted = -1;
 
   constructor(limits: StoreLimits, options: RedisStoreOptions) {
     this.l = limitsMs(limits);
@@ -344,7 +342,7 @@ export class RedisStateStore implements StateStore {
       const from = m === null ? await this.run('history', () => this.redis.hget(key, 'm')) : m;
       this.vouchFrom = from === null ? Infinity : Number(from);
       if (Number.isNaN(this.vouchFrom)) this.vouchFrom = Infinity;
-      await this.syncEvictions(nowMs);
+      await this.syncEvictions(nowMs, false);
       return;
     }
     if (b === null && this.born === undefined) {
@@ -355,27 +353,44 @@ export class RedisStateStore implements StateStore {
       const [born, from] = await this.run('history', () => this.redis.hmget(key, 'b', 'm'));
       this.born = born ?? undefined;
       this.vouchFrom = from === null || Number.isNaN(Number(from)) ? Infinity : Number(from);
-      await this.syncEvictions(nowMs);
+      await this.syncEvictions(nowMs, true);
       return;
     }
     await this.historyLost(nowMs, b === null ? 'the store no longer holds its history marker' : 'its history marker was written again');
   }
 
   /**
-   * A rise of Redis' `evicted_keys` since the last look may have taken a subject's proven mark
-   * (maxmemory with an eviction policy): marks are then vouched for only a mark lifetime later,
-   * for every replica (historyKey `m`). A Redis that does not report it (a proxy) changes nothing.
+   * Evictions since the last look by any replica may have taken a subject's proven mark (maxmemory
+   * with an eviction policy): marks are then vouched for only a mark lifetime later, for every
+   * replica (historyKey `m`). The server's run id and `evicted_keys` last seen are kept in the
+   * marker (`e`), not in this replica: a replica started after evictions no running replica saw (a
+   * rolling deploy replacing them all) would otherwise take the count it first reads as none. A
+   * counter that went back or another run id (CONFIG RESETSTAT, a restart with persistence) hides
+   * how many went before it: a server that had evicted, or has since, gave up the vouching. At a
+   * first start (`first`) the count is only recorded: nothing was held before. A Redis that does
+   * not report it (a proxy) changes nothing.
    */
-  private async syncEvictions(nowMs: number): Promise<void> {
-    const info = await this.run('history', () => this.redis.info('stats'));
-    const found = /(?:^|\n)evicted_keys:(\d+)/.exec(info);
+  private async syncEvictions(nowMs: number, first: boolean): Promise<void> {
+    const [stats, server] = await Promise.all([this.run('history', () => this.redis.info('stats')), this.run('history', () => this.redis.info('server'))]);
+    const found = /(?:^|\n)evicted_keys:(\d+)/.exec(stats);
     if (found === null) return;
     const n = Number(found[1]);
-    const before = this.evicted;
-    this.evicted = n;
-    if (before < 0 || n <= before) return;
+    const run = /(?:^|\n)run_id:(\w+)/.exec(server)?.[1] ?? '';
+    const key = historyKey(this.prefix);
+    const was = await this.run('history', () => this.redis.hget(key, 'e'));
+    const seen = `${run}:${n}`;
+    if (was === seen) return;
+    await this.run('history', () => this.redis.hset(key, 'e', seen));
+    if (first) return;
+    const cut = was === null ? -1 : was.lastIndexOf(':');
+    const wasRun = cut < 0 ? undefined : was!.slice(0, cut);
+    const wasN = cut < 0 ? Number.NaN : Number(was!.slice(cut + 1));
+    // Unknown before (no `e`: a marker of an earlier release), or a counter that restarted: any
+    // eviction the server reports, or reported, counts; otherwise the rise since the last look.
+    const evicted = wasRun === undefined || Number.isNaN(wasN) ? n : wasRun !== run || n < wasN ? Math.max(n, wasN) : n - wasN;
+    if (evicted <= 0) return;
     await this.unvouched(nowMs);
-    this.log?.error({ event: 'state_store', store: 'redis', reason: 'state_history_lost', evicted: n - before }, 'redis evicted keys: a subject whose proven mark went reads as unknown, so a refusing band refuses unknown subjects for risk.proven_ttl_seconds');
+    this.log?.error({ event: 'state_store', store: 'redis', reason: 'state_history_lost', evicted }, 'redis evicted keys: a subject whose proven mark went reads as unknown, so a refusing band refuses unknown subjects for risk.proven_ttl_seconds');
   }
 
   /** historyKey `m` moved to a mark lifetime after now (never earlier than it is). */

@@ -111,4 +111,61 @@ describe('newcomer49 (redis): a forgotten or idle subject is not a newcomer', ()
     expect(s.absenceVouched(T + 2 * M)).toBe(false);
     expect(await attacker(s, T + 3 * M, 'new-officer')).toEqual(['refused', 'refused']);
   });
+
+  /** Evicts some of the keys with a TTL: `n` values of 100 kB over a 2 MB headroom. */
+  const evictSome = async (prefix: string, n: number) => {
+    const admin = redis.admin();
+    const policy = (await admin.config('GET', 'maxmemory-policy')) as string[];
+    try {
+      await admin.config('SET', 'maxmemory-policy', 'volatile-lru');
+      const used = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+      await admin.config('SET', 'maxmemory', String(used + 2_000_000));
+      const filler = 'x'.repeat(100_000);
+      for (let i = 0; i < n; i++) await admin.set(`${prefix}filler:${i}`, filler, 'PX', 3_600_000);
+    } finally {
+      await admin.config('SET', 'maxmemory', '0');
+      await admin.config('SET', 'maxmemory-policy', policy[1] ?? 'noeviction');
+    }
+  };
+  const evictedKeys = async () => Number(/evicted_keys:(\d+)/.exec(await redis.admin().info('stats'))![1]);
+
+  it('evictions no replica saw (every replica restarted since: a rolling deploy) end the vouching too (review49b)', async () => {
+    const s = await fresh('evict-unseen:');
+    expect(s.absenceVouched(T)).toBe(true);
+    const before = await evictedKeys();
+    // The replica that looked last is gone before its next poll; the evictions happen meanwhile.
+    await evictSome('evict-unseen:', 40);
+    expect(await evictedKeys()).toBeGreaterThan(before);
+    const later = await redis.store(TEST_LIMITS, 'evict-unseen:');
+    await later.control.snapshot(T + M);
+    expect(later.absenceVouched(T + 2 * M)).toBe(false);
+    expect(await attacker(later, T + 3 * M, 'new-officer')).toEqual(['refused', 'refused']);
+  });
+
+  it("evictions after the server's counters were reset (CONFIG RESETSTAT, a restart with persistence), fewer than before, end the vouching (review49b)", async () => {
+    const admin = redis.admin();
+    await evictSome('evict-reset-warm:', 40);
+    const s = await fresh('evict-reset:');
+    // The counter is already past zero when the replica first looks: nothing new to it.
+    expect(s.absenceVouched(T)).toBe(true);
+    const seen = await evictedKeys();
+    await admin.config('RESETSTAT');
+    await evictSome('evict-reset:', 24);
+    const now = await evictedKeys();
+    expect(now).toBeGreaterThan(0);
+    expect(now).toBeLessThan(seen);
+    await s.control.snapshot(T + M);
+    expect(s.absenceVouched(T + 2 * M)).toBe(false);
+  });
+
+  it('an intact Redis that never evicts keeps vouching across replica restarts and polls (review49b)', async () => {
+    const s = await fresh('evict-none:');
+    await s.control.snapshot(T + M);
+    const later = await redis.store(TEST_LIMITS, 'evict-none:');
+    await later.control.snapshot(T + 2 * M);
+    await s.control.snapshot(T + 3 * M);
+    expect(s.absenceVouched(T + 3 * M)).toBe(true);
+    expect(later.absenceVouched(T + 3 * M)).toBe(true);
+    expect(await attacker(later, T + 4 * M, 'new-officer')).toEqual(['asked', 'allowed']);
+  });
 });

@@ -152,6 +152,14 @@ describe("data_upload_outside: a program's own output argument (day 44, session 
     ['ADLS (abfss://container@account)', ['--sink', 'abfss://c@attacker.dfs.core.windows.net/x']],
     ['a listed bucket, the endpoint moved in the env', ['--out', 's3://helixa-models/x']],
     ['a literal env var naming an unlisted bucket', ['--out', '$OUT']],
+    // review49b: spellings the first reading missed.
+    ['camelCase --outputDir (Node, Java programs)', ['--outputDir', 's3://exfil-bucket/x']],
+    ['camelCase --exportBucket=', ['--exportBucket=gs://other-project']],
+    ['one word --outdir', ['--outdir', 's3://exfil-bucket/x']],
+    ['one word --outfile', ['--outfile', 'https://drop.example.net/x']],
+    ['one word --uploadurl', ['--uploadurl=https://drop.example.net/x']],
+    ['-o to a bucket', ['-o', 's3://exfil-bucket/x']],
+    ['-o= to a host', ['-o=https://drop.example.net/x']],
   ])('%s', (name, args) => {
     const env = name.startsWith('a listed bucket') ? [{ name: 'AWS_ENDPOINT_URL', value: 'https://minio.evil.example' }] : name.startsWith('a literal') ? [{ name: 'OUT', value: 's3://exfil-bucket/d' }] : [];
     expect(job(args, env).map((v) => v.code)).toEqual(['data_upload_outside']);
@@ -171,6 +179,13 @@ describe("data_upload_outside: a program's own output argument (day 44, session 
     ['a format, not a place', ['--output', 'json', '--export-format', 'parquet']],
     ['an input from any bucket (the flag says read)', ['--data', 's3://public-datasets/chembl', '--from', 'gs://public-bucket/x', 's3://public-datasets/zinc']],
     ['a variable the manifest does not set (a Secret, envFrom)', ['--out', '$(EXPORT_URI)']],
+    // review49b: flags named for a deployment target or a login, and `-o` given no address.
+    ["Argo CD's --dest-server (a cluster, not where output goes)", ['app', 'create', 'web', '--repo', 'https://git.example.com/r.git', '--dest-server', 'https://prod.k8s.example.com:6443', '--dest-namespace', 'web']],
+    ["Argo CD's --dest-server=", ['app', 'create', 'web', '--dest-server=https://prod.k8s.example.com:6443']],
+    ["skopeo's --dest-creds", ['copy', 'docker://a/b', 'docker://r.example/b', '--dest-creds', 'u:p']],
+    ["kubectl's -o json, a compiler's -o path", ['get', 'pods', '-o', 'json', '-o', '/out/bin', '-o', 'jsonpath={.items[0]}']],
+    ['an --outdir or --outputDir that is a path', ['--outdir', '/mnt/out', '--outputDir', './dist']],
+    ['a word that only starts like one (--outbound, --outline)', ['--outbound', 'https://drop.example.net', '--outline', 'https://drop.example.net']],
   ])('%s asks nothing', (_name, args) => {
     expect(job(args)).toEqual([]);
   });

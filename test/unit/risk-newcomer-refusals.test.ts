@@ -232,4 +232,28 @@ describe('newcomer49: a subject the store forgot or that idled is no newcomer (r
     expect(store.provenAt('https://idp.test\nli-officer', T + 7 * M)).toBe(0);
     expect(attacker(e, T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
   });
+
+  it('marks dropped while a snapshot loads (max_subjects lowered between runs) end the vouching too (review49b)', async () => {
+    const path = join(dir, 'shrunk.json');
+    const first = vouching(TEST_LIMITS, path);
+    const e = engine(undefined, false, false, first);
+    known(e);
+    for (let i = 0; i < 9; i++) {
+      const id = { ...who(T + 4 * M - 40 * S), subject: `colleague-${i}` };
+      step(e, id, T + 4 * M + i);
+      step(e, { ...id, authTime: Math.floor((T + 5 * M) / 1000) }, T + 6 * M + i);
+    }
+    expect(first.absenceVouched(T + 7 * M)).toBe(true);
+    await first.close();
+    // Restarted with room for five: the officer's mark, least recently proven, is not loaded.
+    const smaller = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 5, snapshotPath: path, snapshotIntervalMs: 2_000_000_000, now: () => T + 8 * M });
+    expect(smaller.provenAt('https://idp.test\nli-officer', T + 2 * 3_600_000)).toBe(0);
+    expect(smaller.absenceVouched(T + 2 * 3_600_000)).toBe(false);
+    expect(attacker(engine(undefined, false, false, smaller), T + 2 * 3_600_000)).toEqual(['refused', 'refused']);
+    // The same snapshot loaded with room for all keeps vouching (nothing dropped).
+    const same = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10, snapshotPath: path, snapshotIntervalMs: 2_000_000_000, now: () => T + 8 * M });
+    expect(same.absenceVouched(T + 2 * 3_600_000)).toBe(true);
+    await smaller.close();
+    await same.close();
+  });
 });

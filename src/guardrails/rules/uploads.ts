@@ -249,17 +249,33 @@ function argumentUpload(s: Stage, env: ReadonlyMap<string, string>): Upload | un
  * before and after the keyword backtracks for seconds on a crafted 40 kB word (`--out-out-…-!`).
  */
 function isOutputFlag(flag: string): boolean {
+  // `-o` is the output file of most programs that take one (`-o s3://b/x`); its value is read only
+  // when it is an address, so kubectl's `-o json` and a compiler's `-o /out/bin` stay unread.
+  if (flag === '-o') return true;
   const name = flag.startsWith('--') ? flag.slice(2) : flag.slice(1);
   if (name === '' || name.length > MAX_FLAG_NAME) return false;
   let output = false;
-  for (const part of name.toLowerCase().split(/[-_]/)) {
+  // camelCase is words too (`--outputDir`, `--exportBucket`: Node and Java programs' flags).
+  for (const part of name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase().split(/[-_]/)) {
     if (!/^[a-z0-9]+$/.test(part)) return false;
-    if (OUTPUT_WORDS.has(part)) output = true;
+    // A flag naming where a program is deployed or logs in (Argo CD's `--dest-server`,
+    // `--dest-namespace`, skopeo's `--dest-creds`) names a cluster or a login, not where its output goes.
+    if (TARGET_WORDS.has(part)) return false;
+    if (OUTPUT_WORDS.has(part) || joinedOutputWord(part)) output = true;
   }
   return output;
 }
 
-const OUTPUT_WORDS: ReadonlySet<string> = new Set(['out', 'output', 'dest', 'destination', 'dst', 'sink', 'upload', 'export']);
+/** One word made of an output word and what it names (`outdir`, `outfile`, `outputpath`, `uploadurl`). */
+function joinedOutputWord(part: string): boolean {
+  for (const w of JOINABLE_OUTPUT_WORDS) if (part.startsWith(w) && OUTPUT_PLACE_WORDS.has(part.slice(w.length))) return true;
+  return false;
+}
+
+const OUTPUT_WORDS: ReadonlySet<string> = new Set(['out', 'output', 'outputs', 'dest', 'destination', 'dst', 'sink', 'upload', 'export']);
+const JOINABLE_OUTPUT_WORDS: readonly string[] = ['output', 'out', 'destination', 'dest', 'upload', 'export'];
+const OUTPUT_PLACE_WORDS: ReadonlySet<string> = new Set(['dir', 'path', 'uri', 'url', 'file', 'bucket', 'location', 'prefix', 'folder', 'root', 'base']);
+const TARGET_WORDS: ReadonlySet<string> = new Set(['server', 'cluster', 'namespace', 'context', 'creds', 'credentials']);
 /** Longer than any real program's flag name (`--model-artifact-export-destination-uri` is 38). */
 const MAX_FLAG_NAME = 64;
 
