@@ -464,6 +464,7 @@ function inspectAt(
     if (!parsed.ok && fetches && parsed.outcome !== 'body_missing') unreadable(`the body may name a secret store's path, store or role, and could not be read (${parsed.detail})`);
     // And a ConfigMap's that may hold a script (a JSON patch copying a value into `data/run.sh`).
     if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && telemetry && parsed.outcome !== 'body_missing') unreadable(`the body may name where a telemetry agent ships data, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (!parsed.ok && floors && parsed.outcome !== 'body_missing') unreadable(`the body may set a replica count below guardrails.replica_floors, and could not be read (${parsed.detail})`);
     if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);

@@ -120,3 +120,21 @@ describe('telemetry destinations read (telemetry49)', () => {
     expect(v?.detail).not.toContain('evil');
   });
 });
+
+describe('telemetry destinations a patch does not show', () => {
+  it('reports a JSON patch copying a value into remoteWrite[0].url as unreadable', () => {
+    const patch = [{ op: 'copy', from: '/metadata/annotations/x', path: '/spec/remoteWrite/0/url' }];
+    expect(inspect(kube('PATCH', `${PROMETHEUS}/k8s`), JSON.stringify(patch), 'application/json-patch+json', false, settings).unreadable).toBeDefined();
+  });
+
+  it('reads a JSON patch adding a remoteWrite entry', () => {
+    const patch = [{ op: 'add', path: '/spec/remoteWrite/-', value: { url: `${EVIL}/w` } }];
+    expect(inspect(kube('PATCH', `${PROMETHEUS}/k8s`), JSON.stringify(patch), 'application/json-patch+json', false, settings).violations.filter((v) => v.code === 'data_upload_outside')).toHaveLength(1);
+  });
+
+  it('reports a prometheus.yml past the YAML reader as unreadable', () => {
+    const text = `remote_write:\n  - url: ${EVIL}/w\n${'# pad\n'.repeat(30000)}`;
+    const r = inspect(kube('POST', CM), JSON.stringify(configMap('prometheus.yml', text)), 'application/json', false, settings);
+    expect(r.unreadable).toBeDefined();
+  });
+});

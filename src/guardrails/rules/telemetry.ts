@@ -1,4 +1,5 @@
 import { arrayOf, isObject, type Json } from '../types.js';
+import { UNKNOWN_VALUE } from '../parse.js';
 import { readYaml } from '../yaml.js';
 import { binaryText } from './binary-text.js';
 import { IN_CLUSTER_HOST } from './commands.js';
@@ -75,7 +76,8 @@ function clusterOwn(host: string): boolean {
  */
 export function endpointDestination(value: string): string | undefined {
   const v = value.trim();
-  if (v === '' || v.includes('$')) return UNKNOWN;
+  // A JSON patch's copy or move (UNKNOWN_VALUE) sets a value the body does not show.
+  if (v === '' || v.includes('$') || value === UNKNOWN_VALUE) return UNKNOWN;
   if (/^unix(?:-abstract)?:/i.test(v)) return undefined;
   const dns = /^dns:\/\/[^/]*\/(.*)$/i.exec(v);
   const address = dns !== null ? dns[1]! : v;
@@ -349,6 +351,7 @@ function vectorSinks(config: Json, path: string): Destination[] {
 
 /** A value that may be an agent's configuration: only these are parsed. */
 const CONFIG_MARK = /(?:^|\n)[ \t]*["']?(?:remote_write|exporters|pipeline|sinks|receivers)["']?[ \t]*:/;
+const AGENT_KEY_AT_MARGIN = /(?:^|\n)(?:remote_write|exporters)[ \t]*:/;
 const CLASSIC_OUTPUT = /^[ \t]*\[[ \t]*OUTPUT[ \t]*\][ \t]*$/im;
 
 /** data_upload_outside for the telemetry configurations a ConfigMap's or a Secret's values hold. */
@@ -366,8 +369,13 @@ export function checkStoredTelemetry(doc: Json, prefix: string, ctx: RuleContext
       if (CLASSIC_OUTPUT.test(text)) report(ctx, who, 'fluentbit', fluentBitClassic(text, at));
       if (!CONFIG_MARK.test(text)) continue;
       const read = readYaml(text);
-      // Not YAML (a script, an INI file that names `exporters:`): read by nothing here.
-      if (!read.ok) continue;
+      if (!read.ok) {
+        // Not YAML (a script, an INI file that names `exporters:`): read by nothing here; but a
+        // text that starts a prometheus.yml's or a collector's key at its margin is one the agent
+        // reads (a value past the YAML reader's size, an anchor bomb), and is not known to stay.
+        if (AGENT_KEY_AT_MARGIN.test(text)) ctx.unreadable?.(`${at} may name where telemetry is sent, and could not be read (${read.detail})`);
+        continue;
+      }
       for (const config of read.documents) {
         if (!isObject(config)) continue;
         if (config.remote_write !== undefined) report(ctx, who, 'prometheus', remoteWrites(config.remote_write, joinPath(at, 'remote_write'), 'url'));
