@@ -293,7 +293,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   cloud_workload_identity: 'workload given a cloud identity by hand',
   lease_held: 'leader-election Lease held far longer than any election renews it',
   container_command_egress: 'container command runs a program it downloads or sends credentials out',
-  data_upload_outside: "container command uploads data to a destination not in the site's list (guardrails.upload_hosts)",
+  data_upload_outside: "a container command or a telemetry agent sends data to a destination not in the site's list (guardrails.upload_hosts)",
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

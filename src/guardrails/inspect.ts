@@ -14,6 +14,7 @@ import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
+import { checkStoredTelemetry, checkTelemetryObject, TELEMETRY_GROUPS } from './rules/telemetry.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkConfigMapScripts, checkSecretScripts } from './rules/configmap-scripts.js';
 import { keysRun, NO_RUN_KEYS, type RunKeys } from './rules/run-scripts.js';
@@ -302,6 +303,8 @@ function inspectAt(
           // A Secret's scripts (rules/configmap-scripts.ts): a pod runs them as it runs a ConfigMap's.
           const scripts = new ViolationCollector();
           checkSecretScripts(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: scripts, commandWork: work, runs: run }, storeName(doc, kube));
+          // And the telemetry agent configuration it may hold (rules/telemetry.ts: a prometheus.yml with credentials).
+          checkStoredTelemetry(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: scripts }, 'Secret');
           byUrl.push(...scripts.kept);
           if (owned && deletes === '') deletes = ownerReferencesSet(doc);
           // A ClusterResourceSet's Secret: its values are manifests Cluster API applies to workload
@@ -406,6 +409,9 @@ function inspectAt(
     const chaos = customObjectWrite(kube) && CHAOS_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined;
     // A KEDA scaler's triggers: the credential each is handed, and where it goes.
     const keda = customObjectWrite(kube) && kube.apiGroup === KEDA_GROUP && !truncated && body !== undefined && mayName(body, contentType, KEDA_KEYS);
+    // A Prometheus, an OpenTelemetry Collector or a Fluent Bit output: where it ships the site's
+    // telemetry, where the site lists upload destinations (rules/telemetry.ts).
+    const telemetry = customObjectWrite(kube) && TELEMETRY_GROUPS.has(kube.apiGroup) && settings.uploadAllowed !== undefined && !truncated && body !== undefined;
     // A ScaledObject paused at zero replicas: KEDA scales its target to zero (rules/owners.ts).
     const pauses = urlKey === KEDA_SCALED_OBJECT_KEY && (CHANGE_VERBS.has(kube.verb) || kube.verb === 'create') && kube.subresource === '' && body !== undefined && mayName(body, contentType, KEDA_PAUSE_KEYS);
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
@@ -436,8 +442,8 @@ function inspectAt(
     const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || mayName(body, contentType, FLOOR_FIELD_NAMES));
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
-    if (!owners && !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -459,6 +465,7 @@ function inspectAt(
     if (!parsed.ok && fetches && parsed.outcome !== 'body_missing') unreadable(`the body may name a secret store's path, store or role, and could not be read (${parsed.detail})`);
     // And a ConfigMap's that may hold a script (a JSON patch copying a value into `data/run.sh`).
     if (!parsed.ok && scripts && parsed.outcome !== 'body_missing') unreadable(`the body may hold a script a workload runs, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && telemetry && parsed.outcome !== 'body_missing') unreadable(`the body may name where a telemetry agent ships data, and could not be read (${parsed.detail})`);
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (!parsed.ok && floors && parsed.outcome !== 'body_missing') unreadable(`the body may set a replica count below guardrails.replica_floors, and could not be read (${parsed.detail})`);
     if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);
@@ -475,6 +482,7 @@ function inspectAt(
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
         if (chaos) checkChaos(doc, multi ? `documents[${i}].` : '', kube.apiGroup, ctx);
         if (keda) checkKedaTriggers(doc, multi ? `documents[${i}].` : '', mediaType(contentType) === JSON_PATCH, ctx);
+        if (telemetry) checkTelemetryObject(doc, multi ? `documents[${i}].` : '', kube.resource, ctx);
         if (embedded) {
           checkEmbeddedObjects(doc, multi ? `documents[${i}].` : '', ctx);
           judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, undefined, holderOf(kube));
@@ -482,7 +490,10 @@ function inspectAt(
         // Any ConfigMap may be one a ClusterResourceSet names: a value that reads as an object of a
         // kind kube serves is judged as a ClusterResourceSet Secret's is; any other is passed over.
         if (resourceSet) judgeCarried(doc, multi ? `documents[${i}].` : '', ctx, depth, 'maybe', 'ConfigMap');
-        if (scripts) checkConfigMapScripts(doc, multi ? `documents[${i}].` : '', ctx, storeName(doc, kube));
+        if (scripts) {
+          checkConfigMapScripts(doc, multi ? `documents[${i}].` : '', ctx, storeName(doc, kube));
+          checkStoredTelemetry(doc, multi ? `documents[${i}].` : '', ctx, 'ConfigMap');
+        }
         if (copies) checkVolumeSources(doc, multi ? `documents[${i}].` : '', ctx);
         if (claim) checkClaimSource(doc, multi ? `documents[${i}].` : '', ctx);
         if (scheduled) checkScheduledJobChange(doc, urlKey, multi ? `documents[${i}].` : '', ctx);

@@ -74,7 +74,7 @@ function nameOf(doc: Json): string {
 }
 
 /** Where a ConfigMap or a Secret keeps its values, and whether they are base64. */
-const VALUE_FIELDS: Readonly<Record<StoreKind, readonly (readonly [string, boolean])[]>> = {
+export const VALUE_FIELDS: Readonly<Record<StoreKind, readonly (readonly [string, boolean])[]>> = {
   ConfigMap: [
     ['data', false],
     ['binaryData', true],

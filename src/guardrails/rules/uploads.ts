@@ -400,6 +400,22 @@ function awsUpload(w: readonly string[], env: ReadonlyMap<string, string>): Uplo
 }
 
 /**
+ * Where a URL or address another program is configured with sends to (a telemetry agent's remote
+ * write or exporter endpoint, rules/telemetry.ts): its host, or for a shared object store the bucket
+ * it names, as a command's URL is read; unknown ('') when it cannot be read.
+ */
+export function urlDestination(url: string): string {
+  return storeDestination(url, hostOf(url, NO_VALUES), NO_VALUES);
+}
+
+/** Where an S3 client configured with `bucket` and perhaps an endpoint writes (s3Destination), for a configuration's fields. */
+export function bucketWrite(bucket: string, endpoint: string | undefined): string {
+  return s3Destination(bucket.toLowerCase(), endpoint, NO_VALUES);
+}
+
+const NO_VALUES: ReadonlyMap<string, string> = new Map();
+
+/**
  * Where an S3 client's write of `bucket` goes: `s3://bucket` on AWS; with an endpoint, that
  * endpoint's host, unless it is a shared store's (S3's own, Cloud Storage's S3-compatible one),
  * which reaches any bucket there: then the bucket is the destination.
