@@ -53,7 +53,7 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  * raise applied first makes it the owner), so an apply that leaves the count out is read as 1. A
  * Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
  * scales, and so is an Agones Fleet's own. A Cluster API pool's own count left out is kept at its
- * old value by its webhook, and an autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
+ * old value by its webhook, and an autoscaler's ceiling is required (HPA, a FleetAutoscaler's Buffer) or defaults to 100 (KEDA): none of those is judged.
  */
 
 export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
