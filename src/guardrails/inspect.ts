@@ -23,7 +23,7 @@ import { checkEmbeddedObjects } from './rules/embedded.js';
 import { checkIngress, INGRESS_KEYS } from './rules/ingress.js';
 import { checkNamespaceLabels, checkSecretType, checkSystemNamespace } from './rules/namespaces.js';
 import { checkCiliumPolicy, checkNetworkPolicy, checkNetworkPolicyDelete, checkService, CILIUM_CLUSTERWIDE_POLICY_KEY, CILIUM_POLICY_KEY, NETWORK_POLICY_KEY, SERVICE_KEY } from './rules/network.js';
-import { claimsDeleted, cordons, evictsByTaint, KEDA_PAUSED_REPLICAS, kedaPausedAtZero, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, scaleSetsZero, scaleTargetOf, serviceRetargeted } from './rules/owners.js';
+import { claimsDeleted, cordons, customScaledToZero, evictsByTaint, KEDA_PAUSED_REPLICAS, kedaPausedAtZero, ownerReferencesSet, SCALABLE_KEYS, scaledToZero, scaleSetsZero, scaleTargetOf, serviceRetargeted } from './rules/owners.js';
 import { checkRbac, collectWildcardRoles, RBAC_KEYS, rbacKindOf, type RbacKind } from './rules/rbac.js';
 import { checkPodAnnotations } from './rules/pod-security.js';
 import { checkBindingTarget } from './rules/scheduling.js';
@@ -53,7 +53,7 @@ import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from '
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
 import { MAX_YAML_DOCUMENTS } from './yaml.js';
-import { checkAutoscalerFloor, checkReplicaFloor, checkScaledObjectFloor, CUSTOM_WORKLOAD_KEYS, FLOOR_FIELD_NAMES, HPA_KEY, MACHINE_POOL_KEYS, SCALED_OBJECT_KEY } from './rules/capacity.js';
+import { checkAutoscalerFloor, checkFleetAutoscalerFloor, checkReplicaFloor, checkScaledObjectFloor, CUSTOM_WORKLOAD_KEYS, customWorkloadDefault, FLEET_AUTOSCALER_KEY, FLOOR_FIELD_NAMES, HPA_KEY, MACHINE_POOL_KEYS, SCALED_OBJECT_KEY } from './rules/capacity.js';
 import { isObject, NO_VIOLATIONS, type DeleteTarget, type GuardrailResult, type Json, type Violation } from './types.js';
 
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
@@ -79,7 +79,7 @@ export function isInspected(kube: KubeRequestInfo): boolean {
 function floorWrite(kube: KubeRequestInfo): boolean {
   if (kube.subresource !== '') return false;
   const key = `${kube.apiGroup}/${kube.resource}`;
-  if (key === HPA_KEY || key === SCALED_OBJECT_KEY) return WRITE_VERBS.has(kube.verb);
+  if (key === HPA_KEY || key === SCALED_OBJECT_KEY || key === FLEET_AUTOSCALER_KEY) return WRITE_VERBS.has(kube.verb);
   return (MACHINE_POOL_KEYS.has(key) || CUSTOM_WORKLOAD_KEYS.has(key)) && CHANGE_VERBS.has(kube.verb);
 }
 
@@ -352,17 +352,20 @@ function inspectAt(
     // client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
     const workloadScale = scalesWorkload(kube);
+    // A custom workload's Scale at zero is its delete too (an Argo Rollout's, an Agones Fleet's:
+    // rules/owners.ts customScaledToZero); another custom kind's Scale is read for its floor only.
+    const zeroes = workloadScale || customWorkloadDefault(urlKey) !== undefined;
     let deletes = '';
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
     if (!parsed.ok) {
-      if (workloadScale && parsed.outcome !== 'body_missing') deletes = `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
+      if (zeroes && parsed.outcome !== 'body_missing') deletes = `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
       // A custom kind's Scale that cannot be read may be below its floor: judged as the floor's own.
       if (!workloadScale && parsed.outcome !== 'body_missing' && settings.replicaFloorNamespace(kube.namespace)) {
         checkReplicaFloor({ spec: { replicas: UNKNOWN_VALUE } }, urlKey, '', true, { settings, namespace: kube.namespace, name: kube.name, partial: true, out: found });
       }
     } else {
-      for (const doc of parsed.documents) if (workloadScale && deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
+      for (const doc of parsed.documents) if (zeroes && deletes === '') deletes = scaleSetsZero(doc, !parsed.partial, isApply(contentType));
       if (settings.replicaFloorNamespace(kube.namespace)) {
         const multi = parsed.documents.length > 1;
         for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, applied: isApply(contentType), out: found }, !parsed.partial);
@@ -414,6 +417,11 @@ function inspectAt(
     const telemetry = customObjectWrite(kube) && TELEMETRY_GROUPS.has(kube.apiGroup) && settings.uploadAllowed !== undefined && !truncated && body !== undefined;
     // A ScaledObject paused at zero replicas: KEDA scales its target to zero (rules/owners.ts).
     const pauses = urlKey === KEDA_SCALED_OBJECT_KEY && (CHANGE_VERBS.has(kube.verb) || kube.verb === 'create') && kube.subresource === '' && body !== undefined && mayName(body, contentType, KEDA_PAUSE_KEYS);
+    // A custom workload's change that scales it to zero (an Argo Rollout's, an Agones Fleet's): its
+    // delete, as a Deployment's is (rules/owners.ts customScaledToZero). Read whatever it names: a
+    // Fleet's count left out is 0. A create is left out, as a Deployment's: it takes nothing down.
+    const zeroFallback = changesObject(kube) && body !== undefined ? customWorkloadDefault(urlKey) : undefined;
+    const zeroes = zeroFallback !== undefined;
     // So is a KubeVirt or CDI object that may copy a volume: its sources name their namespace.
     const copies = customObjectWrite(kube) && VOLUME_SOURCE_GROUPS.has(kube.apiGroup) && !truncated && body !== undefined && mayName(body, contentType, VOLUME_SOURCE_KEYS);
     // A CronWorkflow's patch, read as a CronJob's is (rules/scheduled-jobs.ts).
@@ -438,12 +446,13 @@ function inspectAt(
     const gitops = customObjectWrite(kube) && GITOPS_IMAGE_KEYS.has(urlKey) && settings.registryAllowed !== undefined && (truncated || mayName(body, contentType, GITOPS_IMAGE_NAMES));
     // An autoscaler's ceiling, a KEDA pause or a node pool's count, where the site keeps a floor
     // (rules/capacity.ts): a body cut at the limit may set one past the cut. A custom workload's
-    // change is read whatever it names: one that leaves its count out sets kube's default of 1.
-    const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || mayName(body, contentType, FLOOR_FIELD_NAMES));
+    // change is read whatever it names: one that leaves its count out sets kube's default of 1. So
+    // is a FleetAutoscaler's write: a JSON patch may copy a whole policy in without naming its ceiling.
+    const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || urlKey === FLEET_AUTOSCALER_KEY || mayName(body, contentType, FLOOR_FIELD_NAMES));
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -451,6 +460,11 @@ function inspectAt(
     if (deletes === '' && pauses && !parsed.ok && parsed.outcome !== 'body_missing') {
       deletes = `its body could not be read (${parsed.outcome}), so it may pause the ScaledObject at zero replicas, which deletes every pod of its target`;
       [how, deleteOf] = [PAUSED, scaleTargetOf({}, kube.name)];
+    }
+    // And a custom workload's may scale it to zero.
+    if (deletes === '' && zeroes && !parsed.ok && parsed.outcome !== 'body_missing') {
+      deletes = `its body could not be read (${parsed.outcome}), so it may scale the workload to zero replicas, which deletes every pod`;
+      how = SCALED;
     }
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
@@ -477,6 +491,10 @@ function inspectAt(
         if (pauses && deletes === '') {
           deletes = kedaPausedAtZero(doc);
           if (deletes !== '') [how, deleteOf] = [PAUSED, scaleTargetOf(doc, kube.name)];
+        }
+        if (zeroFallback !== undefined && deletes === '') {
+          deletes = customScaledToZero(doc, zeroFallback, kube.verb === 'update' && !parsed.partial, isApply(contentType));
+          if (deletes !== '') how = SCALED;
         }
         const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, applied: isApply(contentType), out: found, unreadable, commandWork: work, runs: run };
         if (pods) checkCustomPodSpecs(doc, multi ? `documents[${i}].` : '', ctx);
@@ -508,6 +526,7 @@ function inspectAt(
           const floorCtx: RuleContext = { ...ctx, name: kube.name };
           if (urlKey === HPA_KEY) checkAutoscalerFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
           else if (urlKey === SCALED_OBJECT_KEY) checkScaledObjectFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
+          else if (urlKey === FLEET_AUTOSCALER_KEY) checkFleetAutoscalerFloor(doc, multi ? `documents[${i}].` : '', floorCtx);
           else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx, kube.verb === 'update');
         }
         if (patches) judgeGitopsPatches(doc, urlKey, multi ? `documents[${i}].` : '', ctx, depth);

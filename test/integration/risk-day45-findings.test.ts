@@ -127,11 +127,11 @@ describe("a game studio's live-ops after a season launch: Montréal and Seoul, A
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open (capacity_below_floor reads an HPA's and a ScaledObject's ceiling, not an Agones
-  // FleetAutoscaler's buffer.maxReplicas, which caps the Fleet it names in spec.fleetName): the
-  // autoscaler's ceiling cut to 1 under the Fleet's floor, hours after the on-call's sign-in, passes
+  // Fixed (capacity49b): capacity_below_floor reads an Agones FleetAutoscaler's buffer.maxReplicas,
+  // which caps the Fleet it names in spec.fleetName, as an HPA's maxReplicas. Before, the
+  // autoscaler's ceiling cut to 1 under the Fleet's floor, hours after the on-call's sign-in, passed
   // on prod-writes' 8 hours.
-  it.fails("a FleetAutoscaler's ceiling cut below the Fleet's floor asks a recent sign-in", async () => {
+  it("a FleetAutoscaler's ceiling cut below the Fleet's floor asks a recent sign-in", async () => {
     const sub = 'd45f-mtl-oc1@lumenharbor.example';
     const login = await twoDays(sub, oncall, {}, key);
     const res = await send(login, THU + 2.7 * H, 'PATCH', FAS, { body: JSON.stringify({ spec: { fleetName: ARENA_NA, policy: { type: 'Buffer', buffer: { bufferSize: 1, minReplicas: 0, maxReplicas: 1 } } } }), contentType: MERGE });

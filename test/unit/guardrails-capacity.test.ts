@@ -167,6 +167,31 @@ describe('capacity_below_floor: a count set below the site floor', () => {
     expect(codes(send('PATCH', FLEET, { spec: { replicas: 0 } }, MERGE, none))).toEqual([]);
   });
 
+  // Day 45's open finding: an Agones FleetAutoscaler's Buffer ceiling caps the Fleet its
+  // spec.fleetName names, as an HPA's maxReplicas caps its scaleTargetRef.
+  it("reads an Agones FleetAutoscaler's buffer.maxReplicas, by spec.fleetName, in a Schedule and a Chain too", () => {
+    const FASS = '/apis/autoscaling.agones.dev/v1/namespaces/game-prod/fleetautoscalers';
+    const FAS = `${FASS}/arena-na-autoscaler`;
+    const buffer = (max: number) => ({ type: 'Buffer', buffer: { bufferSize: 1, minReplicas: 0, maxReplicas: max } });
+    const cut = floorCodes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: buffer(1) } }, MERGE));
+    expect(cut.map((v) => [v.path, v.detail])).toEqual([['spec.policy.buffer.maxReplicas', 'FleetAutoscaler buffer.maxReplicas (the most GameServers it runs) of arena-na in namespace game-prod set to 1, below the floor of 2 that guardrails.replica_floors keeps there']]);
+    // A patch that does not show its Fleet meets the namespace's highest floor.
+    const unshown = floorCodes(send('PATCH', FAS, { spec: { policy: { buffer: { maxReplicas: 1 } } } }, MERGE));
+    expect(unshown.map((v) => v.detail)).toEqual([expect.stringContaining("FleetAutoscaler arena-na-autoscaler's target (not shown in the write)")]);
+    expect(codes(send('PATCH', FAS, [{ op: 'replace', path: '/spec/policy/buffer/maxReplicas', value: 1 }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    // A policy copied in from elsewhere may hold any ceiling: the write is unreadable, and asked so.
+    expect(send('PATCH', FAS, [{ op: 'copy', from: '/metadata/annotations/p', path: '/spec/policy' }], JSON_PATCH).unreadable).toBe('body_unreadable');
+    const create = { apiVersion: 'autoscaling.agones.dev/v1', kind: 'FleetAutoscaler', metadata: { name: 'arena-na-autoscaler' }, spec: { fleetName: 'arena-na', policy: buffer(1) } };
+    expect(codes(send('POST', FASS, create))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', FAS, toYaml(create), APPLY))).toEqual(['capacity_below_floor']);
+    const scheduled = { type: 'Schedule', schedule: { between: { start: '2027-05-06T20:00:00Z' }, policy: buffer(1) } };
+    expect(floorCodes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: scheduled } }, MERGE)).map((v) => v.path)).toEqual(['spec.policy.schedule.policy.buffer.maxReplicas']);
+    const chain = { type: 'Chain', chain: [{ id: 'peak', ...buffer(300) }, { id: 'night', type: 'Schedule', schedule: { policy: buffer(1) } }] };
+    expect(floorCodes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: chain } }, MERGE)).map((v) => v.path)).toEqual(['spec.policy.chain[1].schedule.policy.buffer.maxReplicas']);
+    expect(codes(send('PATCH', FAS, [{ op: 'replace', path: '/spec/policy/chain/1/buffer/maxReplicas', value: 1 }], JSON_PATCH))).toEqual(['capacity_below_floor']);
+    expect(codes(send('PATCH', FAS, { spec: { policy: { buffer: { maxReplicas: '40' } } } }, MERGE))).toEqual(['capacity_below_floor']);
+  });
+
   it('judges a count it cannot read as below the floor', () => {
     expect(codes(send('PATCH', HPA, { spec: { maxReplicas: '40' } }, MERGE))).toEqual(['capacity_below_floor']);
     expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': 'many' } } }, MERGE))).toEqual(['capacity_below_floor']);
@@ -191,6 +216,30 @@ describe('capacity_below_floor: routine capacity work stays quiet', () => {
     expect(codes(send('PATCH', `${DEPLOY}/scale`, { spec: { replicas: 40 } }, MERGE))).toEqual([]);
     expect(codes(send('PATCH', DEPLOY, { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': '2027-05-06T20:00:00Z' } } } } }, STRATEGIC))).toEqual([]);
     expect(codes(send('PATCH', SO, { metadata: { annotations: { 'autoscaling.keda.sh/paused-replicas': '12' } } }, MERGE))).toEqual([]);
+  });
+
+  it('passes a FleetAutoscaler raised, at the floor, naming another Fleet, with no ceiling to read, or without a floor', () => {
+    const FAS = '/apis/autoscaling.agones.dev/v1/namespaces/game-prod/fleetautoscalers/arena-na-autoscaler';
+    const GAME = `
+guardrails:
+  replica_floors:
+    - namespaces: [game-prod]
+      names: [arena-na]
+      min_replicas: 100
+`;
+    const game = guardSettings(GAME);
+    const buffer = (max: number) => ({ type: 'Buffer', buffer: { bufferSize: 20, minReplicas: 0, maxReplicas: max } });
+    expect(codes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: buffer(400) } }, MERGE, game))).toEqual([]);
+    expect(codes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: buffer(100) } }, MERGE, game))).toEqual([]);
+    // Another Fleet the body shows: its own floor (none here), not arena-na's.
+    expect(codes(send('PATCH', '/apis/autoscaling.agones.dev/v1/namespaces/game-prod/fleetautoscalers/lobby', { spec: { fleetName: 'lobby', policy: buffer(3) } }, MERGE, game))).toEqual([]);
+    // bufferSize and minReplicas are the controller's to follow down, as an HPA's minReplicas.
+    expect(codes(send('PATCH', FAS, { spec: { policy: { buffer: { bufferSize: 1, minReplicas: 0 } } } }, MERGE, game))).toEqual([]);
+    // A Webhook has no ceiling; a Counter's or List's maxCapacity counts capacity, not GameServers.
+    expect(codes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: { type: 'Webhook', webhook: { service: { name: 'autoscaler', namespace: 'game-prod' } } } } }, MERGE, game))).toEqual([]);
+    expect(codes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: { type: 'Counter', counter: { key: 'players', bufferSize: 5, maxCapacity: 10 } } } }, MERGE, game))).toEqual([]);
+    expect(codes(send('PATCH', FAS, { spec: { fleetName: 'arena-na', policy: buffer(1) } }, MERGE, none))).toEqual([]);
+    expect(codes(send('PATCH', '/apis/autoscaling.agones.dev/v1/namespaces/game-dev/fleetautoscalers/arena-na-autoscaler', { spec: { fleetName: 'arena-na', policy: buffer(1) } }, MERGE, game))).toEqual([]);
   });
 
   it('passes a workload create (it takes no running capacity away) and namespaces or names without a floor', () => {

@@ -186,6 +186,59 @@ describe('a workload scaled to zero', () => {
   });
 });
 
+// An Argo Rollout or an Agones Fleet scaled to zero (capacity.ts CUSTOM_WORKLOAD_KEYS): its
+// controller deletes every pod (a Fleet's, every GameServer and the match on it), so it is the
+// workload's delete as a Deployment's is (rules/owners.ts customScaledToZero), by its own count or
+// its `scale` subresource. A Fleet's count is a plain int32 whose absence is 0; a Rollout's is a
+// pointer defaulted to 1.
+describe('a custom workload scaled to zero', () => {
+  const FLEET = '/apis/agones.dev/v1/namespaces/game-prod/fleets/arena-na';
+  const ROLLOUT = '/apis/argoproj.io/v1alpha1/namespaces/prod-cart/rollouts/api';
+  const fleet = (spec: object) => JSON.stringify({ apiVersion: 'agones.dev/v1', kind: 'Fleet', metadata: { name: 'arena-na', namespace: 'game-prod' }, spec });
+  const TEMPLATE = { template: { spec: { ports: [{ name: 'default', containerPort: 7654 }] } } };
+  it.each([
+    ['kubectl edit fleet (a merge patch) to 0', 'PATCH', FLEET, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['kubectl scale fleet (its scale subresource)', 'PATCH', `${FLEET}/scale`, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['a JSON patch of a Fleet to 0', 'PATCH', FLEET, JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 0 }]), JP],
+    ["a merge patch removing a Fleet's count (0)", 'PATCH', FLEET, JSON.stringify({ spec: { replicas: null } }), MERGE],
+    ["a JSON patch removing a Fleet's count", 'PATCH', FLEET, JSON.stringify([{ op: 'remove', path: '/spec/replicas' }]), JP],
+    ['a Fleet put without its count', 'PUT', FLEET, fleet(TEMPLATE), 'application/json'],
+    ['a server-side apply of a Fleet without its count', 'PATCH', FLEET, fleet(TEMPLATE), 'application/apply-patch+yaml'],
+    ['a JSON patch copying a value into a Fleet count', 'PATCH', FLEET, JSON.stringify([{ op: 'copy', from: '/metadata/annotations/n', path: '/spec/replicas' }]), JP],
+    ['a Rollout merge patch to 0', 'PATCH', ROLLOUT, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['kubectl scale rollout', 'PATCH', `${ROLLOUT}/scale`, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['a Rollout put at 0', 'PUT', ROLLOUT, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'api' }, spec: { replicas: 0 } }), 'application/json'],
+  ])('%s is its delete', (_n, method, path, body, type) => {
+    expect(deletes(method, path, body, type)).toMatch(/zero/);
+  });
+
+  it('a raise, a template change, a create at 0, a Rollout count left out (1) and another custom kind are not', () => {
+    expect(deletes('PATCH', FLEET, JSON.stringify({ spec: { replicas: 400 } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', `${FLEET}/scale`, JSON.stringify({ spec: { replicas: 160 } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', FLEET, JSON.stringify({ spec: { template: { spec: { template: { spec: { containers: [{ name: 'arena', image: 'registry.example/arena:5.2.1' }] } } } } } }), MERGE)).toBeUndefined();
+    expect(deletes('PUT', FLEET, fleet({ ...TEMPLATE, replicas: 200 }), 'application/json')).toBeUndefined();
+    expect(deletes('POST', '/apis/agones.dev/v1/namespaces/game-prod/fleets', fleet({ ...TEMPLATE, replicas: 0 }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', ROLLOUT, JSON.stringify({ spec: { replicas: null } }), MERGE)).toBeUndefined();
+    expect(deletes('PUT', ROLLOUT, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'api' }, spec: {} }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', '/apis/agones.dev/v1/namespaces/game-prod/gameserversets/arena-na-x7/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE)).toBeUndefined();
+    expect(deletes('PATCH', FLEET, undefined, MERGE, false, true)).toBeUndefined();
+  });
+
+  it('a body that cannot be read may be to zero, and is judged so', () => {
+    // A cut body may set owner references as well: it is asked as the delete either way.
+    expect(deletes('PATCH', FLEET, '{"spec":{"replicas":0', MERGE, true)).toMatch(/^its body could not be read \(body_truncated\)/);
+    expect(deletes('PATCH', FLEET, '{"spec":{"replicas":0', MERGE)).toMatch(/may scale the workload to zero/);
+    expect(deletes('PATCH', ROLLOUT, 'not json', MERGE)).toMatch(/may scale the workload to zero/);
+    expect(deletes('PATCH', `${FLEET}/scale`, 'not json', MERGE)).toMatch(/may scale the workload to zero/);
+  });
+
+  it('in a protected namespace it is the protected delete it amounts to', () => {
+    const r = inspect(kube('PATCH', '/apis/agones.dev/v1/namespaces/kube-system/fleets/probe'), JSON.stringify({ spec: { replicas: 0 } }), MERGE, false, settings);
+    expect(r.violations.map((v) => [v.code, v.path])).toEqual([['delete_protected', 'spec.replicas']]);
+    expect(r.violations[0]!.detail).toMatch(/^patch scaling to zero, which takes it down like a delete agones\.dev\/fleets\/probe/);
+  });
+});
+
 // A KEDA ScaledObject paused at zero replicas (day 38): KEDA scales its target to zero, so the write
 // asks what deleting the target asks (rules/owners.ts kedaPausedAtZero), named in `deleteOf`.
 describe('a ScaledObject paused at zero replicas', () => {

@@ -22,11 +22,18 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  *   controller follow the load down, which is its job; kube refuses `maxReplicas < minReplicas`.
  * - KEDA ScaledObject: `spec.maxReplicaCount`, and `autoscaling.keda.sh/paused-replicas` (a pause
  *   at a count; a pause at zero is also the target's delete, rules/owners.ts).
+ * - Agones FleetAutoscaler: a Buffer policy's `buffer.maxReplicas`, create included, wherever a
+ *   policy may hold one (`spec.policy`, a Schedule's `schedule.policy`, each Chain entry, which
+ *   inlines a policy). A Webhook policy has no ceiling (its service answers a count); a Counter's or
+ *   List's `maxCapacity` is a count of counter or list capacity summed over the Fleet, not of
+ *   GameServers, so it is not comparable with a floor of replicas and is not read. `minReplicas`
+ *   is not read, as an HPA's.
  * - Cluster API MachineDeployment, MachineSet, MachinePool: `spec.replicas` of a change and of the
  *   `scale` subresource: a node pool taken down under the workloads it runs.
  * - Argo Rollout and Agones Fleet: `spec.replicas` of a change (CUSTOM_WORKLOAD_DEFAULTS), and any
  *   custom kind's `scale` subresource (inspect.ts scalesCustom).
- * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`).
+ * An autoscaler is matched by the name of the workload its body targets (`scaleTargetRef.name`, a
+ * FleetAutoscaler's `spec.fleetName`).
  * A patch that does not show it (`kubectl patch hpa web-hpa -p '{"spec":{"maxReplicas":2}}'`) may
  * size any workload of the namespace: an HPA's name need not be its target's (`web-hpa` scaling
  * `results-web`), so matching its own name let the floor on the target go (review49). It meets the
@@ -46,11 +53,12 @@ import { KEDA_PAUSED_REPLICAS } from './owners.js';
  * raise applied first makes it the owner), so an apply that leaves the count out is read as 1. A
  * Scale's is a plain int32 whose absence is 0 (rules/owners.ts scaleSetsZero), whatever kind it
  * scales, and so is an Agones Fleet's own. A Cluster API pool's own count left out is kept at its
- * old value by its webhook, and an autoscaler's ceiling is required (HPA) or defaults to 100 (KEDA): none of those is judged.
+ * old value by its webhook, and an autoscaler's ceiling is required (HPA, a FleetAutoscaler's Buffer) or defaults to 100 (KEDA): none of those is judged.
  */
 
 export const HPA_KEY = 'autoscaling/horizontalpodautoscalers';
 export const SCALED_OBJECT_KEY = 'keda.sh/scaledobjects';
+export const FLEET_AUTOSCALER_KEY = 'autoscaling.agones.dev/fleetautoscalers';
 /** Cluster API's node pools (cluster.x-k8s.io): their `spec.replicas` is a count of machines. */
 export const MACHINE_POOL_KEYS: ReadonlySet<string> = new Set(['cluster.x-k8s.io/machinedeployments', 'cluster.x-k8s.io/machinesets', 'cluster.x-k8s.io/machinepools']);
 /**
@@ -65,6 +73,10 @@ const CUSTOM_WORKLOAD_DEFAULTS: ReadonlyMap<string, number> = new Map([
   ['agones.dev/fleets', 0],
 ]);
 export const CUSTOM_WORKLOAD_KEYS: ReadonlySet<string> = new Set(CUSTOM_WORKLOAD_DEFAULTS.keys());
+/** The count a custom workload's API reads when a write leaves its `spec.replicas` out (rules/owners.ts customScaledToZero). */
+export function customWorkloadDefault(urlKey: string): number | undefined {
+  return CUSTOM_WORKLOAD_DEFAULTS.get(urlKey);
+}
 /** The count kube reads when a write leaves a workload's own `spec.replicas` out, and a Scale's. */
 const WORKLOAD_DEFAULT = 1;
 const SCALE_DEFAULT = 0;
@@ -161,6 +173,48 @@ function targetName(spec: Json | undefined): string {
 function autoscalerShown(target: string, own: string, kind: string): string {
   if (target !== '') return target;
   return own === '' ? `a ${kind} whose target the write does not show` : `${kind} ${own}'s target (not shown in the write)`;
+}
+
+/** The Fleet a FleetAutoscaler's body names (`spec.fleetName`); '' when it does not show it, as targetName. */
+function fleetNameOf(spec: Json | undefined): string {
+  const name = spec?.fleetName;
+  return typeof name === 'string' && OBJECT_NAME.test(name) ? name : '';
+}
+
+/**
+ * Policies nest (a Schedule holds one, a Chain lists them); Agones refuses a Schedule or Chain
+ * inside another, so two levels hold any it accepts. One nested deeper is judged as a ceiling
+ * stepgate did not read, not passed over.
+ */
+const POLICY_DEPTH = 4;
+
+function judgeFleetPolicy(policy: unknown, path: string, depth: number, target: string, ctx: RuleContext, shown: string): void {
+  if (policy === UNKNOWN_VALUE) {
+    judge(UNKNOWN_VALUE, false, 'FleetAutoscaler policy (the most GameServers its buffer runs)', target, path, ctx, shown);
+    return;
+  }
+  if (!isObject(policy)) return;
+  if (depth > POLICY_DEPTH) {
+    judge(UNKNOWN_VALUE, false, 'FleetAutoscaler policy nested past what stepgate reads', target, path, ctx, shown);
+    return;
+  }
+  const buffer = policy.buffer;
+  if (buffer === UNKNOWN_VALUE) judge(UNKNOWN_VALUE, false, 'FleetAutoscaler buffer', target, `${path}.buffer`, ctx, shown);
+  else if (isObject(buffer)) judge(buffer.maxReplicas, false, 'FleetAutoscaler buffer.maxReplicas (the most GameServers it runs)', target, `${path}.buffer.maxReplicas`, ctx, shown);
+  const schedule = policy.schedule;
+  if (schedule === UNKNOWN_VALUE) judge(UNKNOWN_VALUE, false, 'FleetAutoscaler schedule', target, `${path}.schedule`, ctx, shown);
+  else if (isObject(schedule)) judgeFleetPolicy(schedule.policy, `${path}.schedule.policy`, depth + 1, target, ctx, shown);
+  const chain = policy.chain;
+  if (chain === UNKNOWN_VALUE) judge(UNKNOWN_VALUE, false, 'FleetAutoscaler chain', target, `${path}.chain`, ctx, shown);
+  else if (Array.isArray(chain)) for (const [i, entry] of chain.entries()) judgeFleetPolicy(entry, `${path}.chain[${i}]`, depth + 1, target, ctx, shown);
+}
+
+/** An Agones FleetAutoscaler's ceilings: the most GameServers its Buffer policies run (see the header). */
+export function checkFleetAutoscalerFloor(doc: Json, docPath: string, ctx: RuleContext): void {
+  const spec = isObject(doc.spec) ? doc.spec : undefined;
+  if (spec === undefined) return;
+  const target = fleetNameOf(spec);
+  judgeFleetPolicy(spec.policy, `${docPath}spec.policy`, 0, target, ctx, autoscalerShown(target, nameOf(doc, ctx.name), 'FleetAutoscaler'));
 }
 
 /** A HorizontalPodAutoscaler's ceiling: the most replicas its controller will run. */

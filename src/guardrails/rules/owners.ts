@@ -75,14 +75,34 @@ const ZERO_SCALE = 'kube reads as zero replicas (autoscaling/v1 ScaleSpec.replic
  * request does not show.
  */
 export function scaleSetsZero(doc: Json, whole: boolean, applied: boolean): string {
+  return leftAtZero(doc, whole, applied, 'Scale', ZERO_SCALE);
+}
+
+/** scaleSetsZero's reading of a plain int32 count whose absence is 0, `owner` the object that holds it. */
+function leftAtZero(doc: Json, whole: boolean, applied: boolean, owner: string, why: string): string {
   const zero = scaledToZero(doc);
   if (zero !== '') return zero;
   const spec = doc.spec;
   const listed = isObject(spec) && Object.hasOwn(spec, 'replicas') && spec.$patch !== 'delete';
-  if (listed) return spec.replicas === null ? `removes the Scale's spec.replicas, which ${ZERO_SCALE}` : '';
+  if (listed) return spec.replicas === null ? `removes the ${owner}'s spec.replicas, which ${why}` : '';
   // Not listed: the count is gone when the patch drops it (or the spec holding it), else it stays.
-  if (spec === null || drops(doc, 'spec') || drops(spec, 'replicas') || whole) return `leaves a Scale without spec.replicas, which ${ZERO_SCALE}`;
-  return applied ? `applies a Scale without spec.replicas, which removes a count its field manager set before; ${ZERO_SCALE}` : '';
+  if (spec === null || drops(doc, 'spec') || drops(spec, 'replicas') || whole) return `leaves a ${owner} without spec.replicas, which ${why}`;
+  return applied ? `applies a ${owner} without spec.replicas, which removes a count its field manager set before; ${why}` : '';
+}
+
+const ZERO_FLEET = 'Agones reads as zero GameServers (FleetSpec.Replicas is a plain int32, default 0): its controller deletes every GameServer, and the matches on them, as a delete of the Fleet would';
+
+/**
+ * Whether a change of a custom workload (capacity.ts CUSTOM_WORKLOAD_KEYS: an Argo Rollout, an
+ * Agones Fleet) scales it to zero: its controller deletes every pod (a Fleet's, every GameServer
+ * with the match it holds), which is its delete as a Deployment's scale to zero is (scaledToZero),
+ * whether through the object or its `scale` subresource. `fallback` is the count its API reads
+ * when a write leaves `spec.replicas` out: a Rollout's pointer defaults to 1, so only a 0 written
+ * (or a value copied in) is a zero; a Fleet's is a plain int32 defaulting to 0, read as a Scale's
+ * is (scaleSetsZero: a null, a removal, a whole object without it, an apply that leaves it out).
+ */
+export function customScaledToZero(doc: Json, fallback: number, whole: boolean, applied: boolean): string {
+  return fallback === 0 ? leftAtZero(doc, whole, applied, 'Fleet', ZERO_FLEET) : scaledToZero(doc);
 }
 
 /**
