@@ -1,4 +1,5 @@
-import { attackKit, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-first replayed day, written as an outside red team and an outside observer of real
@@ -127,7 +128,7 @@ function staff(rand: () => number): Person[] {
 const addressOf = (p: Person, where: Where, t: number): string =>
   where === 'noc' ? NOC : where === 'office' ? OFFICE : where === 'vendor' ? VENDOR_NET : where === 'li' ? LI_ROOM : CGNAT(Math.floor(t / H), p.idx);
 
-type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
+type Req = SittingRequest;
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 /** `kubectl exec` with its argv (each `command=`), as kubectl sends it. */
@@ -276,7 +277,6 @@ function liTask(rand: () => number, n: number): Req[] {
   return [{ method: 'GET', path: `/api/v1/namespaces/${LI_NS}/configmaps` }];
 }
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /**
  * The operator's own rule beside the example's, as the regulator requires it: every request in
@@ -328,65 +328,32 @@ export function workday41(seed = 391): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 41);
   const people = staff(rand);
   const events: DayEvent[] = [];
+  const replay = sittings<Where, Person>(rand, people, { events, api: API, addressOf, usualPlace: () => 'office' });
   for (const [day, scored] of [[D41_MON, false], [D41_TUE, true]] as const) {
-    const at = (h: number) => day + h * H;
-    /** The kubelogin cache's token (the person's request last before `t`, within the hour), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login =>
-      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t), t), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? 'office';
-    const push = (p: Person, t: number, where: Where, reqs: Req[], gap: number) => {
-      const l = loginAt(p, t);
-      reqs.forEach((q, i) => {
-        const ti = Math.round(t + i * gap);
-        events.push({ at: ti, actor: p.name, scored, ip: addressOf(p, where, ti), ua: p.ua, login: l, method: q.method, path: q.path, host: API, ...(q.headers ? { headers: q.headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) });
-      });
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of scored ? p.scored : p.warm) {
-        let t = at(from) + M;
-        // A laptop that locks: a sign-in at the sitting's start (the token's refresh then holds it).
-        let login = signIn(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        while (t < at(to)) {
-          let reqs: Req[];
-          if (p.kind === 'noc') reqs = nocTask(rand, t, n);
-          else if (p.kind === 'plat') reqs = platTask(rand, n);
-          else if (p.kind === 'cnf') reqs = cnfTask(rand, n);
-          else if (p.kind === 'field') reqs = fieldTask(rand, n);
-          else if (p.kind === 'vendor') reqs = vendorTask(rand, n);
-          else reqs = liTask(rand, n);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => {
-            const ti = Math.round(t + i * gap);
-            events.push({ at: ti, actor: p.name, scored, ip: addressOf(p, where, ti), ua: p.ua, login, method: q.method, path: q.path, host: API, ...(q.headers ? { headers: q.headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) });
-          });
-          lastAt = t;
-          n++;
-          t += reqs.length * gap + (p.kind === 'noc' || p.kind === 'vendor' ? 4 : 6) * M + rand() * (p.kind === 'noc' ? 10 : 18) * M;
-        }
-      }
-    }
+    const { at, push } = replay(day, scored, {
+      task: (p, n, t) =>
+        p.kind === 'noc' ? nocTask(rand, t, n) : p.kind === 'plat' ? platTask(rand, n) : p.kind === 'cnf' ? cnfTask(rand, n) : p.kind === 'field' ? fieldTask(rand, n) : p.kind === 'vendor' ? vendorTask(rand, n) : liTask(rand, n),
+      pace: (p) => [p.kind === 'noc' || p.kind === 'vendor' ? 4 : 6, p.kind === 'noc' ? 10 : 18],
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [cnf1, cnf2, tse, li, plat2] = [by('cnf-1'), by('cnf-2'), by('tse'), by('li'), by('plat-2')];
     // The CNF team's daily attachment edit (N6's VLAN QoS) and two DPDK lab builds.
-    push(cnf1, at(scored ? 9.5 : 10), 'office', [{ method: 'GET', path: NAD('cnf-upf', 'n6-upf') }, { method: 'PUT', path: NAD('cnf-upf', 'n6-upf'), headers: JSON_CT, body: n6Attachment(scored ? 5 : 4) }], 60 * S);
+    push(cnf1, at(scored ? 9.5 : 10), [{ method: 'GET', path: NAD('cnf-upf', 'n6-upf') }, { method: 'PUT', path: NAD('cnf-upf', 'n6-upf'), headers: JSON_CT, body: n6Attachment(scored ? 5 : 4) }], 60 * S, 'office');
     for (const h of [9.2, 14.1]) {
       const name = `upf-lab-${scored ? 't' : 'm'}${Math.round(h)}`;
-      push(cnf2, at(h), 'office', [{ method: 'PATCH', path: `/api/v1/namespaces/cnf-lab/pods/${name}?fieldManager=kubectl&force=true`, headers: APPLY, body: dpdkPod('cnf-lab', name, 'cnf-upf/n6-upf', `registry.halvard.example/5gc/upf:5.4.${scored ? 1 : 0}-lab${seed % 7}`) }, { method: 'GET', path: `/api/v1/namespaces/cnf-lab/pods/${name}` }], 20 * S);
+      push(cnf2, at(h), [{ method: 'PATCH', path: `/api/v1/namespaces/cnf-lab/pods/${name}?fieldManager=kubectl&force=true`, headers: APPLY, body: dpdkPod('cnf-lab', name, 'cnf-upf/n6-upf', `registry.halvard.example/5gc/upf:5.4.${scored ? 1 : 0}-lab${seed % 7}`) }, { method: 'GET', path: `/api/v1/namespaces/cnf-lab/pods/${name}` }], 20 * S, 'office');
     }
     // The LI officer's daily check of the X1 interface's TLS Secret.
-    push(li, at(scored ? 9.65 : 9.3), 'li', [{ method: 'GET', path: `/api/v1/namespaces/${LI_NS}/secrets/x1-tls` }], S);
+    push(li, at(scored ? 9.65 : 9.3), [{ method: 'GET', path: `/api/v1/namespaces/${LI_NS}/secrets/x1-tls` }], S, 'li');
     if (!scored) {
       // Monday 01:10: the vendor's pre-checks (release history, the DaemonSet).
-      push(tse, at(1.15), 'vendor', [{ method: 'GET', path: '/api/v1/namespaces/cnf-upf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dupf' }, { method: 'GET', path: UPF_DS }], 30 * S);
+      push(tse, at(1.15), [{ method: 'GET', path: '/api/v1/namespaces/cnf-upf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dupf' }, { method: 'GET', path: UPF_DS }], 30 * S, 'vendor');
     } else {
       // Tuesday 01:20 the UPF's helm upgrade, 01:50 the SMF's.
-      push(tse, at(1.33), 'vendor', [{ method: 'GET', path: '/api/v1/namespaces/cnf-upf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dupf' }, { method: 'GET', path: UPF_DS }, helmRelease('cnf-upf', 'upf', 8), upfImagePatch('registry.cnfvendor.example/5gc/upf:5.4.1'), { method: 'GET', path: '/api/v1/namespaces/cnf-upf/pods?limit=500' }], 40 * S);
-      push(tse, at(1.83), 'vendor', [{ method: 'GET', path: '/api/v1/namespaces/cnf-smf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dsmf' }, helmRelease('cnf-smf', 'smf', 12), { method: 'PATCH', path: '/apis/apps/v1/namespaces/cnf-smf/deployments/smf', headers: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'smf', image: 'registry.cnfvendor.example/5gc/smf:5.4.1' }] } } } }) }], 40 * S);
+      push(tse, at(1.33), [{ method: 'GET', path: '/api/v1/namespaces/cnf-upf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dupf' }, { method: 'GET', path: UPF_DS }, helmRelease('cnf-upf', 'upf', 8), upfImagePatch('registry.cnfvendor.example/5gc/upf:5.4.1'), { method: 'GET', path: '/api/v1/namespaces/cnf-upf/pods?limit=500' }], 40 * S, 'vendor');
+      push(tse, at(1.83), [{ method: 'GET', path: '/api/v1/namespaces/cnf-smf/secrets?labelSelector=owner%3Dhelm%2Cname%3Dsmf' }, helmRelease('cnf-smf', 'smf', 12), { method: 'PATCH', path: '/apis/apps/v1/namespaces/cnf-smf/deployments/smf', headers: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'smf', image: 'registry.cnfvendor.example/5gc/smf:5.4.1' }] } } } }) }], 40 * S, 'vendor');
       // 10:20 plat-2 checks what Prometheus' service account may see in the UPF's namespace.
-      push(plat2, at(10.33), 'office', [canIList('cnf-upf', asUser(PROMETHEUS_SA)), canI('cnf-upf', 'list', 'endpoints', asUser(PROMETHEUS_SA))], 30 * S);
+      push(plat2, at(10.33), [canIList('cnf-upf', asUser(PROMETHEUS_SA)), canI('cnf-upf', 'list', 'endpoints', asUser(PROMETHEUS_SA))], 30 * S, 'office');
     }
     const prom: Login = { sub: PROMETHEUS_SA, sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
     for (let j = 0; j < 288; j++) events.push({ actor: 'ci', scored, ip: POD_IP(1), ua: PROMETHEUS, login: prom, host: API, at: day + j * 5 * M + 11 * S, method: 'GET', path: '/api/v1/endpoints?limit=500&resourceVersion=0' });

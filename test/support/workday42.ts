@@ -1,4 +1,5 @@
-import { attackKit, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks } from './workday.js';
+import { attackKit, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks } from './workday.js';
+import { signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-second replayed day, written as an outside red team and an outside observer of real
@@ -121,7 +122,7 @@ function staff(rand: () => number): Person[] {
 const addressOf = (p: Person, where: Where): string =>
   where === 'newsroom' ? NEWSROOM : where === 'venue' ? VENUE : where === 'vm' ? PAIR_VM : where === 'agency' ? AGENCY : HOME[p.short]!;
 
-type Req = { method: string; path: string; headers?: Record<string, string>; body?: string };
+type Req = SittingRequest;
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 
 const DEPLOY = (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
@@ -259,7 +260,6 @@ function agTask(rand: () => number, n: number): Req[] {
   return [{ method: 'GET', path: '/apis/gateway.networking.k8s.io/v1/namespaces/agency-map/httproutes' }];
 }
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /**
  * The broadcaster's own hostnames in `guardrails.host_owners` (the example names only its shop's):
@@ -302,50 +302,20 @@ export function workday42(seed = 401): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 42);
   const people = staff(rand);
   const events: DayEvent[] = [];
+  const replay = sittings<Where, Person>(rand, people, {
+    events,
+    api: API,
+    addressOf: (p, where) => addressOf(p, where),
+    usualPlace: (p) => (p.kind === 'ag' ? 'agency' : p.kind === 'fl' ? 'home' : p.kind === 'vm' ? 'vm' : 'newsroom'),
+  });
   for (const [day, scored] of [[D42_WED, false], [D42_THU, true]] as const) {
-    const at = (h: number) => day + h * H;
-    const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? (p.kind === 'ag' ? 'agency' : p.kind === 'fl' ? 'home' : p.kind === 'vm' ? 'vm' : 'newsroom');
-    /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login =>
-      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    const push = (p: Person, t: number, reqs: Req[], gap: number) => {
-      const where = whereAt(p, t);
-      const l = loginAt(p, t);
-      reqs.forEach((q, i) => {
-        const ti = Math.round(t + i * gap);
-        events.push({ at: ti, actor: p.name, scored, ip: addressOf(p, where), ua: p.ua, login: l, method: q.method, path: q.path, host: API, ...(q.headers ? { headers: q.headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) });
-      });
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of scored ? p.scored : p.warm) {
-        let t = at(from) + M;
-        // A laptop that locks: a sign-in at the sitting's start (the token's refresh then holds it).
-        let login = signIn(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        while (t < at(to)) {
-          // The results evening (from 17:30, the exit poll at 18:00): flags flipped every few minutes.
-          const evening = scored && t >= at(17.5);
-          let reqs: Req[];
-          if (p.kind === 'dev') reqs = devTask(rand, n);
-          else if (p.kind === 'sre' || p.kind === 'lead') reqs = p.kind === 'sre' ? sreTask(rand) : leadTask(rand);
-          else if (p.kind === 'vm') reqs = vmTask(rand, n);
-          else if (p.kind === 'dj') reqs = djTask(rand, evening || (!scored && where === 'venue'));
-          else if (p.kind === 'fl') reqs = flTask(rand, n, evening);
-          else reqs = agTask(rand, n);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => {
-            const ti = Math.round(t + i * gap);
-            events.push({ at: ti, actor: p.name, scored, ip: addressOf(p, where), ua: p.ua, login, method: q.method, path: q.path, host: API, ...(q.headers ? { headers: q.headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) });
-          });
-          lastAt = t;
-          n++;
-          const pace = p.kind === 'dj' && evening ? [3, 6] : p.kind === 'sre' || p.kind === 'vm' ? [5, 12] : [7, 20];
-          t += reqs.length * gap + pace[0]! * M + rand() * pace[1]! * M;
-        }
-      }
-    }
+    // The results evening (from 17:30, the exit poll at 18:00): flags flipped every few minutes.
+    const evening = (t: number) => scored && t >= day + 17.5 * H;
+    const { at, push } = replay(day, scored, {
+      task: (p, n, t, where) =>
+        p.kind === 'dev' ? devTask(rand, n) : p.kind === 'sre' ? sreTask(rand) : p.kind === 'lead' ? leadTask(rand) : p.kind === 'vm' ? vmTask(rand, n) : p.kind === 'dj' ? djTask(rand, evening(t) || (!scored && where === 'venue')) : p.kind === 'fl' ? flTask(rand, n, evening(t)) : agTask(rand, n),
+      pace: (p, t) => (p.kind === 'dj' && evening(t) ? [3, 6] : p.kind === 'sre' || p.kind === 'vm' ? [5, 12] : [7, 20]),
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [dev1, dev2, sre1, lead, ag1, fl2] = [by('dev-1'), by('dev-2'), by('sre-1'), by('lead'), by('ag-1'), by('fl-2')];
     const tag = scored ? `2027.5.6-${seed % 10}` : `2027.5.5-${seed % 10}`;

@@ -1,4 +1,5 @@
-import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-third replayed day, written as an outside red team and an outside observer of real
@@ -128,7 +129,7 @@ function staff(rand: () => number): Person[] {
 
 const addressOf = (p: Person, where: Where): string => (where === 'office' ? BASEL : where === 'lab' ? LAB : HOME[p.short]!);
 
-type Req = { method: string; path: string; host?: string; headers?: Record<string, string>; body?: string; browser?: boolean; ua?: string; ip?: string };
+type Req = SittingRequest;
 
 const SECRET = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 const QUOTA = (ns: string) => `/api/v1/namespaces/${ns}/resourcequotas/kf-resource-quota`;
@@ -282,7 +283,6 @@ function croTask(rand: () => number, n: number): Req[] {
   return [tensorboard('cro-synthia', n)];
 }
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /**
  * The site names its own Kubeflow dashboard in kubeflow-profile-access (the example names
@@ -306,49 +306,19 @@ export function workday43(seed = 411): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 43);
   const people = staff(rand);
   const events: DayEvent[] = [];
-  const eventOf = (p: Person, scored: boolean, t: number, where: Where, login: Login, q: Req): DayEvent => {
-    const browser = q.browser === true;
-    const ua = q.ua ?? (browser ? CHROME(p.os) : p.ua);
-    const hints = browser ? { 'sec-ch-ua': CH_UA, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } : undefined;
-    const headers = hints || q.headers ? { ...hints, ...q.headers } : undefined;
-    return { at: Math.round(t), actor: p.name, scored, ip: q.ip ?? addressOf(p, where), ua, login, method: q.method, path: q.path, host: q.host ?? API, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
-  };
+  const replay = sittings<Where, Person>(rand, people, {
+    events,
+    api: API,
+    addressOf: (p, where) => addressOf(p, where),
+    usualPlace: (p) => (p.kind === 'cro' ? 'lab' : p.short in HOME ? 'home' : 'office'),
+    browser: { ua: CHROME, chUa: CH_UA },
+  });
   for (const [day, scored] of [[D43_TUE, false], [D43_WED, true]] as const) {
-    const at = (h: number) => day + h * H;
-    const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? (p.kind === 'cro' ? 'lab' : p.short in HOME ? 'home' : 'office');
-    /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login =>
-      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    const push = (p: Person, t: number, reqs: Req[], gap: number) => {
-      const where = whereAt(p, t);
-      const l = loginAt(p, t);
-      reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, l, q)));
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of scored ? p.scored : p.warm) {
-        let t = at(from) + M;
-        // A laptop that locks: a sign-in at the sitting's start (the token's refresh then holds it).
-        let login = signIn(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        while (t < at(to)) {
-          let reqs: Req[];
-          if (p.kind === 'ds') reqs = dsTask(rand, p, n, where);
-          else if (p.kind === 'ml') reqs = mlTask(rand, p, n);
-          else if (p.kind === 'mlops') reqs = mlopsTask(rand, n);
-          else if (p.kind === 'fs') reqs = fsTask(rand, n);
-          else if (p.kind === 'plat') reqs = platTask(rand, n);
-          else reqs = croTask(rand, n);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, login, q)));
-          lastAt = t;
-          n++;
-          const pace = p.kind === 'plat' || p.kind === 'ml' ? [6, 14] : [8, 22];
-          t += reqs.length * gap + pace[0]! * M + rand() * pace[1]! * M;
-        }
-      }
-    }
+    const { at, push } = replay(day, scored, {
+      task: (p, n, _t, where) =>
+        p.kind === 'ds' ? dsTask(rand, p, n, where) : p.kind === 'ml' ? mlTask(rand, p, n) : p.kind === 'mlops' ? mlopsTask(rand, n) : p.kind === 'fs' ? fsTask(rand, n) : p.kind === 'plat' ? platTask(rand, n) : croTask(rand, n),
+      pace: (p) => (p.kind === 'plat' || p.kind === 'ml' ? [6, 14] : [8, 22]),
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [plat1, mlops, fs1] = [by('plat-1'), by('mlops'), by('fs-1')];
     // The research profiles' GPU quotas resized by hand: the screening campaign's 48 GPUs for

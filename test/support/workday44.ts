@@ -1,4 +1,5 @@
-import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-fourth replayed day, written as an outside red team and an outside observer of real
@@ -126,7 +127,7 @@ function staff(rand: () => number): Person[] {
 
 const addressOf = (p: Person, where: Where): string => (where === 'office' ? OFFICE : where === 'vdi' ? VDI : where === 'bastion' ? BASTION : HOME[p.short]!);
 
-type Req = { method: string; path: string; host?: string; headers?: Record<string, string>; body?: string; browser?: boolean };
+type Req = SittingRequest;
 
 const SECRET = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 const DEPLOY = (ns: string, name: string) => `/apis/apps/v1/namespaces/${ns}/deployments/${name}`;
@@ -225,7 +226,6 @@ export const drBinding = JSON.stringify({
 /** A Velero Restore of the clinical namespaces from the latest replicated backup. */
 export const restore = (name: string): string => JSON.stringify({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name, namespace: 'velero' }, spec: { backupName: 'clin-nightly-20270310020000', includedNamespaces: [...CLIN, 'integration', 'fhir'], restorePVs: true } });
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /**
  * The site names its two clusters (production and the DR standby) in kubernetes.clusters, and its
@@ -261,52 +261,21 @@ export function workday44(seed = 421): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 44);
   const people = staff(rand);
   const events: DayEvent[] = [];
-  const eventOf = (p: Person, scored: boolean, t: number, where: Where, login: Login, q: Req): DayEvent => {
-    const browser = q.browser === true;
-    const ua = browser ? CHROME(p.os) : p.ua;
-    const hints = browser ? { 'sec-ch-ua': CH_UA, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } : undefined;
-    const headers = hints || q.headers ? { ...hints, ...q.headers } : undefined;
-    return { at: Math.round(t), actor: p.name, scored, ip: addressOf(p, where), ua, login, method: q.method, path: q.path, host: q.host ?? API, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
-  };
+  const replay = sittings<Where, Person>(rand, people, {
+    events,
+    api: API,
+    addressOf: (p, where) => addressOf(p, where),
+    usualPlace: () => 'office',
+    browser: { ua: CHROME, chUa: CH_UA },
+  });
   for (const [day, scored] of [[D44_TUE, false], [D44_WED, true]] as const) {
-    const at = (h: number) => day + h * H;
-    const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? 'office';
-    /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login =>
-      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    const push = (p: Person, t: number, reqs: Req[], gap: number) => {
-      const where = whereAt(p, t);
-      const l = loginAt(p, t);
-      reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, l, q)));
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of scored ? p.scored : p.warm) {
-        let t = at(from) + M;
-        // A desktop that locks: a sign-in at the sitting's start (the token's refresh then holds it).
-        let login = signIn(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        // The night's cut-over is its own plan (below); the integration engineer's sitting is that.
-        if (p.kind === 'int' && where === 'home') continue;
-        while (t < at(to)) {
-          let reqs: Req[];
-          if (p.kind === 'dev') reqs = devTask(rand, p, n, t);
-          else if (p.kind === 'plat') reqs = platTask(rand, p, n);
-          else if (p.kind === 'sec') reqs = secTask(rand);
-          else if (p.kind === 'int') reqs = intTask(rand, p, n);
-          else if (p.kind === 'vendor') reqs = vendorTask(rand, n);
-          else if (p.kind === 'nurse') reqs = nurseTask(rand);
-          else reqs = bgTask(rand, n);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, login, q)));
-          lastAt = t;
-          n++;
-          const pace = p.kind === 'nurse' ? [3, 6] : p.kind === 'bg' ? [2, 5] : p.kind === 'plat' ? [6, 14] : [8, 22];
-          t += reqs.length * gap + pace[0]! * M + rand() * pace[1]! * M;
-        }
-      }
-    }
+    const { at, push } = replay(day, scored, {
+      task: (p, n, t) =>
+        p.kind === 'dev' ? devTask(rand, p, n, t) : p.kind === 'plat' ? platTask(rand, p, n) : p.kind === 'sec' ? secTask(rand) : p.kind === 'int' ? intTask(rand, p, n) : p.kind === 'vendor' ? vendorTask(rand, n) : p.kind === 'nurse' ? nurseTask(rand) : bgTask(rand, n),
+      pace: (p) => (p.kind === 'nurse' ? [3, 6] : p.kind === 'bg' ? [2, 5] : p.kind === 'plat' ? [6, 14] : [8, 22]),
+      // The night's cut-over is its own plan (below); the integration engineer's sitting is that.
+      skip: (p, where) => p.kind === 'int' && where === 'home',
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [plat1, int1, int2, tse, bg] = [by('plat-1'), by('int-1'), by('int-2'), by('tse'), by('bg')];
     // The break-glass account restarts the IdP's federation broker once it has read what is wrong.
@@ -413,7 +382,7 @@ function attacks44(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 5. The break-glass account's password and OTP seed, replayed the day after from the VDI pool at 17:20: a fresh two-factor sign-in.
   const bg = by('bg');
-  const replayed = signIn(bg.name, `${bg.name}:replay`, T(17.33) - 60 * S, 'urn:stepgate:aal2');
+  const replayed = signInAt(bg.name, `${bg.name}:replay`, T(17.33) - 60 * S, 'urn:stepgate:aal2');
   add(A44.breakglass, T(17.33), VDI, KUBECTL('windows/amd64'), replayed, on([
     ['GET', '/api/v1/namespaces/clin-orders/secrets?limit=500', true],
     ['POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', true, JSON_CT, JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'support-readers' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'd44-dev-3@stmarys-health.example' }] })],

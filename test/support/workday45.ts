@@ -1,4 +1,5 @@
-import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-fifth replayed day, written as an outside red team and an outside observer of real
@@ -133,7 +134,7 @@ function staff(rand: () => number): Person[] {
 
 const addressOf = (p: Person, where: Where): string => (where === 'mtl' ? MTL : where === 'seoul' ? SEOUL : where === 'lab' ? QA_LAB : HOME[p.short]!);
 
-type Req = { method: string; path: string; host?: string; headers?: Record<string, string>; body?: string; browser?: boolean };
+type Req = SittingRequest;
 
 const SECRET = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 export const FLEETS = (ns: string) => `/apis/agones.dev/v1/namespaces/${ns}/fleets`;
@@ -206,7 +207,6 @@ function qaTask(rand: () => number, n: number): Req[] {
   return [scaleFleet(STAGING, ARENA_NA, 4 + (n % 3) * 2)];
 }
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /** The QA engagement's dates (access_windows): the warm-up day's start until 18:00 on the scored day. */
 export const D45_QA_FROM = '2027-10-20T00:00:00Z';
@@ -239,49 +239,21 @@ export function workday45(seed = 431): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 45);
   const people = staff(rand);
   const events: DayEvent[] = [];
-  const eventOf = (p: Person, scored: boolean, t: number, where: Where, login: Login, q: Req): DayEvent => {
-    const browser = q.browser === true;
-    const ua = browser ? CHROME(p.os) : p.ua;
-    const hints = browser ? { 'sec-ch-ua': CH_UA, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } : undefined;
-    const headers = hints || q.headers ? { ...hints, ...q.headers } : undefined;
-    return { at: Math.round(t), actor: p.name, scored, ip: addressOf(p, where), ua, login, method: q.method, path: q.path, host: q.host ?? API, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
-  };
+  const replay = sittings<Where, Person>(rand, people, {
+    events,
+    api: API,
+    addressOf: (p, where) => addressOf(p, where),
+    usualPlace: (p) => (p.region === 'kr' ? 'seoul' : 'mtl'),
+    browser: { ua: CHROME, chUa: CH_UA },
+  });
   for (const [day, scored] of [[D45_WED, false], [D45_THU, true]] as const) {
-    const at = (h: number) => day + h * H;
-    const whereAt = (p: Person, t: number): Where => (scored ? p.scored : p.warm).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? (p.region === 'kr' ? 'seoul' : 'mtl');
-    /** The kubelogin cache's token (the person's request last before `t`, within the hour, from there), or a sign-in made for the step. */
-    const loginAt = (p: Person, t: number): Login =>
-      cachedLogin(events, p.name, scored, t, addressOf(p, whereAt(p, t)), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-    const push = (p: Person, t: number, reqs: Req[], gap: number) => {
-      const where = whereAt(p, t);
-      const l = loginAt(p, t);
-      reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, l, q)));
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of scored ? p.scored : p.warm) {
-        // The scored night's hotfix from home is its own plan (below).
-        if (scored && p.short === 'mtl-oc1' && where === 'home') continue;
-        let t = at(from) + M;
-        let login = signIn(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        while (t < at(to)) {
-          let reqs: Req[];
-          if (p.kind === 'oc') reqs = ocTask(rand, p, n, scored, t, day);
-          else if (p.kind === 'gs') reqs = gsTask(rand, p, n);
-          else if (p.kind === 'ac') reqs = acTask(rand, n);
-          else if (p.kind === 'mod') reqs = modTask(rand, n);
-          else reqs = qaTask(rand, n);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, login, q)));
-          lastAt = t;
-          n++;
-          const pace = p.kind === 'mod' ? [2, 5] : p.kind === 'oc' ? [5, 12] : [8, 20];
-          t += reqs.length * gap + pace[0]! * M + rand() * pace[1]! * M;
-        }
-      }
-    }
+    const { at, push } = replay(day, scored, {
+      task: (p, n, t) =>
+        p.kind === 'oc' ? ocTask(rand, p, n, scored, t, day) : p.kind === 'gs' ? gsTask(rand, p, n) : p.kind === 'ac' ? acTask(rand, n) : p.kind === 'mod' ? modTask(rand, n) : qaTask(rand, n),
+      pace: (p) => (p.kind === 'mod' ? [2, 5] : p.kind === 'oc' ? [5, 12] : [8, 20]),
+      // The scored night's hotfix from home is its own plan (below).
+      skip: (p, where) => scored && p.short === 'mtl-oc1' && where === 'home',
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [oc1, seo1, gs1] = [by('mtl-oc1'), by('seo-oc1'), by('mtl-gs1')];
     // The launch (warm-up 22:00): both arena Fleets scaled to the launch's capacity an hour before.
@@ -342,7 +314,7 @@ function attacks45(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 1. The QA contractor at 20:30, at home, after the engagement ended at 18:00: a fresh sign-in of their own account.
   const qa = by('qa-1');
-  const qaLogin = signIn(qa.name, `${qa.name}:evening`, T(20.5) - 2 * M, qa.acr);
+  const qaLogin = signInAt(qa.name, `${qa.name}:evening`, T(20.5) - 2 * M, qa.acr);
   add(A45.contractor, T(20.5), HOME['qa-1']!, qa.ua, qaLogin, on([
     ['GET', `${FLEETS(PROD)}?limit=500`, false],
     ['PATCH', FLEET(PROD, ARENA_KR), true, MERGE, JSON.stringify({ spec: { replicas: 0 } })] as AttackRequest,
