@@ -225,6 +225,16 @@ export function foldedGroup(name: string): string {
   return name.toLowerCase();
 }
 
+/**
+ * A subject as matched in any case (`Alice@Corp.example` is `alice@corp.example`): IdPs and the
+ * directories behind them keep the case a user typed or an admin edited. As for groups, only what
+ * tightens reads it this way (policy rules, incident scopes, revocations, access windows). V8
+ * hands back the same string when nothing changes, so a lower-case subject costs no allocation.
+ */
+export function foldedSubject(subject: string): string {
+  return subject.toLowerCase();
+}
+
 /** Folded lists by list: identities share their interned groups list, so each is folded once. */
 const FOLDED = new WeakMap<readonly string[], readonly string[]>();
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { AssuranceModel } from '../core/assurance.js';
-import { foldedGroup, foldedGroups, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
+import { foldedGroup, foldedGroups, foldedSubject, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
 import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { strictest, type Requirement } from '../policy/policy.js';
 import type { RequestAttributes } from '../request/attributes.js';
@@ -228,7 +228,9 @@ export class IncidentBoard {
       docs.push(r);
       if (r.kind === 'subject' && typeof r.subject === 'string') {
         const map = r.issuer === undefined ? subjects : issuerSubjects;
-        const key = r.issuer === undefined ? r.subject : `${r.issuer}\n${r.subject}`;
+        // In any case: a revocation only refuses, and the IdP may spell the subject otherwise in the
+        // next token than the responder or the transmitter did (foldedSubject).
+        const key = r.issuer === undefined ? foldedSubject(r.subject) : `${r.issuer}\n${foldedSubject(r.subject)}`;
         map.set(key, Math.max(map.get(key) ?? 0, r.at));
       } else if (r.kind === 'session' && typeof r.session === 'string') {
         const map = r.issuer === undefined ? sessions : issuerSessions;
@@ -272,7 +274,7 @@ export class IncidentBoard {
 
   private revokedBy(r: RevocationDoc, who: Identity): boolean {
     if (r.kind === 'session') return (r.issuer === undefined || r.issuer === who.issuer) && (who.session === `sid:${r.session}` || who.session === r.session);
-    return who.subject === r.subject && (r.issuer === undefined || r.issuer === who.issuer) && !authenticatedAfter(who, r.at);
+    return r.subject !== undefined && foldedSubject(who.subject) === foldedSubject(r.subject) && (r.issuer === undefined || r.issuer === who.issuer) && !authenticatedAfter(who, r.at);
   }
 
   /**
@@ -317,8 +319,9 @@ export class IncidentBoard {
       }
     }
     if (this.subjects.size > 0 || this.issuerSubjects.size > 0) {
-      const a = this.subjects.get(who.subject);
-      const b = this.issuerSubjects.size > 0 ? this.issuerSubjects.get(`${who.issuer}\n${who.subject}`) : undefined;
+      const subject = foldedSubject(who.subject);
+      const a = this.subjects.get(subject);
+      const b = this.issuerSubjects.size > 0 ? this.issuerSubjects.get(`${who.issuer}\n${subject}`) : undefined;
       const at = Math.max(a ?? 0, b ?? 0);
       if (at > 0 && !authenticatedAfter(who, at)) {
         return { reason: 'credential_revoked', detail: `access of this subject was revoked at ${iso(at)}; sign in again` };
@@ -345,8 +348,9 @@ export class IncidentBoard {
    */
   subjectRevokedAt(who: Identity): number {
     if (this.subjects.size === 0 && this.issuerSubjects.size === 0) return 0;
-    const a = this.subjects.size > 0 ? (this.subjects.get(who.subject) ?? 0) : 0;
-    const b = this.issuerSubjects.size > 0 ? (this.issuerSubjects.get(`${who.issuer}\n${who.subject}`) ?? 0) : 0;
+    const subject = foldedSubject(who.subject);
+    const a = this.subjects.size > 0 ? (this.subjects.get(subject) ?? 0) : 0;
+    const b = this.issuerSubjects.size > 0 ? (this.issuerSubjects.get(`${who.issuer}\n${subject}`) ?? 0) : 0;
     return Math.max(a, b);
   }
 
@@ -446,8 +450,8 @@ function inScope(c: CompiledIncident, req: RequestAttributes, who: Identity | un
     const ns = req.kube?.namespace;
     if (ns === undefined || ns === '' || !c.namespaces(ns)) return false;
   }
-  if (c.subjects && (who === undefined || !c.subjects.has(who.subject))) return false;
-  // An incident only tightens, so it holds a possible member too: groups in any case, and a token
+  if (c.subjects && (who === undefined || !c.subjects.has(foldedSubject(who.subject)))) return false;
+  // An incident only tightens, so it holds a possible member too: subjects and groups in any case, and a token
   // whose groups are not listed (Entra's overage, core/identity.ts GROUPS_NOT_LISTED).
   if (c.groups && (who === undefined || (who.groups !== GROUPS_NOT_LISTED && !foldedGroups(who.groups).some((g) => c.groups!.has(g))))) return false;
   return true;
@@ -460,7 +464,7 @@ function compile(doc: IncidentDoc): CompiledIncident {
     all: s.all === true,
     hosts: s.hosts ? compileGlobList(s.hosts.map((h) => h.toLowerCase()), '.') : undefined,
     namespaces: s.namespaces ? compileGlobList(s.namespaces, null) : undefined,
-    subjects: s.subjects ? new Set(s.subjects) : undefined,
+    subjects: s.subjects ? new Set(s.subjects.map(foldedSubject)) : undefined,
     groups: s.groups ? new Set(s.groups.map(foldedGroup)) : undefined,
     text: `incident ${doc.id}: ${doc.reason} (until ${iso(doc.expires_at).slice(11, 16)}Z)`,
   };

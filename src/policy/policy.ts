@@ -1,6 +1,6 @@
 import type { Config, KubeMatchConfig, MatchConfig } from '../config/schema.js';
 import type { AssuranceModel } from '../core/assurance.js';
-import { foldedGroup, foldedGroups, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
+import { foldedGroup, foldedGroups, foldedSubject, GROUPS_NOT_LISTED, type Identity } from '../core/identity.js';
 import type { RequestAttributes } from '../request/attributes.js';
 import { compileGlobList } from '../core/glob.js';
 import { isCustomGroup } from '../core/kube-groups.js';
@@ -76,9 +76,9 @@ interface CompiledRule {
    */
   matches(req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined): boolean;
   /**
-   * Whether the rule's `groups` is met only by a possible membership (groupMatch's MAYBE): a token
-   * whose groups are not listed, or one that lists the group in another case. Asked only of a rule
-   * that `matches`.
+   * Whether the rule's `groups` or `subjects` is met only by a possible membership (MAYBE): a token
+   * whose groups are not listed, or one that lists the group or names the subject in another case.
+   * Asked only of a rule that `matches`.
    */
   possiblyNotMember(who: Identity | undefined): boolean;
 }
@@ -112,6 +112,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   const rules = config.policy.rules.map((r): CompiledRule => {
     const level = r.require !== undefined ? assurance.rank(r.require) : defaultLevel;
     const groups = r.match.groups && compileGroupMatch(r.match.groups);
+    const subjects = r.match.subjects && compileSubjectMatch(r.match.subjects);
     return {
       name: r.name,
       deny: r.deny === true,
@@ -128,8 +129,8 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           )
         : undefined,
       shadow: globalShadow || r.mode === 'shadow',
-      matches: compileMatch(r.match, groups),
-      possiblyNotMember: groups ? (who) => groups(who) === MAYBE : () => false,
+      matches: compileMatch(r.match, groups, subjects),
+      possiblyNotMember: groups || subjects ? (who) => groups?.(who) === MAYBE || subjects?.(who) === MAYBE : () => false,
     };
   });
   const defaultReq: Requirement = Object.freeze({
@@ -165,7 +166,8 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
   // and one with a trailing slash (`/reports/`) without it on a server that ignores that slash, so
   // then every dashboard path has a second reading, not only one that would change itself.
   const foldedPatterns = config.policy.rules.some((r) => r.match.paths?.some((x) => foldedPattern(x) !== x) === true);
-  const anyGroups = config.policy.rules.some((r) => r.match.groups !== undefined);
+  // Rules that may hold a caller only possibly (compileGroupMatch, compileSubjectMatch).
+  const anyPossible = config.policy.rules.some((r) => r.match.groups !== undefined || r.match.subjects !== undefined);
 
   return {
     ruleNames: rules.map((r) => r.name),
@@ -177,9 +179,9 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
       for (let i = 0; i < rules.length; i++) {
         if (rules[i]!.matches(req, who, req.path, false, nowMs)) (matched ??= []).push(i);
       }
-      // A caller who may not be in a rule's groups (groupMatch) is asked the stricter of member and
-      // not member: the rules either way, and the default where, not a member, no rule would match.
-      let withDefault = anyGroups && matched !== undefined && onlyPossibly(rules, matched, who);
+      // A caller who may not be in a rule's groups or subjects (MAYBE) is asked the stricter of member
+      // and not member: the rules either way, and the default where, not a member, no rule would match.
+      let withDefault = anyPossible && matched !== undefined && onlyPossibly(rules, matched, who);
       // A dashboard path is matched as written and as a server that ignores letter case, a
       // segment's trailing dots and spaces or the path's trailing slash reads it (`/ADMIN/users`,
       // `/admin./users` are `/admin/users` to IIS, and to Grafana's own front-end router;
@@ -197,7 +199,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
           if (rules[i]!.matches(req, who, req.routePath, false, nowMs)) (other ??= []).push(i);
         }
         if (other !== undefined || matched !== undefined) {
-          withDefault ||= other === undefined || matched === undefined || (anyGroups && onlyPossibly(rules, other, who));
+          withDefault ||= other === undefined || matched === undefined || (anyPossible && onlyPossibly(rules, other, who));
           if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
         }
       }
@@ -209,7 +211,7 @@ export function compilePolicy(config: Config, assurance: AssuranceModel): Policy
             if (rules[i]!.matches(req, who, folded, true, nowMs)) (other ??= []).push(i);
           }
           if (other !== undefined || matched !== undefined) {
-            withDefault ||= other === undefined || matched === undefined || (anyGroups && onlyPossibly(rules, other, who));
+            withDefault ||= other === undefined || matched === undefined || (anyPossible && onlyPossibly(rules, other, who));
             if (other !== undefined) matched = matched === undefined ? other : union(matched, other);
           }
         }
@@ -297,7 +299,26 @@ function compileGroupMatch(names: readonly string[]): GroupMatch {
   };
 }
 
-/** Whether every matched rule holds the caller only as a possible member of its groups. */
+/**
+ * A rule's `subjects` against a caller, by the name with the issuer's subject_prefix (as kube's
+ * RBAC names the user). The name in another case is a possible member, as for groups: directories
+ * and IdPs keep the case a user typed or an admin edited (LDAP behind Dex, `preferred_username`,
+ * e-mail addresses), so `Alice@corp.example` must not escape a rule written for
+ * `alice@corp.example`, while a rule that asks less than the default lowers it only for the name as
+ * written. Access windows read subjects in any case for the same reason (access-windows.ts).
+ */
+function compileSubjectMatch(names: readonly string[]): GroupMatch {
+  const exact = compileGlobList(names, null);
+  const folded = compileGlobList(names.map(foldedSubject), null);
+  return (who) => {
+    if (who === undefined) return NOT_MEMBER;
+    const name = who.username ?? who.subject;
+    if (exact(name)) return MEMBER;
+    return folded(foldedSubject(name)) ? MAYBE : NOT_MEMBER;
+  };
+}
+
+/** Whether every matched rule holds the caller only as a possible member of its groups or subjects. */
 function onlyPossibly(rules: readonly CompiledRule[], matched: readonly number[], who: Identity | undefined): boolean {
   for (const i of matched) if (!rules[i]!.possiblyNotMember(who)) return false;
   return true;
@@ -436,7 +457,7 @@ export function isDiscovery(req: RequestAttributes): boolean {
 
 type Predicate = (req: RequestAttributes, who: Identity | undefined, path: string, folded: boolean, nowMs: number | undefined) => boolean;
 
-function compileMatch(m: MatchConfig, groups: GroupMatch | undefined): Predicate {
+function compileMatch(m: MatchConfig, groups: GroupMatch | undefined, subjects: GroupMatch | undefined): Predicate {
   const preds: Predicate[] = [];
   if (m.hosts) {
     const hosts = compileGlobList(m.hosts.map((h) => h.toLowerCase()), '.');
@@ -462,11 +483,7 @@ function compileMatch(m: MatchConfig, groups: GroupMatch | undefined): Predicate
     const issuers = compileGlobList(m.issuers, null);
     preds.push((_req, who) => who !== undefined && issuers(who.issuer));
   }
-  if (m.subjects) {
-    const subjects = compileGlobList(m.subjects, null);
-    // The name with the issuer's subject_prefix, as kube's RBAC names the user.
-    preds.push((_req, who) => who !== undefined && subjects(who.username ?? who.subject));
-  }
+  if (subjects) preds.push((_req, who) => subjects(who) !== NOT_MEMBER);
   if (groups) preds.push((_req, who) => groups(who) !== NOT_MEMBER);
   if (m.context) {
     const entries = Object.entries(m.context).map(([k, v]) => [k, compileGlobList([v], null)] as const);

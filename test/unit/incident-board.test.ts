@@ -73,6 +73,9 @@ describe('incidents only ever tighten (property)', () => {
     expect(b.tighten(base, req('api.prod.example.com', undefined), who({ groups: ['other'] }), T, assurance).level).toBe(0);
     expect(b.tighten(base, req('api.prod.example.com', undefined), undefined, T, assurance).level).toBe(0);
     expect(b.tighten(base, req('x', undefined), who({ subject: 'bob' }), T, assurance).incident).toContain('incident subj');
+    // An incident only tightens: the subject in another case than the responder typed is held too.
+    expect(b.tighten(base, req('x', undefined), who({ subject: 'Bob' }), T, assurance).incident).toContain('incident subj');
+    expect(b.tighten(base, req('x', undefined), who({ subject: 'bobby' }), T, assurance).incident).toBeUndefined();
     expect(b.tighten(base, req('api.prod.example.com', undefined), who(), T + 60_000, assurance).level).toBe(0);
     expect(scopeProblem({})).toMatch(/scope/);
     expect(scopeProblem({ all: false })).toMatch(/scope.all/);
@@ -93,6 +96,10 @@ describe('revocation rule', () => {
     ['no auth_time: iat decides (before)', { issuedAt: T / 1000 - 1 }, {}, 'credential_revoked'],
     ['neither: cannot prove it is newer', {}, {}, 'credential_revoked'],
     ['another subject', { subject: 'bob' }, {}, undefined],
+    // The IdP's next token may spell the subject otherwise than the responder or the transmitter did.
+    ['the subject in another case', { subject: 'Alice', authTime: T / 1000 - 10 }, {}, 'credential_revoked'],
+    ['revoked in another case', { authTime: T / 1000 - 10 }, { subject: 'ALICE' }, 'credential_revoked'],
+    ['issuer-bound, the subject in another case', { subject: 'aLice', authTime: T / 1000 - 10 }, { issuer: 'https://idp' }, 'credential_revoked'],
     ['issuer-bound, other issuer', { authTime: T / 1000 - 10 }, { issuer: 'https://other' }, undefined],
     ['issuer-bound, same issuer', { authTime: T / 1000 - 10 }, { issuer: 'https://idp' }, 'credential_revoked'],
     ['session revoked (sid)', { authTime: T / 1000 + 100, session: 'sid:s1' }, { kind: 'session', subject: undefined, session: 's1' }, 'credential_revoked'],
@@ -128,6 +135,7 @@ describe('subjectRevokedAt: whether the risk engine withholds the newcomer allow
     ['issuer-bound, same issuer', {}, [rev({ issuer: 'https://idp' })], T],
     ['issuer-bound, another issuer', {}, [rev({ issuer: 'https://other' })], 0],
     ['another subject', { subject: 'bob' }, [rev({})], 0],
+    ['the subject in another case', { subject: 'ALICE' }, [rev({})], T],
     ['a session revocation is not a subject one', { session: 'sid:s1' }, [rev({ kind: 'session', subject: undefined, session: 's1' })], 0],
     ['none on record', {}, [], 0],
     ['the latest of both records', {}, [rev({ id: 'a', at: T - 5000 }), rev({ id: 'b', issuer: 'https://idp', at: T - 1000 })], T - 1000],

@@ -902,3 +902,35 @@ describe('groups49: a rule on groups is not escaped by a token whose groups are 
     expect(ask(notListed, '/api/v1/namespaces/dev/configmaps', 'POST')).toMatchObject({ level: 1, maxAge: 600, rules: ['sre-dev', 'writes'] });
   });
 });
+
+describe('subjects50: a rule on subjects is not escaped by the subject spelt in another case', () => {
+  // IdPs and the directories behind them keep the case a user typed or an admin edited. A deny and
+  // a higher level for named accounts (tightening), a lower level for one (loosening).
+  const { policy } = policyOf(
+    `
+    - {name: departed-no-secrets, match: {subjects: ["mallory@corp.example"], kubernetes: {resources: [secrets]}}, deny: true}
+    - {name: breakglass, match: {subjects: ["breakglass-*"]}, require: aal3}
+    - {name: bot-dev, match: {subjects: [ci-bot], kubernetes: {namespaces: [dev]}}, require: aal1, max_age: 86400}
+`,
+    '{require: aal2, max_age: 3600}',
+  );
+  const as = (subject: string, target: string) => policy.evaluate(kubeReq('GET', target), { ...who(), subject });
+
+  it.each(['mallory@corp.example', 'Mallory@corp.example', 'MALLORY@CORP.EXAMPLE'])('a deny for mallory holds %s', (subject) => {
+    expect(as(subject, '/api/v1/namespaces/dev/secrets/db').deny).toBe(true);
+  });
+
+  it.each(['breakglass-1', 'BreakGlass-1', 'BREAKGLASS-vault'])('a higher level for breakglass-* holds %s', (subject) => {
+    expect(as(subject, '/api/v1/namespaces/dev/pods').level).toBe(2);
+  });
+
+  it('another subject is not held', () => {
+    expect(as('mallory2@corp.example', '/api/v1/namespaces/dev/secrets/db').deny).toBe(false);
+    expect(as('glass-1', '/api/v1/namespaces/dev/pods').level).toBe(1);
+  });
+
+  it('a rule that lowers the level applies to the subject as written only: another case keeps the default', () => {
+    expect(as('ci-bot', '/api/v1/namespaces/dev/pods')).toMatchObject({ level: 0, maxAge: 86400, rules: ['bot-dev'] });
+    expect(as('CI-Bot', '/api/v1/namespaces/dev/pods')).toMatchObject({ level: 1, maxAge: 3600, rules: ['bot-dev', 'default'] });
+  });
+});
