@@ -124,7 +124,7 @@ export const RUNNER_IP = (j: number) => `10.46.12.${20 + (j % 6)}`;
 /** A VPS the abandoned account is revived from. */
 export const VPS = '185.220.101.47';
 /** A residential proxy in Toronto, on rm-1's own ISP (proxy services sell addresses by city and provider). */
-export const RESI_TORONTO = '99.232.118.61';
+export const RESI_TORONTO = '99.231.118.61';
 
 export const RELEASE = 'release';
 export const MIRROR = 'mirror';
