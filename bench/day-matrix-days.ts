@@ -48,6 +48,7 @@ import { SITE as D42_SITE, workday42 } from '../test/support/workday42.js';
 import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
 import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
 import { SITE as D45_SITE, workday45 } from '../test/support/workday45.js';
+import { SITE as D46_SITE, workday46 } from '../test/support/workday46.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -121,4 +122,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['44', workday44, [421, 422, 423, 424, 425], { site: D44_SITE }],
   // Day 45: a game studio's live-ops the day after a season launch, follow-the-sun between Montréal and Seoul (handovers at 00:00 and 12:00 UTC), Agones Fleets, GameServers and FleetAutoscalers scaled by hand, a build farm pushing a staging image every 8 minutes, anti-cheat engineers reading players' session-key Secrets, moderators on a web tool behind the gateway, a 03:00 hotfix; a site copy with the arena Fleets' replica_floors and the publisher's QA contractor's access_windows.
   ['45', workday45, [431, 432, 433, 434, 435], { site: D45_SITE }],
+  // Day 46: an open-source foundation's community infrastructure (Prow, Tekton CI and the release pipeline that signs, a package mirror, docs previews) run by volunteers in eight time zones on personal devices: no office or VPN, three maintainers at the foundation's summit on one venue Wi-Fi, an iPad approving the release's gate on a carrier's CGNAT, a phone, distributions' kubectl builds, a maintainer who signs in once a month, a release bot and a preview deployer; a site copy asking people's writes in the release and mirror namespaces for two factors within the hour.
+  ['46', workday46, [441, 442, 443, 444, 445], { site: D46_SITE }],
 ];

@@ -45,6 +45,7 @@ import { A42, SITE as D42_SITE, workday42 } from './workday42.js';
 import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
 import { A44, SITE as D44_SITE, workday44 } from './workday44.js';
 import { A45, SITE as D45_SITE, workday45 } from './workday45.js';
+import { A46, SITE as D46_SITE, workday46 } from './workday46.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -58,7 +59,7 @@ import { A45, SITE as D45_SITE, workday45 } from './workday45.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY45_SEEDS day 45's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY46_SEEDS day 46's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -208,6 +209,16 @@ const LATE: Record<string, number> = {
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session replayed from another office device',
+  // Day 46 (docs/risk.md, "Day 46: what it found"), open findings, \`it.fails\` in
+  // risk-day46-findings.test.ts, every seed both ways: malware on a CI maintainer's laptop six
+  // minutes after the maintainer's morning sign-in (their kubectl, token and home) points the
+  // release-signing Task at a look-alike image and replaces the signing key Secret: the site's
+  // registry list and its release rule ask two factors within 15 minutes and an hour, which that
+  // sign-in meets; and an abandoned maintainer account revived through its e-mail's recovery, with
+  // a fresh two-factor sign-in from a VPS: a subject with no history is a newcomer, and the
+  // mirror's image and upload key are inside what a newcomer's fresh sign-in answers.
+  A46.laptop,
+  A46.abandoned,
   // Day 44's export run by hand to a look-alike bucket (A44.exportJob) was here until session 49:
   // data_upload_outside reads the exporter's `--out` against the site's upload_hosts.
   // Day 33 (docs/risk.md, "Day 33: what it found"), an open finding, an `it.fails` in
@@ -618,6 +629,15 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
  * instead of the 8-hour spacing; every other cause keeps the target.
  */
 const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]; reason?: string }[]> = {
+  // Day 46 (docs/risk.md, "Day 46: what it found"), with the warm-up day: lead-ber, at home on the
+  // warm-up day, is asked at the summit hotel's Wi-Fi at breakfast and again at the venue's two
+  // hours later (new_network, every seed); mir-1's sync Job run by hand in the mirror namespace
+  // more than an hour after the sign-in is the site's own rule (release-and-mirror-writes, an
+  // hour's max_age), asked up to twice a day (seeds 444, 445; once on 441–443).
+  'day 46 (workday46.ts)': [
+    { cause: 'context: new_network', max: 2, who: ['d46-lead-ber@openlattice.example'] },
+    { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d46-mir-1@openlattice.example'] },
+  ],
   // Day 44 (docs/risk.md, "Day 44: what it found"), every seed with the warm-up day: the
   // integration engineer's night cut-over from home is asked at 21:06 (new_network), and the MLLP
   // TLS Secret, their first Secret read, 12 minutes after that sign-in (unfamiliar_kind wants a
@@ -1006,7 +1026,9 @@ const DAY43_SEEDS = ((narrow && process.env.STEPGATE_DAY43_SEEDS) || '411').spli
 const DAY44_SEEDS = ((narrow && process.env.STEPGATE_DAY44_SEEDS) || '421').split(',').map(Number);
 // One of day 45's five seeds (about 3 s) and seed 431 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY45_SEEDS = ((narrow && process.env.STEPGATE_DAY45_SEEDS) || '431').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45').split(',');
+// One of day 46's five seeds (about 3 s) and seed 441 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY46_SEEDS = ((narrow && process.env.STEPGATE_DAY46_SEEDS) || '441').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1097,6 +1119,8 @@ const DAYS = ([
   ['day 44 (workday44.ts)', workday44, 13, DAY44_SEEDS, { site: D44_SITE }],
   // Day 45 too: written as an outside red team would, a game studio's live-ops the day after a season launch, follow-the-sun between Montréal and Seoul: Agones Fleets, GameServers and FleetAutoscalers scaled by hand, a build farm pushing a staging image every 8 minutes, anti-cheat engineers reading players' session-key Secrets, moderators on a web tool behind the gateway, a 03:00 hotfix; a site copy with the arena Fleets' replica_floors and the QA contractor's access_windows (docs/risk.md, "Day 45").
   ['day 45 (workday45.ts)', workday45, 12, DAY45_SEEDS, { site: D45_SITE }],
+  // Day 46 too: written as an outside red team would, an open-source foundation's community infrastructure run by volunteers on personal devices in eight time zones (Prow, Tekton CI and the signing release pipeline, a package mirror, docs previews): three maintainers at the foundation's summit on one venue Wi-Fi, an iPad approving the release on a carrier's CGNAT, a phone, distributions' kubectl builds, a maintainer who signs in once a month, a release bot and a preview deployer; a site copy asking people's writes in the release and mirror namespaces for two factors within the hour, the Tekton Dashboard's host in kubernetes.hosts and the foundation's registries (docs/risk.md, "Day 46").
+  ['day 46 (workday46.ts)', workday46, 13, DAY46_SEEDS, { site: D46_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1559,6 +1583,14 @@ const COLD_BOUND_DAY44 = { perEngineer: 1, within8h: 0, total: 3 };
  * 12:15 after the 03:00 hotfix from home, the first network of a fresh server (new_network).
  */
 const COLD_BOUND_DAY45 = { perEngineer: 1, within8h: 0, total: 1 };
+/**
+ * Day 46 without warm-up, seed 441: 4 challenges, none within 8 hours of another for one engineer:
+ * the summit's venue for ci-2 and docs-1 and the hotel for lead-ber (new_network, the first network
+ * a fresh server proves for each), and mir-1's sync Job run by hand past the site's hour. Over five
+ * seeds: 4–7, up to 2 engineers asked twice within 8 hours (lead-sfo's phone on the carrier's CGNAT,
+ * then the desk at home; mir-1's CGNAT, then the site's rule).
+ */
+const COLD_BOUND_DAY46 = { perEngineer: 1, within8h: 0, total: 4 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1604,6 +1636,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 43 (workday43.ts)', workday43, 411, { site: D43_SITE }, COLD_BOUND_DAY43],
   ['day 44 (workday44.ts)', workday44, 421, { site: D44_SITE }, COLD_BOUND_DAY44],
   ['day 45 (workday45.ts)', workday45, 431, { site: D45_SITE }, COLD_BOUND_DAY45],
+  ['day 46 (workday46.ts)', workday46, 441, { site: D46_SITE }, COLD_BOUND_DAY46],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
