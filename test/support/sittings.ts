@@ -38,13 +38,20 @@ export interface SittingsOptions<W extends string, P extends Sitter<W>> {
   events: DayEvent[];
   /** The day's Kubernetes API host (a request names another with `host`). */
   api: string;
-  /** The person's address at `where` at `t` (ms, rounded). */
+  /** The person's address at `where` at `t` (ms). */
   addressOf(p: P, where: W, t: number): string;
   /** Where the person is outside their listed sittings (a plan at another hour). */
   usualPlace(p: P): W;
-  /** The person's browser: its user agent on their OS and its `sec-ch-ua` hint. */
-  browser?: { ua(os: string): string; chUa: string };
+  /** The person's browser: its user agent and the client hints it sends (Chromium's: `chromium`). */
+  browser?: (p: P) => { ua: string; hints?: Record<string, string> };
+  /** The session id of the sign-in a sitting starts with (default: person, day and the sitting's start). */
+  sittingSession?: (p: P, day: number, where: W, from: number) => string;
 }
+
+/** A Chromium browser on the person's OS: `ua(os)` and the `sec-ch-ua` brand list it sends beside the mobile and platform hints. */
+export const chromium =
+  (ua: (os: string) => string, chUa: string) =>
+  (p: { os: string }): { ua: string; hints: Record<string, string> } => ({ ua: ua(p.os), hints: { 'sec-ch-ua': chUa, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } });
 
 export interface SittingDay<W extends string, P extends Sitter<W>> {
   /** Hour `h` of the day as ms (`at(9.5)` is 09:30). */
@@ -68,12 +75,12 @@ export interface SittingPlan<W extends string, P extends Sitter<W>> {
 
 export function sittings<W extends string, P extends Sitter<W>>(rand: () => number, people: readonly P[], o: SittingsOptions<W, P>) {
   const eventOf = (p: P, scored: boolean, t: number, where: W, login: Login, q: SittingRequest): DayEvent => {
-    const at = Math.round(t);
-    const hints = q.browser === true && o.browser ? { 'sec-ch-ua': o.browser.chUa, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } : undefined;
-    const ua = q.ua ?? (hints ? o.browser!.ua(p.os) : p.ua);
-    const headers = hints || q.headers ? { ...hints, ...q.headers } : undefined;
-    return { at, actor: p.name, scored, ip: q.ip ?? o.addressOf(p, where, at), ua, login, method: q.method, path: q.path, host: q.host ?? o.api, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
+    const browser = q.browser === true ? o.browser?.(p) : undefined;
+    const ua = q.ua ?? browser?.ua ?? p.ua;
+    const headers = browser?.hints || q.headers ? { ...browser?.hints, ...q.headers } : undefined;
+    return { at: Math.round(t), actor: p.name, scored, ip: q.ip ?? o.addressOf(p, where, t), ua, login, method: q.method, path: q.path, host: q.host ?? o.api, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
   };
+  const sittingSession = o.sittingSession ?? ((p: P, day: number, _where: W, from: number) => `${p.name}:${day}:${Math.round(from * 10)}`);
   /** Replays every person's sittings of one day (`scored` or the warm-up), then hands back what the day's plans push with. */
   return (day: number, scored: boolean, plan: SittingPlan<W, P>): SittingDay<W, P> => {
     const at = (h: number) => day + h * H;
@@ -85,7 +92,7 @@ export function sittings<W extends string, P extends Sitter<W>>(rand: () => numb
         if (plan.skip?.(p, where)) continue;
         let t = at(from) + M;
         // A machine that locks: a sign-in at the sitting's start (the token's refresh then holds it).
-        let login = signInAt(p.name, `${p.name}:${day}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
+        let login = signInAt(p.name, sittingSession(p, day, where, from), t - 40 * S, p.acr);
         let lastAt = t;
         while (t < at(to)) {
           const reqs = plan.task(p, n, t, where);

@@ -1,5 +1,5 @@
-import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
-import { signInAt, sittings, type SittingRequest } from './sittings.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { chromium, signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-third replayed day, written as an outside red team and an outside observer of real
@@ -311,7 +311,7 @@ export function workday43(seed = 411): DayEvent[] {
     api: API,
     addressOf: (p, where) => addressOf(p, where),
     usualPlace: (p) => (p.kind === 'cro' ? 'lab' : p.short in HOME ? 'home' : 'office'),
-    browser: { ua: CHROME, chUa: CH_UA },
+    browser: chromium(CHROME, CH_UA),
   });
   for (const [day, scored] of [[D43_TUE, false], [D43_WED, true]] as const) {
     const { at, push } = replay(day, scored, {

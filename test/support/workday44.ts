@@ -1,5 +1,5 @@
-import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
-import { signInAt, sittings, type SittingRequest } from './sittings.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { chromium, signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-fourth replayed day, written as an outside red team and an outside observer of real
@@ -266,7 +266,7 @@ export function workday44(seed = 421): DayEvent[] {
     api: API,
     addressOf: (p, where) => addressOf(p, where),
     usualPlace: () => 'office',
-    browser: { ua: CHROME, chUa: CH_UA },
+    browser: chromium(CHROME, CH_UA),
   });
   for (const [day, scored] of [[D44_TUE, false], [D44_WED, true]] as const) {
     const { at, push } = replay(day, scored, {

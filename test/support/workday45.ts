@@ -1,5 +1,5 @@
 import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
-import { signInAt, sittings, type SittingRequest } from './sittings.js';
+import { chromium, signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-fifth replayed day, written as an outside red team and an outside observer of real
@@ -244,7 +244,7 @@ export function workday45(seed = 431): DayEvent[] {
     api: API,
     addressOf: (p, where) => addressOf(p, where),
     usualPlace: (p) => (p.region === 'kr' ? 'seoul' : 'mtl'),
-    browser: { ua: CHROME, chUa: CH_UA },
+    browser: chromium(CHROME, CH_UA),
   });
   for (const [day, scored] of [[D45_WED, false], [D45_THU, true]] as const) {
     const { at, push } = replay(day, scored, {

@@ -1,4 +1,5 @@
-import { attackKit, type AttackRequest, cachedLogin, type DayEvent, jitteredSittings, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { attackKit, type AttackRequest, type DayEvent, jitteredSittings, LINUX, type Login, MAC, podName, prng, restartPatch, type StaffMember, WIN, withAttacks, WS_UPGRADE } from './workday.js';
+import { chromium, signInAt, sittings, type SittingRequest } from './sittings.js';
 
 /**
  * A forty-sixth replayed day, written as an outside red team and an outside observer of real
@@ -173,7 +174,7 @@ function addressOf(p: Person, where: Where, t: number): string {
   return HOME[p.short]!;
 }
 
-type Req = { method: string; path: string; host?: string; headers?: Record<string, string>; body?: string; browser?: boolean; ua?: string };
+type Req = SittingRequest;
 
 const SECRET = (ns: string, name: string) => `/api/v1/namespaces/${ns}/secrets/${name}`;
 export const PROWJOBS = '/apis/prow.k8s.io/v1/namespaces/prow/prowjobs';
@@ -264,7 +265,6 @@ function monthlyTask(rand: () => number, n: number, t: number): Req[] {
   return [{ method: 'PATCH', path: `${DEPLOYMENT(MIRROR, 'mirror-web')}?fieldManager=kubectl-rollout`, headers: { 'content-type': 'application/strategic-merge-patch+json' }, body: restartPatch(t) }];
 }
 
-const signIn = (sub: string, sid: string, authMs: number, acr: Login['acr']): Login => ({ sub, sid, authTime: Math.floor(authMs / 1000), acr });
 
 /**
  * The foundation's edit of the example: people's writes in its release and mirror namespaces (no
@@ -304,49 +304,37 @@ export function workday46(seed = 441): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 46);
   const people = staff(rand);
   const events: DayEvent[] = [];
-  const eventOf = (p: Person, scored: boolean, t: number, where: Where, login: Login, q: Req): DayEvent => {
-    const browser = q.browser === true;
-    const ua = q.ua ?? (browser ? (p.short === 'rm-2' ? IPAD_SAFARI : CHROME(p.os)) : p.ua);
-    const hints = browser && p.short !== 'rm-2' ? { 'sec-ch-ua': CH_UA, 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-platform': PLATFORM_HINT[p.os]! } : undefined;
-    const headers = hints || q.headers ? { ...hints, ...q.headers } : undefined;
-    return { at: Math.round(t), actor: p.name, scored, ip: addressOf(p, where, t), ua, login, method: q.method, path: q.path, host: q.host ?? API, ...(headers ? { headers } : {}), ...(q.body !== undefined ? { body: q.body } : {}) };
-  };
+  const chrome = chromium(CHROME, CH_UA);
+  const replay = sittings<Where, Person>(rand, people, {
+    events,
+    api: API,
+    addressOf,
+    usualPlace: (p) => (p.short === 'rm-2' ? 'tablet' : 'home'),
+    // rm-2's browser is the iPad's Safari, which sends no client hints.
+    browser: (p) => (p.short === 'rm-2' ? { ua: IPAD_SAFARI } : chrome(p)),
+    // The lead's phone is the Tekton Dashboard's own sign-in (the browser's), not the laptop's kubelogin cache.
+    sittingSession: (p, day, where, from) => `${p.name}:${day}:${where}:${Math.round(from * 10)}`,
+  });
   for (const [day, scored] of [[D46_MON, false], [D46_TUE, true]] as const) {
-    const at = (h: number) => day + h * H;
-    const sittingsOf = (p: Person) => (scored ? p.scored : p.warm);
-    const whereAt = (p: Person, t: number): Where => sittingsOf(p).find(([a, b]) => t >= at(a) - 30 * M && t <= at(b) + 30 * M)?.[2] ?? (p.short === 'rm-2' ? 'tablet' : 'home');
-    const push = (p: Person, t: number, reqs: Req[], gap: number) => {
-      const where = whereAt(p, t);
-      const l = cachedLogin(events, p.name, scored, t, addressOf(p, where, t), H) ?? signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-      reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, l, q)));
-    };
-    for (const p of people) {
-      let n = 0;
-      for (const [from, to, where] of sittingsOf(p)) {
-        let t = at(from) + M;
-        // The lead's phone is the Tekton Dashboard's own sign-in (the browser's), not the laptop's kubelogin cache.
-        let login = signIn(p.name, `${p.name}:${day}:${where}:${Math.round(from * 10)}`, t - 40 * S, p.acr);
-        let lastAt = t;
-        while (t < at(to)) {
-          let reqs: Req[];
-          if (where === 'mobile' && p.kind === 'lead') reqs = phoneTask(rand);
-          else if (p.kind === 'lead') reqs = leadTask(rand, n, t);
-          else if (p.kind === 'rm') reqs = rmTask(rand, p, n);
-          else if (p.kind === 'ci') reqs = ciTask(rand, n);
-          else if (p.kind === 'mirror') reqs = mirrorTask(rand, n);
-          else if (p.kind === 'docs') reqs = docsTask(rand, p, n);
-          else if (p.kind === 'sec') reqs = secTask(rand, n);
-          else reqs = monthlyTask(rand, n, t);
-          if (t - lastAt > H) login = signIn(p.name, `${p.name}:${day}:${Math.round(t / M)}`, t - 40 * S, p.acr);
-          const gap = 1500 + rand() * 2500;
-          reqs.forEach((q, i) => events.push(eventOf(p, scored, t + i * gap, where, login, q)));
-          lastAt = t;
-          n++;
-          const pace = p.kind === 'rm' && p.short === 'rm-2' ? [3, 6] : p.kind === 'lead' || p.kind === 'sec' ? [6, 14] : [8, 20];
-          t += reqs.length * gap + pace[0]! * M + rand() * pace[1]! * M;
-        }
-      }
-    }
+    const { at, push } = replay(day, scored, {
+      task: (p, n, t, where) =>
+        where === 'mobile' && p.kind === 'lead'
+          ? phoneTask(rand)
+          : p.kind === 'lead'
+            ? leadTask(rand, n, t)
+            : p.kind === 'rm'
+              ? rmTask(rand, p, n)
+              : p.kind === 'ci'
+                ? ciTask(rand, n)
+                : p.kind === 'mirror'
+                  ? mirrorTask(rand, n)
+                  : p.kind === 'docs'
+                    ? docsTask(rand, p, n)
+                    : p.kind === 'sec'
+                      ? secTask(rand, n)
+                      : monthlyTask(rand, n, t),
+      pace: (p) => (p.kind === 'rm' && p.short === 'rm-2' ? [3, 6] : p.kind === 'lead' || p.kind === 'sec' ? [6, 14] : [8, 20]),
+    });
     const by = (s: string) => people.find((p) => p.short === s)!;
     const [rm1, rm2, sec1] = [by('rm-1'), by('rm-2'), by('sec-1')];
     if (scored) {
@@ -420,7 +408,7 @@ function attacks46(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 3. old-1, idle since March: the e-mail domain re-registered, the IdP's recovery resets both factors; a fresh sign-in from a VPS at 03:20.
   const old = nameOf('old-1');
-  const oldLogin = signIn(old, `${old}:revived`, T(3.33) - 3 * M, 'urn:stepgate:aal2');
+  const oldLogin = signInAt(old, `${old}:revived`, T(3.33) - 3 * M, 'urn:stepgate:aal2');
   add(A46.abandoned, T(3.33), VPS, KUBECTL('linux/amd64'), oldLogin, on([
     ['GET', `/api/v1/namespaces/${MIRROR}/pods?limit=500`, false],
     ['GET', DEPLOYMENT(MIRROR, 'mirror-web'), false],
@@ -437,7 +425,7 @@ function attacks46(people: Person[], routine: DayEvent[]): DayEvent[] {
 
   // 5. rm-1 signs in through the phishing proxy at 15:40; the captured session from a Toronto residential proxy at 15:44.
   const rm1 = by('rm-1');
-  const phished = signIn(rm1.name, `${rm1.name}:aitm`, T(15.67), rm1.acr);
+  const phished = signInAt(rm1.name, `${rm1.name}:aitm`, T(15.67), rm1.acr);
   add(A46.phished, T(15.73), RESI_TORONTO, rm1.ua, phished, on([
     ['GET', `${PIPELINERUNS(RELEASE)}?limit=50`, false],
     ['POST', PIPELINERUNS(RELEASE), true, JSON_CT, releaseRun('release-v3.0.0-rc9', 'refs/pull/4242/head')] as AttackRequest,
