@@ -48,6 +48,12 @@ describe('container_added', () => {
     }
   });
 
+  it("a Flux Kustomization's JSON 6902 patch inserting a container into the Deployment it targets (the controller applies it)", () => {
+    const k = { apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'checkout', namespace: 'flux-system' }, spec: { interval: '10m', path: './checkout/prod', sourceRef: { kind: 'GitRepository', name: 'deploy' }, patches: [{ target: { kind: 'Deployment', name: 'checkout-api' }, patch: JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: AGENT }]) }] } };
+    const r = inspect(kube('POST', '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations'), JSON.stringify(k), JSON_CT, false, settings);
+    expect(r.violations.filter((v) => v.code === 'container_added').map((v) => v.path)).toEqual(['spec.patches[0].patch.spec.template.spec.containers[0]']);
+  });
+
   it('names the container, its image and where it is', () => {
     const r = patch(KINDS[0]![0], [{ op: 'add', path: '/spec/template/spec/containers/-', value: AGENT }, { op: 'add', path: '/spec/template/metadata/annotations', value: { 'telepresence.getambassador.io/inject-traffic-agent': 'enabled' } }]);
     const v = r.violations.find((x) => x.code === 'container_added')!;
