@@ -288,12 +288,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "pairing partner keeps using the host's token (own desk)",
   // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
   // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
-  // working set, within the rule's freshness: a traffic-agent container added to a production
-  // Deployment (a release's request). Stopped since 2026-12-04 by guardrails: the launch's top
-  // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
+  // working set, within the rule's freshness. Stopped since 2026-12-04 by guardrails: the launch's
+  // top PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
   // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed); by the engine: ten
-  // Nodes cordoned a second apart (a cordon counts toward machine pace).
-  'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
+  // Nodes cordoned a second apart (a cordon counts toward machine pace). The traffic-agent
+  // container a JSON patch inserts into production's matchmaking was here until session 50:
+  // container_added asks a sign-in within 15 minutes at request 2, its first sensitive action.
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
   // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
   // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
