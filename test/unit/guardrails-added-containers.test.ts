@@ -96,6 +96,11 @@ describe('container_added', () => {
     expect(codes(inspect(kube('PATCH', `${KINDS[0]![0]}?fieldManager=kubectl&force=true`), JSON.stringify(obj), APPLY, false, settings))).not.toContain('container_added');
   });
 
+  it("quiet: a Pod's containers (kube refuses a patch adding one: they are fixed at creation)", () => {
+    const r = inspect(kube('PATCH', '/api/v1/namespaces/matchmaking-prod/pods/matchmaking-0'), JSON.stringify([{ op: 'add', path: '/spec/containers/-', value: AGENT }]), JSONPATCH, false, settings);
+    expect(codes(r)).not.toContain('container_added');
+  });
+
   it("quiet: `kubectl debug`'s ephemeral container, even as a JSON patch", () => {
     const dbg = { name: 'debugger-x7k2q', image: 'docker.io/library/busybox:1.36', targetContainerName: 'app', stdin: true, tty: true };
     const r = inspect(kube('PATCH', '/api/v1/namespaces/tools-dev/pods/app-0/ephemeralcontainers'), JSON.stringify([{ op: 'add', path: '/spec/ephemeralContainers/-', value: dbg }]), JSONPATCH, false, settings);

@@ -60,7 +60,8 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
     checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
     if (ctx.containersOnly !== true) {
       checkScheduling(spec, specPath, ctx, !ctx.partial || ctx.applied === true, chainOf(doc, steps));
-      checkAddedContainers(spec, specPath, ctx);
+      // A Pod's containers are fixed at its creation: kube refuses a patch that adds one.
+      if (key !== '/pods') checkAddedContainers(spec, specPath, ctx);
     }
   } else if (isObject(meta)) {
     // A patch may set only the template's annotations (AppArmor `unconfined`): the next rollout
