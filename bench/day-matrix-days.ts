@@ -20,13 +20,13 @@ import { workday14 } from '../test/support/workday14.js';
 import { workday15 } from '../test/support/workday15.js';
 import { SITE as D16_SITE, workday16 } from '../test/support/workday16.js';
 import { workday17 } from '../test/support/workday17.js';
-import { workday18 } from '../test/support/workday18.js';
+import { SITE as D18_SITE, workday18 } from '../test/support/workday18.js';
 import { SITE as D19_SITE, workday19 } from '../test/support/workday19.js';
 import { workday20 } from '../test/support/workday20.js';
 import { workday21 } from '../test/support/workday21.js';
 import { SITE as D22_SITE, workday22 } from '../test/support/workday22.js';
 import { workday23 } from '../test/support/workday23.js';
-import { workday24 } from '../test/support/workday24.js';
+import { SITE as D24_SITE, workday24 } from '../test/support/workday24.js';
 import { SITE as D25_SITE, workday25 } from '../test/support/workday25.js';
 import { workday26 } from '../test/support/workday26.js';
 import { workday27 } from '../test/support/workday27.js';
@@ -38,7 +38,7 @@ import { SITE as D32_SITE, workday32 } from '../test/support/workday32.js';
 import { SITE as D33_SITE, workday33 } from '../test/support/workday33.js';
 import { SITE as D34_SITE, workday34 } from '../test/support/workday34.js';
 import { RUNBOOK_ENV as D35_ENV, RUNBOOK_SITE as D35_RUNBOOK_SITE, runbook35, workday35 } from '../test/support/workday35.js';
-import { workday36 } from '../test/support/workday36.js';
+import { SITE as D36_SITE, workday36 } from '../test/support/workday36.js';
 import { workday37 } from '../test/support/workday37.js';
 import { workday38 } from '../test/support/workday38.js';
 import { SITE as D39_SITE, workday39 } from '../test/support/workday39.js';
@@ -69,7 +69,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   // Day 16 runs on a site copy of the example: the two contractors' time boxes (09:00-13:00 and 13:00-17:00 UTC on weekdays) as outside_hours rules.
   ['16', workday16, [141, 142, 143, 144, 145], { site: D16_SITE }],
   ['17', workday17, [151, 152, 153, 154, 155], {}],
-  ['18', workday18, [161, 162, 163, 164, 165], {}],
+  // Day 18 runs on a site copy of the example (session 50): the company's registries (ghcr.io/forgeline, Docker Hub's official images) in guardrails.allowed_registries.
+  ['18', workday18, [161, 162, 163, 164, 165], { site: D18_SITE }],
   // Day 19 runs on a site copy of the example: the EHR vendor's access package's hours (13:00-16:00 UTC on weekdays) as an outside_hours rule.
   ['19', workday19, [171, 172, 173, 174, 175], { site: D19_SITE }],
   ['20', workday20, [181, 182, 183, 184, 185], {}],
@@ -77,7 +78,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   // Day 22 runs on a site copy of the example: prod-secret-updates enforced (a person changes a production Secret rarely there).
   ['22', workday22, [201, 202, 203, 204, 205], { site: D22_SITE }],
   ['23', workday23, [211, 212, 213, 214, 215], {}],
-  ['24', workday24, [221, 222, 223, 224, 225], {}],
+  // Day 24 runs on a site copy of the example (session 50): the chain's and the POS vendor's registries in guardrails.allowed_registries.
+  ['24', workday24, [221, 222, 223, 224, 225], { site: D24_SITE }],
   // Day 25 runs on a site copy of the example: the custody namespaces named in guardrails.protected_namespaces.
   ['25', workday25, [231, 232, 233, 234, 235], { site: D25_SITE }],
   ['26', workday26, [241, 242, 243, 244, 245], {}],
@@ -100,8 +102,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['35', workday35, [331, 332, 333, 334, 335], {}],
   // Day 35 at a site that follows docs/incident-runbook.md (`--days=35r`): `incident` configured, dev-3 revoked at the isolation, every user revoked as a precaution at 10:00 (--keep-history: what was learnt is kept).
   ['35r', workday35, [331, 332, 333, 334, 335], { site: D35_RUNBOOK_SITE, env: D35_ENV, admin: runbook35() }],
-  // Day 36: one on-call rotation across Pune, Berlin and New York (two handovers), a traveller, a laptop replaced, a new hire's first afternoon, an Argo CD release train and Headlamp beside kubectl; the example as shipped.
-  ['36', workday36, [341, 342, 343, 344, 345], {}],
+  // Day 36: one on-call rotation across Pune, Berlin and New York (two handovers), a traveller, a laptop replaced, a new hire's first afternoon, an Argo CD release train and Headlamp beside kubectl; a site copy (session 50) with the company's registries listed and image_registry_not_allowed at a hardware key.
+  ['36', workday36, [341, 342, 343, 344, 345], { site: D36_SITE }],
   // Day 37: a regulated company's quarter-end (auditors on a VDI farm at aal1, a break-glass account, DBAs' port-forward and kubectl cp, notebooks exec'ing with their service account, CronJobs, a Renovate bot and Argo CD's controller); the example as shipped.
   ['37', workday37, [351, 352, 353, 354, 355], {}],
   // Day 38: a game studio's launch across three regions (a war room on one office address that half leaves at night, a partner's QA behind its shared VPN egress, WSL and PowerShell kubectl, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback); the example as shipped.

@@ -79,6 +79,8 @@ export const GUARDRAIL_CODES = [
   'priority_class_reserved',
   'control_plane_placement',
   'runtime_class_removed',
+  // A container a patch inserts into a workload's pods (a traffic agent beside the service)
+  'container_added',
   'gpu_devices_unrequested',
   'device_admin_access',
   // Chaos experiments: the pods another namespace's experiment kills, cuts off or rewrites
@@ -191,6 +193,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   priority_class_reserved: 'elevated',
   control_plane_placement: 'elevated',
   runtime_class_removed: 'elevated',
+  container_added: 'elevated',
   gpu_devices_unrequested: 'elevated',
   device_admin_access: 'elevated',
   chaos_target_protected: 'elevated',
@@ -278,6 +281,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   priority_class_reserved: 'priority class reserved for other namespaces',
   control_plane_placement: 'pod placed on the control-plane nodes',
   runtime_class_removed: "pod taken out of its runtime class's sandbox",
+  container_added: "container added to a workload's pods by a patch",
   gpu_devices_unrequested: "the node's GPUs without requesting one",
   device_admin_access: 'admin access to devices other pods are using',
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',

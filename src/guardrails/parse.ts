@@ -289,6 +289,18 @@ export function setsWhole(o: unknown): boolean {
 }
 
 /**
+ * Elements a JSON patch `add` inserted into a list (at `-` or at an index): a list element the
+ * stored object did not have, where a `replace` (or an add through an index into an element)
+ * changes one it had. kube's JSON patch always inserts on an array `add` (RFC 6902 4.1).
+ */
+const INSERTED = new WeakSet<object>();
+
+/** Whether a JSON patch inserted this object as a new element of a list. */
+export function insertedByPatch(o: unknown): boolean {
+  return typeof o === 'object' && o !== null && INSERTED.has(o);
+}
+
+/**
  * Whether the patch drops `key` from the object `o` stands for, when `o` does not list it: a JSON
  * patch that sets `o` whole, or a strategic merge patch's `$patch: replace` / `delete`, or its
  * `$retainKeys` without the key (kube's strategic merge honours `$retainKeys` on any map).
@@ -323,6 +335,7 @@ function write(root: Json, tokens: string[], kind: 'add' | 'replace' | 'shift', 
         // An add at an index inserts: the new element is its own, and the indices after it move.
         if (kind === 'replace' && index !== undefined) arr.items.set(index, value);
         else if (kind !== 'shift') arr.items.set(`+${arr.fresh++}`, value);
+        if (kind === 'add' && typeof value === 'object' && value !== null) INSERTED.add(value);
         if (kind === 'shift' || (kind === 'add' && token !== '-')) arr.shifted = true;
         return;
       }

@@ -271,16 +271,24 @@ describe('checked: the image forms session 45 reads, where registries are listed
   });
 });
 
-describe('open: images the request does not fix (decided in the repository or the cluster)', () => {
-  // Flux substitutes ${VAR} in the repository's manifests: whether IMAGE is used as an image is
-  // the repository's to say, not this request's (docs/guardrails.md, "Not read").
-  it.fails('a Flux Kustomization whose postBuild.substitute sets a variable the manifests use as the image: asked', async () => {
+describe('images a GitOps object sets by a variable or a file', () => {
+  // Closed in session 50: kustomize-controller substitutes ${VAR} in the repository's manifests;
+  // a variable named as an image (`CHECKOUT_IMAGE`) or a registry is read as a Helm value of that
+  // shape is (rules/gitops-images.ts checkSubstitute). A variable named otherwise is not.
+  it('a Flux Kustomization whose postBuild.substitute sets a variable the manifests use as the image: asked', async () => {
     const res = await send(await signedIn('aal2', 60), kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substitute: { CHECKOUT_IMAGE: ROGUE } } })));
     expect(rules(res).split(',')).toContain('guardrail:image_registry_not_allowed');
+    const own = await send(await signedIn('aal2', 60), kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substitute: { CHECKOUT_IMAGE: OWN } } })));
+    expect(reason(own), rules(own)).toBe('allowed');
   });
 
-  // A values file in the repository (or at a URL Argo CD fetches) is the source's, repointed only
-  // by a change argocd-app-changes already asks for.
+  // Open: `helm.valueFiles` names files; their text (which may set `image.registry`) is in the
+  // repository at the source's revision, or at a URL Argo CD fetches when it renders, never in
+  // this request, and changes with a push to git that stepgate never sees. The request shows only
+  // names: a name may not be judged by what a file of that name holds today. What asks for it is
+  // the Application's change itself (argocd-app-changes: a sign-in within 15 minutes), which a
+  // fresh sign-in meets; a values file at a URL is a source of the same kind, named by the same
+  // change (docs/guardrails.md, "Not read").
   it.fails('an Argo CD Application whose helm.valueFiles names a values file that sets the image: asked', async () => {
     const res = await send(await signedIn('aal2', 60), updateSpec({ helm: { valueFiles: ['values-prod.yaml', 'https://gist.example/evil/values.yaml'] } }));
     expect(rules(res).split(',')).toContain('guardrail:image_registry_not_allowed');

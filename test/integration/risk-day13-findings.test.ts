@@ -8,9 +8,10 @@ import { encodeKube } from '../support/kube-protobuf.js';
 /**
  * What the thirteenth replayed day (test/support/workday13.ts, docs/risk.md "Day 13") found
  * allowed, through the real gRPC server running examples/stepgate.yaml on a virtual clock. One is
- * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), two by
+ * fixed in the example (a namespace's ResourceQuota or LimitRange deleted: quota-changes), three by
  * guardrails (a reserved PriorityClass: priority_class_reserved; a runtimeClassName removed:
- * runtime_class_removed, each with its class's other shapes at the end), one in the engine (ten
+ * runtime_class_removed, each with its class's other shapes at the end; a sidecar inserted by a
+ * JSON patch: container_added, session 50), one in the engine (ten
  * Nodes cordoned at machine pace); the rest are `it.fails`: each asserts the safe outcome and
  * states, in its comment, why stepgate cannot reach it from the request.
  */
@@ -94,18 +95,33 @@ describe("production workloads, from the victim's own laptop, network, client an
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: a container added to a production Deployment's template (Telepresence's traffic-agent,
-  // or anyone's sidecar) is the same request as a release's: no guardrail reads which containers a
-  // template had before, and its image, ports and env are ordinary. In figures (replayed days 1–13,
-  // first seed each): 103 of 412 routine production workload writes carry a container with its
-  // image (client-side apply, `set image`); none is a JSON patch appending a container, but the
-  // same sidecar by strategic merge or server-side apply is a release's body, so asking more of the
-  // JSON patch alone would close this shape and not the class.
-  it.fails('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
+  // Fixed (guardrail, session 50): a container added to a production Deployment's template
+  // (Telepresence's traffic-agent, or anyone's sidecar) by a JSON patch `add` that inserts it into
+  // the template's containers: container_added (elevated: two factors within 15 minutes), in every
+  // workload kind. A release's patches change the containers a template has (`set image`, a
+  // replace of containers/0); none inserts one (in figures, replayed days 1–13, first seed each: 103
+  // of 412 routine production workload writes carry a container with its image, none is a JSON
+  // patch appending a container).
+  it('a traffic-agent sidecar added to a production Deployment is asked more than a production write', async () => {
     const login = await twoDays('d13f-release-b@ember.example', RELEASE);
     const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
       body: JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/-', value: { name: 'traffic-agent', image: 'ghcr.io/telepresenceio/tel2:2.20.2', args: ['agent'], ports: [{ name: 'tm-http', containerPort: 9900 }], env: [{ name: '_TEL_AGENT_MANAGER_HOST', value: '45.86.162.44' }] } }]),
       contentType: JSONPATCH,
+    });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:container_added');
+  });
+
+  // Open: the same sidecar by strategic merge patch (`kubectl patch --type strategic`, or Lens'
+  // editor) is a release's body: kube merges containers by name, so a container whose name the
+  // stored template lacks is added and one it has is changed, and which is which is in the
+  // cluster, not the request (a create, a replace or a server-side apply states the whole list the
+  // same way). The mesh's own sidecars are added by the injection webhook, never in a body.
+  it.fails('a traffic-agent sidecar added by a strategic merge patch is asked more than a production write', async () => {
+    const login = await twoDays('d13f-release-smp@ember.example', RELEASE);
+    const res = await send(login, THU + 6 * H, 'PATCH', '/apis/apps/v1/namespaces/matchmaking-prod/deployments/matchmaking', {
+      body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'traffic-agent', image: 'ghcr.io/telepresenceio/tel2:2.20.2', args: ['agent'], ports: [{ name: 'tm-http', containerPort: 9900 }], env: [{ name: '_TEL_AGENT_MANAGER_HOST', value: '45.86.162.44' }] }] } } } }),
+      contentType: SMP,
     });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });

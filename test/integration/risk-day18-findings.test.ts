@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
-import { API, ATTACKER_REGISTRY, BACKSTAGE, CHROME, CITRIX, FLUX, HEADLAMP, KUBECTL, KUBECTL_WIN } from '../support/workday18.js';
+import { API, ATTACKER_REGISTRY, BACKSTAGE, CHROME, CITRIX, FLUX, HEADLAMP, KUBECTL, KUBECTL_WIN, SITE } from '../support/workday18.js';
 import { MAC, WIN } from '../support/workday.js';
 
 /**
@@ -154,23 +154,26 @@ describe("a developer-tools company's Codespaces, coding agents, MSP and GitOps,
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: an MSP engineer's kubectl token, taken on the shared farm, swaps production's image for a
-  // lookalike registry's (`kubectl set image`) from the farm, in the engineer's shift. A
-  // strategic-merge patch of a production Deployment from the MSP's address, agent and login is
-  // their `rollout restart`'s everyday production write (prod-writes, in the working set); only
-  // the image's registry differs. guardrails.allowed_registries reads it (the next test), but the
-  // example cannot know a company's registries.
-  it.fails("an MSP engineer's token swapping a production image for another registry's is asked more than their everyday production write", async () => {
-    const o = { ua: KUBECTL_WIN, source: CITRIX[0]! };
-    const login = await twoDays('d18f-msp-b@support-partner.example', mspDay, o);
-    const res = await send(login, TUE + 4.5 * H, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { ...o, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: `${ATTACKER_REGISTRY}/billing-api:1.48.2` }] } } } }) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
-  });
+  // Was open until session 50: an MSP engineer's kubectl token, taken on the shared farm, swaps
+  // production's image for a lookalike registry's (`kubectl set image`) from the farm, in the
+  // engineer's shift: their `rollout restart`'s everyday production write (prod-writes, in the
+  // working set), only the image's registry differs. The example lists no registries (by design:
+  // docs/risk.md "Session 34: rows closed"); the day's site copy lists the company's (last describe).
 });
 
-describe("the same image swap with the company's registries listed (guardrails.allowed_registries)", () => {
-  const listed = exampleServiceForFile({ edit: (yaml) => yaml.replace('\nguardrails:\n', '\nguardrails:\n  allowed_registries: [ghcr.io/forgeline]\n') });
+// The day's site copy (workday18.ts SITE, session 50; the day matrix replays day 18 on it): the
+// company's registries (ghcr.io/forgeline, Docker Hub's official images) in allowed_registries.
+describe("the company's site copy: its registries listed (guardrails.allowed_registries)", () => {
+  const listed = exampleServiceForFile({ edit: SITE });
   const r = findingRequests(listed, { host: API, source: CITRIX[0]!, ua: KUBECTL_WIN, firstDay: MON, secondDay: TUE });
+
+  // The row open on the example until session 50 (above).
+  it("an MSP engineer's token swapping a production image for another registry's is asked more than their everyday production write", async () => {
+    const login = await r.twoDays('d18f-msp-b@support-partner.example', mspDay);
+    const res = await r.send(login, TUE + 4.5 * H, 'PATCH', '/apis/apps/v1/namespaces/prod-billing/deployments/billing-api?fieldManager=kubectl-set', { contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'billing-api', image: `${ATTACKER_REGISTRY}/billing-api:1.48.2` }] } } } }) });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
+  });
 
   it('is asked for a recent sign-in; a rollout restart and an image of its own registry stay routine', async () => {
     const login = await r.twoDays('d18f-msp-c@support-partner.example', mspDay);

@@ -170,11 +170,19 @@ describe('a chaos game day, with examples/stepgate.yaml', () => {
   // (answered with their hardware key), creates an agent Job in the developer's own dev
   // namespace, pinned (nodeName) to a production pod's node and aimed (`--container-id`) at its
   // container: the agent enters that container's namespaces through the host's PIDs and steals
-  // its traffic and reads its mounted Secrets. Nothing in the request says production: the Job
-  // is in dev, and only its command line names a container of another namespace; the guardrails
-  // ask what they asked of the developer's own session 4 minutes before. mirrord's operator (its
-  // agents created in the cluster, its sessions checked against RBAC on the target) keeps
-  // privileged Jobs out of developers' hands; stepgate cannot tell a container id's namespace.
+  // its traffic and reads its mounted Secrets. Session 50 looked for what in the body names the
+  // target and found nothing that does: mirrord's Job agent is told only `targeted --container-id
+  // <runtime id> --container-runtime containerd` (the CLI resolves the target pod to a container
+  // id before it writes the Job; no pod name, namespace or label of the target is in it), the id
+  // is the runtime's hash, and nodeName names a node, which pods of every namespace share. The Job
+  // is the developer's own session's body but for its namespace (dev-… instead of the target's
+  // staging-…), and that tells nothing either: mirrord creates the agent in the kubeconfig's
+  // current namespace unless `agent.namespace` names another, so a developer whose context is
+  // their dev namespace sends this very body for a staging target. The guardrails
+  // ask what they asked 4 minutes before (host_namespace, host_path_volume, capability_added: a
+  // hardware key within 5 minutes, which the developer's key is). What would close it is outside
+  // the request: mirrord's operator (agents created in the cluster, sessions checked against RBAC
+  // on the target), or the Job's rights held by nobody on a laptop.
   it.fails("a mirrord agent in the developer's own namespace aimed at a production container, 4 minutes after their own session, is not allowed", async () => {
     const sub = 'd20f-mirrord-b@streamly.example';
     const login = await twoDays(sub, [['GET', '/api/v1/namespaces/dev-d20f-mirrord-b/pods'], ['GET', '/api/v1/namespaces/staging-catalog/pods?limit=500']]);

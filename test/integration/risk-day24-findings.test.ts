@@ -3,7 +3,7 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { cronRetimed, endpointSlice, HQ, IPAD_SAFARI, K8S, KUBECTL, RANCHER, STORE, STORE_WIFI, VENDOR } from '../support/workday24.js';
+import { cronRetimed, endpointSlice, HQ, IPAD_SAFARI, K8S, KUBECTL, RANCHER, SITE, STORE, STORE_WIFI, VENDOR } from '../support/workday24.js';
 
 /**
  * What the twenty-fourth replayed day (test/support/workday24.ts, docs/risk.md "Day 24") found,
@@ -113,24 +113,11 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     expect(reasonOf(staging), rules(staging)).toBe('allowed');
   });
 
-  // Open: `kubectl auth can-i --list` in five namespaces of a store (SelfSubjectRulesReviews,
-  // which platform engineers send for access requests every day), then the one write the vendor's
-  // role permits: the payment service's image, from a registry that is not the vendor's. A
-  // Deployment's image in `pos` is the vendor's routine (rollout restarts), and no rule knows
-  // which registries a store may pull from. What would close it: the site's image policy (a
-  // Kyverno `verifyImages` or an allowed-registries ClusterPolicy, loaded through
-  // guardrails.cluster_policies), and a rules review sweep counted as reconnaissance.
-  it.fails("the payment service's image swapped for another registry's after a can-i --list sweep is not allowed", async () => {
-    const sub = 'd24f-vendor-2@posvendor.example';
-    const s7 = store(1120);
-    const login = await twoDays(sub, [...opsCalls(517), ['PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-rollout`, restart(WED), SMP]], { source: VENDOR });
-    let t = THU + 7.33 * H;
-    for (const ns of ['pos', 'iot', 'kube-system', 'cattle-system', 'default']) {
-      await send(login, (t += 4000), 'POST', `${s7}/apis/authorization.k8s.io/v1/selfsubjectrulesreviews`, { source: VENDOR, body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: ns } }) });
-    }
-    const res = await send(login, t + 4000, 'PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-set`, { source: VENDOR, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'payment', image: 'registry.posvendor-cdn.example/pos/payment:4.2.1-hotfix' }] } } } }) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
-  });
+  // Was open until session 50: `kubectl auth can-i --list` in five namespaces of a store, then the
+  // one write the vendor's role permits, the payment service's image from a registry that is not
+  // the vendor's. A Deployment's image in `pos` is the vendor's routine (rollout restarts); which
+  // registries a store pulls from is the site's (the example lists none, by design: docs/risk.md
+  // "Session 34: rows closed"). On the chain's site copy it is read (last describe).
 
   // Was open (closed in session 33): the end-of-day sales export CronJob of a store rescheduled
   // hourly and sent elsewhere, a patch with only `spec.schedule` and the job template's env, from
@@ -205,5 +192,28 @@ describe("a grocery chain's store clusters behind one Rancher, with examples/ste
     const res = await send(bg, THU - 3.33 * H, 'GET', `${store(412)}/api/v1/namespaces/iot/pods?limit=500`, o);
     expect(reasonOf(res), rules(res)).toBe('auth_too_old');
     expect(rules(res)).toContain('break-glass-accounts');
+  });
+});
+
+// The chain's site copy (workday24.ts SITE, session 50; the day matrix replays day 24 on it): its
+// own registry and the POS vendor's in guardrails.allowed_registries.
+describe("the chain's site copy: its and the vendor's registries listed (guardrails.allowed_registries)", () => {
+  const site = findingRequests(exampleServiceForFile({ edit: SITE }), { host: RANCHER, source: HQ(3), ua: UA, firstDay: WED, secondDay: THU });
+
+  // The row open on the example until session 50 (above).
+  it("the payment service's image swapped for another registry's after a can-i --list sweep is not allowed", async () => {
+    const sub = 'd24f-vendor-2@posvendor.example';
+    const s7 = store(1120);
+    const login = await site.twoDays(sub, [...opsCalls(517), ['PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-rollout`, restart(WED), SMP]], { source: VENDOR });
+    let t = THU + 7.33 * H;
+    for (const ns of ['pos', 'iot', 'kube-system', 'cattle-system', 'default']) {
+      await site.send(login, (t += 4000), 'POST', `${s7}/apis/authorization.k8s.io/v1/selfsubjectrulesreviews`, { source: VENDOR, body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: ns } }) });
+    }
+    const res = await site.send(login, t + 4000, 'PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-set`, { source: VENDOR, contentType: SMP, body: JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'payment', image: 'registry.posvendor-cdn.example/pos/payment:4.2.1-hotfix' }] } } } }) });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(rules(res)).toContain('guardrail:image_registry_not_allowed');
+    // The vendor's restart of the same Deployment, a minute later, stays its routine.
+    const again = await site.send(login, t + 64_000, 'PATCH', `${s7}/apis/apps/v1/namespaces/pos/deployments/pos-payment?fieldManager=kubectl-rollout`, { source: VENDOR, contentType: SMP, body: restart(t) });
+    expect(reasonOf(again), rules(again)).toBe('allowed');
   });
 });

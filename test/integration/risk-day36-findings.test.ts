@@ -4,7 +4,7 @@ import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
 import { MAC } from '../support/workday.js';
-import { API, ARGOCD, BERLIN_ATTACKER, BROWSER_HINTS, CHROME, CUSTOMER_GUEST, HEADLAMP, HOTEL, KUBECTL, MADRID_VM, NEW_LAPTOP_KUBECTL, OFFICE, RELEASE_TRAIN, ROGUE_IMAGE, RUNNER } from '../support/workday36.js';
+import { API, ARGOCD, BERLIN_ATTACKER, BROWSER_HINTS, CHROME, CUSTOMER_GUEST, HEADLAMP, HOTEL, KUBECTL, MADRID_VM, NEW_LAPTOP_KUBECTL, OFFICE, RELEASE_TRAIN, ROGUE_IMAGE, RUNNER, SITE } from '../support/workday36.js';
 
 /**
  * What the thirty-sixth replayed day (test/support/workday36.ts, docs/risk.md "Day 36") found,
@@ -146,23 +146,11 @@ describe('a follow-the-sun company with one on-call rotation, with the example a
     expect(rules(res)).toContain('argocd-app-changes');
   });
 
-  // Open (every seed with the warm-up day; 2 of 5 without it): a compromised dependency of the
-  // release CLI waits for a sign-in under 15 minutes old (argocd-app-changes' max_age), then
-  // redefines checkout's production application with a kustomize image from an unlisted registry
-  // and syncs it: the application's spec is judged by its path rule only, which the fresh sign-in
-  // satisfies, and no guardrail reads an Argo CD application's images.
-  it.fails("a production Argo CD application redefined with an image from an unlisted registry, a minute after the sign-in, is refused", async () => {
-    const sub = 'd36f-rel-b@tessaly.example';
-    const train: Step[] = [
-      ['GET', '/api/v1/applications/checkout-prod?appNamespace=argocd'],
-      ['POST', '/api/v1/applications/checkout-prod/sync', JSON.stringify({ appNamespace: 'argocd', prune: false, dryRun: false })],
-    ];
-    await twoDays(sub, train, { host: ARGOCD, ua: RELEASE_TRAIN });
-    const fresh = signIn(sub, TUE + 6 * H);
-    const spec = { project: 'shop', destination: { server: 'https://kubernetes.default.svc', namespace: 'checkout-prod' }, source: { repoURL: 'https://git.tessaly.example/shop/deploy.git', path: 'checkout/overlays/prod', targetRevision: 'main', kustomize: { images: [`checkout-api=${ROGUE_IMAGE}`] } }, syncPolicy: {} };
-    const res = await send(fresh, TUE + 6 * H + 60_000, 'PUT', '/api/v1/applications/checkout-prod/spec?appNamespace=argocd', { host: ARGOCD, ua: RELEASE_TRAIN, body: JSON.stringify(spec) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
-  });
+  // Was open until session 50: a compromised dependency of the release CLI waits for a sign-in
+  // under 15 minutes old (argocd-app-changes' max_age), then redefines checkout's production
+  // application with a kustomize image from an unlisted registry. On the example (no registries
+  // listed, by design: docs/risk.md "Session 34: rows closed") only the path rule judges it, which
+  // the fresh sign-in meets; on the day's site copy (the last describe) it is asked a hardware key.
 });
 
 // The same push where the site lists its registries (guardrails.allowed_registries; the example
@@ -201,15 +189,20 @@ describe('the same company with its registries listed (guardrails.allowed_regist
   });
 });
 
-describe('the same company with its registries listed and held to a hardware key', () => {
-  const s = exampleServiceForFile({ edit: (yaml) => yaml.replace(/^guardrails:\n/m, LIST).replace(/^  effects:\n/m, '  effects:\n    image_registry_not_allowed: {require: aal3, max_age: 300}\n') });
+// The day's site copy (workday36.ts SITE, session 50; the day matrix replays day 36 on it): the
+// company's registries listed and image_registry_not_allowed held to a hardware key within 5
+// minutes, as docs/guardrails.md writes it for a company whose releases never name another registry.
+describe("the company's site copy: its registries listed and held to a hardware key", () => {
+  const s = exampleServiceForFile({ edit: SITE });
   const { send, twoDays } = findingRequests(s, { host: API, source: BERLIN, ua: MAC_KUBECTL, firstDay: MON, secondDay: TUE });
   const push = async (sub: string, image: string) => {
     await twoDays(sub, train, { host: ARGOCD, ua: RELEASE_TRAIN });
     return send(signIn(sub, TUE + 6 * H), TUE + 6 * H + 60_000, 'PUT', '/api/v1/applications/checkout-prod/spec?appNamespace=argocd', { host: ARGOCD, ua: RELEASE_TRAIN, body: JSON.stringify(appSpec(image)) });
   };
 
-  it("day 36's redefinition with an unlisted registry, a minute after the sign-in, is asked", async () => {
+  // The row open on the example until session 50 (above): the dependency's fresh two-factor
+  // sign-in cannot answer the hardware key.
+  it("a production Argo CD application redefined with an image from an unlisted registry, a minute after the sign-in, is refused", async () => {
     const res = await push('d36f-rel-key-a@tessaly.example', ROGUE_IMAGE);
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
     expect(rules(res)).toContain('guardrail:image_registry_not_allowed');

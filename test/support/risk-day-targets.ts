@@ -17,13 +17,13 @@ import { workday14 } from './workday14.js';
 import { workday15 } from './workday15.js';
 import { SITE as D16_SITE, workday16 } from './workday16.js';
 import { workday17 } from './workday17.js';
-import { workday18 } from './workday18.js';
+import { SITE as D18_SITE, workday18 } from './workday18.js';
 import { SITE as D19_SITE, workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { SITE as D22_SITE, workday22 } from './workday22.js';
 import { workday23 } from './workday23.js';
-import { workday24 } from './workday24.js';
+import { SITE as D24_SITE, workday24 } from './workday24.js';
 import { SITE as D25_SITE, workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
@@ -35,7 +35,7 @@ import { SITE as D32_SITE, workday32 } from './workday32.js';
 import { SITE as D33_SITE, workday33 } from './workday33.js';
 import { SITE as D34_SITE, workday34 } from './workday34.js';
 import { workday35 } from './workday35.js';
-import { A36, workday36 } from './workday36.js';
+import { A36, SITE as D36_SITE, workday36 } from './workday36.js';
 import { A37, workday37 } from './workday37.js';
 import { A38, workday38 } from './workday38.js';
 import { A39, SITE as D39_SITE, workday39 } from './workday39.js';
@@ -299,12 +299,12 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   "pairing partner keeps using the host's token (own desk)",
   // Day 13 (docs/risk.md, "Day 13: what it found"), open findings, each an `it.fails` in
   // risk-day13-findings.test.ts, from the victim's own laptop, network, client and token, in the
-  // working set, within the rule's freshness: a traffic-agent container added to a production
-  // Deployment (a release's request). Stopped since 2026-12-04 by guardrails: the launch's top
-  // PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
+  // working set, within the rule's freshness. Stopped since 2026-12-04 by guardrails: the launch's
+  // top PriorityClass named in the contractor's dev namespace (priority_class_reserved) and the UGC
   // sandbox's runtimeClassName removed by a JSON patch (runtime_class_removed); by the engine: ten
-  // Nodes cordoned a second apart (a cordon counts toward machine pace).
-  'traffic-agent sidecar injected into a production Deployment (Telepresence laptop)',
+  // Nodes cordoned a second apart (a cordon counts toward machine pace). The traffic-agent
+  // container a JSON patch inserts into production's matchmaking was here until session 50:
+  // container_added asks a sign-in within 15 minutes at request 2, its first sensitive action.
   // The hot desk: the previous shift's token, still in the machine's kubelogin cache, used at the
   // same machine (its address, its kubectl build) in the namespaces the desk works in, the token's
   // owner signed in again within 8 hours (a challenge during their shift): day 9's jump-box class.
@@ -360,10 +360,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // machine pace's fourth): day 11's class, namespaces not kinds. Stopped at request 4 on one
   // seed of ten replays (seed 162 without warm-up: prod-api outside a working set begun that morning).
   'a prompt-injected coding agent reads Secrets and port-forwards the production database (laptop, README)',
-  // The MSP engineer's own farm address, Windows kubectl, login and everyday production write
-  // (`rollout restart`): only the image's registry differs (guardrails.allowed_registries reads it;
-  // the example cannot know a company's registries). Day 17's storageUri class.
-  "an MSP engineer's token swaps a production image from the shared Citrix farm",
+  // The MSP engineer's `set image` to the lookalike registry was here until session 50: the day's
+  // site copy lists the company's registries, and image_registry_not_allowed asks a sign-in within
+  // 15 minutes at request 2, its first sensitive action (every seed both ways).
   // A token from the victim's Codespace used from another Codespace in the victim's Azure /16,
   // minutes after the victim's workspace resumed there and its sign-in proved a /24 of it
   // (nearby_networks.vouch_seconds) or in a /16 with two proven networks, in the victim's own
@@ -410,8 +409,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // A port-forward to production's database from the DBA's laptop: pod-shell's 8 hours, their
   // working set (unfamiliar_kind's production_tunnel, not listed in the example, would ask it).
   "a port-forward to production's orders database with the DBA's token, and nothing else",
-  // The vendor's rollout writes in `pos` are routine; which registries a store may pull from is the site's.
-  '`kubectl auth can-i --list` in every namespace of a store, then the one write it permits (the payment image)',
+  // The payment image from another registry after the `can-i --list` sweep was here until session
+  // 50: the day's site copy lists the chain's and the vendor's registries (request 6, its first
+  // sensitive action, image_registry_not_allowed, every seed both ways).
   // Day 25 (docs/risk.md, "Day 25: what it found"), open findings, each an `it.fails` in
   // risk-day25-findings.test.ts, every seed both ways. (Closed in session 34 by the
   // cross_site_request guardrail: a web page's WebSocket and an image tag's GET through an
@@ -451,14 +451,11 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // risk-day36-findings.test.ts. The handover insider (every seed both ways: asked at most, at the
   // 8-hour freshness or a namespace a fresh server had not seen them in, which they answer): an
   // on-call lists every production namespace's Secrets and ConfigMaps at a person's pace, in the
-  // namespaces, kinds and hours of their own work. The supply-chain push (with the warm-up day every
-  // seed, without it 341 and 343): a compromised dependency of the release CLI, a minute after the
-  // release manager's sign-in, redefines a production Argo CD application with an image from an
-  // unlisted registry: argocd-app-changes asks two factors within 15 minutes, which the sign-in is,
-  // and nothing reads the application's images (without warm-up the CLI's first request after
-  // Chrome is ua_family_change on 342, 344, 345).
+  // namespaces, kinds and hours of their own work. The supply-chain push (A36.supply) was here until
+  // session 50: the day's site copy lists the company's registries with image_registry_not_allowed
+  // at a hardware key, which the dependency's fresh two-factor sign-in cannot give (request 2, every
+  // seed both ways; without warm-up 342, 344 and 345 are stopped at request 1 by ua_family_change as before).
   A36.insider,
-  A36.supply,
   // Day 38 (docs/risk.md, "Day 38: what it found"), an open finding, an `it.fails` in
   // risk-day38-findings.test.ts: a malicious VS Code extension runs the kubeconfig's exec plugin on a
   // backend engineer's Mac and reads the store's production Secrets every 4 minutes with the
@@ -1064,7 +1061,7 @@ const DAYS = ([
   // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
   ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
-  ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
+  ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, { site: D18_SITE }],
   // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
   ['day 19 (workday19.ts)', workday19, 19, DAY19_SEEDS, { site: D19_SITE }],
   // Day 20 too: written as an outside red team would, a streaming company's follow-the-sun SREs, a chaos game day, mirrord and Karpenter (docs/risk.md, "Day 20").
@@ -1076,7 +1073,7 @@ const DAYS = ([
   // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
   ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
   // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
-  ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
+  ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, { site: D24_SITE }],
   // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops; a site copy naming custody-* protected since session 49 (docs/risk.md, "Day 25").
   ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, { site: D25_SITE }],
   // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor (docs/risk.md, "Day 26").
@@ -1100,7 +1097,7 @@ const DAYS = ([
   // Day 35 too: written as an outside red team would, a company during its own security incident (an infostealer on a laptop, isolated; the IdP revoking every session at 10:00; a secret rotation; incident responders' guest accounts; the IdP's policy tightened at 12:30 to phishing-resistant factors with a new acr), the example as shipped (docs/risk.md, "Day 35").
   ['day 35 (workday35.ts)', workday35, 12, DAY35_SEEDS, {}],
   // Day 36 too: written as an outside red team would, one on-call rotation across Pune, Berlin and New York (two handovers), a traveller (airport, hotel, a customer's guest network), a laptop replaced mid-day, a new hire's first afternoon, an Argo CD release train and Headlamp beside kubectl, the example as shipped (docs/risk.md, "Day 36").
-  ['day 36 (workday36.ts)', workday36, 13, DAY36_SEEDS, {}],
+  ['day 36 (workday36.ts)', workday36, 13, DAY36_SEEDS, { site: D36_SITE }],
   // Day 37 too: written as an outside red team would, a regulated bank's quarter-end: auditors with aal1 accounts on a VDI farm, a break-glass account at a 03:00 outage, DBAs' port-forward and kubectl cp all day, notebooks exec'ing with their service account, nightly CronJobs, a Renovate bot; the example as shipped (docs/risk.md, "Day 37").
   ['day 37 (workday37.ts)', workday37, 12, DAY37_SEEDS, {}],
   // Day 38 too: written as an outside red team would, a game studio's launch across three regions: a war room on one office address that half leaves at night, a partner's QA team behind its shared VPN egress, WSL and PowerShell kubectl on one token, k9s, Lens, Rancher's dashboard, ARC runners, KEDA, a 02:00 hotfix and a helm rollback; the example as shipped (docs/risk.md, "Day 38").
@@ -1608,13 +1605,13 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
   ['day 16 (workday16.ts)', workday16, 141, { site: D16_SITE }, COLD_BOUND_DAY16],
   ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
-  ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
+  ['day 18 (workday18.ts)', workday18, 161, { site: D18_SITE }, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, { site: D19_SITE }, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, { site: D22_SITE }, COLD_BOUND_DAY22],
   ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
-  ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
+  ['day 24 (workday24.ts)', workday24, 221, { site: D24_SITE }, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, { site: D25_SITE }, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
@@ -1626,7 +1623,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 33 (workday33.ts)', workday33, 311, { site: D33_SITE }, COLD_BOUND_DAY33],
   ['day 34 (workday34.ts)', workday34, 321, { site: D34_SITE }, COLD_BOUND_DAY34],
   ['day 35 (workday35.ts)', workday35, 331, {}, COLD_BOUND_DAY35],
-  ['day 36 (workday36.ts)', workday36, 341, {}, COLD_BOUND_DAY36],
+  ['day 36 (workday36.ts)', workday36, 341, { site: D36_SITE }, COLD_BOUND_DAY36],
   ['day 37 (workday37.ts)', workday37, 351, {}, COLD_BOUND_DAY37],
   ['day 38 (workday38.ts)', workday38, 361, {}, COLD_BOUND_DAY38],
   ['day 39 (workday39.ts)', workday39, 371, { site: D39_SITE }, COLD_BOUND_DAY39],

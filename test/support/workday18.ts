@@ -1,3 +1,4 @@
+import { withRegistries } from './site-registries.js';
 import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, LINUX, type Login, MAC, PLATFORM_HINT, prng, WIN, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
@@ -432,6 +433,18 @@ export function workday18(seed = 161): DayEvent[] {
   }
   events.sort((a, b) => a.at - b.at);
   return withAttacks(events, attacks18(people, events));
+}
+
+/**
+ * The company's site copy of the example (session 50): its registries in
+ * guardrails.allowed_registries, as docs/guardrails.md tells a site to list them. Forgeline builds
+ * every service into its own GitHub organisation's registry (`ghcr.io/forgeline/…`, CI's deploys
+ * and the engineers' applies alike) and takes Docker Hub's official images for debugging; nothing
+ * else runs there, so the MSP's `set image` to the lookalike organisation is read (day 18's
+ * finding, open on the example, which cannot know a company's registries).
+ */
+export function SITE(yaml: string): string {
+  return withRegistries('18', yaml, ['ghcr.io/forgeline', 'docker.io/library']);
 }
 
 /** The lookalike registry the attacker's images come from. */

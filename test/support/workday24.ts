@@ -1,3 +1,4 @@
+import { withRegistries } from './site-registries.js';
 import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, type Login, prng, pushSteps, type StaffMember, type Step, withAttacks } from './workday.js';
 
 /**
@@ -49,6 +50,19 @@ import { attackKit, type AttackRequest, type DayEvent, lastScoredOf, type Login,
  * - a label added to a pod that moves it into a NetworkPolicy's allowed set (the store database's);
  * - the break-glass account's token reused two hours after the incident.
  */
+
+/**
+ * Larder's site copy of the example (session 50): the chain's registries in
+ * guardrails.allowed_registries, as docs/guardrails.md tells a site to list them: its own
+ * (`registry.larder.example`, where the e-commerce team's CI and Fleet's bundles take every image
+ * from) and the POS vendor's (`registry.posvendor.example`, the lanes' and the payment service's
+ * images, which the vendor's support account only restarts). The vendor account's payment image
+ * from `registry.posvendor-cdn.example` after the `can-i --list` sweep is read (day 24's finding,
+ * open on the example, which cannot know a company's registries).
+ */
+export function SITE(yaml: string): string {
+  return withRegistries('24', yaml, ['registry.larder.example', 'registry.posvendor.example']);
+}
 
 export const D24_WED = Date.UTC(2026, 11, 9, 0, 0, 0); // warm-up
 export const D24_THU = Date.UTC(2026, 11, 10, 0, 0, 0); // scored

@@ -1,3 +1,4 @@
+import { withRegistries } from './site-registries.js';
 import { attackKit, ciDeploys, type DayEvent, jitteredSittings, LINUX, type Login, MAC, PLATFORM_HINT, podName, prng, restartPatch, type StaffMember, withAttacks, WS_UPGRADE } from './workday.js';
 
 /**
@@ -55,6 +56,20 @@ import { attackKit, ciDeploys, type DayEvent, jitteredSittings, LINUX, type Logi
  *   a meeting; whoever sits there reads payments' production Secret and opens a shell there, with
  *   dev-b2's kubectl, token and office address.
  */
+
+/**
+ * Tessaly's site copy of the example (session 50): its registries in
+ * guardrails.allowed_registries and image_registry_not_allowed held to a hardware key within 5
+ * minutes, as docs/guardrails.md ("Images named in GitOps objects") writes it for a company whose
+ * releases never name another registry: every image is built into `registry.tessaly.example` (CI's
+ * deploys, the release train's Argo CD applications), with Docker Hub's official images for
+ * debugging. The supply-chain push (an Argo CD application redefined with an image from an
+ * unlisted registry) is then asked a factor the waiting dependency cannot give (day 36's finding,
+ * open on the example, which cannot know a company's registries).
+ */
+export function SITE(yaml: string): string {
+  return withRegistries('36', yaml, ['registry.tessaly.example', 'docker.io/library'], true);
+}
 
 export const D36_MON = Date.UTC(2028, 0, 17, 0, 0, 0); // warm-up
 export const D36_TUE = Date.UTC(2028, 0, 18, 0, 0, 0); // scored

@@ -164,6 +164,22 @@ describe('Flux through the Kubernetes API', () => {
     expect(flagged(write('POST', KUSTOMIZATIONS, kustomization([{ name: 'checkout-api', newName: 'registry.tessaly.example/checkout/checkout-api' }, { name: 'worker', newTag: '7.14.2' }])))).toEqual([]);
   });
 
+  // Session 50 (attack-session46's open row): the variables kustomize-controller substitutes for
+  // `${NAME}` in the manifests, read by the names a site gives an image or a registry.
+  it("reads a Kustomization's postBuild.substitute variables named as an image or a registry, on create, merge patch, JSON patch and apply", () => {
+    const sub = (substitute: object) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'checkout', namespace: 'flux-system' }, spec: { interval: '10m', path: './checkout/prod', sourceRef: { kind: 'GitRepository', name: 'deploy' }, postBuild: { substitute } } });
+    const r = write('POST', KUSTOMIZATIONS, sub({ CHECKOUT_IMAGE: ROGUE, cluster_env: 'prod' }));
+    expect(flagged(r)).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
+    expect(details(r)[0]).toBe(`a Flux Kustomization's spec.postBuild.substitute CHECKOUT_IMAGE names ${ROGUE}, not in allowed_registries`);
+    for (const name of ['IMAGE', 'checkout_image', 'checkoutImage', 'sidecarImage']) expect(flagged(write('POST', KUSTOMIZATIONS, sub({ [name]: ROGUE }))), name).toEqual([`spec.postBuild.substitute.${name}`]);
+    for (const name of ['REGISTRY', 'IMAGE_REGISTRY', 'imageRegistry']) expect(flagged(write('POST', KUSTOMIZATIONS, sub({ [name]: 'registry.tessaly-cdn.example' }))), name).toEqual([`spec.postBuild.substitute.${name}`]);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { postBuild: { substitute: { CHECKOUT_IMAGE: ROGUE } } } }, MERGE))).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, [{ op: 'add', path: '/spec/postBuild/substitute/CHECKOUT_IMAGE', value: ROGUE }], JSON_PATCH))).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout?fieldManager=flux&force=true`, sub({ CHECKOUT_IMAGE: ROGUE }), APPLY))).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
+    // The site's own image and registry, a tag, and variables not named as an image stay quiet.
+    expect(flagged(write('POST', KUSTOMIZATIONS, sub({ CHECKOUT_IMAGE: OWN, REGISTRY: 'registry.tessaly.example', IMAGE_TAG: '7.14.2', IMAGE_PULL_POLICY: 'IfNotPresent', cluster_name: 'evil.example/x' })))).toEqual([]);
+  });
+
   it("reads a HelmRelease's values by the chart shapes", () => {
     const r = write('POST', HELMRELEASES, { apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'checkout', namespace: 'checkout-prod' }, spec: { chart: { spec: { chart: 'checkout' } }, values: { image: { registry: 'evil.example', repository: 'checkout/api' } } } });
     expect(flagged(r)).toEqual(['spec.values.image.registry']);
@@ -249,6 +265,7 @@ describe('without allowed_registries nothing changes', () => {
     ['an Application', 'POST', APPS, kustomized(`checkout-api=${ROGUE}`), JSON_CT],
     ['an ApplicationSet with a generator-filled image', 'POST', APPSETS, { spec: { template: { spec: { source: { kustomize: { images: ['a={{img}}'] } } } } } }, JSON_CT],
     ['a Flux Kustomization', 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { images: [{ name: 'a', newName: 'evil.example/a' }] } }, MERGE],
+    ["a Flux Kustomization's postBuild.substitute", 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { postBuild: { substitute: { CHECKOUT_IMAGE: 'evil.example/a' } } } }, MERGE],
   ])('%s', (_what, method, path, body, type) => {
     const r = write(method, path, body, type, unlisted);
     expect(flagged(r)).toEqual([]);

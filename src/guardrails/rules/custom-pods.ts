@@ -1,6 +1,7 @@
 import { clientText } from '../../core/redact.js';
 import { isObject, type Json } from '../types.js';
 import { MAX_YAML_CHARS, MAX_YAML_DOCUMENTS, readYaml } from '../yaml.js';
+import { checkAddedContainers } from './added-containers.js';
 import type { RuleContext } from './context.js';
 import { checkPlaintextOverriders } from './embedded.js';
 import { checkImage, checkImages } from './images.js';
@@ -72,6 +73,8 @@ export function checkCustomPodSpecs(doc: Json, prefix: string, ctx: RuleContext)
     // Its priority and runtime class, wherever a pod's fields are (a Tekton podTemplate, a KubeVirt
     // template.spec, a chart's values), and Argo's class for every step's pod.
     if (templateSpec || Object.hasOwn(node, 'priorityClassName') || Object.hasOwn(node, 'runtimeClassName')) checkScheduling(node, path, ctx, templateSpec && (!ctx.partial || ctx.applied === true));
+    // A container a JSON patch inserts into a custom workload's template (an Argo Rollout's).
+    if (templateSpec) checkAddedContainers(node, path, ctx);
     checkPriorityClass(node, path, WORKFLOW_PRIORITY_KEY, ctx);
     // A JobSet's, RayJob's or Kubeflow job's Kueue priority label (its own metadata's, or a
     // template's, which Kueue's pod-group integration reads on the pods).

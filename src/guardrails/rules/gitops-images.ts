@@ -43,7 +43,7 @@ const OWNER: Readonly<Record<string, string>> = {
 };
 
 /** Keys one of which a body names where it may set an image here (inspect.ts parses only such a body). */
-export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators', 'patch', 'postRenderers'];
+export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators', 'patch', 'postRenderers', 'substitute'];
 
 /** One document of group/resource `key` (GITOPS_IMAGE_KEYS), whole or a patch's (ctx.partial). */
 export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: RuleContext): void {
@@ -72,6 +72,7 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
     case KUSTOMIZATIONS_KEY:
       checkFluxImages(spec.images, `${prefix}spec.images`, at);
       checkKustomizePatches(spec, `${prefix}spec`, 'spec', at);
+      if (isObject(spec.postBuild) && isObject(spec.postBuild.substitute)) checkSubstitute(spec.postBuild.substitute, `${prefix}spec.postBuild.substitute`, at);
       return;
     case HELM_RELEASES_KEY:
       if (isObject(spec.values)) checkValues(spec.values, `${prefix}spec.values`, 'spec.values', at);
@@ -266,6 +267,30 @@ function patchOperations(ops: readonly unknown[], path: string, named: string, a
     checkValues({ [last]: op.value }, `${path}[${i}]`, named, at);
   });
 }
+
+/**
+ * A Flux Kustomization's `postBuild.substitute`: variables kustomize-controller puts in place of
+ * `${NAME}` in the rendered manifests before applying them. Which variable stands in an `image:`
+ * is the repository's, but a site's manifests name them as charts name values: a variable named
+ * `IMAGE`, `…_IMAGE` (`CHECKOUT_IMAGE`) or `…Image` holds a whole reference, and one named
+ * `REGISTRY`, `…_REGISTRY` or `imageRegistry` a registry (`${REGISTRY}/checkout-api:${TAG}`); they
+ * are judged as Helm values of those shapes are. A variable named otherwise and used as an image,
+ * and `substituteFrom` (a ConfigMap or Secret, written through the gateway), are not read.
+ */
+function checkSubstitute(vars: Json, path: string, at: At): void {
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string') continue;
+    const p = `${path}.${name}`;
+    const named = `spec.postBuild.substitute ${shown(name)}`;
+    if (SUBSTITUTE_IMAGE.test(name) || imageKey(name)) judge(value, p, named, at);
+    else if (SUBSTITUTE_REGISTRY.test(name)) judgeRegistry(value, '', p, named, at);
+  }
+}
+
+/** A substitution variable named as an image (`IMAGE`, `CHECKOUT_IMAGE`, `checkout_image`). */
+const SUBSTITUTE_IMAGE = /(?:^|_)image$/i;
+/** A substitution variable named as a registry (`REGISTRY`, `IMAGE_REGISTRY`, `imageRegistry`). */
+const SUBSTITUTE_REGISTRY = /(?:^|_)registry$|^imageRegistry$/i;
 
 /** A reference a chart takes whole: `image`, `sidecarImage`, `initContainerImage`. */
 function imageKey(k: string): boolean {

@@ -1,4 +1,5 @@
 import { isObject, type Json } from '../types.js';
+import { checkAddedContainers } from './added-containers.js';
 import type { RuleContext } from './context.js';
 import { checkImages } from './images.js';
 import { checkPodAnnotations, checkPodSecurity } from './pod-security.js';
@@ -57,7 +58,11 @@ export function checkWorkload(doc: Json, key: string, docPath: string, ctx: Rule
   if (isObject(spec)) {
     const specPath = `${docPath}${steps.join('.')}`;
     checkImages(checkPodSecurity(spec, specPath, ctx, isObject(meta) ? meta : undefined, metaPath), ctx);
-    if (ctx.containersOnly !== true) checkScheduling(spec, specPath, ctx, !ctx.partial || ctx.applied === true, chainOf(doc, steps));
+    if (ctx.containersOnly !== true) {
+      checkScheduling(spec, specPath, ctx, !ctx.partial || ctx.applied === true, chainOf(doc, steps));
+      // A Pod's containers are fixed at its creation: kube refuses a patch that adds one.
+      if (key !== '/pods') checkAddedContainers(spec, specPath, ctx);
+    }
   } else if (isObject(meta)) {
     // A patch may set only the template's annotations (AppArmor `unconfined`): the next rollout
     // runs every pod with them, so they are judged without a spec beside them.
