@@ -16,13 +16,13 @@ import { workday13 } from './workday13.js';
 import { workday14 } from './workday14.js';
 import { workday15 } from './workday15.js';
 import { SITE as D16_SITE, workday16 } from './workday16.js';
-import { workday17 } from './workday17.js';
+import { SITE as D17_SITE, workday17 } from './workday17.js';
 import { workday18 } from './workday18.js';
 import { SITE as D19_SITE, workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { SITE as D22_SITE, workday22 } from './workday22.js';
-import { workday23 } from './workday23.js';
+import { SITE as D23_SITE, workday23 } from './workday23.js';
 import { workday24 } from './workday24.js';
 import { SITE as D25_SITE, workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
@@ -1039,8 +1039,8 @@ const DAYS = ([
   ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
   // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day; a site copy with the contractors' time boxes as outside_hours rules since session 49 (docs/risk.md, "Day 16").
   ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, { site: D16_SITE }],
-  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
-  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
+  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools; a site copy listing its model stores in guardrails.model_sources since session 50 (docs/risk.md, "Day 17").
+  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, { site: D17_SITE }],
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
   ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, {}],
   // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
@@ -1051,8 +1051,8 @@ const DAYS = ([
   ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
   // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room; a site copy with prod-secret-updates enforced since session 49 (docs/risk.md, "Day 22").
   ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, { site: D22_SITE }],
-  // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
-  ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
+  // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector; a site copy listing its certificate authorities in guardrails.certificate_authorities since session 50 (docs/risk.md, "Day 23").
+  ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, { site: D23_SITE }],
   // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, {}],
   // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops; a site copy naming custody-* protected since session 49 (docs/risk.md, "Day 25").
@@ -1575,13 +1575,13 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
   ['day 16 (workday16.ts)', workday16, 141, { site: D16_SITE }, COLD_BOUND_DAY16],
-  ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
+  ['day 17 (workday17.ts)', workday17, 151, { site: D17_SITE }, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, {}, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, { site: D19_SITE }, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, { site: D22_SITE }, COLD_BOUND_DAY22],
-  ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
+  ['day 23 (workday23.ts)', workday23, 211, { site: D23_SITE }, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, {}, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, { site: D25_SITE }, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
