@@ -543,7 +543,7 @@ function inspectAt(
           else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx, kube.verb === 'update');
         }
         if (patches) judgeGitopsPatches(doc, urlKey, multi ? `documents[${i}].` : '', ctx, depth);
-        if (models) checkModelSources(doc, multi ? `documents[${i}].` : '', ctx);
+        if (models) checkModelSources(doc, multi ? `documents[${i}].` : '', ctx, kube.apiGroup);
         if (restores) checkRestore(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
         if (issuers) checkIssuer(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
       }

@@ -333,12 +333,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 16's contractor after their access window, on a refreshed token, was here until session
   // 49: the site's copy writes each contractor's time box as an outside_hours deny rule (refused
   // at request 1 with the warm-up day; see HOLDS_THE_FACTOR below for why it is not listed there).
-  // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
-  // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
-  // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
-  // own context; only the bucket's name in the body differs, and no guardrail knows the company's
-  // model stores.
-  "a production InferenceService's storageUri pointed at an outside bucket (on-call laptop)",
+  // Day 17's production InferenceService's storageUri pointed at an outside bucket was here until
+  // session 50: the site's copy lists its model stores (guardrails.model_sources) and
+  // model_source_not_allowed asks the patch the strongest level within 5 minutes (request 2).
   // (GPU miners created at night in a namespace the ML engineer never used: a training job created
   // is no sensitive action, but its command downloads, unpacks and runs ./xmrig; stopped at its
   // first sensitive action since session 45 by container_command_egress.)
@@ -384,10 +381,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the jump host's address and kubectl are everyone's, the token and the namespaces are tax-1's.
   "a colleague on the shared bastion using tax-1's kubelogin cache (same address, same kubectl)",
   // Velero's Restore of tax-prod into the pentest firm's sandbox and the ClusterIssuer repointed
-  // in the change window: each rule's hardware key within 15 minutes is met by the admin's own
-  // smart-card sign-in minutes earlier (the restore drill's, the release's).
-  "a Velero Restore of tax-prod's Secrets into the pentest firm's sandbox, ten minutes after the restore drill's smart-card sign-in",
-  "the cert-manager ClusterIssuer repointed to the attacker's ACME server in the change window, eight minutes after the admin's smart-card sign-in",
+  // in the change window were here until session 50: restore_namespace_moved (no list needed)
+  // and issuer_endpoint_not_allowed (the site copy's certificate_authorities) ask the strongest
+  // level within 5 minutes, which the drill's and the window's smart cards no longer are (request 2).
   // The Vault agent injector's annotations on a test Deployment naming production's secret path:
   // which Vault paths are whose is the site's knowledge (a cluster policy, Vault's own roles).
   "the Vault agent injector's annotations on benefits' test Deployment changed to render tax production's database secret",

@@ -83,6 +83,16 @@ describe('model_source_not_allowed', () => {
     expect(of(send('POST', deploy, vllm(['--model', '$(MODEL)'], [{ name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'm', key: 'm' } } }])), 'model_source_not_allowed')).toHaveLength(1);
     expect(of(send('POST', deploy, vllm([], [{ name: 'HF_MODEL_ID', value: 'mallory/llm' }])), 'model_source_not_allowed')).toHaveLength(1);
     expect(of(send('POST', deploy, vllm(['sh', '-c', 'vllm serve mallory/llm --port 8000'])), 'model_source_not_allowed')).toHaveLength(1);
+    // A training job's flags name an architecture and an output, not a model it loads: its
+    // command line is read only where a model server runs (an image or a word that is one).
+    const train = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', spec: { pytorchReplicaSpecs: { Master: { replicas: 1, template: { spec: { containers: [{ name: 'pytorch', image: 'registry.meridian.example/ml/trainer:2.4.1', args: ['--model', 'resnet50', '--model-path', 'checkpoints/best'] }] } } } } } };
+    expect(send('POST', '/apis/kubeflow.org/v1/namespaces/team-nlp/pytorchjobs', train).violations).toEqual([]);
+    // A custom predictor of an InferenceService is a model server whatever its image.
+    const custom = { spec: { predictor: { containers: [{ name: 'kserve-container', image: 'registry.meridian.example/fraud:3', args: ['--model_uri=s3://outside/m'] }] } } };
+    expect(of(send('PATCH', ISVC, custom, MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    // Another operator's `storage.parameters` (a database's backup endpoint) is no model's.
+    const db = { apiVersion: 'db.example.io/v1', kind: 'Cluster', spec: { storage: { key: 'backups', parameters: { endpoint: 'https://s3.example' } } } };
+    expect(send('POST', '/apis/db.example.io/v1/namespaces/prod-db/clusters', db).violations).toEqual([]);
     // MODEL_ID naming the served model, not a repository, is no source.
     expect(send('POST', deploy, vllm([], [{ name: 'MODEL_ID', value: 'fraud-scorer' }])).violations).toEqual([]);
     // A RayService's Serve application, a custom kind: its worker group's container args.

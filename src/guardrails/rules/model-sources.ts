@@ -39,7 +39,15 @@ const MODEL_LIST_KEYS = new Set(['storageUris']);
 /** The flags model servers take a model by (vLLM, TGI, Triton's and MLServer's wrappers, Ray Serve apps). */
 const MODEL_FLAGS = new Set(['--model', '--model-id', '--model_id', '--model-uri', '--model_uri', '--model-path', '--model_path', '--model-name-or-path', '--model_name_or_path', '--storage-uri', '--storage_uri', '--model-repository', '--model_repository', '--model-store', '--model_store']);
 /** Environment variables model servers and their wrappers load a model from. */
-const MODEL_ENV = new Set(['HF_MODEL_ID', 'MODEL_ID', 'MODEL_URI', 'STORAGE_URI', 'MODEL_NAME_OR_PATH', 'MODEL_PATH', 'HUGGING_FACE_HUB_MODEL', 'HF_MODEL']);
+const MODEL_ENV = new Set(['HF_MODEL_ID', 'MODEL_ID', 'MODEL_URI', 'STORAGE_URI', 'MODEL_NAME_OR_PATH', 'HUGGING_FACE_HUB_MODEL', 'HF_MODEL']);
+const KSERVE_GROUP = 'serving.kserve.io';
+/** Kinds whose containers serve a model: KServe's, Seldon's (v1 and v2), Ray Serve's. */
+const SERVING_GROUPS = new Set([KSERVE_GROUP, 'machinelearning.seldon.io', 'mlops.seldon.io']);
+/**
+ * A model server, by its image or a word of its command: vLLM, TGI, SGLang, Triton, TorchServe,
+ * MLServer, KServe's runtimes, Ray Serve, llama.cpp's server, Ollama, LMDeploy, TensorRT-LLM.
+ */
+const SERVER = /vllm|text-generation|\btgi\b|sglang|triton|torchserve|mlserver|kserve|\bserve\b|llama[-_.]?(?:cpp|server)|ollama|lmdeploy|trtllm|tensorrt-llm|huggingface/i;
 /** The words a body must hold for this rule to parse it (inspect.ts mayName). */
 export const MODEL_SOURCE_NAMES = ['storageUri', 'modelUri', 'storage', '--model', 'model_uri', 'model-uri', 'MODEL', 'vllm', 'model_repository', 'model-repository', 'model-store', 'model_store'];
 
@@ -49,9 +57,13 @@ const URI = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
 /** KServe storage parameters that send the key's credentials to another host. */
 const ENDPOINT_PARAM = /endpoint|host|url|server|address/i;
 
-export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext): void {
+export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext, group = ''): void {
   const allowed = ctx.settings.modelAllowed;
   if (allowed === undefined) return;
+  // KServe's `storage` spec is its own shape; another operator's `storage.parameters` is no model's.
+  const kserve = group === KSERVE_GROUP;
+  // A serving kind's containers are a model server's, whatever their image (a custom predictor).
+  const serving = SERVING_GROUPS.has(group);
   const report = (source: string, path: string, where: string): void => {
     if (sourceAllowed(source, ctx)) return;
     const shown = source === UNKNOWN_VALUE ? 'a source the request does not show' : clientText(source, 200);
@@ -63,7 +75,7 @@ export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext): 
         if (typeof v === 'string' && v !== '') report(v, joinPath(path, k), k);
       } else if (MODEL_LIST_KEYS.has(k) && Array.isArray(v)) {
         v.forEach((s, i) => typeof s === 'string' && s !== '' && report(s, `${joinPath(path, k)}[${i}]`, k));
-      } else if (k === 'storage' && isObject(v) && ('key' in v || 'path' in v || 'parameters' in v)) {
+      } else if (k === 'storage' && kserve && isObject(v) && ('key' in v || 'path' in v || 'parameters' in v)) {
         const source = storageSource(v);
         if (source !== undefined) report(source, joinPath(path, k), 'storage');
       }
@@ -72,15 +84,20 @@ export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext): 
     if (Array.isArray(node.env) || Array.isArray(node.args) || Array.isArray(node.command)) {
       const env = envOf(node.env);
       const words = [...stringsOf(node.command), ...stringsOf(node.args)];
-      for (const source of argumentSources(words)) report(hubId(resolve(source, env), true), joinPath(path, 'args'), "the container's arguments");
+      // A training script's `--model resnet50` or `--model-path checkpoints/best` names an
+      // architecture or an output: a command line is read only where a model server runs.
+      if (serving || SERVER.test(typeof node.image === 'string' ? node.image : '') || words.some((w) => SERVER.test(w))) {
+        for (const source of argumentSources(words)) report(hubId(resolve(source, env), false), joinPath(path, 'args'), "the container's arguments");
+      }
       for (const [name, value] of env) if (MODEL_ENV.has(name) && value !== '') report(hubId(resolve(value, env), name.startsWith('HF') || name.startsWith('HUGGING')), joinPath(path, 'env'), `env ${name}`);
     }
   });
 }
 
 /**
- * A plain word with no `/` is a Hugging Face model of no organisation (`gpt2`) where the value is
- * one (a flag, an `HF_…` variable); elsewhere (`MODEL_ID=fraud-scorer`) the served model's name, no source.
+ * A plain word with no `/` is a Hugging Face model of no organisation (`gpt2`) where the value can
+ * only be one (an `HF_…` variable); elsewhere (`MODEL_ID=fraud-scorer`, `--model resnet50`) it is a
+ * served model's or an architecture's name, no source.
  */
 function hubId(value: string, hub: boolean): string {
   if (value === UNKNOWN_VALUE || value.includes('/') || value.includes(':')) return value;
