@@ -320,7 +320,13 @@ function compileModelSources(entries: readonly string[]): GuardrailSettings['mod
     if (at <= 0) return false;
     const scheme = source.slice(0, at).toLowerCase();
     const parts = source.slice(at + 3).split('/');
-    if (HOST_SCHEMES.has(scheme)) parts[0] = parts[0]!.toLowerCase();
+    // A dot segment (`/releases/../x`, encoded too) names another path than its segments show.
+    if (parts.some((p) => p === '..' || p === '.' || /%2e/i.test(p))) return false;
+    if (HOST_SCHEMES.has(scheme)) {
+      // The host without its port; one with a user part (`listed@elsewhere`) is another host's.
+      if (parts[0]!.includes('@')) return false;
+      parts[0] = parts[0]!.toLowerCase().replace(/:\d+$/, '');
+    }
     return compiled.some((e) => e.scheme === scheme && e.segments.length <= parts.length && e.segments.every((m, i) => parts[i] !== '' && m(parts[i]!)));
   };
 }

@@ -54,6 +54,11 @@ describe('model_source_not_allowed', () => {
     for (const uri of ['gs://meridian-eu/staging/x', 'hf://meridian-evil/x', 'hf://other/meridian', 'https://models.example/x', 's3://Meridian-Models/x', 'oci://docker.io/evil/model:1']) {
       expect(of(send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc(uri)), 'model_source_not_allowed'), uri).toHaveLength(1);
     }
+    // A host's port is the host's; a user part, a dot segment (encoded too) are another place.
+    const https = guardSettings('guardrails:\n  model_sources: ["https://models.meridian.example/releases"]\n');
+    const post = (uri: string) => send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc(uri), 'application/json', https).violations.length;
+    expect(post('https://Models.Meridian.example:443/releases/fraud.pkl')).toBe(0);
+    for (const uri of ['https://models.meridian.example@evil.example/releases/x', 'https://models.meridian.example/releases/../uploads/x', 'https://models.meridian.example/releases/%2E%2E/uploads/x', 'https://models.meridian.example/other/x']) expect(post(uri), uri).toBe(1);
     // An OCI model image is an image: allowed_registries decides.
     expect(send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc('oci://registry.meridian.example/models/fraud:3')).violations).toEqual([]);
   });
