@@ -95,6 +95,29 @@ describe("a statistics agency behind a shared bastion host, with the site's copy
     expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
+  // Routine beside the three guardrails of session 50: Argo CD's controller creating and
+  // re-applying the ClusterIssuer with the agency's own ACME server (automation cannot step up, so
+  // a guardrail's ask would refuse it at every sync), cert-manager renewing a Certificate, and a
+  // drill restoring tax-prod in place: no guardrail among the rules. (The controller's account is
+  // new to this test's server, so the risk engine judges it as a stranger: what is asserted is
+  // that no guardrail adds to that.)
+  it("GitOps' ClusterIssuer, a Certificate's renewal and a restore in place are not asked for a guardrail", async () => {
+    const argocd: Login = { sub: 'system:serviceaccount:argocd:argocd-application-controller', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
+    const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'agency-acme-2' }, spec: { acme: { server: 'https://acme.pki.stats.agency.example/directory', email: 'pki@stats.agency.example', privateKeySecretRef: { name: 'agency-acme-2-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } } };
+    const created = await send(argocd, TUE + 3 * H, 'POST', '/apis/cert-manager.io/v1/clusterissuers?fieldManager=argocd-controller', { body: JSON.stringify(issuer), ua: 'argocd-application-controller/v2.13.1+af54ef8 (linux/amd64)' });
+    expect(rules(created), reasonOf(created)).not.toContain('guardrail:');
+    const reapplied = await send(argocd, TUE + 3 * H + 3 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme-2?fieldManager=argocd-controller&force=true', { body: JSON.stringify(issuer), contentType: 'application/apply-patch+yaml', ua: 'argocd-application-controller/v2.13.1+af54ef8 (linux/amd64)' });
+    expect(rules(reapplied), reasonOf(reapplied)).not.toContain('guardrail:');
+    const certManager: Login = { sub: 'system:serviceaccount:cert-manager:cert-manager', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
+    const renewal = await send(certManager, TUE + 4 * H, 'PATCH', '/apis/cert-manager.io/v1/namespaces/tax-prod/certificates/tax-api-tls/status', { body: JSON.stringify({ status: { revision: 7, renewalTime: '2027-02-06T08:00:00Z', notAfter: '2027-03-08T08:00:00Z' } }), contentType: MERGE, ua: 'cert-manager-certificates-issuing/v1.16.2 (linux/amd64) cert-manager/e1e6e8d8' });
+    expect(rules(renewal), reasonOf(renewal)).not.toContain('guardrail:');
+    const sub = 'd23f-platform-6@stats.agency.example';
+    await adminDays(sub, [['GET', '/apis/velero.io/v1/namespaces/velero/backups?limit=500']]);
+    const drill = piv(sub, TUE + 5 * H);
+    const inPlace = await send(drill, TUE + 5 * H + 20_000, 'POST', '/apis/velero.io/v1/namespaces/velero/restores?fieldManager=velero-cli', { body: JSON.stringify({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'tax-prod-inplace', namespace: 'velero' }, spec: { backupName: 'nightly-20261208010000', includedNamespaces: ['tax-prod'], existingResourcePolicy: 'none' } }) });
+    expect(reasonOf(inPlace), rules(inPlace)).toBe('allowed');
+  });
+
   // Fixed (session 38, guardrail secret_store_production_path): benefits' test Deployment, which
   // the engineer applies every day with the Vault agent injector's annotations, applied by malware
   // with one annotation changed: the agent now renders `secret/data/tax-prod/db` (the benefits-api
