@@ -19,13 +19,13 @@ import { workday13 } from '../test/support/workday13.js';
 import { workday14 } from '../test/support/workday14.js';
 import { workday15 } from '../test/support/workday15.js';
 import { SITE as D16_SITE, workday16 } from '../test/support/workday16.js';
-import { workday17 } from '../test/support/workday17.js';
+import { SITE as D17_SITE, workday17 } from '../test/support/workday17.js';
 import { SITE as D18_SITE, workday18 } from '../test/support/workday18.js';
 import { SITE as D19_SITE, workday19 } from '../test/support/workday19.js';
 import { workday20 } from '../test/support/workday20.js';
 import { workday21 } from '../test/support/workday21.js';
 import { SITE as D22_SITE, workday22 } from '../test/support/workday22.js';
-import { workday23 } from '../test/support/workday23.js';
+import { SITE as D23_SITE, workday23 } from '../test/support/workday23.js';
 import { SITE as D24_SITE, workday24 } from '../test/support/workday24.js';
 import { SITE as D25_SITE, workday25 } from '../test/support/workday25.js';
 import { workday26 } from '../test/support/workday26.js';
@@ -68,7 +68,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['15', workday15, [131, 132, 133, 134, 135], {}],
   // Day 16 runs on a site copy of the example: the two contractors' time boxes (09:00-13:00 and 13:00-17:00 UTC on weekdays) as outside_hours rules.
   ['16', workday16, [141, 142, 143, 144, 145], { site: D16_SITE }],
-  ['17', workday17, [151, 152, 153, 154, 155], {}],
+  // Day 17 runs on a site copy of the example: its model stores in guardrails.model_sources (session 50).
+  ['17', workday17, [151, 152, 153, 154, 155], { site: D17_SITE }],
   // Day 18 runs on a site copy of the example (session 50): the company's registries (ghcr.io/forgeline, Docker Hub's official images) in guardrails.allowed_registries.
   ['18', workday18, [161, 162, 163, 164, 165], { site: D18_SITE }],
   // Day 19 runs on a site copy of the example: the EHR vendor's access package's hours (13:00-16:00 UTC on weekdays) as an outside_hours rule.
@@ -77,7 +78,8 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['21', workday21, [191, 192, 193, 194, 195], {}],
   // Day 22 runs on a site copy of the example: prod-secret-updates enforced (a person changes a production Secret rarely there).
   ['22', workday22, [201, 202, 203, 204, 205], { site: D22_SITE }],
-  ['23', workday23, [211, 212, 213, 214, 215], {}],
+  // Day 23 runs on a site copy of the example: its certificate authorities in guardrails.certificate_authorities (session 50).
+  ['23', workday23, [211, 212, 213, 214, 215], { site: D23_SITE }],
   // Day 24 runs on a site copy of the example (session 50): the chain's and the POS vendor's registries in guardrails.allowed_registries.
   ['24', workday24, [221, 222, 223, 224, 225], { site: D24_SITE }],
   // Day 25 runs on a site copy of the example: the custody namespaces named in guardrails.protected_namespaces.

@@ -111,6 +111,12 @@ export const GUARDRAIL_CODES = [
   'container_command_egress',
   // Data shipped out: a container's command uploads to a destination not in guardrails.upload_hosts
   'data_upload_outside',
+  // Production's code from outside: a model server loading a model from a store not in guardrails.model_sources
+  'model_source_not_allowed',
+  // A backup of a production or protected namespace restored into a namespace outside that set
+  'restore_namespace_moved',
+  // A certificate issuer (cert-manager) pointed at a CA or ACME server not in guardrails.certificate_authorities
+  'issuer_endpoint_not_allowed',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -210,6 +216,9 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   lease_held: 'critical',
   container_command_egress: 'critical',
   data_upload_outside: 'critical',
+  model_source_not_allowed: 'critical',
+  restore_namespace_moved: 'critical',
+  issuer_endpoint_not_allowed: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -298,6 +307,9 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   lease_held: 'leader-election Lease held far longer than any election renews it',
   container_command_egress: 'container command runs a program it downloads or sends credentials out',
   data_upload_outside: "a container command or a telemetry agent sends data to a destination not in the site's list (guardrails.upload_hosts)",
+  model_source_not_allowed: "a model loaded from a store not in the site's list (guardrails.model_sources)",
+  restore_namespace_moved: "a production or protected namespace's backup restored into a namespace outside that set",
+  issuer_endpoint_not_allowed: "a certificate issuer pointed at an authority not in the site's list (guardrails.certificate_authorities)",
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

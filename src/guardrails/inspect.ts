@@ -14,6 +14,9 @@ import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
+import { checkModelSources, MODEL_SOURCE_NAMES } from './rules/model-sources.js';
+import { checkRestore, RESTORE_KEYS, RESTORE_NAMES } from './rules/restores.js';
+import { checkIssuer, ISSUER_KEYS, ISSUER_NAMES } from './rules/issuers.js';
 import { checkStoredTelemetry, checkTelemetryObject, TELEMETRY_GROUPS } from './rules/telemetry.js';
 import { checkCustomPodSpecs } from './rules/custom-pods.js';
 import { checkConfigMapScripts, checkSecretScripts } from './rules/configmap-scripts.js';
@@ -451,8 +454,15 @@ function inspectAt(
     const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || urlKey === FLEET_AUTOSCALER_KEY || mayName(body, contentType, FLOOR_FIELD_NAMES));
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
+    // Where a model server loads its model from, where the site lists its model stores
+    // (rules/model-sources.ts): a body cut at the limit may name one past the cut.
+    const models = customObjectWrite(kube) && settings.modelAllowed !== undefined && body !== undefined && (truncated || mayName(body, contentType, MODEL_SOURCE_NAMES));
+    // A backup restored from production into another namespace (rules/restores.ts).
+    const restores = RESTORE_KEYS.has(urlKey) && kube.subresource === '' && body !== undefined && (truncated || mayName(body, contentType, RESTORE_NAMES));
+    // A certificate issuer's authority, where the site lists its authorities (rules/issuers.ts).
+    const issuers = ISSUER_KEYS.has(urlKey) && kube.subresource === '' && settings.authorityAllowed !== undefined && body !== undefined && (truncated || mayName(body, contentType, ISSUER_NAMES));
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -483,6 +493,9 @@ function inspectAt(
     if (!parsed.ok && gitops && parsed.outcome !== 'body_missing') unreadable(`the body may name an image Argo CD deploys, and could not be read (${parsed.detail})`);
     if (!parsed.ok && floors && parsed.outcome !== 'body_missing') unreadable(`the body may set a replica count below guardrails.replica_floors, and could not be read (${parsed.detail})`);
     if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && models && parsed.outcome !== 'body_missing') unreadable(`the body may name where a model server loads its model from, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && restores && parsed.outcome !== 'body_missing') unreadable(`the body may restore a production namespace into another, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && issuers && parsed.outcome !== 'body_missing') unreadable(`the body may name a certificate issuer's authority, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
@@ -530,6 +543,9 @@ function inspectAt(
           else checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', false, floorCtx, kube.verb === 'update');
         }
         if (patches) judgeGitopsPatches(doc, urlKey, multi ? `documents[${i}].` : '', ctx, depth);
+        if (models) checkModelSources(doc, multi ? `documents[${i}].` : '', ctx, kube.apiGroup);
+        if (restores) checkRestore(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
+        if (issuers) checkIssuer(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
@@ -591,6 +607,8 @@ function inspectAt(
     const ctx: RuleContext = { settings, namespace: namespaceOf(kube, doc), name: kube.name, partial: parsed.partial, applied, containersOnly, out: violations, commandWork: work };
     // A workload's own count against the site's floor (rules/capacity.ts); a create takes nothing away.
     if (changesObject(kube) && SCALABLE_KEYS.has(urlKey) && settings.replicaFloorNamespace(ctx.namespace)) checkReplicaFloor(doc, urlKey, prefix, false, ctx, kube.verb === 'update');
+    // A model server's Deployment or StatefulSet (vLLM, TGI): its containers' model flags and env.
+    if (workloadKeys.length > 0 && settings.modelAllowed !== undefined) checkModelSources(doc, prefix, ctx);
     for (const key of workloadKeys) {
       checkWorkload(doc, key, prefix, ctx);
       const spec = readsSecret === '' ? podSpecOf(doc, key) : undefined;

@@ -82,6 +82,16 @@ export interface GuardrailSettings {
    * in guardrails.upload_hosts (data_upload_outside); undefined when the list is empty (off).
    */
   readonly uploadAllowed: ((destination: string) => boolean) | undefined;
+  /**
+   * Whether a model source URI (`s3://bucket/path`, `hf://org/name`, `pvc://claim/path`) is in
+   * guardrails.model_sources (model_source_not_allowed); undefined when the list is empty (off).
+   */
+  readonly modelAllowed: ((source: string) => boolean) | undefined;
+  /**
+   * Whether a certificate authority (a lower-case host, or `secret:NAME`) is in
+   * guardrails.certificate_authorities (issuer_endpoint_not_allowed); undefined when the list is empty (off).
+   */
+  readonly authorityAllowed: ((authority: string) => boolean) | undefined;
   /** Whether an IP literal (a backend's, an endpoint's) is one of guardrails.api_server_addresses (gated_host_route). */
   apiServerAddress(ip: string): boolean;
   /**
@@ -226,6 +236,8 @@ export function compileGuardrails(
     maxLeaseDurationSeconds: cfg.max_lease_duration_seconds,
     hostClaimed: compileHostOwners(cfg.host_owners),
     uploadAllowed: compileUploadHosts(cfg.upload_hosts),
+    modelAllowed: compileModelSources(cfg.model_sources),
+    authorityAllowed: compileAuthorities(cfg.certificate_authorities),
     replicaFloor: compileReplicaFloors(cfg.replica_floors),
     replicaFloorNamespace: floorNamespaces(cfg.replica_floors),
     apiServerAddress: addressMatcher(cfg.api_server_addresses),
@@ -285,6 +297,51 @@ function compileUploadHosts(entries: readonly string[]): GuardrailSettings['uplo
     const bucket = buckets.get(destination.slice(0, at + 3));
     return bucket !== undefined && bucket(destination.slice(at + 3));
   };
+}
+
+/**
+ * Model source entries: a scheme (case-insensitive) and `/`-separated globs, each matching one
+ * segment of the source at the same place; the source may go on below the last (a prefix at a path
+ * boundary: `s3://models` allows `s3://models/fraud/v3`, not `s3://models-backup/…`). An entry
+ * with nothing after `://` allows every source of its scheme. A URL's host (its first segment) is
+ * matched case-insensitively; buckets, repositories and paths exactly.
+ */
+function compileModelSources(entries: readonly string[]): GuardrailSettings['modelAllowed'] {
+  if (entries.length === 0) return undefined;
+  const compiled = entries.map((e) => {
+    const at = e.indexOf('://');
+    const scheme = e.slice(0, at).toLowerCase();
+    const rest = e.slice(at + 3).replace(/\/+$/, '');
+    const segments = rest === '' ? [] : rest.split('/').map((g, i) => compileGlobList([i === 0 && HOST_SCHEMES.has(scheme) ? g.toLowerCase() : g], null));
+    return { scheme, segments };
+  });
+  return (source) => {
+    const at = source.indexOf('://');
+    if (at <= 0) return false;
+    const scheme = source.slice(0, at).toLowerCase();
+    const parts = source.slice(at + 3).split('/');
+    // A dot segment (`/releases/../x`, encoded too) names another path than its segments show.
+    if (parts.some((p) => p === '..' || p === '.' || /%2e/i.test(p))) return false;
+    if (HOST_SCHEMES.has(scheme)) {
+      // The host without its port; one with a user part (`listed@elsewhere`) is another host's.
+      if (parts[0]!.includes('@')) return false;
+      parts[0] = parts[0]!.toLowerCase().replace(/:\d+$/, '');
+    }
+    return compiled.some((e) => e.scheme === scheme && e.segments.length <= parts.length && e.segments.every((m, i) => parts[i] !== '' && m(parts[i]!)));
+  };
+}
+
+/** Schemes whose first segment is a host name, compared without case. */
+const HOST_SCHEMES = new Set(['http', 'https', 'webhdfs', 'hdfs', 'oci']);
+
+/** Host globs (`.` the separator, as upload_hosts) and `secret:NAME` globs. */
+function compileAuthorities(entries: readonly string[]): GuardrailSettings['authorityAllowed'] {
+  if (entries.length === 0) return undefined;
+  const secrets = entries.filter((e) => e.startsWith('secret:')).map((e) => e.slice('secret:'.length));
+  const hosts = entries.filter((e) => !e.startsWith('secret:')).map((e) => e.toLowerCase().replace(/\.$/, ''));
+  const secret = secrets.length > 0 ? compileGlobList(secrets, null) : NEVER;
+  const host = hosts.length > 0 ? compileGlobList(hosts, '.') : NEVER;
+  return (authority) => (authority.startsWith('secret:') ? secret(authority.slice('secret:'.length)) : authority !== '' && host(authority));
 }
 
 function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): GuardrailSettings['replicaFloor'] {

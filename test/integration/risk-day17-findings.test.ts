@@ -2,20 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, signIn, type Step } from '../support/findings.js';
-import { API, ARGO, ARGO_CLI, ATTACKER_BUCKET, KUBECTL, KUBEFLOW, LON_OFFICE, RAY_CLI, ZRH_OFFICE, pytorchJob } from '../support/workday17.js';
+import { API, ARGO, ARGO_CLI, ATTACKER_BUCKET, KUBECTL, KUBEFLOW, LON_OFFICE, RAY_CLI, SITE, ZRH_OFFICE, pytorchJob } from '../support/workday17.js';
 
 /**
  * What the seventeenth replayed day (test/support/workday17.ts, docs/risk.md "Day 17") found,
- * through the real gRPC server running examples/stepgate.yaml on a virtual clock: an ML and data
+ * through the real gRPC server running the site's copy of examples/stepgate.yaml (SITE: its model
+ * stores listed) on a virtual clock: an ML and data
  * platform (JupyterHub, Kubeflow, Argo Workflows, Ray, KServe, GPU node pools). One wrong allow is
  * fixed in the example (a Kubeflow profile shared through its access-management API:
  * kubeflow-profile-access), one in src (a privileged Workflow posted to the Argo Server's own API:
- * kubernetes.web_apis), one routine challenge on a fresh server in src (the Argo CLI's agent);
- * the rest are `it.fails`: each asserts the safe outcome and says, in its comment, why stepgate
+ * kubernetes.web_apis), one routine challenge on a fresh server in src (the Argo CLI's agent), a
+ * production model re-pointed at an outside bucket by a guardrail with the site's list (SITE:
+ * guardrails.model_sources, model_source_not_allowed); the rest are `it.fails`: each asserts the safe outcome and says, in its comment, why stepgate
  * cannot reach it from the request.
  */
 
-const s = exampleServiceForFile();
+/** The site's copy of the example (SITE: its model stores in guardrails.model_sources). */
+const s = exampleServiceForFile({ edit: SITE });
 const MON = Date.UTC(2027, 8, 13, 8, 0, 0);
 const TUE = Date.UTC(2027, 8, 14, 8, 0, 0);
 const H = 3_600_000;
@@ -46,7 +49,7 @@ const training: Step[] = [
   ['GET', '/api/v1/namespaces/team-nlp/pods?labelSelector=training.kubeflow.org%2Fjob-name%3Dnlp-finetune-a1'],
 ];
 
-describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () => {
+describe("an ML platform's web tools and CLIs, with the site's copy of examples/stepgate.yaml", () => {
   // Fixed (example): Kubeflow's access-management API (KFAM, behind the central dashboard's "Manage
   // contributors") writes a RoleBinding and an Istio AuthorizationPolicy in the profile's namespace
   // with Kubeflow's own rights. A malicious notebook extension in the data scientist's own browser
@@ -89,17 +92,22 @@ describe("an ML platform's web tools and CLIs, with examples/stepgate.yaml", () 
     expect(reasonOf(python), rules(python)).toBe('auth_too_old');
   });
 
-  // Open: a production InferenceService pointed at a bucket outside the company's. KServe's storage
-  // initializer downloads whatever storageUri names and the predictor loads it (a pickled model
-  // runs code as it loads), so this is production's code. The request is a merge patch of an
-  // InferenceService in prod-inference from the on-call's laptop, address, agent and token, within
-  // their sign-in's 8 hours: prod-writes' everyday production write, as the on-call's own canary
-  // moves are. What tells it apart is the bucket's name in the body; a guardrail with a list of the
-  // company's model stores (as allowed_registries is for images) would read it. Not built here.
-  it.fails("a production InferenceService's storageUri pointed at an outside bucket is asked more than the everyday production write", async () => {
+  // Fixed (guardrail, session 50: model_source_not_allowed): a production InferenceService pointed
+  // at a bucket outside the company's. KServe's storage initializer downloads whatever storageUri
+  // names and the predictor loads it (a pickled model runs code as it loads), so this is
+  // production's code. The request is a merge patch of an InferenceService in prod-inference from
+  // the on-call's laptop, address, agent and token, within their sign-in's 8 hours: prod-writes'
+  // everyday production write, as the on-call's own canary moves are. What tells it apart is the
+  // bucket's name in the body: the site lists its model stores (SITE, guardrails.model_sources),
+  // and a source outside them asks the strongest level within 5 minutes.
+  it("a production InferenceService's storageUri pointed at an outside bucket is asked more than the everyday production write", async () => {
     const login = await twoDays('d17f-oncall-a@meridian.example', serving);
     const res = await send(login, TUE + 5.4 * H, 'PATCH', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices/fraud-scorer?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { predictor: { model: { storageUri: ATTACKER_BUCKET } } } }), contentType: MERGE });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('acr_insufficient');
+    expect(rules(res)).toContain('guardrail:model_source_not_allowed');
+    // Control: the canary moved to the next model in the company's own bucket stays routine.
+    const own = await send(login, TUE + 5.5 * H, 'PATCH', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices/fraud-scorer?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { predictor: { canaryTrafficPercent: 10, model: { storageUri: 's3://meridian-models/fraud-scorer/v43' } } } }), contentType: MERGE });
+    expect(reasonOf(own), rules(own)).toBe('allowed');
   });
 
   // Fixed (src, kubernetes.web_apis): a privileged Workflow through the Argo Server's own API. The

@@ -3,11 +3,12 @@ import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
-import { API, BASTION, KUBECTL, nodeDebugPod, ptraceContainer, restore, SOC_VDI, vaultDeployment } from '../support/workday23.js';
+import { API, BASTION, KUBECTL, nodeDebugPod, ptraceContainer, restore, SITE, SOC_VDI, vaultDeployment } from '../support/workday23.js';
 
 /**
  * What the twenty-third replayed day (test/support/workday23.ts, docs/risk.md "Day 23") found,
- * through the real gRPC server running examples/stepgate.yaml on a virtual clock: a statistics
+ * through the real gRPC server running the site's copy of examples/stepgate.yaml (SITE: its
+ * certificate authorities listed) on a virtual clock: a statistics
  * agency whose cluster is reached only from a shared bastion host (every engineer's kubectl on the
  * jump host: one address, one user agent), PIV smart-card sign-ins for the platform team, a
  * change window at 19:00 Brussels, a SOC reading RBAC and Events all day, Velero, cert-manager and
@@ -15,7 +16,7 @@ import { API, BASTION, KUBECTL, nodeDebugPod, ptraceContainer, restore, SOC_VDI,
  * their sign-in of that moment. The open ones are `it.fails`.
  */
 
-const s = exampleServiceForFile();
+const s = exampleServiceForFile({ edit: SITE });
 /** The warm-up Monday and the scored Tuesday, 08:00 UTC. */
 const [MON, TUE] = [7, 8].map((d) => Date.UTC(2026, 11, d, 8, 0, 0)) as [number, number];
 const [H, M] = [3_600_000, 60_000];
@@ -34,7 +35,7 @@ async function adminDays(sub: string, reqs: Step[]): Promise<Login> {
   return piv(sub, TUE - 40_000);
 }
 
-describe('a statistics agency behind a shared bastion host, with examples/stepgate.yaml', () => {
+describe("a statistics agency behind a shared bastion host, with the site's copy of examples/stepgate.yaml", () => {
   // Open: a colleague with sudo on the shared jump host copies tax-1's kubelogin cache and uses it
   // from the same host: the address, the kubectl build and the token are tax-1's, and tax-prod is
   // in tax-1's working set (read every day), as Secrets are (test's). Nothing in the request
@@ -53,14 +54,16 @@ describe('a statistics agency behind a shared bastion host, with examples/stepga
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
   });
 
-  // Open: the morning restore drill asks a hardware key within 15 minutes (backup-objects) and the
-  // admin signs in with the smart card; ten minutes later malware on the bastion with that token
-  // restores tax-prod (its Secrets) into the pentest firm's sandbox, where an outside account
-  // reads Secrets. The same rule, within the same sign-in's 15 minutes. What would close it: a
-  // Restore that maps a production namespace elsewhere judged apart from a drill's (a guardrail on
-  // `namespaceMapping`, asking a sign-in for that very request, or an approval by a second admin),
-  // or Velero's restore rights held by a role no interactive admin has.
-  it.fails("a Velero Restore of a production namespace into another, ten minutes after the drill's smart-card sign-in, is not allowed", async () => {
+  // Fixed (guardrail, session 50: restore_namespace_moved): the morning restore drill asks a
+  // hardware key within 15 minutes (backup-objects) and the admin signs in with the smart card; ten
+  // minutes later malware on the bastion with that token restores tax-prod (its Secrets) into the
+  // pentest firm's sandbox, where an outside account reads Secrets. The same rule, within the same
+  // sign-in's 15 minutes, but the Restore's namespaceMapping takes a production namespace's objects
+  // out of production: the strongest level within 5 minutes, which the drill's sign-in no longer
+  // is. The drill's own restore (a test namespace into a scratch one) asks nothing more. No list is
+  // needed: the environments' top tier (`prod`) and guardrails.protected_namespaces say what is
+  // production.
+  it("a Velero Restore of a production namespace into another, ten minutes after the drill's smart-card sign-in, is not allowed", async () => {
     const sub = 'd23f-platform-3@stats.agency.example';
     await adminDays(sub, [['GET', '/apis/velero.io/v1/namespaces/velero/backups?limit=500'], ['GET', '/api/v1/pods?limit=500']]);
     const drill = piv(sub, TUE + 2.5 * H);
@@ -68,21 +71,51 @@ describe('a statistics agency behind a shared bastion host, with examples/stepga
     const ok = await send(drill, TUE + 2.5 * H + 20_000, 'POST', path, { body: JSON.stringify(restore('drill-1208', 'nightly-20261208010000', 'tax-test', 'restore-drill')) });
     expect(reasonOf(ok), rules(ok)).toBe('allowed');
     const res = await send(drill, TUE + 2.5 * H + 10 * M, 'POST', path, { body: JSON.stringify(restore('tax-prod-verify', 'nightly-20261208010000', 'tax-prod', 'pentest-sandbox')) });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:restore_namespace_moved');
   });
 
-  // Open: the change window. platform-2 signs in with the smart card at 17:50 for the CAB release;
-  // at 17:58 malware on the bastion with that token points the ClusterIssuer at the attacker's
-  // ACME server. cluster-add-on-objects asks a hardware key within 15 minutes, which the
-  // window's sign-in is; an admin's context is the bastion's. What would close it: an approval by
-  // a second person for cluster-wide add-on objects (automation.approver's page, for people), or
-  // the ClusterIssuer owned by GitOps so that no interactive write is expected at all.
-  it.fails("the ClusterIssuer repointed to another ACME server eight minutes after the admin's smart-card sign-in is not allowed", async () => {
+  // Fixed (guardrail, session 50: issuer_endpoint_not_allowed): the change window. platform-2
+  // signs in with the smart card at 17:50 for the CAB release; at 17:58 malware on the bastion with
+  // that token points the ClusterIssuer at the attacker's ACME server. cluster-add-on-objects asks
+  // a hardware key within 15 minutes, which the window's sign-in is. The site lists its
+  // certificate authorities (SITE, guardrails.certificate_authorities); an issuer pointed elsewhere
+  // (or told to skip the server's TLS check) asks the strongest level within 5 minutes. A list, not
+  // a fresh sign-in alone: malware on the bastion can wait for the admin's next one, and GitOps,
+  // which cannot step up, re-applies the same issuer at every sync.
+  it("the ClusterIssuer repointed to another ACME server eight minutes after the admin's smart-card sign-in is not allowed", async () => {
     const sub = 'd23f-platform-2@stats.agency.example';
     await adminDays(sub, [['GET', '/apis/cert-manager.io/v1/clusterissuers'], ['GET', '/api/v1/pods?limit=500']]);
     const window = piv(sub, TUE + 9.83 * H);
     const res = await send(window, TUE + 9.83 * H + 8 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { acme: { server: 'https://acme.stats-agency-pki.example/directory', skipTLSVerify: true } } }), contentType: MERGE });
-    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:issuer_endpoint_not_allowed');
+    // Control: the same admin's change to the agency's own ACME host, in the window, asks nothing more.
+    const own = await send(window, TUE + 9.83 * H + 9 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { acme: { server: 'https://acme.pki.stats.agency.example/directory' } } }), contentType: MERGE });
+    expect(reasonOf(own), rules(own)).toBe('allowed');
+  });
+
+  // Routine beside the three guardrails of session 50: Argo CD's controller creating and
+  // re-applying the ClusterIssuer with the agency's own ACME server (automation cannot step up, so
+  // a guardrail's ask would refuse it at every sync), cert-manager renewing a Certificate, and a
+  // drill restoring tax-prod in place: no guardrail among the rules. (The controller's account is
+  // new to this test's server, so the risk engine judges it as a stranger: what is asserted is
+  // that no guardrail adds to that.)
+  it("GitOps' ClusterIssuer, a Certificate's renewal and a restore in place are not asked for a guardrail", async () => {
+    const argocd: Login = { sub: 'system:serviceaccount:argocd:argocd-application-controller', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
+    const issuer = { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'agency-acme-2' }, spec: { acme: { server: 'https://acme.pki.stats.agency.example/directory', email: 'pki@stats.agency.example', privateKeySecretRef: { name: 'agency-acme-2-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }] } } };
+    const created = await send(argocd, TUE + 3 * H, 'POST', '/apis/cert-manager.io/v1/clusterissuers?fieldManager=argocd-controller', { body: JSON.stringify(issuer), ua: 'argocd-application-controller/v2.13.1+af54ef8 (linux/amd64)' });
+    expect(rules(created), reasonOf(created)).not.toContain('guardrail:');
+    const reapplied = await send(argocd, TUE + 3 * H + 3 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme-2?fieldManager=argocd-controller&force=true', { body: JSON.stringify(issuer), contentType: 'application/apply-patch+yaml', ua: 'argocd-application-controller/v2.13.1+af54ef8 (linux/amd64)' });
+    expect(rules(reapplied), reasonOf(reapplied)).not.toContain('guardrail:');
+    const certManager: Login = { sub: 'system:serviceaccount:cert-manager:cert-manager', sid: '', authTime: undefined, acr: 'urn:stepgate:aal1', serviceAccount: true };
+    const renewal = await send(certManager, TUE + 4 * H, 'PATCH', '/apis/cert-manager.io/v1/namespaces/tax-prod/certificates/tax-api-tls/status', { body: JSON.stringify({ status: { revision: 7, renewalTime: '2027-02-06T08:00:00Z', notAfter: '2027-03-08T08:00:00Z' } }), contentType: MERGE, ua: 'cert-manager-certificates-issuing/v1.16.2 (linux/amd64) cert-manager/e1e6e8d8' });
+    expect(rules(renewal), reasonOf(renewal)).not.toContain('guardrail:');
+    const sub = 'd23f-platform-6@stats.agency.example';
+    await adminDays(sub, [['GET', '/apis/velero.io/v1/namespaces/velero/backups?limit=500']]);
+    const drill = piv(sub, TUE + 5 * H);
+    const inPlace = await send(drill, TUE + 5 * H + 20_000, 'POST', '/apis/velero.io/v1/namespaces/velero/restores?fieldManager=velero-cli', { body: JSON.stringify({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'tax-prod-inplace', namespace: 'velero' }, spec: { backupName: 'nightly-20261208010000', includedNamespaces: ['tax-prod'], existingResourcePolicy: 'none' } }) });
+    expect(reasonOf(inPlace), rules(inPlace)).toBe('allowed');
   });
 
   // Fixed (session 38, guardrail secret_store_production_path): benefits' test Deployment, which

@@ -16,13 +16,13 @@ import { workday13 } from './workday13.js';
 import { workday14 } from './workday14.js';
 import { workday15 } from './workday15.js';
 import { SITE as D16_SITE, workday16 } from './workday16.js';
-import { workday17 } from './workday17.js';
+import { SITE as D17_SITE, workday17 } from './workday17.js';
 import { SITE as D18_SITE, workday18 } from './workday18.js';
 import { SITE as D19_SITE, workday19 } from './workday19.js';
 import { workday20 } from './workday20.js';
 import { workday21 } from './workday21.js';
 import { SITE as D22_SITE, workday22 } from './workday22.js';
-import { workday23 } from './workday23.js';
+import { SITE as D23_SITE, workday23 } from './workday23.js';
 import { SITE as D24_SITE, workday24 } from './workday24.js';
 import { SITE as D25_SITE, workday25 } from './workday25.js';
 import { workday26 } from './workday26.js';
@@ -344,12 +344,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // Day 16's contractor after their access window, on a refreshed token, was here until session
   // 49: the site's copy writes each contractor's time box as an outside_hours deny rule (refused
   // at request 1 with the warm-up day; see HOLDS_THE_FACTOR below for why it is not listed there).
-  // Day 17 (docs/risk.md, "Day 17: what it found"), open findings, each an `it.fails` in
-  // risk-day17-findings.test.ts. A production InferenceService's storageUri pointed at an outside
-  // bucket from the serving on-call's laptop: an everyday production write (prod-writes) in their
-  // own context; only the bucket's name in the body differs, and no guardrail knows the company's
-  // model stores.
-  "a production InferenceService's storageUri pointed at an outside bucket (on-call laptop)",
+  // Day 17's production InferenceService's storageUri pointed at an outside bucket was here until
+  // session 50: the site's copy lists its model stores (guardrails.model_sources) and
+  // model_source_not_allowed asks the patch the strongest level within 5 minutes (request 2).
   // (GPU miners created at night in a namespace the ML engineer never used: a training job created
   // is no sensitive action, but its command downloads, unpacks and runs ./xmrig; stopped at its
   // first sensitive action since session 45 by container_command_egress.)
@@ -394,10 +391,9 @@ const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   // the jump host's address and kubectl are everyone's, the token and the namespaces are tax-1's.
   "a colleague on the shared bastion using tax-1's kubelogin cache (same address, same kubectl)",
   // Velero's Restore of tax-prod into the pentest firm's sandbox and the ClusterIssuer repointed
-  // in the change window: each rule's hardware key within 15 minutes is met by the admin's own
-  // smart-card sign-in minutes earlier (the restore drill's, the release's).
-  "a Velero Restore of tax-prod's Secrets into the pentest firm's sandbox, ten minutes after the restore drill's smart-card sign-in",
-  "the cert-manager ClusterIssuer repointed to the attacker's ACME server in the change window, eight minutes after the admin's smart-card sign-in",
+  // in the change window were here until session 50: restore_namespace_moved (no list needed)
+  // and issuer_endpoint_not_allowed (the site copy's certificate_authorities) ask the strongest
+  // level within 5 minutes, which the drill's and the window's smart cards no longer are (request 2).
   // The Vault agent injector's annotations on a test Deployment naming production's secret path:
   // which Vault paths are whose is the site's knowledge (a cluster policy, Vault's own roles).
   "the Vault agent injector's annotations on benefits' test Deployment changed to render tax production's database secret",
@@ -1058,8 +1054,8 @@ const DAYS = ([
   ['day 15 (workday15.ts)', workday15, 25, DAY15_SEEDS, {}],
   // Day 16 too: written as an outside red team would, a SaaS company's multi-tenant cluster on a launch day; a site copy with the contractors' time boxes as outside_hours rules since session 49 (docs/risk.md, "Day 16").
   ['day 16 (workday16.ts)', workday16, 23, DAY16_SEEDS, { site: D16_SITE }],
-  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools (docs/risk.md, "Day 17").
-  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, {}],
+  // Day 17 too: written as an outside red team would, an ML and data platform's notebooks, pipelines and GPU pools; a site copy listing its model stores in guardrails.model_sources since session 50 (docs/risk.md, "Day 17").
+  ['day 17 (workday17.ts)', workday17, 20, DAY17_SEEDS, { site: D17_SITE }],
   // Day 18 too: written as an outside red team would, a developer-tools company's Codespaces, coding agents, an MSP's Citrix farm and KubeCon (docs/risk.md, "Day 18").
   ['day 18 (workday18.ts)', workday18, 23, DAY18_SEEDS, { site: D18_SITE }],
   // Day 19 too: written as an outside red team would, a passwordless healthcare company's PHI namespaces, a vendor and a break-glass account (docs/risk.md, "Day 19").
@@ -1070,8 +1066,8 @@ const DAYS = ([
   ['day 21 (workday21.ts)', workday21, 17, DAY21_SEEDS, {}],
   // Day 22 too: written as an outside red team would, an e-commerce company's Black Friday on a tailnet, Windows laptops, Lens, WSL2, self-hosted runners, KEDA and a war room; a site copy with prod-secret-updates enforced since session 49 (docs/risk.md, "Day 22").
   ['day 22 (workday22.ts)', workday22, 13, DAY22_SEEDS, { site: D22_SITE }],
-  // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector (docs/risk.md, "Day 23").
-  ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, {}],
+  // Day 23 too: written as an outside red team would, a statistics agency's cluster behind a shared bastion host, PIV admins, a change window, a SOC, Velero, cert-manager and Vault's injector; a site copy listing its certificate authorities in guardrails.certificate_authorities since session 50 (docs/risk.md, "Day 23").
+  ['day 23 (workday23.ts)', workday23, 13, DAY23_SEEDS, { site: D23_SITE }],
   // Day 24 too: written as an outside red team would, a grocery chain's store clusters behind one Rancher, field technicians on iPads, a POS vendor and a break-glass night (docs/risk.md, "Day 24").
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, { site: D24_SITE }],
   // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops; a site copy naming custody-* protected since session 49 (docs/risk.md, "Day 25").
@@ -1604,13 +1600,13 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 14 (workday14.ts)', workday14, 121, {}, COLD_BOUND_DAY14],
   ['day 15 (workday15.ts)', workday15, 131, {}, COLD_BOUND_DAY15],
   ['day 16 (workday16.ts)', workday16, 141, { site: D16_SITE }, COLD_BOUND_DAY16],
-  ['day 17 (workday17.ts)', workday17, 151, {}, COLD_BOUND_DAY17],
+  ['day 17 (workday17.ts)', workday17, 151, { site: D17_SITE }, COLD_BOUND_DAY17],
   ['day 18 (workday18.ts)', workday18, 161, { site: D18_SITE }, COLD_BOUND_DAY18],
   ['day 19 (workday19.ts)', workday19, 171, { site: D19_SITE }, COLD_BOUND_DAY19],
   ['day 20 (workday20.ts)', workday20, 181, {}, COLD_BOUND_DAY20],
   ['day 21 (workday21.ts)', workday21, 191, {}, COLD_BOUND_DAY21],
   ['day 22 (workday22.ts)', workday22, 201, { site: D22_SITE }, COLD_BOUND_DAY22],
-  ['day 23 (workday23.ts)', workday23, 211, {}, COLD_BOUND_DAY23],
+  ['day 23 (workday23.ts)', workday23, 211, { site: D23_SITE }, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, { site: D24_SITE }, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, { site: D25_SITE }, COLD_BOUND_DAY25],
   ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],

@@ -374,6 +374,22 @@ export function workday17(seed = 151): DayEvent[] {
 /** The bucket a KServe InferenceService is pointed at by the attacker (a lookalike of the company's). */
 export const ATTACKER_BUCKET = 's3://meridian-models-backup-eu/fraud-scorer/v42';
 
+/**
+ * The site's edit of the example (session 50): where its models come from, in
+ * `guardrails.model_sources` (the example lists none: it cannot know a company's buckets). Its
+ * model registry's bucket (CI publishes every model there), its own Hugging Face organisation,
+ * and claims of the cluster (`pvc://`). The look-alike `meridian-models-backup-eu` is not its
+ * bucket: the entry matches `s3://meridian-models` at a path boundary. Inserted before
+ * `host_owners` in the guardrails section; nothing else is changed.
+ */
+export function SITE(yaml: string): string {
+  const owners = '\n  host_owners:\n';
+  const at = yaml.indexOf(owners);
+  if (at < 0) throw new Error('day 17: the example no longer has guardrails.host_owners');
+  const models = '  model_sources: [s3://meridian-models, "hf://meridian/*", pvc://]\n';
+  return `${yaml.slice(0, at + 1)}${models}${yaml.slice(at + 1)}`;
+}
+
 function attacks17(people: Person[], routine: DayEvent[]): DayEvent[] {
   const out: DayEvent[] = [];
   const { by, add, T, on } = attackKit(out, people, D17_TUE, API);

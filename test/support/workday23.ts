@@ -57,6 +57,21 @@ export const D23_TUE = Date.UTC(2026, 11, 8, 0, 0, 0); // scored
 const [H, M, S] = [3_600_000, 60_000, 1000];
 
 export const API = 'kubernetes.prod.stats.agency.example';
+
+/**
+ * The site's edit of the example (session 50): the certificate authorities its cert-manager issuers
+ * use, in `guardrails.certificate_authorities` (the example lists none: it cannot know a company's
+ * PKI): Let's Encrypt for public names, the agency's own ACME and Vault PKI hosts, its root CA's key
+ * pair Secret. The attacker's `acme.stats-agency-pki.example` is none of them. Inserted before
+ * `host_owners` in the guardrails section; nothing else is changed.
+ */
+export function SITE(yaml: string): string {
+  const owners = '\n  host_owners:\n';
+  const at = yaml.indexOf(owners);
+  if (at < 0) throw new Error('day 23: the example no longer has guardrails.host_owners');
+  const authorities = '  certificate_authorities: [acme-v02.api.letsencrypt.org, "*.pki.stats.agency.example", "secret:agency-root-ca"]\n';
+  return `${yaml.slice(0, at + 1)}${authorities}${yaml.slice(at + 1)}`;
+}
 /** The jump hosts: the first, and the second in the other data centre (12:00–13:30 both days). */
 export const BASTION = '172.20.4.10';
 export const BASTION_2 = '172.21.4.10';

@@ -35,6 +35,19 @@ export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KE
  */
 const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
 
+/**
+ * A model_sources entry: a URI scheme and `://`, then nothing (every source of that scheme:
+ * `pvc://`) or `/`-separated globs matched segment by segment at a path boundary (`s3://models`,
+ * `hf://meridian/*`, `https://models.example.com/releases`). No query, fragment, user or space.
+ */
+const MODEL_SOURCE_ENTRY = /^[a-z][a-z0-9+.-]*:\/\/(?:[A-Za-z0-9*?._~:@=+-]+(?:\/[A-Za-z0-9*?._~:@=+-]+)*)?\/?$/;
+
+/**
+ * A certificate_authorities entry: a host glob (the ACME directory's, the Vault server's, a step-ca's),
+ * or `secret:` and a Secret name glob (a CA issuer's key pair).
+ */
+const AUTHORITY_ENTRY = /^(?:secret:[a-z0-9*?.-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+
 export const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** shadow: every guardrail effect is reported, never enforced. */
@@ -112,6 +125,18 @@ export const guardrailsSchema = z.strictObject({
    * Empty: the guardrail is off.
    */
   upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote (globs allowed)' })).default([]),
+  /**
+   * Where the site's models come from (model_source_not_allowed): URI prefixes, a scheme and
+   * segment globs (`s3://meridian-models`, `hf://meridian/*`, `pvc://`). OCI model images
+   * (`oci://…`) are judged by allowed_registries where that is set. Empty: the guardrail is off.
+   */
+  model_sources: z.array(nonEmpty.refine((e) => MODEL_SOURCE_ENTRY.test(e), { message: 'a model source is a URI prefix: a scheme, `://` and optional /-separated globs (s3://models, "hf://org/*", pvc://), no query or spaces' })).default([]),
+  /**
+   * The certificate authorities cert-manager's issuers may use (issuer_endpoint_not_allowed): host
+   * globs of ACME directories, Vault servers, step-ca and Venafi hosts, and `secret:NAME` globs
+   * for a CA issuer's key pair. Empty: the guardrail is off.
+   */
+  certificate_authorities: z.array(nonEmpty.refine((e) => AUTHORITY_ENTRY.test(e), { message: 'a certificate authority is a host glob (acme-v02.api.letsencrypt.org, "*.pki.example.com") or secret:NAME (a CA issuer\'s key pair, globs allowed)' })).default([]),
   replica_floors: z
     .array(
       z.strictObject({
@@ -186,6 +211,8 @@ export const GUARDRAILS_APPLY = {
   'guardrails.host_owners[].hosts': 'live',
   'guardrails.host_owners[].namespaces': 'live',
   'guardrails.upload_hosts': 'live',
+  'guardrails.model_sources': 'live',
+  'guardrails.certificate_authorities': 'live',
   'guardrails.replica_floors[].namespaces': 'live',
   'guardrails.replica_floors[].names': 'live',
   'guardrails.replica_floors[].min_replicas': 'live',

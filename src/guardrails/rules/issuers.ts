@@ -1,0 +1,74 @@
+import { clientText } from '../../core/redact.js';
+import { UNKNOWN_VALUE } from '../parse.js';
+import { isObject, type Json } from '../types.js';
+import type { RuleContext } from './context.js';
+import { joinPath } from './walk.js';
+
+/**
+ * issuer_endpoint_not_allowed: a certificate issuer pointed at an authority the site has not listed
+ * in `guardrails.certificate_authorities`. An issuer is a trust anchor: every Certificate that
+ * names it (the ingress's, the mesh's, the webhooks') is signed by whatever server it names next,
+ * and an ACME server of the attacker's issues anything it is asked for, with its key in their
+ * hands. Re-pointing it is one patch of a cluster add-on object, which the example asks a hardware
+ * key within 15 minutes for (cluster-add-on-objects); the admin's own change-window sign-in meets
+ * that, for malware on the same bastion too (day 23). Which servers are the site's is known in
+ * advance and rarely changes, and GitOps re-applies the same issuer every sync: a list, as
+ * allowed_registries is for images, keeps them quiet and holds at any hour of any sign-in.
+ *
+ * Read in cert-manager's Issuer and ClusterIssuer (`cert-manager.io`): `spec.acme.server` (and
+ * `skipTLSVerify: true`, which lets anyone on the path answer for a listed server),
+ * `spec.vault.server`, `spec.venafi.tpp.url`, `spec.venafi.cloud.url` by their host; `spec.ca.secretName`
+ * as `secret:NAME`; and smallstep's StepIssuer and StepClusterIssuer (`certmanager.step.sm`)
+ * `spec.url`. A value the body does not show (a JSON patch's copy) is unknown, and unknown is not
+ * on the list. Off (nothing read) without a list.
+ */
+
+export const ISSUER_KEYS: ReadonlySet<string> = new Set(['cert-manager.io/issuers', 'cert-manager.io/clusterissuers', 'certmanager.step.sm/stepissuers', 'certmanager.step.sm/stepclusterissuers']);
+/** The words a body must hold for this rule to parse it (inspect.ts mayName). */
+export const ISSUER_NAMES = ['server', 'url', 'secretName', 'skipTLSVerify'];
+
+/** [object path under spec, field, how the value is read]. */
+const FIELDS: readonly (readonly [readonly string[], string, 'url' | 'secret'])[] = [
+  [['acme'], 'server', 'url'],
+  [['vault'], 'server', 'url'],
+  [['venafi', 'tpp'], 'url', 'url'],
+  [['venafi', 'cloud'], 'url', 'url'],
+  [['ca'], 'secretName', 'secret'],
+  [[], 'url', 'url'],
+];
+
+export function checkIssuer(doc: Json, prefix: string, key: string, ctx: RuleContext): void {
+  const allowed = ctx.settings.authorityAllowed;
+  const spec = doc.spec;
+  if (allowed === undefined || !isObject(spec)) return;
+  const kind = key.endsWith('clusterissuers') ? 'ClusterIssuer' : key.startsWith('certmanager.step.sm') ? 'StepIssuer' : 'Issuer';
+  const at = joinPath(prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, 'spec');
+  for (const [parents, field, how] of FIELDS) {
+    // spec.url is step-issuer's; cert-manager's own issuers have none at the top.
+    if (parents.length === 0 && kind !== 'StepIssuer') continue;
+    let node: unknown = spec;
+    for (const p of parents) node = isObject(node) ? node[p] : undefined;
+    if (!isObject(node) || !(field in node)) continue;
+    const value = node[field];
+    if (value === null || value === undefined) continue;
+    const path = [at, ...parents, field].join('.');
+    const authority = typeof value !== 'string' || value === UNKNOWN_VALUE ? undefined : how === 'secret' ? `secret:${value}` : hostOf(value);
+    if (authority !== undefined && allowed(authority)) continue;
+    const shown = authority === undefined ? 'an authority the request does not show' : how === 'secret' ? `Secret ${clientText(String(value), 253)}` : clientText(authority, 253);
+    ctx.out.push({ code: 'issuer_endpoint_not_allowed', detail: `${kind} ${[...parents, field].join('.')} names ${shown}, not in guardrails.certificate_authorities: every certificate it issues is signed there`, path });
+  }
+  const acme = spec.acme;
+  if (isObject(acme) && (acme.skipTLSVerify === true || acme.skipTLSVerify === UNKNOWN_VALUE)) {
+    ctx.out.push({ code: 'issuer_endpoint_not_allowed', detail: `${kind} acme.skipTLSVerify is true: any host on the path answers for the ACME server, listed or not`, path: `${at}.acme.skipTLSVerify` });
+  }
+}
+
+/** A URL's host, lower-case, without port or brackets; undefined when it has none. */
+function hostOf(url: string): string | undefined {
+  try {
+    const host = new URL(url.trim()).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    return host === '' ? undefined : host;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { guardrailContribution } from '../../src/guardrails/effect.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import type { GuardrailResult } from '../../src/guardrails/types.js';
+import { guardConfig, guardSettings, kube, toJsonPatch, toYaml } from '../support/guardrails.js';
+
+/**
+ * Where production's code and trust come from (session 50): model_source_not_allowed
+ * (rules/model-sources.ts, guardrails.model_sources), restore_namespace_moved (rules/restores.ts)
+ * and issuer_endpoint_not_allowed (rules/issuers.ts, guardrails.certificate_authorities). Each is
+ * a production object re-pointed at a source outside the company by an everyday write: only a
+ * location in the body tells. The company's own stores and authorities, a drill's restore in
+ * place, a Certificate's renewal and a GitOps re-apply stay quiet, and so does everything without a list.
+ */
+
+const LISTS = `
+guardrails:
+  allowed_registries: [registry.meridian.example]
+  protected_namespaces: [custody]
+  model_sources: [s3://meridian-models, "gs://meridian-*/released", "hf://meridian/*", pvc://]
+  certificate_authorities: [acme.stats.agency.example, "*.pki.stats.agency.example", "secret:agency-root-*"]
+`;
+const settings = guardSettings(LISTS);
+const none = guardSettings('guardrails: {}\n');
+const MERGE = 'application/merge-patch+json';
+const JSON_PATCH = 'application/json-patch+json';
+const APPLY = 'application/apply-patch+yaml';
+const send = (method: string, path: string, body: unknown, type = 'application/json', s = settings) =>
+  inspect(kube(method, path), typeof body === 'string' ? body : JSON.stringify(body), type, false, s);
+const of = (r: GuardrailResult, code: string) => r.violations.filter((v) => v.code === code);
+
+const ISVC = '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices/fraud-scorer';
+const isvc = (storageUri: string) => ({ apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService', metadata: { name: 'fraud-scorer', namespace: 'prod-inference' }, spec: { predictor: { model: { modelFormat: { name: 'sklearn' }, storageUri } } } });
+
+describe('model_source_not_allowed', () => {
+  it("flags an InferenceService's storageUri outside the list, the look-alike bucket included", () => {
+    const res = send('PATCH', ISVC, { spec: { predictor: { model: { storageUri: 's3://meridian-models-backup-eu/fraud-scorer/v42' } } } }, MERGE);
+    expect(of(res, 'model_source_not_allowed')).toEqual([expect.objectContaining({ path: 'spec.predictor.model.storageUri' })]);
+    expect(of(res, 'model_source_not_allowed')[0]!.detail).toContain('s3://meridian-models-backup-eu/fraud-scorer/v42');
+    // Critical: the strongest level within 5 minutes.
+    const c = guardrailContribution(res, 'prod-inference', settings);
+    expect([c.level, c.maxAge]).toEqual([2, 300]);
+  });
+
+  it("leaves the company's own stores alone: a canary moving between its buckets, a PVC, a listed hub organisation", () => {
+    for (const uri of ['s3://meridian-models/fraud-scorer/v43', 's3://meridian-models', 'gs://meridian-eu/released/x', 'pvc://models/fraud', 'hf://meridian/fraud-bert', '/mnt/models/fraud']) {
+      expect(send('PATCH', ISVC, { spec: { predictor: { canaryTrafficPercent: 10, model: { storageUri: uri } } } }, MERGE).violations, uri).toEqual([]);
+    }
+    // A canary's traffic moved names no source at all.
+    expect(send('PATCH', ISVC, { spec: { predictor: { canaryTrafficPercent: 25 } } }, MERGE).violations).toEqual([]);
+  });
+
+  it('matches globs segment by segment at a path boundary', () => {
+    for (const uri of ['gs://meridian-eu/staging/x', 'hf://meridian-evil/x', 'hf://other/meridian', 'https://models.example/x', 's3://Meridian-Models/x', 'oci://docker.io/evil/model:1']) {
+      expect(of(send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc(uri)), 'model_source_not_allowed'), uri).toHaveLength(1);
+    }
+    // A host's port is the host's; a user part, a dot segment (encoded too) are another place.
+    const https = guardSettings('guardrails:\n  model_sources: ["https://models.meridian.example/releases"]\n');
+    const post = (uri: string) => send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc(uri), 'application/json', https).violations.length;
+    expect(post('https://Models.Meridian.example:443/releases/fraud.pkl')).toBe(0);
+    for (const uri of ['https://models.meridian.example@evil.example/releases/x', 'https://models.meridian.example/releases/../uploads/x', 'https://models.meridian.example/releases/%2E%2E/uploads/x', 'https://models.meridian.example/other/x']) expect(post(uri), uri).toBe(1);
+    // An OCI model image is an image: allowed_registries decides.
+    expect(send('POST', '/apis/serving.kserve.io/v1beta1/namespaces/prod-inference/inferenceservices', isvc('oci://registry.meridian.example/models/fraud:3')).violations).toEqual([]);
+  });
+
+  it('reads every place a model is named: TrainedModel, Seldon, KServe storage, vLLM and Ray args and env', () => {
+    const trained = { apiVersion: 'serving.kserve.io/v1alpha1', kind: 'TrainedModel', spec: { inferenceService: 'mm', model: { framework: 'sklearn', storageUri: 'gs://outside/m', memory: '1Gi' } } };
+    expect(of(send('POST', '/apis/serving.kserve.io/v1alpha1/namespaces/prod-inference/trainedmodels', trained), 'model_source_not_allowed')).toHaveLength(1);
+    const seldon = { apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Model', spec: { storageUri: 'gs://seldon-models/scv2/samples/mlserver_1.3.5/iris-sklearn', requirements: ['sklearn'] } };
+    expect(of(send('POST', '/apis/mlops.seldon.io/v1alpha1/namespaces/prod-inference/models', seldon), 'model_source_not_allowed')).toHaveLength(1);
+    const v1 = { spec: { predictors: [{ name: 'default', graph: { name: 'clf', modelUri: 's3://meridian-models/clf', children: [{ name: 'x', modelUri: 'https://evil.example/x.pkl' }] } }] } };
+    expect(of(send('PATCH', '/apis/machinelearning.seldon.io/v1/namespaces/prod-inference/seldondeployments/clf', v1, MERGE), 'model_source_not_allowed').map((v) => v.path)).toEqual(['spec.predictors[0].graph.children[0].modelUri']);
+    const storage = (parameters: Record<string, string>) => ({ spec: { predictor: { model: { storage: { key: 'localMinIO', path: 'fraud/v3', parameters } } } } });
+    expect(send('PATCH', ISVC, { spec: { predictor: { model: { storage: { key: 'localMinIO', path: 'fraud/v3' } } } } }, MERGE).violations).toEqual([]);
+    expect(send('PATCH', ISVC, storage({ type: 's3', bucket: 'meridian-models' }), MERGE).violations).toEqual([]);
+    expect(of(send('PATCH', ISVC, storage({ type: 's3', bucket: 'attacker' }), MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('PATCH', ISVC, storage({ type: 's3', bucket: 'meridian-models', endpoint_url: 'https://evil.example' }), MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    // A vLLM Deployment: --model, $(VAR) from the container's env, HF_MODEL_ID.
+    const vllm = (args: string[], env: { name: string; value?: string; valueFrom?: unknown }[] = []) => ({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'vllm', image: 'registry.meridian.example/vllm:0.6', args, env }] } } },
+    });
+    const deploy = '/apis/apps/v1/namespaces/prod-llm/deployments';
+    expect(send('POST', deploy, vllm(['--model', 'meridian/support-7b', '--port', '8000'])).violations).toEqual([]);
+    expect(send('POST', deploy, vllm(['--model=/mnt/models/support-7b'])).violations).toEqual([]);
+    expect(of(send('POST', deploy, vllm(['--model', 'mallory/support-7b'])), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', deploy, vllm(['--model', '$(MODEL)'], [{ name: 'MODEL', value: 's3://elsewhere/m' }])), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', deploy, vllm(['--model', '$(MODEL)'], [{ name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'm', key: 'm' } } }])), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', deploy, vllm([], [{ name: 'HF_MODEL_ID', value: 'mallory/llm' }])), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', deploy, vllm(['sh', '-c', 'vllm serve mallory/llm --port 8000'])), 'model_source_not_allowed')).toHaveLength(1);
+    // A training job's flags name an architecture and an output, not a model it loads: its
+    // command line is read only where a model server runs (an image or a word that is one).
+    const train = { apiVersion: 'kubeflow.org/v1', kind: 'PyTorchJob', spec: { pytorchReplicaSpecs: { Master: { replicas: 1, template: { spec: { containers: [{ name: 'pytorch', image: 'registry.meridian.example/ml/trainer:2.4.1', args: ['--model', 'resnet50', '--model-path', 'checkpoints/best'] }] } } } } } };
+    expect(send('POST', '/apis/kubeflow.org/v1/namespaces/team-nlp/pytorchjobs', train).violations).toEqual([]);
+    // A custom predictor of an InferenceService is a model server whatever its image.
+    const custom = { spec: { predictor: { containers: [{ name: 'kserve-container', image: 'registry.meridian.example/fraud:3', args: ['--model_uri=s3://outside/m'] }] } } };
+    expect(of(send('PATCH', ISVC, custom, MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    // Another operator's `storage.parameters` (a database's backup endpoint) is no model's.
+    const db = { apiVersion: 'db.example.io/v1', kind: 'Cluster', spec: { storage: { key: 'backups', parameters: { endpoint: 'https://s3.example' } } } };
+    expect(send('POST', '/apis/db.example.io/v1/namespaces/prod-db/clusters', db).violations).toEqual([]);
+    // MODEL_ID naming the served model, not a repository, is no source.
+    expect(send('POST', deploy, vllm([], [{ name: 'MODEL_ID', value: 'fraud-scorer' }])).violations).toEqual([]);
+    // A RayService's Serve application, a custom kind: its worker group's container args.
+    const ray = { apiVersion: 'ray.io/v1', kind: 'RayService', spec: { rayClusterConfig: { workerGroupSpecs: [{ groupName: 'gpu', template: { spec: { containers: [{ name: 'w', image: 'registry.meridian.example/ray:2.9', env: [{ name: 'MODEL_URI', value: 'https://huggingface.co/mallory/x/resolve/main/model.pkl' }] }] } } }] } } };
+    expect(of(send('POST', '/apis/ray.io/v1/namespaces/prod-llm/rayservices', ray), 'model_source_not_allowed')).toHaveLength(1);
+  });
+
+  it('judges a value a JSON patch copies in, and every patch type, as the source it may be', () => {
+    const copy = [{ op: 'copy', from: '/metadata/annotations/x', path: '/spec/predictor/model/storageUri' }];
+    // A copy outside metadata is a value no rule can judge: the whole body is unreadable.
+    expect(send('PATCH', ISVC, copy, JSON_PATCH).unreadable).toBe('body_unreadable');
+    expect(of(send('PATCH', ISVC, toJsonPatch({ spec: { predictor: { model: { storageUri: 's3://x/y' } } } }), JSON_PATCH), 'model_source_not_allowed')).toHaveLength(1);
+    expect(of(send('PATCH', `${ISVC}?fieldManager=argocd`, toYaml(isvc('s3://x/y')), APPLY), 'model_source_not_allowed')).toHaveLength(1);
+  });
+
+  it('is off without a list, and the list is a startup error when an entry is no URI prefix', () => {
+    expect(send('PATCH', ISVC, { spec: { predictor: { model: { storageUri: 's3://x/y' } } } }, MERGE, none).violations).toEqual([]);
+    expect(() => guardConfig('guardrails:\n  model_sources: [meridian-models]\n')).toThrow(/model_sources/);
+    expect(() => guardConfig('guardrails:\n  model_sources: ["s3://a b"]\n')).toThrow(/model_sources/);
+  });
+
+  it('reads an InferenceService carried in a GitOps kustomize patch', () => {
+    const app = {
+      apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', metadata: { name: 'fraud', namespace: 'argocd' },
+      spec: { destination: { namespace: 'prod-inference' }, source: { repoURL: 'https://git.meridian.example/ml.git', kustomize: { patches: [{ target: { group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService', name: 'fraud-scorer' }, patch: JSON.stringify([{ op: 'replace', path: '/spec/predictor/model/storageUri', value: 's3://outside/m' }]) }] } } },
+    };
+    expect(of(send('PATCH', '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/fraud', app, MERGE), 'model_source_not_allowed')).toHaveLength(1);
+  });
+});
+
+const RESTORES = '/apis/velero.io/v1/namespaces/velero/restores';
+const restore = (spec: Record<string, unknown>) => ({ apiVersion: 'velero.io/v1', kind: 'Restore', metadata: { name: 'r', namespace: 'velero' }, spec: { backupName: 'nightly', ...spec } });
+
+describe('restore_namespace_moved', () => {
+  it("flags a production namespace's restore mapped into one outside production", () => {
+    const res = send('POST', RESTORES, restore({ includedNamespaces: ['tax-prod'], namespaceMapping: { 'tax-prod': 'pentest-sandbox' } }));
+    expect(of(res, 'restore_namespace_moved')).toEqual([expect.objectContaining({ path: 'spec.namespaceMapping' })]);
+    expect(res.violations[0]!.detail).toContain('tax-prod');
+    expect([guardrailContribution(res, '', settings).level, guardrailContribution(res, '', settings).maxAge]).toEqual([2, 300]);
+    // Every namespace restored (`*`, or none named) with the mapping: the same.
+    expect(of(send('POST', RESTORES, restore({ includedNamespaces: ['*'], namespaceMapping: { 'prod-payments': 'scratch' } })), 'restore_namespace_moved')).toHaveLength(1);
+    // A protected namespace (guardrails.protected_namespaces) whatever its name.
+    expect(of(send('POST', RESTORES, restore({ namespaceMapping: { custody: 'custody-copy' } })), 'restore_namespace_moved')).toHaveLength(1);
+    // Written without the list too: no list is needed.
+    expect(of(send('POST', RESTORES, restore({ namespaceMapping: { 'tax-prod': 'pentest-sandbox' } }), 'application/json', none), 'restore_namespace_moved')).toHaveLength(1);
+  });
+
+  it("leaves a drill alone: in place, a test namespace into a scratch one, production into production", () => {
+    for (const spec of [{ includedNamespaces: ['tax-prod'] }, { includedNamespaces: ['tax-test'], namespaceMapping: { 'tax-test': 'restore-drill' } }, { namespaceMapping: { 'tax-prod': 'tax-prod-verify' } }, { namespaceMapping: { 'tax-prod': 'tax-prod' } }, { includedNamespaces: ['*'] }]) {
+      expect(send('POST', RESTORES, restore(spec)).violations, JSON.stringify(spec)).toEqual([]);
+    }
+  });
+
+  it('reads patches, a mapping copied in, YAML and Kasten', () => {
+    expect(of(send('PATCH', `${RESTORES}/r`, [{ op: 'add', path: '/spec/namespaceMapping/tax-prod', value: 'pentest-sandbox' }], JSON_PATCH), 'restore_namespace_moved')).toHaveLength(1);
+    expect(send('PATCH', `${RESTORES}/r`, [{ op: 'copy', from: '/metadata/annotations/m', path: '/spec/namespaceMapping/tax-prod' }], JSON_PATCH).unreadable).toBe('body_unreadable');
+    // A Restore cut at the size limit may map past the cut.
+    expect(inspect(kube('POST', RESTORES), JSON.stringify(restore({ includedNamespaces: ['tax-test'] })).slice(0, 40), 'application/json', true, settings).unreadable).toBeDefined();
+    expect(of(send('POST', RESTORES, toYaml(restore({ namespaceMapping: { 'tax-prod': 'pentest-sandbox' } })), 'application/yaml'), 'restore_namespace_moved')).toHaveLength(1);
+    const kasten = (target: string) => ({ apiVersion: 'actions.kio.kasten.io/v1alpha1', kind: 'RestoreAction', spec: { subject: { kind: 'RestorePoint', name: 'rp-1', namespace: 'tax-prod' }, targetNamespace: target } });
+    expect(of(send('POST', '/apis/actions.kio.kasten.io/v1alpha1/namespaces/tax-prod/restoreactions', kasten('pentest-sandbox')), 'restore_namespace_moved')).toHaveLength(1);
+    expect(send('POST', '/apis/actions.kio.kasten.io/v1alpha1/namespaces/tax-prod/restoreactions', kasten('tax-prod')).violations).toEqual([]);
+  });
+});
+
+const ISSUER = '/apis/cert-manager.io/v1/clusterissuers/agency-acme';
+const acme = (server: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'agency-acme' }, spec: { acme: { server, email: 'pki@stats.agency.example', privateKeySecretRef: { name: 'agency-acme-key' }, solvers: [{ http01: { ingress: { ingressClassName: 'nginx' } } }], ...extra } } });
+
+describe('issuer_endpoint_not_allowed', () => {
+  it('flags a ClusterIssuer re-pointed at another ACME server, and skipTLSVerify', () => {
+    const res = send('PATCH', `${ISSUER}?fieldManager=kubectl-patch`, { spec: { acme: { server: 'https://acme.stats-agency-pki.example/directory', skipTLSVerify: true } } }, MERGE);
+    expect(of(res, 'issuer_endpoint_not_allowed').map((v) => v.path)).toEqual(['spec.acme.server', 'spec.acme.skipTLSVerify']);
+    expect(res.violations[0]!.detail).toContain('acme.stats-agency-pki.example');
+    expect([guardrailContribution(res, '', settings).level, guardrailContribution(res, '', settings).maxAge]).toEqual([2, 300]);
+  });
+
+  it("leaves the site's own authorities alone: GitOps creating and re-applying an Issuer, another listed host", () => {
+    expect(send('POST', '/apis/cert-manager.io/v1/clusterissuers', acme('https://acme.stats.agency.example/directory')).violations).toEqual([]);
+    expect(send('PATCH', `${ISSUER}?fieldManager=argocd-controller`, toYaml(acme('https://acme.stats.agency.example:8443/directory')), APPLY).violations).toEqual([]);
+    const vault = { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', spec: { vault: { server: 'https://vault-1.pki.stats.agency.example:8200', path: 'pki/sign/web', auth: { kubernetes: { role: 'cm', mountPath: '/v1/auth/kubernetes', secretRef: { name: 'x', key: 'token' } } } } } };
+    expect(send('POST', '/apis/cert-manager.io/v1/namespaces/tax-prod/issuers', vault).violations).toEqual([]);
+    expect(send('POST', '/apis/cert-manager.io/v1/namespaces/tax-prod/issuers', { kind: 'Issuer', spec: { ca: { secretName: 'agency-root-2026' } } }).violations).toEqual([]);
+    // A Certificate's renewal (cert-manager's status and a new revision) names no issuer's authority.
+    expect(send('PATCH', '/apis/cert-manager.io/v1/namespaces/tax-prod/certificates/web', { spec: { issuerRef: { name: 'agency-acme', kind: 'ClusterIssuer' }, renewBefore: '720h' } }, MERGE).violations).toEqual([]);
+    // A selfSigned issuer names no authority.
+    expect(send('POST', '/apis/cert-manager.io/v1/namespaces/dev/issuers', { kind: 'Issuer', spec: { selfSigned: {} } }).violations).toEqual([]);
+  });
+
+  it('reads Vault, Venafi, CA, step-issuer and a copied value', () => {
+    const issuers = '/apis/cert-manager.io/v1/namespaces/tax-prod/issuers';
+    expect(of(send('POST', issuers, { spec: { vault: { server: 'https://vault.evil.example' } } }), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', issuers, { spec: { venafi: { zone: 'z', tpp: { url: 'https://tpp.evil.example/vedsdk' } } } }), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', issuers, { spec: { ca: { secretName: 'mallory-ca' } } }), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+    expect(of(send('POST', '/apis/certmanager.step.sm/v1beta1/namespaces/tax-prod/stepissuers', { spec: { url: 'https://ca.evil.example', caBundle: 'eA==' } }), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+    expect(send('POST', '/apis/certmanager.step.sm/v1beta1/namespaces/tax-prod/stepissuers', { spec: { url: 'https://step.pki.stats.agency.example' } }).violations).toEqual([]);
+    expect(send('PATCH', ISSUER, [{ op: 'copy', from: '/metadata/annotations/s', path: '/spec/acme/server' }], JSON_PATCH).unreadable).toBe('body_unreadable');
+    expect(of(send('PATCH', ISSUER, { spec: { acme: { server: 7 } } }, MERGE), 'issuer_endpoint_not_allowed')[0]!.detail).toContain('does not show');
+    expect(of(send('PATCH', ISSUER, { spec: { acme: { server: 'not a url' } } }, MERGE), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+  });
+
+  it('is off without a list, and the list is a startup error when an entry is a URL', () => {
+    expect(send('PATCH', ISSUER, { spec: { acme: { server: 'https://acme.evil.example/directory' } } }, MERGE, none).violations).toEqual([]);
+    expect(() => guardConfig('guardrails:\n  certificate_authorities: ["https://acme.example/directory"]\n')).toThrow(/certificate_authorities/);
+  });
+});
