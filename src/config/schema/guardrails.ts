@@ -33,7 +33,7 @@ export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KE
  * IPv6 literal), or `s3://`, `gs://` or `rclone://` and a bucket (remote) glob. No port, path or
  * user: a destination is matched by its host (or bucket) alone.
  */
-const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone|mc):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
 
 export const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -111,7 +111,7 @@ export const guardrailsSchema = z.strictObject({
    * and buckets the command names without a host (`s3://ml-artifacts`, `gs://…`, `rclone://remote`).
    * Empty: the guardrail is off.
    */
-  upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote (globs allowed)' })).default([]),
+  upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote, mc://alias (globs allowed)' })).default([]),
   replica_floors: z
     .array(
       z.strictObject({
