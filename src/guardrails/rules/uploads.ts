@@ -19,6 +19,8 @@ import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, R
  * `kubernetes.default`) is the cluster's own and needs no entry. A destination the command does not
  * show (`$UPLOAD_URL` set by a Secret, code with no URL) is unknown, and unknown is not on the list.
  * Any other program is read for its output flags (argumentUpload: `--out s3://…`, `--dest https://…`).
+ * Since session 50 the MinIO client (mcUpload: an alias by the URL the script gives it, else
+ * `mc://alias`) and object store SDK calls in the code a command shows (sdkUploads: boto3, google-cloud-storage).
  */
 export type UploadAllowed = (destination: string) => boolean;
 
