@@ -1,4 +1,5 @@
 import { UNKNOWN_VALUE } from '../parse.js';
+import { IN_CLUSTER_HOST } from './commands.js';
 import { urlDestination } from './uploads.js';
 
 /**
@@ -58,4 +59,12 @@ export function listDestinations(out: Destination[], value: unknown, path: strin
 /** An AWS service's regional host; unknown when the region is not shown (the SDK's from the environment). */
 export function regional(service: string, region: unknown): string {
   return typeof region === 'string' && /^[a-z]{2}(?:-[a-z]+)+-[0-9]$/.test(region) ? `${service}.${region}.amazonaws.com` : UNKNOWN;
+}
+
+/** A Service's name, a single label the search list completes, or loopback (see the header). */
+export function clusterOwn(host: string): boolean {
+  if (IN_CLUSTER_HOST.test(host) && !host.startsWith('$')) return true;
+  if (host === 'localhost' || host === '::1' || /^127(?:\.[0-9]{1,3}){3}$/.test(host)) return true;
+  // Not a number: getaddrinfo reads `3405803781` or `0x7f000001` as an IPv4 address.
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host) && !/^(?:[0-9]+|0x[0-9a-f]+)$/.test(host);
 }

@@ -1,12 +1,12 @@
 import { arrayOf, isObject, type Json } from '../types.js';
 import { readYaml } from '../yaml.js';
 import { binaryText } from './binary-text.js';
-import { IN_CLUSTER_HOST } from './commands.js';
 import { VALUE_FIELDS, type StoreKind } from './configmap-scripts.js';
 import type { RuleContext } from './context.js';
 import { bucketWrite } from './uploads.js';
 import { alloySenders, fluentdOutputs, logstashOutputs, vectorTomlSinks } from './telemetry-texts.js';
-import { fieldDestination, listDestinations, push, regional, UNKNOWN, type Destination } from './telemetry-fields.js';
+import { datadogSite } from './telemetry-env.js';
+import { clusterOwn, fieldDestination, listDestinations, push, regional, UNKNOWN, type Destination } from './telemetry-fields.js';
 import { joinPath } from './walk.js';
 
 /**
@@ -36,7 +36,7 @@ import { joinPath } from './walk.js';
  * `${env:…}` value, a Secret's URL, a region from the environment) is unknown, and unknown is not on
  * the list. One finding per object or value: the first destination outside.
  */
-export const TELEMETRY_GROUPS: ReadonlySet<string> = new Set(['monitoring.coreos.com', 'opentelemetry.io', 'fluentbit.fluent.io']);
+export const TELEMETRY_GROUPS: ReadonlySet<string> = new Set(['monitoring.coreos.com', 'opentelemetry.io', 'fluentbit.fluent.io', 'datadoghq.com']);
 
 const TEXT = {
   prometheus: 'remote-writes every series it scrapes',
@@ -49,6 +49,7 @@ const TEXT = {
   promtail: 'ships the log lines it reads',
   logstash: 'ships the events it processes',
   instrumentation: "has every pod it instruments export its traces, metrics and logs",
+  datadog: "ships every node's metrics, logs and traces",
 } as const;
 type Agent = keyof typeof TEXT;
 
@@ -60,13 +61,6 @@ function report(ctx: RuleContext, who: string, agent: Agent, found: readonly Des
   ctx.out.push({ code: 'data_upload_outside', detail: `${who} ${TEXT[agent]} to a destination not in guardrails.upload_hosts`, path: outside.path });
 }
 
-/** A Service's name, a single label the search list completes, or loopback (see the header). */
-function clusterOwn(host: string): boolean {
-  if (IN_CLUSTER_HOST.test(host) && !host.startsWith('$')) return true;
-  if (host === 'localhost' || host === '::1' || /^127(?:\.[0-9]{1,3}){3}$/.test(host)) return true;
-  // Not a number: getaddrinfo reads `3405803781` or `0x7f000001` as an IPv4 address.
-  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host) && !/^(?:[0-9]+|0x[0-9a-f]+)$/.test(host);
-}
 
 /** A telemetry custom resource of TELEMETRY_GROUPS, by its kind (or the request's resource, for a patch that names none). */
 export function checkTelemetryObject(doc: Json, prefix: string, resource: string, ctx: RuleContext): void {
@@ -96,6 +90,13 @@ export function checkTelemetryObject(doc: Json, prefix: string, resource: string
     if (typeof spec.config === 'string') {
       for (const config of yamlDocuments(spec.config, at, ctx)) report(ctx, `OpenTelemetryCollector${name}`, 'collector', collectorExporters(config, at));
     } else if (isObject(spec.config)) report(ctx, `OpenTelemetryCollector${name}`, 'collector', collectorExporters(spec.config, at));
+  } else if (is('DatadogAgent', 'datadogagents')) {
+    // The Datadog Operator's agents send to `global.site` (datadoghq.com when unset) or `global.endpoint.url`.
+    const global = isObject(spec.global) ? spec.global : {};
+    const globalPath = joinPath(specPath, 'global');
+    const found = datadogSite(global.site ?? 'datadoghq.com', joinPath(globalPath, 'site'));
+    if (isObject(global.endpoint) && global.endpoint.url !== undefined) push(found, fieldDestination(joinPath(joinPath(globalPath, 'endpoint'), 'url'), global.endpoint.url));
+    report(ctx, `DatadogAgent${name}`, 'datadog', found);
   } else if (is('Instrumentation', 'instrumentations')) {
     report(ctx, `Instrumentation${name}`, 'instrumentation', instrumentationExporters(spec, specPath));
   } else if (is('ClusterOutput', 'clusteroutputs') || is('Output', 'outputs')) {
