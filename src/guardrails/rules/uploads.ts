@@ -711,13 +711,13 @@ function mcUpload(w: readonly string[], mcAliases: () => McAliases): Upload | un
 }
 
 /** The S3 SDK's upload calls (boto3's client and resource: `upload_file`, `put_object`, `Object(…).put`); `put` only on an `Object(…)`. */
-const SDK_S3_CALL = /\.(upload_file|upload_fileobj|put_object|upload_part|create_multipart_upload|put)\s*\(/g;
+const SDK_S3_CALL = /\.(upload_file|upload_fileobj|put_object|fput_object|upload_part|create_multipart_upload|put)\s*\(/g;
 /** google-cloud-storage's upload calls (a blob's `upload_from_filename` …). */
 const SDK_GCS_CALL = /\.upload_from_(?:filename|file|string)\s*\(/;
 const SDK_OBJECT_RECEIVER = /\.Object\s*\([^()\n]{0,200}\)\s*$/;
 const SDK_BUCKET_RECEIVER = /\.(?:Bucket|Object)\s*\(\s*(['"])([^'"\n]{0,255})\1[^()\n]{0,200}\)\s*$/;
 const SDK_RESOURCE_BUCKET = /\.Bucket\s*\(\s*(?:(['"])([^'"\n]{0,255})\1)?/g;
-const SDK_ENDPOINT = /\bendpoint_url\s*=\s*(?:(['"])([^'"\n]{0,300})\1)?/g;
+const SDK_ENDPOINT = /\bendpoint_url\s*=\s*(?:(['"])([^'"\n]{0,300})\1)?|\bMinio\s*\(\s*(?:(['"])([^'"\n]{0,300})\3)?/g;
 const SDK_AWS_MOVED = /\bAWS_ENDPOINT_URL\w*['"]?\]?\s*[=,]|\bAWS_CONFIG_FILE\b|\.aws\/config\b/;
 const SDK_GCS_BUCKET = /\b(?:get_)?bucket\s*\(\s*(?:(['"])([^'"\n]{0,255})\1)?/g;
 const SDK_GCS_MOVED = /\bapi_endpoint\b|\bSTORAGE_EMULATOR_HOST\b/;
@@ -727,7 +727,8 @@ const SDK_GCS_MOVED = /\bapi_endpoint\b|\bSTORAGE_EMULATOR_HOST\b/;
  * a script's source; session 48 left them unread): boto3's `upload_file(path, 'bucket', key)`,
  * `put_object(Bucket='bucket', …)`, `s3.Bucket('bucket').upload_file(…)`, `s3.Object('bucket',
  * key).put(…)`, judged as the aws CLI's upload (`s3://bucket`; a literal `endpoint_url=` is that
- * endpoint's host, a shared store's by the bucket; `AWS_ENDPOINT_URL` in the env or set by the code
+ * endpoint's host, a shared store's by the bucket; minio-py's `Minio('host:port')` with its
+ * `put_object('bucket', …)`/`fput_object` likewise; `AWS_ENDPOINT_URL` in the env or set by the code
  * moves every bucket: unknown); google-cloud-storage's `bucket('b')…upload_from_filename(…)` as
  * `gs://b` (an `api_endpoint` or `STORAGE_EMULATOR_HOST` moves it). A bucket or endpoint from a
  * variable is unknown. Undefined when the code makes no such call.
@@ -761,6 +762,8 @@ function s3CallDestinations(call: string, prefix: string, args: readonly string[
   const receiver = SDK_BUCKET_RECEIVER.exec(prefix);
   if (keyword !== undefined) buckets = [literal(keyword)];
   else if ((call === 'upload_file' || call === 'upload_fileobj') && positional.length >= 3) buckets = [literal(positional[1])];
+  // minio-py's `put_object('bucket', name, data, length)`, `fput_object('bucket', name, path)`.
+  else if ((call === 'put_object' || call === 'fput_object') && positional.length >= 3) buckets = [literal(positional[0])];
   else if (receiver !== null) buckets = [receiver[2]];
   else {
     // A resource's Bucket bound to a name first (`b = s3.Bucket('x'); b.upload_file(…)`): every Bucket the code names.
@@ -774,7 +777,8 @@ function s3CallDestinations(call: string, prefix: string, args: readonly string[
   const endpoints: (string | undefined)[] = [];
   for (const e of script.matchAll(SDK_ENDPOINT)) {
     if (endpoints.length >= MAX_DEFINITIONS) return [UNKNOWN];
-    endpoints.push(e[2]);
+    // minio-py's `Minio('host:9000', …)` names a host and port, no scheme.
+    endpoints.push(e[2] ?? (e[4] === undefined ? undefined : `https://${e[4]}`));
   }
   const moved = SDK_AWS_MOVED.test(script) || [...env.keys()].some((k) => AWS_ENDPOINT_ENV.test(k));
   const out: string[] = [];
