@@ -78,7 +78,7 @@ export interface GuardrailSettings {
   /** Whether any floor's entry names `namespace`: elsewhere no replica count is read for it. */
   readonly replicaFloorNamespace: StringMatcher;
   /**
-   * Whether a destination (a lower-case host, or `s3://bucket`, `gs://bucket`, `rclone://remote`) is
+   * Whether a destination (a lower-case host, or `s3://bucket`, `gs://bucket`, `rclone://remote`, `mc://alias`) is
    * in guardrails.upload_hosts (data_upload_outside); undefined when the list is empty (off).
    */
   readonly uploadAllowed: ((destination: string) => boolean) | undefined;
@@ -287,7 +287,7 @@ function compileUploadHosts(entries: readonly string[]): GuardrailSettings['uplo
   const hosts = norm.filter((e) => !e.includes('://'));
   const host = hosts.length > 0 ? compileGlobList(hosts, '.') : () => false;
   const buckets = new Map<string, StringMatcher>();
-  for (const scheme of ['s3://', 'gs://', 'rclone://']) {
+  for (const scheme of ['s3://', 'gs://', 'rclone://', 'mc://']) {
     const names = norm.filter((e) => e.startsWith(scheme)).map((e) => e.slice(scheme.length));
     if (names.length > 0) buckets.set(scheme, compileGlobList(names, null));
   }

@@ -30,10 +30,10 @@ export const guardrailEffectsSchema = z.partialRecord(z.enum(GUARDRAIL_EFFECT_KE
 /** Present only when the operator opts in: without it no request body is ever looked at. */
 /**
  * An upload_hosts entry: a host glob (letters, digits, `-`, `.`, `*`, `?`; an IPv4 or bracketless
- * IPv6 literal), or `s3://`, `gs://` or `rclone://` and a bucket (remote) glob. No port, path or
+ * IPv6 literal), or `s3://`, `gs://`, `rclone://` or `mc://` and a bucket (remote, alias) glob. No port, path or
  * user: a destination is matched by its host (or bucket) alone.
  */
-const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+const UPLOAD_ENTRY = /^(?:(?:s3|gs|rclone|mc):\/\/[A-Za-z0-9*?._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
 
 /**
  * A model_sources entry: a URI scheme and `://`, then nothing (every source of that scheme:
@@ -121,10 +121,10 @@ export const guardrailsSchema = z.strictObject({
    */
   /**
    * Where the site's workloads may upload data (data_upload_outside): host globs (`*.blob.core.windows.net`),
-   * and buckets the command names without a host (`s3://ml-artifacts`, `gs://…`, `rclone://remote`).
+   * and buckets the command names without a host (`s3://ml-artifacts`, `gs://…`, `rclone://remote`, `mc://alias`).
    * Empty: the guardrail is off.
    */
-  upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote (globs allowed)' })).default([]),
+  upload_hosts: z.array(nonEmpty.refine((e) => UPLOAD_ENTRY.test(e), { message: 'an upload destination is a host glob (s3.eu-central-1.amazonaws.com, "*.blob.core.windows.net", an IP) or a bucket: s3://bucket, gs://bucket, rclone://remote, mc://alias (globs allowed)' })).default([]),
   /**
    * Where the site's models come from (model_source_not_allowed): URI prefixes, a scheme and
    * segment globs (`s3://meridian-models`, `hf://meridian/*`, `pvc://`). OCI model images

@@ -4,6 +4,7 @@ import { normaliseCapability } from '../settings.js';
 import { arrayOf, isObject, stringsOf, type Json } from '../types.js';
 import { checkProjectedCloudToken } from './cloud-identities.js';
 import { checkCommand } from './commands.js';
+import { checkAgentEnv } from './telemetry-env.js';
 import { uploadsOutside } from './uploads.js';
 import type { RuleContext } from './context.js';
 import { checkDeviceEnv } from './devices.js';
@@ -215,6 +216,7 @@ export function checkPodSecurity(spec: Json, specPath: string, ctx: RuleContext,
     checkDeviceEnv(container, at.path, at.name, ctx);
     checkSubPaths(at, ctx);
     checkCommand(at, ctx, spec, uploads);
+    checkAgentEnv(container, at.path, at.name, ctx);
     const sc = isObject(container.securityContext) ? container.securityContext : undefined;
     if (!sc) continue;
     const name = at.name;

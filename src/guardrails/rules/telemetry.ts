@@ -1,11 +1,12 @@
 import { arrayOf, isObject, type Json } from '../types.js';
-import { UNKNOWN_VALUE } from '../parse.js';
 import { readYaml } from '../yaml.js';
 import { binaryText } from './binary-text.js';
-import { IN_CLUSTER_HOST } from './commands.js';
 import { VALUE_FIELDS, type StoreKind } from './configmap-scripts.js';
 import type { RuleContext } from './context.js';
-import { bucketWrite, urlDestination } from './uploads.js';
+import { bucketWrite } from './uploads.js';
+import { alloySenders, fluentdOutputs, logstashOutputs, vectorTomlSinks } from './telemetry-texts.js';
+import { datadogSite } from './telemetry-env.js';
+import { clusterOwn, fieldDestination, listDestinations, push, regional, UNKNOWN, type Destination } from './telemetry-fields.js';
 import { joinPath } from './walk.js';
 
 /**
@@ -21,7 +22,9 @@ import { joinPath } from './walk.js';
  * - a Fluent Bit operator ClusterOutput or Output (fluentbit.fluent.io): its plugin's fields;
  * - a ConfigMap's or Secret's value that is such a configuration: a prometheus.yml's `remote_write`,
  *   an alertmanager.yml's `webhook_configs`, a collector's `exporters`, Fluent Bit's `[OUTPUT]`
- *   sections (classic) or `pipeline.outputs` (YAML), Vector's `sinks` (YAML).
+ *   sections (classic) or `pipeline.outputs` (YAML), Vector's `sinks` (YAML or TOML), Promtail's
+ *   `clients`, and (telemetry-texts.ts) Fluentd's outputs, Alloy's senders, Logstash's outputs;
+ * - the OpenTelemetry Operator's Instrumentation: the exporter every instrumented pod's SDK uses.
  * Each destination is judged as a command's upload is (uploads.ts: the site's host globs and bucket
  * entries, a shared object store by its bucket). The cluster's own names need no entry: a Service
  * (`….svc`, `….svc.cluster.local`), a single label (the pod's search list makes it a Service of its
@@ -33,16 +36,7 @@ import { joinPath } from './walk.js';
  * `${env:…}` value, a Secret's URL, a region from the environment) is unknown, and unknown is not on
  * the list. One finding per object or value: the first destination outside.
  */
-export const TELEMETRY_GROUPS: ReadonlySet<string> = new Set(['monitoring.coreos.com', 'opentelemetry.io', 'fluentbit.fluent.io']);
-
-/** A destination read from a configuration: where it sits, and what it is (UNKNOWN when not shown). */
-interface Destination {
-  readonly path: string;
-  readonly destination: string;
-}
-
-/** The unknown destination: no entry matches it (uploads.ts's). */
-const UNKNOWN = '';
+export const TELEMETRY_GROUPS: ReadonlySet<string> = new Set(['monitoring.coreos.com', 'opentelemetry.io', 'fluentbit.fluent.io', 'datadoghq.com']);
 
 const TEXT = {
   prometheus: 'remote-writes every series it scrapes',
@@ -50,6 +44,12 @@ const TEXT = {
   collector: 'exports the telemetry it receives',
   fluentbit: 'ships the log lines it reads',
   vector: 'ships the events it collects',
+  fluentd: 'ships the log lines it reads',
+  alloy: 'sends the telemetry it collects',
+  promtail: 'ships the log lines it reads',
+  logstash: 'ships the events it processes',
+  instrumentation: "has every pod it instruments export its traces, metrics and logs",
+  datadog: "ships every node's metrics, logs and traces",
 } as const;
 type Agent = keyof typeof TEXT;
 
@@ -61,39 +61,6 @@ function report(ctx: RuleContext, who: string, agent: Agent, found: readonly Des
   ctx.out.push({ code: 'data_upload_outside', detail: `${who} ${TEXT[agent]} to a destination not in guardrails.upload_hosts`, path: outside.path });
 }
 
-/** A Service's name, a single label the search list completes, or loopback (see the header). */
-function clusterOwn(host: string): boolean {
-  if (IN_CLUSTER_HOST.test(host) && !host.startsWith('$')) return true;
-  if (host === 'localhost' || host === '::1' || /^127(?:\.[0-9]{1,3}){3}$/.test(host)) return true;
-  // Not a number: getaddrinfo reads `3405803781` or `0x7f000001` as an IPv4 address.
-  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(host) && !/^(?:[0-9]+|0x[0-9a-f]+)$/.test(host);
-}
-
-/**
- * The destination of an endpoint value: a URL (`https://h/…`), gRPC's `dns:///h:p`, or an address
- * with no scheme (`h:4317`, `[::1]:4317`, `h`); undefined for a local socket (`unix://…`), unknown
- * for a value with a variable (`${env:OTLP_ENDPOINT}`, `${HOST}`) or none.
- */
-export function endpointDestination(value: string): string | undefined {
-  const v = value.trim();
-  // A JSON patch's copy or move (UNKNOWN_VALUE) sets a value the body does not show.
-  if (v === '' || v.includes('$') || value === UNKNOWN_VALUE) return UNKNOWN;
-  if (/^unix(?:-abstract)?:/i.test(v)) return undefined;
-  const dns = /^dns:\/\/[^/]*\/(.*)$/i.exec(v);
-  const address = dns !== null ? dns[1]! : v;
-  return urlDestination(/^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `tcp://${address}`);
-}
-
-/** A field's destination: a string read as an endpoint; anything else set there (a Secret reference, a number) unknown. */
-function fieldDestination(path: string, value: unknown): Destination | undefined {
-  if (typeof value !== 'string') return { path, destination: UNKNOWN };
-  const destination = endpointDestination(value);
-  return destination === undefined ? undefined : { path, destination };
-}
-
-function push(out: Destination[], d: Destination | undefined): void {
-  if (d !== undefined) out.push(d);
-}
 
 /** A telemetry custom resource of TELEMETRY_GROUPS, by its kind (or the request's resource, for a patch that names none). */
 export function checkTelemetryObject(doc: Json, prefix: string, resource: string, ctx: RuleContext): void {
@@ -123,9 +90,44 @@ export function checkTelemetryObject(doc: Json, prefix: string, resource: string
     if (typeof spec.config === 'string') {
       for (const config of yamlDocuments(spec.config, at, ctx)) report(ctx, `OpenTelemetryCollector${name}`, 'collector', collectorExporters(config, at));
     } else if (isObject(spec.config)) report(ctx, `OpenTelemetryCollector${name}`, 'collector', collectorExporters(spec.config, at));
+  } else if (is('DatadogAgent', 'datadogagents')) {
+    // The Datadog Operator's agents send to `global.site` (datadoghq.com when unset) or `global.endpoint.url`.
+    const global = isObject(spec.global) ? spec.global : {};
+    const globalPath = joinPath(specPath, 'global');
+    const found = datadogSite(global.site ?? 'datadoghq.com', joinPath(globalPath, 'site'));
+    if (isObject(global.endpoint) && global.endpoint.url !== undefined) push(found, fieldDestination(joinPath(joinPath(globalPath, 'endpoint'), 'url'), global.endpoint.url));
+    report(ctx, `DatadogAgent${name}`, 'datadog', found);
+  } else if (is('Instrumentation', 'instrumentations')) {
+    report(ctx, `Instrumentation${name}`, 'instrumentation', instrumentationExporters(spec, specPath));
   } else if (is('ClusterOutput', 'clusteroutputs') || is('Output', 'outputs')) {
     report(ctx, `${kind || 'Fluent Bit output'}${name}`, 'fluentbit', fluentBitOperatorOutput(spec, specPath));
   }
+}
+
+/** The OpenTelemetry SDK's variables that name where it exports (`OTEL_EXPORTER_OTLP_ENDPOINT`, `…_TRACES_ENDPOINT`, Zipkin's). */
+const SDK_ENDPOINT_ENV = /^OTEL_EXPORTER_(?:OTLP|ZIPKIN|JAEGER)(?:_(?:TRACES|METRICS|LOGS))?_ENDPOINT$/;
+const INSTRUMENTATION_LANGUAGES = ['java', 'nodejs', 'python', 'dotnet', 'go', 'apacheHttpd', 'nginx'] as const;
+
+/**
+ * The OpenTelemetry Operator's Instrumentation: every pod that asks for it gets an SDK exporting to
+ * `spec.exporter.endpoint`, or to what an `OTEL_EXPORTER_*_ENDPOINT` in `spec.env` or a language's
+ * `env` says (one from a Secret or a field is unknown). With neither the SDK exports to its default,
+ * the node's own collector (localhost), and nothing is read.
+ */
+function instrumentationExporters(spec: Json, specPath: string): Destination[] {
+  const found: Destination[] = [];
+  if (isObject(spec.exporter) && spec.exporter.endpoint !== undefined) push(found, fieldDestination(joinPath(joinPath(specPath, 'exporter'), 'endpoint'), spec.exporter.endpoint));
+  const envs: [unknown, string][] = [[spec.env, joinPath(specPath, 'env')]];
+  for (const lang of INSTRUMENTATION_LANGUAGES) {
+    const l = spec[lang];
+    if (isObject(l)) envs.push([l.env, joinPath(joinPath(specPath, lang), 'env')]);
+  }
+  for (const [list, at] of envs) {
+    arrayOf(list).forEach((e, i) => {
+      if (isObject(e) && typeof e.name === 'string' && SDK_ENDPOINT_ENV.test(e.name)) push(found, fieldDestination(`${at}[${i}].value`, e.value));
+    });
+  }
+  return found;
 }
 
 /** Prometheus's remote write list (the CR's `remoteWrite`, prometheus.yml's `remote_write`): each entry's URL. */
@@ -212,23 +214,6 @@ const CLOUD_EXPORTERS: Readonly<Record<string, (cfg: Json) => string>> = {
   awskinesis: (cfg) => regional('kinesis', isObject(cfg.aws) ? cfg.aws.region : undefined),
 };
 
-/** An AWS service's regional host; unknown when the region is not shown (the SDK's from the environment). */
-function regional(service: string, region: unknown): string {
-  return typeof region === 'string' && /^[a-z]{2}(?:-[a-z]+)+-[0-9]$/.test(region) ? `${service}.${region}.amazonaws.com` : UNKNOWN;
-}
-
-/** A list of endpoints (or one string of them, comma-separated, as Kafka's brokers are often written). */
-function listDestinations(out: Destination[], value: unknown, path: string): void {
-  if (typeof value === 'string') {
-    for (const part of value.split(',')) push(out, fieldDestination(path, part));
-    return;
-  }
-  if (!Array.isArray(value)) {
-    out.push({ path, destination: UNKNOWN });
-    return;
-  }
-  value.forEach((v, i) => push(out, fieldDestination(`${path}[${i}]`, v)));
-}
 
 /** Fluent Bit outputs that write nowhere but the pod (or serve a scrape endpoint). */
 const FLUENT_BIT_LOCAL: ReadonlySet<string> = new Set(['stdout', 'null', 'file', 'counter', 'exit', 'prometheus_exporter', 'flowcounter', 'lib']);
@@ -350,7 +335,12 @@ function vectorSinks(config: Json, path: string): Destination[] {
 }
 
 /** A value that may be an agent's configuration: only these are parsed. */
-const CONFIG_MARK = /(?:^|\n)[ \t]*["']?(?:remote_write|exporters|pipeline|sinks|receivers)["']?[ \t]*:/;
+const CONFIG_MARK = /(?:^|\n)[ \t]*["']?(?:remote_write|exporters|pipeline|sinks|receivers|clients?)["']?[ \t]*:/;
+/** The non-YAML configurations telemetry-texts.ts reads, by a line only they have. */
+const VECTOR_TOML = /^[ \t]*\[[ \t]*sinks[ \t]*\./m;
+const FLUENTD_MATCH = /^[ \t]*<match[ \t>]/m;
+const ALLOY_SENDERS = /(?:^|\n)[ \t]*(?:prometheus\.remote_write|loki\.write|pyroscope\.write|otelcol\.exporter\.[A-Za-z0-9_]+|faro\.exporter\.[A-Za-z0-9_]+)[ \t]+"/;
+const LOGSTASH_OUTPUT = /(?:^|\n)[ \t]*output[ \t]*\{/;
 const AGENT_KEY_AT_MARGIN = /(?:^|\n)(?:remote_write|exporters)[ \t]*:/;
 const CLASSIC_OUTPUT = /^[ \t]*\[[ \t]*OUTPUT[ \t]*\][ \t]*$/im;
 
@@ -367,6 +357,10 @@ export function checkStoredTelemetry(doc: Json, prefix: string, ctx: RuleContext
       const at = joinPath(joinPath(root, field), key);
       const who = `${kind} key ${JSON.stringify(key.slice(0, 253))}'s configuration, for an agent that`;
       if (CLASSIC_OUTPUT.test(text)) report(ctx, who, 'fluentbit', fluentBitClassic(text, at));
+      if (VECTOR_TOML.test(text)) report(ctx, who, 'vector', vectorSinks(vectorTomlSinks(text), at));
+      if (FLUENTD_MATCH.test(text)) report(ctx, who, 'fluentd', fluentdOutputs(text, at));
+      if (ALLOY_SENDERS.test(text)) report(ctx, who, 'alloy', alloySenders(text, at));
+      if (LOGSTASH_OUTPUT.test(text)) report(ctx, who, 'logstash', logstashOutputs(text, at));
       if (!CONFIG_MARK.test(text)) continue;
       const read = readYaml(text);
       if (!read.ok) {
@@ -383,6 +377,10 @@ export function checkStoredTelemetry(doc: Json, prefix: string, ctx: RuleContext
         if (isObject(config.exporters)) report(ctx, who, 'collector', collectorExporters(config, at));
         if (isObject(config.pipeline) && config.pipeline.outputs !== undefined) report(ctx, who, 'fluentbit', fluentBitYamlOutputs(config.pipeline.outputs, joinPath(joinPath(at, 'pipeline'), 'outputs')));
         if (isObject(config.sinks)) report(ctx, who, 'vector', vectorSinks(config, at));
+        // Promtail (and the Grafana Agent's logs) push to `clients[].url` (`client` before 2.x); only with its scrape or positions keys, as `clients` is a common word.
+        if ((config.scrape_configs !== undefined || config.positions !== undefined) && (config.clients !== undefined || config.client !== undefined)) {
+          report(ctx, who, 'promtail', [...remoteWrites(config.clients, joinPath(at, 'clients'), 'url'), ...remoteWrites(config.client, joinPath(at, 'client'), 'url')]);
+        }
       }
     }
   }

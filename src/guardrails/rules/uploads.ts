@@ -19,11 +19,13 @@ import { clusterEnv, codeStart, COMMAND_END, destinationHost, IN_CLUSTER_HOST, R
  * `kubernetes.default`) is the cluster's own and needs no entry. A destination the command does not
  * show (`$UPLOAD_URL` set by a Secret, code with no URL) is unknown, and unknown is not on the list.
  * Any other program is read for its output flags (argumentUpload: `--out s3://…`, `--dest https://…`).
+ * Since session 50 the MinIO client (mcUpload: an alias by the URL the script gives it, else
+ * `mc://alias`) and object store SDK calls in the code a command shows (sdkUploads: boto3, google-cloud-storage).
  */
 export type UploadAllowed = (destination: string) => boolean;
 
 /** What an upload outside the list was made with: the detail names the tool, never the address (the body's). */
-export type UploadFound = 'curl' | 'wget' | 'aws_s3' | 'gsutil' | 'azcopy' | 'rclone' | 'scp' | 'rsync' | 'sftp' | 'ssh' | 'socket' | 'code' | 'argument' | 'unread';
+export type UploadFound = 'curl' | 'wget' | 'aws_s3' | 'gsutil' | 'azcopy' | 'rclone' | 'mc' | 'sdk' | 'scp' | 'rsync' | 'sftp' | 'ssh' | 'socket' | 'code' | 'argument' | 'unread';
 
 const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
   curl: 'uploads data with curl (a file or its input as the body)',
@@ -32,6 +34,8 @@ const UPLOAD_TEXT: Readonly<Record<UploadFound, string>> = {
   gsutil: 'uploads to Cloud Storage (gsutil, gcloud storage)',
   azcopy: 'uploads with azcopy',
   rclone: 'uploads with rclone to a remote',
+  mc: 'uploads with the MinIO client (mc)',
+  sdk: "uploads with an object store SDK's call (boto3, google-cloud-storage)",
   scp: 'copies files with scp',
   rsync: 'copies files with rsync',
   sftp: 'transfers files with sftp',
@@ -87,6 +91,8 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
   const redirected = setting.namesRedirected || NAMES_REDIRECTED.test(script) || [...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k));
   const env = setting.env;
   const ok = (dest: string): boolean => !redirected && dest !== UNKNOWN && (allowed(dest) || (!dest.includes('://') && IN_CLUSTER_HOST.test(dest)));
+  let aliases: McAliases | undefined;
+  const mcAliases = () => (aliases ??= mcAliasesOf(script, env));
   for (const segment of script.split(COMMAND_END)) {
     const parts = segment.split('|');
     if (!work.take(segment.length + PIECE_COST * parts.length)) return 'unread';
@@ -94,11 +100,13 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (s.program === '') continue;
-      const upload = endpointMoved(stageUpload(s, i > 0, env) ?? argumentUpload(s, env), s, script, env);
+      const upload = endpointMoved(stageUpload(s, i > 0, env, mcAliases) ?? argumentUpload(s, env), s, script, env);
       if (upload === undefined) continue;
       if (upload.destinations.length === 0 || !upload.destinations.every(ok)) return upload.tool;
     }
   }
+  const sdk = sdkUploads(script, env);
+  if (sdk !== undefined && (sdk.length === 0 || !sdk.every(ok))) return 'sdk';
   return codeUploads(script, setting, allowed) ? 'code' : undefined;
 }
 
@@ -112,7 +120,8 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
  * connection string (`minio,endpoint=…:b`) sends the listed bucket's name to any host: unknown.
  */
 function endpointMoved(upload: Upload | undefined, s: Stage, script: string, env: ReadonlyMap<string, string>): Upload | undefined {
-  if (upload === undefined || !upload.destinations.some((d) => /^(?:s3|gs|rclone):\/\//.test(d))) return upload;
+  // mc's aliases are read where they are defined (mcAliasesOf): what moves them is read there.
+  if (upload === undefined || upload.tool === 'mc' || !upload.destinations.some((d) => /^(?:s3|gs|rclone):\/\//.test(d))) return upload;
   const keys = [...env.keys()];
   const w = toolOf(s).words;
   const awsMoved = () => keys.some((k) => AWS_ENDPOINT_ENV.test(k)) || AWS_ENDPOINT_SCRIPT.test(script);
@@ -154,7 +163,7 @@ interface Upload {
 }
 
 /** The programs stageUpload reads, by name: found behind a runner (`timeout 600 curl …`, `xargs -I{} scp {} h:`) too. */
-const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 's5cmd', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
+const UPLOAD_TOOLS: ReadonlySet<string> = new Set(['curl', 'wget', 'aws', 's5cmd', 'gsutil', 'gcloud', 'azcopy', 'rclone', 'mc', 'mcli', 'scp', 'rsync', 'sftp', 'ssh', 'nc', 'ncat', 'netcat', 'socat', 'telnet']);
 
 /**
  * The stage as its tool: commands.ts stageOf looks past a runner only for an interpreter, so `timeout
@@ -168,7 +177,7 @@ function toolOf(s: Stage): Stage {
   return { ...s, program: w.slice(w.lastIndexOf('/') + 1), words: s.words.slice(at) };
 }
 
-function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, string>): Upload | undefined {
+function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, string>, mcAliases: () => McAliases): Upload | undefined {
   const s = toolOf(stage);
   const p = s.program;
   const w = s.words;
@@ -185,6 +194,7 @@ function stageUpload(stage: Stage, piped: boolean, env: ReadonlyMap<string, stri
     return { tool: 'azcopy', destinations: [hostOf(dest, env)] };
   }
   if (p === 'rclone') return rcloneUpload(w);
+  if (p === 'mc' || p === 'mcli') return mcUpload(w, mcAliases);
   if (p === 'scp' || p === 'rsync') {
     const dest = lastOperand(w.slice(1), p === 'scp' ? SCP_VALUE_FLAGS : RSYNC_VALUE_FLAGS);
     const host = dest === undefined ? undefined : remoteHost(dest, env);
@@ -626,3 +636,182 @@ function codeUploads(script: string, setting: CommandSetting, allowed: UploadAll
 }
 
 const UPLOAD_CODE = /\brequests\.(?:post|put|patch)\s*\(|\bhttpx\.(?:post|put|patch)\s*\(|\burlopen\s*\([^)]*\bdata\s*=|\bRequest\s*\([^)]*\bdata\s*=|\bfetch\s*\([^)]*method\s*:\s*["'](?:POST|PUT|PATCH)|\baxios\.(?:post|put|patch)\s*\(/i;
+
+/** mc's aliases as the script shows them: each alias's URLs (`mc alias set`, `MC_HOST_<alias>`), and whether its configuration file is written. */
+interface McAliases {
+  readonly defined: ReadonlyMap<string, readonly string[]>;
+  readonly configWritten: boolean;
+}
+
+/** The aliases every mc configuration starts with. */
+const MC_DEFAULT_ALIASES: ReadonlyMap<string, string> = new Map([['s3', 'https://s3.amazonaws.com'], ['gcs', 'https://storage.googleapis.com'], ['play', 'https://play.min.io'], ['local', 'http://localhost:9000']]);
+/** `mc alias set NAME URL`, `mc config host add NAME URL` (the older spelling); flags between mc and the verb are not read (the alias is then the configuration's). */
+const MC_ALIAS_SET = /\bmc(?:li)?[ \t]+(?:alias[ \t]+(?:set|add)|config[ \t]+host[ \t]+add)[ \t]+([^\s;&|]+)[ \t]+([^\s;&|]+)/g;
+const MC_HOST_ASSIGNED = /\bMC_HOST_(\w+)=("[^"\n]*"|'[^'\n]*'|[^\s;&|]+)/g;
+const MC_CONFIG_WRITTEN = /\.mc\/config\.json|\bMC_CONFIG_DIR\s*=|\bmc(?:li)?[ \t]+alias[ \t]+import\b/;
+/** At most this many alias definitions or SDK calls are read from one script; past it, what the rest defines is unknown. */
+const MAX_DEFINITIONS = 64;
+
+/** Read once per script (scriptUpload asks on its first mc stage): a pass over its text for the alias definitions. */
+function mcAliasesOf(script: string, env: ReadonlyMap<string, string>): McAliases {
+  const defined = new Map<string, string[]>();
+  const add = (alias: string, url: string) => {
+    const list = defined.get(alias) ?? [];
+    list.push(url);
+    defined.set(alias, list);
+  };
+  let n = 0;
+  for (const [k, v] of env) if (k.startsWith('MC_HOST_')) add(k.slice(8), v);
+  for (const m of script.matchAll(MC_ALIAS_SET)) {
+    if (n++ >= MAX_DEFINITIONS) return { defined: new Map(), configWritten: true };
+    add(m[1]!, m[2]!);
+  }
+  for (const m of script.matchAll(MC_HOST_ASSIGNED)) {
+    if (n++ >= MAX_DEFINITIONS) return { defined: new Map(), configWritten: true };
+    add(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+  }
+  return { defined, configWritten: MC_CONFIG_WRITTEN.test(script) || env.has('MC_CONFIG_DIR') };
+}
+
+const MC_VALUE_FLAGS: ReadonlySet<string> = new Set(['--config-dir', '-C', '--resolve', '--limit-upload', '--limit-download', '--custom-header', '-H', '--older-than', '--newer-than', '--storage-class', '--sc', '--attr', '--tags', '--encrypt', '--encrypt-key', '--enc-kms', '--enc-s3', '--enc-c', '--exclude', '--rewind', '--version-id', '--vid', '--region', '--checksum', '--max-workers', '--part-size', '--parallel', '--content-type']);
+
+/**
+ * The MinIO client (uploads50): `mc cp|mv|mirror|put … ALIAS/bucket/…` (the last operand),
+ * `mc pipe ALIAS/bucket/key` (its input), `mc od … of=ALIAS/…`. An alias the script or the env
+ * defines (`mc alias set NAME URL`, `MC_HOST_NAME=URL`) is its URL, read as a URL word is (a shared
+ * store's by the bucket the path names); one of mc's own (`s3`, `gcs`, `play`, `local`) is its
+ * URL; one defined nowhere the request shows is mc's configuration's, `mc://NAME` (as an rclone
+ * remote is), unknown when the script writes that configuration. A target with no `/` that names
+ * no alias, and a path (`/…`, `./…`), are local copies. `--resolve` points names elsewhere: unknown.
+ */
+function mcUpload(w: readonly string[], mcAliases: () => McAliases): Upload | undefined {
+  const verb = firstOperand(w.slice(1), MC_VALUE_FLAGS) ?? '';
+  if (!['cp', 'mv', 'mirror', 'put', 'pipe', 'od'].includes(verb)) return undefined;
+  const rest = w.slice(w.indexOf(verb, 1) + 1);
+  const dest = verb === 'od' ? rest.find((x) => x.startsWith('of='))?.slice(3) : verb === 'pipe' ? firstOperand(rest, MC_VALUE_FLAGS) : lastOperand(rest, MC_VALUE_FLAGS);
+  if (dest === undefined || /^[/.~]/.test(dest)) return undefined;
+  if (dest.includes('$') || w.some((x) => x === '--resolve' || x.startsWith('--resolve='))) return { tool: 'mc', destinations: [UNKNOWN] };
+  const slash = dest.indexOf('/');
+  const alias = slash < 0 ? dest : dest.slice(0, slash);
+  const aliases = mcAliases();
+  const urls = aliases.defined.get(alias) ?? (MC_DEFAULT_ALIASES.has(alias) ? [MC_DEFAULT_ALIASES.get(alias)!] : undefined);
+  if (urls === undefined) {
+    if (slash < 0) return undefined;
+    return { tool: 'mc', destinations: [aliases.configWritten || !/^[\w.-]+$/.test(alias) ? UNKNOWN : `mc://${alias.toLowerCase()}`] };
+  }
+  const path = slash < 0 ? '' : dest.slice(slash + 1);
+  return {
+    tool: 'mc',
+    destinations: urls.map((url) => {
+      if (url.includes('$') || url.includes('`') || !/^https?:\/\//i.test(url)) return UNKNOWN;
+      const word = `${url.replace(/\/+$/, '')}/${path}`;
+      return storeDestination(word, hostOf(word, NO_VALUES), NO_VALUES);
+    }),
+  };
+}
+
+/** The S3 SDK's upload calls (boto3's client and resource: `upload_file`, `put_object`, `Object(…).put`); `put` only on an `Object(…)`. */
+const SDK_S3_CALL = /\.(upload_file|upload_fileobj|put_object|fput_object|upload_part|create_multipart_upload|put)\s*\(/g;
+/** google-cloud-storage's upload calls (a blob's `upload_from_filename` …). */
+const SDK_GCS_CALL = /\.upload_from_(?:filename|file|string)\s*\(/;
+const SDK_OBJECT_RECEIVER = /\.Object\s*\([^()\n]{0,200}\)\s*$/;
+const SDK_BUCKET_RECEIVER = /\.(?:Bucket|Object)\s*\(\s*(['"])([^'"\n]{0,255})\1[^()\n]{0,200}\)\s*$/;
+const SDK_RESOURCE_BUCKET = /\.Bucket\s*\(\s*(?:(['"])([^'"\n]{0,255})\1)?/g;
+const SDK_ENDPOINT = /\bendpoint_url\s*=\s*(?:(['"])([^'"\n]{0,300})\1)?|\bMinio\s*\(\s*(?:(['"])([^'"\n]{0,300})\3)?/g;
+const SDK_AWS_MOVED = /\bAWS_ENDPOINT_URL\w*['"]?\]?\s*[=,]|\bAWS_CONFIG_FILE\b|\.aws\/config\b/;
+const SDK_GCS_BUCKET = /\b(?:get_)?bucket\s*\(\s*(?:(['"])([^'"\n]{0,255})\1)?/g;
+const SDK_GCS_MOVED = /\bapi_endpoint\b|\bSTORAGE_EMULATOR_HOST\b/;
+
+/**
+ * An object store SDK's upload in code the request shows (uploads50: `python3 -c`, a here-document,
+ * a script's source; session 48 left them unread): boto3's `upload_file(path, 'bucket', key)`,
+ * `put_object(Bucket='bucket', …)`, `s3.Bucket('bucket').upload_file(…)`, `s3.Object('bucket',
+ * key).put(…)`, judged as the aws CLI's upload (`s3://bucket`; a literal `endpoint_url=` is that
+ * endpoint's host, a shared store's by the bucket; minio-py's `Minio('host:port')` with its
+ * `put_object('bucket', …)`/`fput_object` likewise; `AWS_ENDPOINT_URL` in the env or set by the code
+ * moves every bucket: unknown); google-cloud-storage's `bucket('b')…upload_from_filename(…)` as
+ * `gs://b` (an `api_endpoint` or `STORAGE_EMULATOR_HOST` moves it). A bucket or endpoint from a
+ * variable is unknown. Undefined when the code makes no such call.
+ */
+function sdkUploads(script: string, env: ReadonlyMap<string, string>): string[] | undefined {
+  const out: string[] = [];
+  let calls = 0;
+  for (const m of script.matchAll(SDK_S3_CALL)) {
+    const prefix = script.slice(Math.max(0, m.index - 300), m.index);
+    if (m[1] === 'put' && !SDK_OBJECT_RECEIVER.test(prefix)) continue;
+    if (calls++ >= MAX_DEFINITIONS) return [UNKNOWN];
+    out.push(...s3CallDestinations(m[1]!, prefix, callArguments(script, m.index + m[0].length), script, env));
+  }
+  if (SDK_GCS_CALL.test(script)) {
+    const moved = SDK_GCS_MOVED.test(script) || [...env.keys()].some((k) => GCS_ENDPOINT_ENV.test(k) || k === 'STORAGE_EMULATOR_HOST');
+    let named = 0;
+    for (const b of script.matchAll(SDK_GCS_BUCKET)) {
+      if (named++ >= MAX_DEFINITIONS) return [UNKNOWN];
+      out.push(moved || b[2] === undefined ? UNKNOWN : bucketDestination('gs://', b[2].toLowerCase()));
+    }
+    if (named === 0) out.push(UNKNOWN);
+  }
+  return calls === 0 && !SDK_GCS_CALL.test(script) ? undefined : out;
+}
+
+function s3CallDestinations(call: string, prefix: string, args: readonly string[], script: string, env: ReadonlyMap<string, string>): string[] {
+  const literal = (a: string | undefined) => /^(['"])([^'"]*)\1$/.exec(a ?? '')?.[2];
+  const positional = args.filter((a) => !/^\w+\s*=/.test(a));
+  const keyword = args.find((a) => /^Bucket\s*=/.test(a))?.replace(/^Bucket\s*=\s*/, '');
+  let buckets: (string | undefined)[];
+  const receiver = SDK_BUCKET_RECEIVER.exec(prefix);
+  if (keyword !== undefined) buckets = [literal(keyword)];
+  else if ((call === 'upload_file' || call === 'upload_fileobj') && positional.length >= 3) buckets = [literal(positional[1])];
+  // minio-py's `put_object('bucket', name, data, length)`, `fput_object('bucket', name, path)`.
+  else if ((call === 'put_object' || call === 'fput_object') && positional.length >= 3) buckets = [literal(positional[0])];
+  else if (receiver !== null) buckets = [receiver[2]];
+  else {
+    // A resource's Bucket bound to a name first (`b = s3.Bucket('x'); b.upload_file(…)`): every Bucket the code names.
+    buckets = [];
+    for (const b of script.matchAll(SDK_RESOURCE_BUCKET)) {
+      if (buckets.length >= MAX_DEFINITIONS) return [UNKNOWN];
+      buckets.push(b[2]);
+    }
+    if (buckets.length === 0) buckets = [undefined];
+  }
+  const endpoints: (string | undefined)[] = [];
+  for (const e of script.matchAll(SDK_ENDPOINT)) {
+    if (endpoints.length >= MAX_DEFINITIONS) return [UNKNOWN];
+    // minio-py's `Minio('host:9000', …)` names a host and port, no scheme.
+    endpoints.push(e[2] ?? (e[4] === undefined ? undefined : `https://${e[4]}`));
+  }
+  const moved = SDK_AWS_MOVED.test(script) || [...env.keys()].some((k) => AWS_ENDPOINT_ENV.test(k));
+  const out: string[] = [];
+  for (const bucket of buckets) {
+    const b = bucket?.toLowerCase() ?? '';
+    if (endpoints.length === 0) out.push(moved ? UNKNOWN : s3Destination(b, undefined, env));
+    for (const e of endpoints) out.push(e === undefined || e.includes('{') ? UNKNOWN : s3Destination(b, e, env));
+  }
+  return out;
+}
+
+/** A call's top-level arguments from just after its `(`: at most 8, read from at most 400 characters (quotes and nested brackets skipped). */
+function callArguments(text: string, from: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = from;
+  const end = Math.min(text.length, from + 400);
+  for (let i = from; i < end; i++) {
+    const c = text[i]!;
+    if (quote !== '') {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+    else if (c === ')' || (c === ',' && depth === 0)) {
+      args.push(text.slice(start, i).trim());
+      if (c === ')' || args.length >= 8) return args;
+      start = i + 1;
+    }
+  }
+  return args;
+}
