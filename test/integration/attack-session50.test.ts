@@ -573,3 +573,86 @@ describe('exhaustion that must end in an answer, never an allow or a hang', () =
     expect(String(cb.headers['set-cookie'] ?? '')).not.toMatch(/stepgate_session=[^;]/);
   });
 });
+
+describe('the step-up link the HTTP ext_authz listener builds, under spoofed Host and X-Forwarded-* headers', () => {
+  const NAVIGATE = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0' };
+  /** The rd of the step-up link an answer carries (Location or x-stepgate-location), or undefined. */
+  function rdOf(r: Reply): string | undefined {
+    const loc = (r.headers.location ?? r.headers['x-stepgate-location']) as string | undefined;
+    return loc === undefined ? undefined : (new URL(loc).searchParams.get('rd') ?? undefined);
+  }
+
+  it.each<[string, Record<string, string>]>([
+    ['X-Forwarded-Host naming another site', { 'x-forwarded-host': 'evil.example' }],
+    ['X-Forwarded-Host with a port and userinfo', { 'x-forwarded-host': `${DASH}@evil.example:443` }],
+    ['X-Forwarded-Host with a path', { 'x-forwarded-host': `${DASH}/.evil.example` }],
+    ['X-Forwarded-Host with a backslash', { 'x-forwarded-host': `evil.example\\${DASH}` }],
+    ['X-Forwarded-Proto javascript', { 'x-forwarded-proto': 'javascript' }],
+    ['X-Forwarded-Proto with a host in it', { 'x-forwarded-proto': 'https://evil.example/#' }],
+    ['X-Forwarded-Uri starting with //', { 'x-forwarded-uri': '//evil.example/admin/users' }],
+    ['X-Forwarded-Uri starting with /\\', { 'x-forwarded-uri': '/\\evil.example/admin/users' }],
+    ['X-Forwarded-Uri that is absolute', { 'x-forwarded-uri': 'https://evil.example/admin/users' }],
+    ['X-Forwarded-Uri with @', { 'x-forwarded-uri': '@evil.example/admin/users' }],
+  ])('forward-auth (Traefik) with %s: the link returns to the dashboard or nowhere', async (_what, spoof) => {
+    const r = await raw(server().authz, '/_stepgate_authz', {
+      headers: { host: 'stepgate.internal', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/admin/users', 'x-forwarded-host': DASH, 'x-forwarded-proto': 'https', 'x-forwarded-for': OFFICE, ...NAVIGATE, ...spoof },
+    });
+    expect(r.status).not.toBe(200);
+    const rd = rdOf(r);
+    if (rd !== undefined) {
+      const u = new URL(rd);
+      expect(u.protocol).toBe('https:');
+      expect(u.host).toBe(DASH);
+    }
+    // The link itself is stepgate's step-up URL; another site may appear only inside rd's path.
+    const loc = (r.headers.location ?? r.headers['x-stepgate-location']) as string | undefined;
+    if (loc !== undefined) expect(new URL(loc).host).toBe('auth.localhost:8080');
+  });
+
+  it.each<[string, string]>([
+    ['a Host with userinfo', `${DASH}@evil.example`],
+    ['a Host with a path', `${DASH}/x`],
+    ['a Host with a backslash', `evil.example\\${DASH}`],
+    ['a Host of another site', 'evil.example'],
+  ])('Envoy HTTP mode with %s: the link returns to a listed host or nowhere', async (_what, host) => {
+    const r = await raw(server().authz, '/admin/users', { headers: { host, 'x-forwarded-for': OFFICE, ...NAVIGATE } });
+    expect(r.status).not.toBe(200);
+    const rd = rdOf(r);
+    if (rd !== undefined) expect(new URL(rd).host).toBe(DASH);
+    expect(JSON.stringify(r.headers)).not.toContain('evil.example');
+  });
+
+  it('control: the plain navigation to the dashboard\'s admin page gets a link back to it', async () => {
+    const r = await raw(server().authz, '/_stepgate_authz', {
+      headers: { host: 'stepgate.internal', 'x-forwarded-method': 'GET', 'x-forwarded-uri': '/admin/users', 'x-forwarded-host': DASH, 'x-forwarded-proto': 'https', 'x-forwarded-for': OFFICE, ...NAVIGATE },
+    });
+    expect(rdOf(r)).toBe(`https://${DASH}/admin/users`);
+  });
+});
+
+describe('the device cookie never lowers what a request is asked', () => {
+  /** A session the callback would have sealed, `age` seconds after a one-factor sign-in. */
+  async function aal1Session(sub: string): Promise<string> {
+    const sealed = await codec.create({ iss: server().issuer.url, sub, acr: 'urn:stepgate:aal1', amr: AMR.aal1, auth_time: subjects.now() - 600, extra: { sub, email: sub } }, Date.now());
+    return `stepgate_session=${sealed!.value}`;
+  }
+  const forged = [
+    ['a forged device cookie of the right shape', 'stepgate_device=k1.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA'],
+    ['a device cookie with an unknown key id', 'stepgate_device=k9.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA'],
+    ['five device cookies', Array.from({ length: 5 }, (_, i) => `stepgate_device=k1.${String(i).repeat(22)}.${'B'.repeat(22)}`).join('; ')],
+    ['a device cookie joined after a comma (two Cookie headers as Envoy joins them)', 'a=b, stepgate_device=k1.AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA'],
+    ['a 64 KiB device cookie', `stepgate_device=${'A'.repeat(65_536)}`],
+  ];
+
+  it.each(forged)('%s beside a one-factor session: the admin page is still asked for two factors', async (_what, device) => {
+    const cookie = `${await aal1Session(subjects.subject())}; ${device}`;
+    const res = await send(undefined, { host: DASH, path: '/admin/users', headers: { cookie, accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect(reason(res), rules(res)).not.toBe('allowed');
+  });
+
+  it.each(forged)('control: %s beside a one-factor session leaves the dashboard home allowed or asks, never errs', async (_what, device) => {
+    const cookie = `${await aal1Session(subjects.subject())}; ${device}`;
+    const res = await send(undefined, { host: DASH, path: '/d/home', headers: { cookie, accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect(reason(res)).not.toBe('internal_error');
+  });
+});
