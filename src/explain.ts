@@ -7,7 +7,7 @@ import type { Config } from './config/schema.js';
 import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
 import type { AssuranceModel } from './core/assurance.js';
-import { buildIdentity } from './core/identity.js';
+import { buildIdentity, subjectProblem } from './core/identity.js';
 import { acceptedBinding, boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
@@ -174,9 +174,9 @@ function claimsOutcome(config: Config, assurance: AssuranceModel, token: string,
   const binding = claims.cnf === undefined ? undefined : acceptedBinding(claims.cnf, config.sender_constrained);
   if (typeof binding === 'string') return { ok: false, reason: 'token_invalid', detail: binding, cached: false };
   const subject = claims[iss.subject_claim];
-  if (typeof subject !== 'string' || subject === '') {
-    return { ok: false, reason: 'subject_missing', detail: `claim ${iss.subject_claim} is missing or not a string`, cached: false };
-  }
+  // The verifier's own test (identity/verifier.ts), so explain refuses the tokens the server does.
+  const problem = subjectProblem(claims, iss.subject_claim, subject);
+  if (problem !== undefined || typeof subject !== 'string') return { ok: false, reason: 'subject_missing', detail: problem ?? 'no subject', cached: false };
   const identity = buildIdentity(iss, subject, claims, assurance, config.identity_headers, hash('sha256', token, 'base64url'), 'token', compileAutomation(config.automation), binding);
   return { ok: true, identity, cached: false };
 }

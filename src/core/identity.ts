@@ -111,11 +111,18 @@ export function buildIdentity(
     internPair(headers.issuer, headerSafe(iss.issuer)),
   ];
   for (const [claim, header] of Object.entries(headers.claims)) {
+    // A claim its issuer says it has not verified (`email` beside `email_verified: false`, OIDC
+    // Core 5.1) is text the account holder typed: as a header it would name whoever owns that
+    // address upstream. It is left out, so the removal list drops a client's copy as well.
+    if (payload[`${claim}_verified`] === false) continue;
     // The groups claim goes up with its prefix, as every other reader sees it.
     const raw = payload[claim];
     const v = claim === iss.groups_claim && iss.groups_prefix && (typeof raw === 'string' || Array.isArray(raw)) ? groups : raw;
-    if (typeof v === 'string') upstream.push(internPair(header, headerSafe(v)));
-    else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
+    // A value with a control character is left out rather than cut: `ceo@example.com\u0000`
+    // with the NUL removed would name another person upstream.
+    if (typeof v === 'string') {
+      if (!CONTROL.test(v)) upstream.push(internPair(header, headerSafe(v)));
+    } else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
   }
   const session =
@@ -283,11 +290,44 @@ function stringList(v: unknown): readonly string[] {
  * are left out.
  */
 function listHeader(v: readonly unknown[]): string {
-  return stringList(v).filter((s) => !s.includes(',') && !s.trimStart().startsWith('[')).join(',');
+  return stringList(v)
+    .filter((s) => !s.includes(',') && !s.trimStart().startsWith('[') && !CONTROL.test(s))
+    .join(',');
 }
 
-/** Header values must not carry CR/LF or other controls: claims are text the IdP's users influence. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Header values must not carry CR/LF or other controls: claims are text the IdP's users influence.
+ * The subject never holds one (subjectProblem refuses it) and claim values with one are left out,
+ * so this only cuts the length.
+ */
 function headerSafe(v: string): string {
   // eslint-disable-next-line no-control-regex
   return v.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 4096);
+}
+
+/**
+ * Why `value`, the `claim` of a token or ID token, cannot name the caller; undefined when it can.
+ * Besides missing or empty: a control character (the subject header cannot carry it, and without
+ * it `alice\u0000` would be `alice` to the upstream while the rules, the risk history and the
+ * revocations see another person), or the issuer saying it did not verify the claim
+ * (`email_verified: false` beside `subject_claim: email`: an address anyone may type in at the IdP
+ * would be its owner here).
+ */
+export function subjectProblem(payload: JWTPayload, claim: string, value: unknown = payload[claim]): string | undefined {
+  if (typeof value !== 'string' || value === '') return `claim ${claim} is missing or not a string`;
+  if (CONTROL.test(value)) return `claim ${claim} holds a control character`;
+  if (payload[`${claim}_verified`] === false) return `claim ${claim} is not verified (${claim}_verified: false)`;
+  return undefined;
+}
+
+/**
+ * The claim a session's subject is read from: the issuer's `subject_claim` when the session holds
+ * it as a non-empty string, else `sub` (the callback keeps both; web/stepup/flow.ts reads it so too).
+ */
+export function sessionSubjectClaim(payload: Record<string, unknown>, subjectClaim: string): string {
+  const v = payload[subjectClaim];
+  return typeof v === 'string' && v !== '' ? subjectClaim : 'sub';
 }

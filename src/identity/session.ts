@@ -3,7 +3,7 @@ import { ISSUER_DEFAULTS, type Config, type IssuerConfig } from '../config/schem
 import type { SessionCodec } from '../cookies/session.js';
 import { cookieValues } from '../request/cookies.js';
 import type { AssuranceModel } from '../core/assurance.js';
-import { buildIdentity } from '../core/identity.js';
+import { buildIdentity, sessionSubjectClaim, subjectProblem } from '../core/identity.js';
 import { boundAuthTime, futureTimestamp, type TokenVerifier, type VerifyResult } from './verifier.js';
 
 /**
@@ -75,10 +75,13 @@ export class SessionIdentities {
       if (end <= Math.floor(this.now() / 1000)) {
         return { reason: 'session_expired', detail: `the session's authentication is older than stepup.session.lifetime_seconds (${lifetime}s)` };
       }
-      const subject = p[this.issuerConfig.subject_claim];
+      const claim = sessionSubjectClaim(p, this.issuerConfig.subject_claim);
+      // Sessions minted before the callback refused such a subject (web/stepup/flow.ts) end here.
+      const problem = subjectProblem(p, claim);
+      if (problem !== undefined) return { reason: 'session_invalid', detail: `the session's ${problem}` };
       return buildIdentity(
         this.issuerConfig,
-        typeof subject === 'string' && subject !== '' ? subject : p.sub,
+        p[claim] as string,
         // The identity (and its cache entry) ends at whichever comes first.
         typeof p.exp === 'number' && p.exp <= end ? p : { ...p, exp: end },
         this.assurance,

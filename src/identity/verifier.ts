@@ -9,7 +9,7 @@ import type { ReasonCode } from '../core/reasons.js';
 import type { AssuranceModel } from '../core/assurance.js';
 import { compileAutomation, type AutomationMatcher } from '../core/automation.js';
 import { boundedAuthTime } from '../core/auth-time.js';
-import { buildIdentity, identityBytes, type Identity } from '../core/identity.js';
+import { buildIdentity, identityBytes, subjectProblem, type Identity } from '../core/identity.js';
 import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
 import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
@@ -374,9 +374,8 @@ export class TokenVerifier {
       }
     }
     const subject = payload[issuer.config.subject_claim];
-    if (typeof subject !== 'string' || subject === '') {
-      return { reason: 'subject_missing', detail: `claim ${issuer.config.subject_claim} is missing or not a string` };
-    }
+    const problem = subjectProblem(payload, issuer.config.subject_claim, subject);
+    if (problem !== undefined || typeof subject !== 'string') return { reason: 'subject_missing', detail: problem ?? 'no subject' };
     return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation, binding);
   }
 }

@@ -12,7 +12,7 @@ import { approvalBaseUrl } from '../../approvals/urls.js';
 import { client, IdpUnavailableError, type OidcClient } from './oidc.js';
 import { donePage, errorPage, PAGE_HEADERS, SESSION_PAGE_HEADERS, START_PAGE_HEADERS, sessionPage, signedOutPage, stepUpPage, type ErrorPageInput, type SignedIn } from './pages.js';
 import { checkOrigin } from '../approvals/csrf.js';
-import type { Identity } from '../../core/identity.js';
+import { sessionSubjectClaim, subjectProblem, type Identity } from '../../core/identity.js';
 import { buildAttributes } from '../../request/build.js';
 import { RequestHeaders } from '../../request/headers.js';
 import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
@@ -427,9 +427,11 @@ export class StepUpFlow {
       return this.fail('stepup_auth_too_old', detail, [clear], { ...base, ...who });
     }
     const sc = sessionClaims(rt.config, claims, acr, amr, authTime);
-    const other = await this.otherSubject(rt, cookieHeader, sc.iss, sessionSubject(rt.config, sc));
+    const named = sessionSubject(rt.config, sc);
+    if (named.problem !== undefined) return this.fail('stepup_token_invalid', `ID token ${named.problem}`, [clear], { ...base, ...who });
+    const other = await this.otherSubject(rt, cookieHeader, sc.iss, named.subject);
     if (other !== undefined) {
-      return this.fail('stepup_subject_changed', 'the browser holds a valid session of another subject', [clear], { ...base, ...who }, `This browser is signed in as ${other}; the sign-in just made is ${sessionSubject(rt.config, sc)}. Nothing was changed.`);
+      return this.fail('stepup_subject_changed', 'the browser holds a valid session of another subject', [clear], { ...base, ...who }, `This browser is signed in as ${other}; the sign-in just made is ${named.subject}. Nothing was changed.`);
     }
     const session = await rt.sessionCodec!.create(sc, this.deps.now());
     if (!session) return this.fail('stepup_auth_too_old', 'authentication older than the session lifetime', [clear], { ...base, ...who });
@@ -451,7 +453,7 @@ export class StepUpFlow {
     // The browser that just proved itself gets a device id, unless it already holds a valid one:
     // the risk engine learns it with this step-up and recognises the laptop from then on. On the
     // done page as well as on the redirect: a step-up without a return URL is a step-up too.
-    const owner = deviceOwner(sc.iss, sessionSubject(rt.config, sc));
+    const owner = deviceOwner(sc.iss, named.subject);
     if (rt.deviceCookies && rt.deviceCookies.fromCookieHeader(cookieHeader, owner) === undefined) {
       cookies.push(['set-cookie', rt.deviceCookies.issue(owner).setCookie]);
     }
@@ -608,11 +610,14 @@ function isApprovalPage(rt: Runtime, rd: string): boolean {
   return rd.startsWith(base) && APPROVAL_ID.test(rd.slice(base.length));
 }
 
-/** The subject the session's identity will have (identity/session.ts reads it the same way). */
-function sessionSubject(config: Config, sc: SessionClaims): string {
-  const claim = config.issuers.find((i) => i.issuer === sc.iss)?.subject_claim ?? 'sub';
-  const s = claim === 'sub' ? sc.sub : sc.extra[claim];
-  return typeof s === 'string' && s !== '' ? s : sc.sub;
+/**
+ * The subject the session's identity will have (identity/session.ts reads it the same way), or why
+ * it cannot have one (core/identity.ts subjectProblem: a control character, an unverified claim).
+ */
+function sessionSubject(config: Config, sc: SessionClaims): { subject: string; problem: string | undefined } {
+  const payload: Record<string, unknown> = { ...sc.extra, sub: sc.sub };
+  const claim = sessionSubjectClaim(payload, config.issuers.find((i) => i.issuer === sc.iss)?.subject_claim ?? 'sub');
+  return { subject: String(payload[claim]), problem: subjectProblem(payload, claim) };
 }
 
 /**
@@ -633,6 +638,8 @@ export function sessionClaims(config: Config, claims: JWTPayload, acr: string | 
   const historyClaim = iss?.history_of === undefined ? [] : [iss.history_of.claim];
   for (const name of [iss?.subject_claim ?? 'sub', iss?.groups_claim ?? 'groups', ...Object.keys(config.identity_headers.claims), ...approverClaims, ...historyClaim]) {
     if (claims[name] !== undefined) extra[name] = claims[name];
+    // Whether the IdP verified it (`email_verified`): the session is read as a token with it is.
+    if (claims[`${name}_verified`] !== undefined) extra[`${name}_verified`] = claims[`${name}_verified`];
   }
   // The ask the sign-in was made for (its nonce, checked against the flow's): the session answers
   // that ask as a plugin's token naming it does (risk/ask.ts).
