@@ -451,8 +451,11 @@ function inspectAt(
     const floors = floorWrite(kube) && settings.replicaFloorNamespace(kube.namespace) && body !== undefined && (truncated || CUSTOM_WORKLOAD_KEYS.has(urlKey) || urlKey === FLEET_AUTOSCALER_KEY || mayName(body, contentType, FLOOR_FIELD_NAMES));
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches);
+    // And the accelerators a custom kind's pod templates or device claims ask for, by shape (a
+    // LeaderWorkerSet's groups, a JobSet's jobs), for accelerators_above_history (accelerators.ts).
+    const gpus = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, ACCELERATOR_SHAPE_KEYS);
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !gpus) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !gpus);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -468,6 +471,7 @@ function inspectAt(
     }
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
+    let accelerators: Record<string, number> | undefined;
     let unread: string | undefined;
     const unreadable = (detail: string) => void (unread ??= detail);
     // A body that may carry whole objects and cannot be read (nested past the parser's depth) may
@@ -487,6 +491,7 @@ function inspectAt(
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
       for (const [i, doc] of parsed.documents.entries()) {
+        if (gpus) accelerators = acceleratorsOf(doc, accelerators);
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
         if (pauses && deletes === '') {
           deletes = kedaPausedAtZero(doc);
@@ -533,9 +538,10 @@ function inspectAt(
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
-    if (found.kept.length === 0 && deletes === '' && unread === undefined) return NO_VIOLATIONS;
+    if (found.kept.length === 0 && deletes === '' && unread === undefined && accelerators === undefined) return NO_VIOLATIONS;
     return {
       violations: found.kept,
+      ...(accelerators !== undefined && { accelerators }),
       ...(found.omitted > 0 ? { omitted: found.omitted } : {}),
       ...(deletes !== '' && { deletes }),
       ...(deletes !== '' && deleteOf !== undefined && { deleteOf }),
@@ -749,6 +755,8 @@ const KEDA_KEYS = ['authenticationRef', 'triggers'];
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
 const POD_SPEC_KEYS = ['plaintext', 'customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+/** What a body names when it may ask for accelerators (guardrails/accelerators.ts reads the shapes). */
+const ACCELERATOR_SHAPE_KEYS = ['containers', 'resourceClaims', 'devices'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and
