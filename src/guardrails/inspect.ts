@@ -352,8 +352,9 @@ function inspectAt(
     // client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
     const workloadScale = scalesWorkload(kube);
-    // A custom workload's Scale at zero is its delete too (an Argo Rollout's, an Agones Fleet's:
-    // rules/owners.ts customScaledToZero); another custom kind's Scale is read for its floor only.
+    // A custom workload's Scale at zero is its delete too (an Argo Rollout's, an Agones Fleet's, a
+    // LeaderWorkerSet's, an OpenKruise CloneSet's: rules/owners.ts customScaledToZero); another
+    // custom kind's Scale is read for its floor only.
     const zeroes = workloadScale || customWorkloadDefault(urlKey) !== undefined;
     let deletes = '';
     const found = new ViolationCollector();

@@ -50,8 +50,9 @@ export function aboveHistory(
 /** "8 GPUs (nvidia.com/gpu), your largest before: 0 in 30 days of history". */
 export function acceleratorText(name: string, asked: number, before: number, ctx?: Pick<SignalContext, 'nowMs' | 'work'>): string {
   const tail = before === 0 && ctx?.work !== undefined && ctx.work.historySince > 0 ? ` in ${historyText(ctx.nowMs - ctx.work.historySince)} of history` : '';
+  // A DRA request of `allocationMode: All` asks every matching device of a node (ALL_DEVICES).
   const count = (n: number) => (n >= ALL_DEVICES ? 'every' : String(n));
-  return `${count(asked)} ${unitOf(name, asked)} (${name}), your largest before: ${count(before)}${tail}`;
+  return `${count(asked)} ${unitOf(name, asked >= ALL_DEVICES ? 1 : asked)} (${name}), your largest before: ${count(before)}${tail}`;
 }
 
 function unitOf(name: string, n: number): string {
