@@ -114,6 +114,28 @@ describe('accelerators asked in shapes the reading did not count', () => {
     expect(contextOf(res)).toBe('accelerators_above_history');
   });
 
+  // Open (design: the comparison is per write, and the per-pod ask of a stored object is never
+  // read): sixteen one-GPU Jobs in two minutes by an engineer whose largest is 1 each ask within
+  // the ratio; a Deployment of one 1-GPU replica scaled through /scale to 64 shows no pod template.
+  it.fails('sixteen one-GPU Jobs within two minutes are asked before the last', async () => {
+    const login = await mlEngineer();
+    const o = { ua: KUBECTL('linux/amd64') };
+    let asked = false;
+    for (let i = 0; i < 16; i++) {
+      const res = await send(login, WED + 6.2 * H + i * 8_000, 'POST', JOBS(ML), { ...o, body: job(ML, `shard-${i}`, podSpec(gpus('1'))) });
+      asked ||= reasonOf(res) !== 'allowed';
+    }
+    expect(asked).toBe(true);
+  });
+  it.fails("a one-GPU Deployment's /scale to 64 replicas is asked", async () => {
+    const login = await mlEngineer();
+    const o = { ua: KUBECTL('linux/amd64') };
+    const deploy = JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'infer', namespace: ML }, spec: { replicas: 1, selector: { matchLabels: { app: 'infer' } }, template: { metadata: { labels: { app: 'infer' } }, spec: { ...podSpec(gpus('1')), restartPolicy: 'Always' } } } });
+    expect(reasonOf(await send(login, WED + 6.2 * H, 'POST', `/apis/apps/v1/namespaces/${ML}/deployments`, { ...o, body: deploy }))).toBe('allowed');
+    const res = await send(login, WED + 6.2 * H + M, 'PATCH', `/apis/apps/v1/namespaces/${ML}/deployments/infer/scale`, { ...o, body: JSON.stringify({ spec: { replicas: 64 } }), contentType: 'application/merge-patch+json' });
+    expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
   // Control: the ML engineer's own two GPUs, a classic init container before them, and a MIG
   // slice's name; the data scientist's CPU Job and a claim for a non-accelerator device class.
   it('the routine asks nothing', async () => {
