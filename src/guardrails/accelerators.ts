@@ -42,6 +42,9 @@ import { isObject, type Json } from './types.js';
  * (`resourceClaims[].resourceClaimTemplateName`) gets a claim of its own, so each pod asks one
  * `resourceclaimtemplate:<name>`, times the replicas: 8 pods of a one-GPU template are 8 where the
  * template itself was 1. A shared claim (`resourceClaimName`) is counted where it is written.
+ * A KubeVirt VM's passed-through GPUs (`domain.devices.gpus[]`) count one each under their
+ * `deviceName` (`nvidia.com/GA102GL_A10`), times a VirtualMachinePool's or a VM replica set's
+ * replicas.
  */
 export type AcceleratorAsk = Readonly<Record<string, number>>;
 
@@ -80,6 +83,7 @@ function walk(node: unknown, mult: number, depth: number, into: Record<string, n
   const o = node as Json;
   if (Array.isArray(o.containers)) return addPod(o, mult, into);
   if (isObject(o.devices) && Array.isArray(o.devices.requests)) into = addDeviceRequests(o.devices.requests, mult, into);
+  if (isObject(o.devices) && Array.isArray(o.devices.gpus)) into = addPassedThrough(o.devices.gpus, mult, into);
   // A LeaderWorkerSet: `replicas` groups of `size` pods, one of them the leader when it has a template.
   if (isObject(o.leaderWorkerTemplate)) {
     const groups = Math.min(MAX_COUNT, mult * (countOf(o.replicas) ?? 1));
@@ -91,7 +95,7 @@ function walk(node: unknown, mult: number, depth: number, into: Record<string, n
     for (const k in o) if (k !== 'leaderWorkerTemplate') into = walk(o[k], mult, depth + 1, into);
     return into;
   }
-  const m = isObject(o.template) ? Math.min(MAX_COUNT, mult * replicasOf(o)) : mult;
+  const m = isObject(o.template) || isObject(o.virtualMachineTemplate) ? Math.min(MAX_COUNT, mult * replicasOf(o)) : mult;
   for (const k in o) into = walk(o[k], m, depth + 1, into);
   return into;
 }
@@ -159,6 +163,19 @@ function addDeviceRequests(requests: unknown[], mult: number, into: Record<strin
       asked[name] = Math.min(MAX_COUNT, (asked[name] ?? 0) + best[name]!);
       any = true;
     }
+  }
+  return any ? addCounts(asked, mult, into) : into;
+}
+
+/** A KubeVirt VM's GPUs passed through (`domain.devices.gpus[]`): one each, under its `deviceName`. */
+function addPassedThrough(gpus: unknown[], mult: number, into: Record<string, number> | undefined): Record<string, number> | undefined {
+  const asked: Record<string, number> = {};
+  let any = false;
+  for (const g of gpus) {
+    if (!isObject(g) || typeof g.deviceName !== 'string' || g.deviceName === '') continue;
+    const name = g.deviceName.slice(0, 100);
+    asked[name] = Math.min(MAX_COUNT, (asked[name] ?? 0) + 1);
+    any = true;
   }
   return any ? addCounts(asked, mult, into) : into;
 }

@@ -140,6 +140,10 @@ describe('accelerators a write asks for (guardrails/accelerators.ts)', () => {
     expect(acceleratorsOf(pods([{ name: 'gpu', resourceClaimTemplateName: 'one-gpu' }]), undefined)).toEqual({ [`${CLAIM_TEMPLATE_PREFIX}one-gpu`]: 8 });
     expect(acceleratorsOf(pods([{ name: 'gpu', source: { resourceClaimTemplateName: 'one-gpu' } }]), undefined)).toEqual({ [`${CLAIM_TEMPLATE_PREFIX}one-gpu`]: 8 });
     expect(acceleratorsOf(pods([{ name: 'gpu', resourceClaimName: 'shared' }]), undefined)).toBeUndefined();
+    // A KubeVirt VM's GPUs passed through, and a pool of 3 such VMs.
+    const vm = { spec: { template: { spec: { domain: { devices: { gpus: [{ name: 'g1', deviceName: 'nvidia.com/GA102GL_A10' }, { name: 'g2', deviceName: 'nvidia.com/GA102GL_A10' }], disks: [] } } } } } };
+    expect(acceleratorsOf({ kind: 'VirtualMachine', ...vm }, undefined)).toEqual({ 'nvidia.com/GA102GL_A10': 2 });
+    expect(acceleratorsOf({ kind: 'VirtualMachinePool', spec: { replicas: 3, virtualMachineTemplate: vm } }, undefined)).toEqual({ 'nvidia.com/GA102GL_A10': 6 });
     expect(acceleratorText('gpu.nvidia.com', ALL_DEVICES, 8)).toBe('every GPU (gpu.nvidia.com), your largest before: 8');
     expect(acceleratorText(`${CLAIM_TEMPLATE_PREFIX}one-gpu`, 8, 1)).toBe('8 pods claiming from a template (resourceclaimtemplate:one-gpu), your largest before: 1');
   });
