@@ -12,8 +12,9 @@ import { API, BASEL, CLUSTER_NAT, gpuJob, KUBECTL, PYCLIENT, SITE } from '../sup
  * ML engineer whose Jobs ask one GPU (more than 2 is above). Each row is a way to take more
  * accelerators than the history shows while reading as less: Dynamic Resource Allocation claims,
  * resource names and quantity spellings the reading did not know, pod shapes that multiply (a
- * LeaderWorkerSet's groups, sidecar init containers). Every attack is asked with the signal's
- * context; the control rows (the same people's routine) pass.
+ * LeaderWorkerSet's groups, sidecar init containers), a KubeVirt VM's passed-through GPUs. Every
+ * attack is asked with the signal's context; the control rows (the same people's routine) pass.
+ * Two open rows (`it.fails`) are what a per-write reading cannot see.
  */
 
 const [TUE, WED] = [8, 9].map((d) => Date.UTC(2027, 5, d, 7, 0, 0)) as [number, number];
