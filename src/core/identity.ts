@@ -91,7 +91,7 @@ export function buildIdentity(
   // exemptions, the admin and approver groups, the upstream headers all see `acme:admins`.
   const rawGroups = payload[iss.groups_claim];
   const listed = stringList(rawGroups);
-  const groups = listed.length === 0 && groupsElsewhere(payload, iss.groups_claim, rawGroups) ? GROUPS_NOT_LISTED : internList(prefixed(listed, iss.groups_prefix));
+  const groups = listed.length === 0 && groupsElsewhere(payload, iss.groups_claim, rawGroups, iss.missing_groups === 'not_listed') ? GROUPS_NOT_LISTED : internList(prefixed(listed, iss.groups_prefix));
   const acr = typeof payload.acr === 'string' ? internString(payload.acr) : undefined;
   // OIDC Core and RFC 8176 make amr a JSON array. A bare string is read as no methods, as the
   // step-up callback reads the same ID token (web/stepup/flow.ts) and as an acr in a list is read
@@ -260,12 +260,14 @@ export function foldedGroups(groups: readonly string[]): readonly string[] {
  * The token says the caller has groups but carries none that can be read: Entra ID's overage
  * (over 200 groups: no groups claim, `_claim_names` names it as a distributed claim, OpenID Connect
  * Core 5.6.2; `hasgroups: true` in the implicit flow), or a claim that is neither a string nor a
- * list of strings (objects, numbers).
+ * list of strings (objects, numbers). Or, with `issuers[].missing_groups: not_listed`
+ * (`absentIsUnlisted`), no groups claim at all: a provider that sends groups only for a scope the
+ * client may leave out (Dex's `groups`) says nothing by leaving it out.
  */
-function groupsElsewhere(payload: JWTPayload, claim: string, raw: unknown): boolean {
+function groupsElsewhere(payload: JWTPayload, claim: string, raw: unknown, absentIsUnlisted: boolean): boolean {
   if (raw === undefined || raw === null) {
     const names = payload._claim_names;
-    return payload.hasgroups === true || (typeof names === 'object' && names !== null && Object.hasOwn(names, claim));
+    return absentIsUnlisted || payload.hasgroups === true || (typeof names === 'object' && names !== null && Object.hasOwn(names, claim));
   }
   return typeof raw !== 'string' && !(Array.isArray(raw) && raw.length === 0);
 }

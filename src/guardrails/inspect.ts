@@ -355,8 +355,9 @@ function inspectAt(
     // client can cause that, so it is judged as one.
     const parsed = decode(body, contentType, truncated, kube.verb, missing, true);
     const workloadScale = scalesWorkload(kube);
-    // A custom workload's Scale at zero is its delete too (an Argo Rollout's, an Agones Fleet's:
-    // rules/owners.ts customScaledToZero); another custom kind's Scale is read for its floor only.
+    // A custom workload's Scale at zero is its delete too (an Argo Rollout's, an Agones Fleet's, a
+    // LeaderWorkerSet's, an OpenKruise CloneSet's: rules/owners.ts customScaledToZero); another
+    // custom kind's Scale is read for its floor only.
     const zeroes = workloadScale || customWorkloadDefault(urlKey) !== undefined;
     let deletes = '';
     const found = new ViolationCollector();
@@ -461,8 +462,11 @@ function inspectAt(
     const restores = RESTORE_KEYS.has(urlKey) && kube.subresource === '' && body !== undefined && (truncated || mayName(body, contentType, RESTORE_NAMES));
     // A certificate issuer's authority, where the site lists its authorities (rules/issuers.ts).
     const issuers = ISSUER_KEYS.has(urlKey) && kube.subresource === '' && settings.authorityAllowed !== undefined && body !== undefined && (truncated || mayName(body, contentType, ISSUER_NAMES));
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers);
+    // And the accelerators a custom kind's pod templates or device claims ask for, by shape (a
+    // LeaderWorkerSet's groups, a JobSet's jobs), for accelerators_above_history (accelerators.ts).
+    const gpus = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, ACCELERATOR_SHAPE_KEYS);
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -478,6 +482,7 @@ function inspectAt(
     }
     const found = new ViolationCollector();
     for (const v of byUrl) found.push(v);
+    let accelerators: Record<string, number> | undefined;
     let unread: string | undefined;
     const unreadable = (detail: string) => void (unread ??= detail);
     // A body that may carry whole objects and cannot be read (nested past the parser's depth) may
@@ -500,6 +505,7 @@ function inspectAt(
       const multi = parsed.documents.length > 1;
       const run = scripts ? keysRun(parsed.documents, runs) : runs;
       for (const [i, doc] of parsed.documents.entries()) {
+        if (gpus) accelerators = acceleratorsOf(doc, accelerators);
         if (owners && deletes === '') deletes = ownerReferencesSet(doc);
         if (pauses && deletes === '') {
           deletes = kedaPausedAtZero(doc);
@@ -549,9 +555,10 @@ function inspectAt(
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
-    if (found.kept.length === 0 && deletes === '' && unread === undefined) return NO_VIOLATIONS;
+    if (found.kept.length === 0 && deletes === '' && unread === undefined && accelerators === undefined) return NO_VIOLATIONS;
     return {
       violations: found.kept,
+      ...(accelerators !== undefined && { accelerators }),
       ...(found.omitted > 0 ? { omitted: found.omitted } : {}),
       ...(deletes !== '' && { deletes }),
       ...(deletes !== '' && deleteOf !== undefined && { deleteOf }),
@@ -767,6 +774,8 @@ const KEDA_KEYS = ['authenticationRef', 'triggers'];
  * (`riorityClassName` is in `priorityClassName` and Argo's `podPriorityClassName`; rules/scheduling.ts).
  */
 const POD_SPEC_KEYS = ['plaintext', 'customStrategy', 'container', 'script', 'template', 'steps', 'sidecars', 'podTemplate', 'hostDisk', 'podSpecPatch', 'driver', 'executor', 'volumes', 'seccomp.security.alpha.kubernetes.io', 'riorityClassName', 'runtimeClassName', 'kueue.x-k8s.io/priority-class'];
+/** What a body names when it may ask for accelerators (guardrails/accelerators.ts reads the shapes). */
+const ACCELERATOR_SHAPE_KEYS = ['containers', 'resourceClaims', 'devices'];
 const TEXT_TYPES = new Set(['application/json', 'application/yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 /**
  * The escapes that can spell a letter: JSON's `\u`, double-quoted YAML's `\x`, `\u`, `\U`, and

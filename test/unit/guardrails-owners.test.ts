@@ -208,6 +208,11 @@ describe('a custom workload scaled to zero', () => {
     ['a Rollout merge patch to 0', 'PATCH', ROLLOUT, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
     ['kubectl scale rollout', 'PATCH', `${ROLLOUT}/scale`, JSON.stringify({ spec: { replicas: 0 } }), MERGE],
     ['a Rollout put at 0', 'PUT', ROLLOUT, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'api' }, spec: { replicas: 0 } }), 'application/json'],
+    // Review50: a LeaderWorkerSet's groups and OpenKruise's workloads, each a pointer defaulted to 1.
+    ['kubectl scale lws', 'PATCH', '/apis/leaderworkerset.x-k8s.io/v1/namespaces/prod-llm/leaderworkersets/vllm/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['a LeaderWorkerSet merge patch to 0', 'PATCH', '/apis/leaderworkerset.x-k8s.io/v1/namespaces/prod-llm/leaderworkersets/vllm', JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ['kubectl scale cloneset', 'PATCH', '/apis/apps.kruise.io/v1alpha1/namespaces/prod-cart/clonesets/api/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE],
+    ["an Advanced StatefulSet's JSON patch to 0", 'PATCH', '/apis/apps.kruise.io/v1beta1/namespaces/prod-cart/statefulsets/db', JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 0 }]), JP],
   ])('%s is its delete', (_n, method, path, body, type) => {
     expect(deletes(method, path, body, type)).toMatch(/zero/);
   });
@@ -220,6 +225,7 @@ describe('a custom workload scaled to zero', () => {
     expect(deletes('POST', '/apis/agones.dev/v1/namespaces/game-prod/fleets', fleet({ ...TEMPLATE, replicas: 0 }), 'application/json')).toBeUndefined();
     expect(deletes('PATCH', ROLLOUT, JSON.stringify({ spec: { replicas: null } }), MERGE)).toBeUndefined();
     expect(deletes('PUT', ROLLOUT, JSON.stringify({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', metadata: { name: 'api' }, spec: {} }), 'application/json')).toBeUndefined();
+    expect(deletes('PATCH', '/apis/leaderworkerset.x-k8s.io/v1/namespaces/prod-llm/leaderworkersets/vllm', JSON.stringify({ spec: { replicas: null } }), MERGE)).toBeUndefined();
     expect(deletes('PATCH', '/apis/agones.dev/v1/namespaces/game-prod/gameserversets/arena-na-x7/scale', JSON.stringify({ spec: { replicas: 0 } }), MERGE)).toBeUndefined();
     expect(deletes('PATCH', FLEET, undefined, MERGE, false, true)).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { compileAssurance } from '../../src/core/assurance.js';
-import { buildIdentity } from '../../src/core/identity.js';
+import { buildIdentity, GROUPS_NOT_LISTED } from '../../src/core/identity.js';
 import { Interner, listKey, NameTable } from '../../src/core/intern.js';
 import fc from 'fast-check';
 import { testConfigYaml } from '../support/config.js';
@@ -68,5 +68,22 @@ describe('NameTable (perf48)', () => {
         }
       }),
     );
+  });
+});
+
+describe('issuers[].missing_groups (review50)', () => {
+  const build = (missing: 'none' | 'not_listed', claims: Record<string, unknown>) =>
+    buildIdentity({ ...iss, missing_groups: missing }, 'dex-user', { iss: iss.issuer, sub: 'dex-user', ...claims }, assurance, config.identity_headers, 'hash');
+  it('reads a token without the groups claim as groups it does not list only where the issuer says so', () => {
+    expect(iss.missing_groups).toBe('none');
+    expect(build('none', {}).groups).not.toBe(GROUPS_NOT_LISTED);
+    expect(build('none', {}).groups).toEqual([]);
+    // Dex sends `groups` only for the `groups` scope: its absence says nothing about membership.
+    expect(build('not_listed', {}).groups).toBe(GROUPS_NOT_LISTED);
+    expect(build('not_listed', { groups: null }).groups).toBe(GROUPS_NOT_LISTED);
+    // A list, even an empty one, is what the provider says.
+    expect(build('not_listed', { groups: [] }).groups).toEqual([]);
+    expect(build('not_listed', { groups: [] }).groups).not.toBe(GROUPS_NOT_LISTED);
+    expect(build('not_listed', { groups: ['eng'] }).groups).toEqual(['eng']);
   });
 });

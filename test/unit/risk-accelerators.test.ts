@@ -4,7 +4,9 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { acceleratorsOf, isAcceleratorName } from '../../src/guardrails/accelerators.js';
+import { ALL_DEVICES, CLAIM_TEMPLATE_PREFIX } from '../../src/core/accelerators.js';
+import { acceleratorsOf, countOf, isAcceleratorName } from '../../src/guardrails/accelerators.js';
+import { acceleratorText } from '../../src/risk/signals/accelerators.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
@@ -99,7 +101,51 @@ describe('accelerators a write asks for (guardrails/accelerators.ts)', () => {
 
   it('names accelerators, not other extended resources', () => {
     for (const n of ['nvidia.com/gpu', 'amd.com/gpu', 'google.com/tpu', 'aws.amazon.com/neuron', 'aws.amazon.com/neuroncore', 'nvidia.com/mig-3g.20gb', 'gpu.intel.com/i915', 'habana.ai/gaudi']) expect(isAcceleratorName(n), n).toBe(true);
-    for (const n of ['cpu', 'memory', 'hugepages-2Mi', 'example.com/dongle', 'nvidia.com/gpu-memory', 'requests.nvidia.com/gpu ']) expect(isAcceleratorName(n), n).toBe(false);
+    // Review50: time-sliced and MPS devices renamed, NPUs, vGPU counts, old GKE TPUs.
+    for (const n of ['nvidia.com/gpu.shared', 'huawei.com/Ascend910', 'volcano.sh/vgpu-number', 'cambricon.com/mlu', 'hygon.com/dcunum', 'furiosa.ai/npu', 'cloud-tpus.google.com/v3']) expect(isAcceleratorName(n), n).toBe(true);
+    for (const n of ['cpu', 'memory', 'hugepages-2Mi', 'example.com/dongle', 'nvidia.com/gpu-memory', 'nvidia.com/gpumem', 'nvidia.com/gpucores', 'requests.nvidia.com/gpu ', 'gpu', 'nvidia.com/']) expect(isAcceleratorName(n), n).toBe(false);
+  });
+
+  it('reads a count as kube reads a quantity: whole values only (review50)', () => {
+    for (const [q, n] of [['8', 8], ['8.0', 8], ['8000m', 8], ['+8', 8], ['8e0', 8], ['80e-1', 8], ['8.', 8], ['1k', 1000], ['1Ki', 1024], ['0', 0], ['1e9', 1_000_000], [8, 8]] as const) expect(countOf(q), String(q)).toBe(n);
+    for (const q of ['1.5', '1500m', '-1', '.5', '8 ', 'eight', '0x8', 1.5, -2, '1e-3']) expect(countOf(q), String(q)).toBeUndefined();
+    const container = (limits: Record<string, unknown>) => ({ name: 'c', image: 'i', resources: { limits } });
+    expect(acceleratorsOf({ spec: { parallelism: 2, template: { spec: { containers: [container({ [GPU]: '8000m' })] } } } }, undefined)).toEqual({ [GPU]: 16 });
+  });
+
+  it('counts sidecars beside the containers, and a LeaderWorkerSet\'s groups (review50)', () => {
+    const c = (n: number, restartPolicy?: string) => ({ name: 'c', image: 'i', ...(restartPolicy && { restartPolicy }), resources: { limits: { [GPU]: n } } });
+    // A sidecar runs beside the trainer: 2 + 2; an init container after it runs beside it too: 2 + 3.
+    expect(acceleratorsOf({ spec: { initContainers: [c(2, 'Always')], containers: [c(2)] } }, undefined)).toEqual({ [GPU]: 4 });
+    expect(acceleratorsOf({ spec: { initContainers: [c(2, 'Always'), c(3)], containers: [c(1)] } }, undefined)).toEqual({ [GPU]: 5 });
+    // A classic init container before it runs alone: the larger of 3 and 1 + 2.
+    expect(acceleratorsOf({ spec: { initContainers: [c(3), c(2, 'Always')], containers: [c(1)] } }, undefined)).toEqual({ [GPU]: 3 });
+    const pod = { spec: { containers: [c(1)] } };
+    // 4 groups of a leader and 3 workers; without a leader template, 4 workers per group.
+    expect(acceleratorsOf({ spec: { replicas: 4, leaderWorkerTemplate: { size: 4, leaderTemplate: pod, workerTemplate: pod } } }, undefined)).toEqual({ [GPU]: 16 });
+    expect(acceleratorsOf({ spec: { replicas: 2, leaderWorkerTemplate: { size: 8, workerTemplate: pod } } }, undefined)).toEqual({ [GPU]: 16 });
+  });
+
+  it('counts Dynamic Resource Allocation claims per device class, and pods claiming from a template (review50)', () => {
+    const claim = (request: Record<string, unknown>) => ({ kind: 'ResourceClaim', spec: { devices: { requests: [{ name: 'g', ...request }] } } });
+    expect(acceleratorsOf(claim({ deviceClassName: 'gpu.nvidia.com', count: 8 }), undefined)).toEqual({ 'gpu.nvidia.com': 8 });
+    expect(acceleratorsOf(claim({ deviceClassName: 'gpu.nvidia.com' }), undefined)).toEqual({ 'gpu.nvidia.com': 1 });
+    expect(acceleratorsOf(claim({ deviceClassName: 'gpu.nvidia.com', allocationMode: 'All' }), undefined)).toEqual({ 'gpu.nvidia.com': ALL_DEVICES });
+    expect(acceleratorsOf(claim({ exactly: { deviceClassName: 'tpu.google.com', count: '4' } }), undefined)).toEqual({ 'tpu.google.com': 4 });
+    expect(acceleratorsOf(claim({ firstAvailable: [{ deviceClassName: 'gpu.nvidia.com', count: 8 }, { deviceClassName: 'gpu.nvidia.com', count: 2 }, { deviceClassName: 'mig.nvidia.com', count: 7 }] }), undefined)).toEqual({ 'gpu.nvidia.com': 8, 'mig.nvidia.com': 7 });
+    // A template's spec.spec; a count kube refuses adds nothing.
+    expect(acceleratorsOf({ kind: 'ResourceClaimTemplate', spec: { spec: { devices: { requests: [{ name: 'g', deviceClassName: 'gpu.nvidia.com', count: 2 }, { name: 'h', deviceClassName: 'gpu.nvidia.com', count: 1.5 }] } } } }, undefined)).toEqual({ 'gpu.nvidia.com': 2 });
+    // 8 pods of a Job each claim from the template; a shared claim is counted where it is written.
+    const pods = (claims: unknown[]) => ({ kind: 'Job', spec: { parallelism: 8, template: { spec: { resourceClaims: claims, containers: [{ name: 'c', image: 'i', resources: { claims: [{ name: 'gpu' }] } }] } } } });
+    expect(acceleratorsOf(pods([{ name: 'gpu', resourceClaimTemplateName: 'one-gpu' }]), undefined)).toEqual({ [`${CLAIM_TEMPLATE_PREFIX}one-gpu`]: 8 });
+    expect(acceleratorsOf(pods([{ name: 'gpu', source: { resourceClaimTemplateName: 'one-gpu' } }]), undefined)).toEqual({ [`${CLAIM_TEMPLATE_PREFIX}one-gpu`]: 8 });
+    expect(acceleratorsOf(pods([{ name: 'gpu', resourceClaimName: 'shared' }]), undefined)).toBeUndefined();
+    // A KubeVirt VM's GPUs passed through, and a pool of 3 such VMs.
+    const vm = { spec: { template: { spec: { domain: { devices: { gpus: [{ name: 'g1', deviceName: 'nvidia.com/GA102GL_A10' }, { name: 'g2', deviceName: 'nvidia.com/GA102GL_A10' }], disks: [] } } } } } };
+    expect(acceleratorsOf({ kind: 'VirtualMachine', ...vm }, undefined)).toEqual({ 'nvidia.com/GA102GL_A10': 2 });
+    expect(acceleratorsOf({ kind: 'VirtualMachinePool', spec: { replicas: 3, virtualMachineTemplate: vm } }, undefined)).toEqual({ 'nvidia.com/GA102GL_A10': 6 });
+    expect(acceleratorText('gpu.nvidia.com', ALL_DEVICES, 8)).toBe('every GPU (gpu.nvidia.com), your largest before: 8');
+    expect(acceleratorText(`${CLAIM_TEMPLATE_PREFIX}one-gpu`, 8, 1)).toBe('8 pods claiming from a template (resourceclaimtemplate:one-gpu), your largest before: 1');
   });
 });
 

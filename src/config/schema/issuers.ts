@@ -18,6 +18,14 @@ export const issuerSchema = z
     subject_claim: nonEmpty.default('sub'),
     groups_claim: nonEmpty.default('groups'),
     /**
+     * How a token without the groups claim at all is read: `none` (no groups), or `not_listed`
+     * (groups it does not list, as Entra's overage: a possible member of a rule's groups where
+     * that tightens, core/identity.ts GROUPS_NOT_LISTED). For a provider that sends groups only
+     * when the client asks a scope for them (Dex's `groups`, an optional Keycloak or Okta scope), a
+     * contractor who signs in without it escaped a rule for contractors (review50).
+     */
+    missing_groups: z.enum(['none', 'not_listed']).default('none'),
+    /**
      * Kubernetes' structured authentication `claimMappings.username.prefix` and `groups.prefix`:
      * prepended to the subject and to each group, so that `admins` of a customer's identity
      * provider is not the operator's `admins` in rules, `risk.learn.below_min_level`, the upstream
@@ -147,6 +155,7 @@ export const ISSUERS_APPLY = {
   'issuers[].clock_tolerance_seconds': 'live',
   'issuers[].subject_claim': 'live',
   'issuers[].groups_claim': 'live',
+  'issuers[].missing_groups': 'live',
   'issuers[].subject_prefix': 'live',
   'issuers[].groups_prefix': 'live',
   'issuers[].jwks_refresh_seconds': 'live',

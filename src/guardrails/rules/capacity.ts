@@ -71,6 +71,11 @@ export const MACHINE_POOL_KEYS: ReadonlySet<string> = new Set(['cluster.x-k8s.io
 const CUSTOM_WORKLOAD_DEFAULTS: ReadonlyMap<string, number> = new Map([
   ['argoproj.io/rollouts', 1],
   ['agones.dev/fleets', 0],
+  // A LeaderWorkerSet's groups (a model server's leader and workers) and OpenKruise's CloneSet and
+  // Advanced StatefulSet: pointers defaulted to 1, as kube's own workloads' (review50).
+  ['leaderworkerset.x-k8s.io/leaderworkersets', 1],
+  ['apps.kruise.io/clonesets', 1],
+  ['apps.kruise.io/statefulsets', 1],
 ]);
 export const CUSTOM_WORKLOAD_KEYS: ReadonlySet<string> = new Set(CUSTOM_WORKLOAD_DEFAULTS.keys());
 /** The count a custom workload's API reads when a write leaves its `spec.replicas` out (rules/owners.ts customScaledToZero). */

@@ -1,3 +1,4 @@
+import { ALL_DEVICES, CLAIM_TEMPLATE_PREFIX } from '../../core/accelerators.js';
 import { historyText } from './behaviour.js';
 import type { Signal, SignalContext } from './context.js';
 
@@ -49,12 +50,17 @@ export function aboveHistory(
 /** "8 GPUs (nvidia.com/gpu), your largest before: 0 in 30 days of history". */
 export function acceleratorText(name: string, asked: number, before: number, ctx?: Pick<SignalContext, 'nowMs' | 'work'>): string {
   const tail = before === 0 && ctx?.work !== undefined && ctx.work.historySince > 0 ? ` in ${historyText(ctx.nowMs - ctx.work.historySince)} of history` : '';
-  return `${asked} ${unitOf(name, asked)} (${name}), your largest before: ${before}${tail}`;
+  // A DRA request of `allocationMode: All` asks every matching device of a node (ALL_DEVICES).
+  const count = (n: number) => (n >= ALL_DEVICES ? 'every' : String(n));
+  return `${count(asked)} ${unitOf(name, asked >= ALL_DEVICES ? 1 : asked)} (${name}), your largest before: ${count(before)}${tail}`;
 }
 
 function unitOf(name: string, n: number): string {
   const s = name.slice(name.indexOf('/') + 1);
   const plural = n === 1 ? '' : 's';
+  if (name.startsWith(CLAIM_TEMPLATE_PREFIX)) return `pod${plural} claiming from a template`;
+  // A DRA DeviceClass (no `/`): `gpu.nvidia.com` is GPUs, another class its devices.
+  if (!name.includes('/')) return name.startsWith('gpu.') ? `GPU${plural}` : name.startsWith('tpu.') ? `TPU${plural}` : `device${plural}`;
   if (s === 'gpu' || name.startsWith('gpu.')) return `GPU${plural}`;
   if (s === 'tpu') return `TPU${plural}`;
   if (s.startsWith('mig-')) return `MIG slice${n === 1 ? '' : 's'}`;
