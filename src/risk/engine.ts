@@ -259,6 +259,17 @@ export class RiskEngine {
   /** assurance_downgrade on: the levels proven are read (downgradePossible) and written (levelToProve, where the store keeps them). */
   private readonly downgradeOn: boolean;
   private readonly provesLevels: boolean;
+  /**
+   * More of what every Check asked of the configuration and the store's shape, held as fields as
+   * perf49's are (perf50): `newcomer_refusals: ask`; the global shadow mode; whether the store reads
+   * proven levels (provenLevels) and marks (provenAt, only asked with `ask`); whether
+   * accelerators_above_history can weigh anything. Each was a chain of loads on every Check.
+   */
+  private readonly newcomerAsk: boolean;
+  private readonly shadowAll: boolean;
+  private readonly readsLevels: boolean;
+  private readonly readsMark: boolean;
+  private readonly weighsAccelerators: boolean;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
@@ -309,6 +320,11 @@ export class RiskEngine {
     this.knownTtlMs = o.risk.known_ttl_seconds * 1000;
     this.downgradeOn = o.risk.signals.assurance_downgrade;
     this.provesLevels = this.downgradeOn && o.store.proveLevel !== undefined;
+    this.newcomerAsk = o.risk.learn.newcomer_refusals === 'ask';
+    this.shadowAll = o.shadow === true;
+    this.readsLevels = this.downgradeOn && o.store.provenLevels !== undefined;
+    this.readsMark = this.newcomerAsk && o.store.provenAt !== undefined;
+    this.weighsAccelerators = o.risk.signals.accelerators_above_history.weight > 0 && o.store.acceleratorsAsked !== undefined;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
@@ -323,7 +339,11 @@ export class RiskEngine {
       const wider = this.computeNearby(a);
       const c = this.o.risk.learn.certificate_nearby;
       const carry = c.enabled ? widerOf(a, c.ipv4_prefix, c.ipv6_prefix, this.o.risk.ipv4_prefix, this.o.risk.ipv6_prefix) : '';
-      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: nearbyTag(wider, a.prefix), carry } };
+      // The tag interned, as learned() interns the one it records: nearbyNews' look-up then meets
+      // the same string object as the recorded key (one pointer test), where two concatenations of
+      // the same text were compared by their characters on every Check outside a proven wider
+      // network (~0.4k instructions a Check on the aal2 shapes, perf50).
+      place = { trusted: this.trusted(a), site: this.sites.length > 0 ? this.siteOf(a) : undefined, nearby: { wider, tag: this.names.of(nearbyTag(wider, a.prefix)), carry } };
       this.places.set(a, place);
     }
     return place;
@@ -371,7 +391,7 @@ export class RiskEngine {
    * it, in a login. Off: unchanged.
    */
   private movesProven(l: Learnable | undefined, who: Identity, device: Device, session: string, h: SubjectHistory): Learnable | undefined {
-    if (this.o.risk.learn.login_move_after_seconds <= 0 || l === undefined || l.prefix === '' || device.id === '' || session === '' || !(h.deviceKnown || l.device !== '')) return l;
+    if (this.loginMoveMs <= 0 || l === undefined || l.prefix === '' || device.id === '' || session === '' || !(h.deviceKnown || l.device !== '')) return l;
     if (who.authTime === undefined || h.prefixSince <= 0 || who.authTime * 1000 < h.prefixSince) return l;
     return { ...l, moved: anyCarryKey(device.id, session) };
   }
@@ -692,7 +712,7 @@ export class RiskEngine {
     const p = assessing(this.atOnce ? this.pending : blankAssessing(), who, base, nowMs, extra, shadow, address, place.trusted, device, client, obs, action, cluster, site, nearby, ns, object, read, route.asDelete, family, working ? kind : '', req.kube, revokedAt);
     const workObs: WorkObservation | undefined = working ? p : undefined;
     // Only a person's write that asks for accelerators, with the signal on, reads what it asked before.
-    p.asked = accelerators !== undefined && who.automation !== true && this.o.risk.signals.accelerators_above_history.weight > 0 && this.o.store.acceleratorsAsked !== undefined ? accelerators : undefined;
+    p.asked = accelerators !== undefined && this.weighsAccelerators && who.automation !== true ? accelerators : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -738,8 +758,8 @@ export class RiskEngine {
    */
   private observed(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
     const store = this.o.store;
-    const levels = store.provenLevels !== undefined && this.downgradePossible(p, history);
-    const mark = store.provenAt !== undefined && this.markNeeded(p, history);
+    const levels = this.readsLevels && this.downgradePossible(p, history);
+    const mark = this.readsMark && this.markNeeded(p, history);
     if (!levels && !mark) return this.withAccelerators(p, history, work);
     let proven: readonly string[] | Promise<readonly string[]> | undefined;
     let at: number | Promise<number> | undefined;
@@ -806,7 +826,8 @@ export class RiskEngine {
    */
   private markNeeded(p: Assessing, h: SubjectHistory): boolean {
     // Automation is never answered with a step-up (not bindable): no read for it.
-    if (this.o.risk.learn.newcomer_refusals !== 'ask' || p.identity.automation === true || !newcomer(h) || (p.revokedAt ?? 0) > 0 || p.base.deny) return false;
+    // The field tests first, the history's last (observed asks this only with `ask`: readsMark).
+    if (!this.newcomerAsk || p.base.deny || p.identity.automation === true || (p.revokedAt ?? 0) > 0 || !newcomer(h)) return false;
     if (this.bands.anyDeny) return true;
     const by = p.base.byBand;
     if (by !== undefined) for (const name in by) if (by[name]!.deny) return true;
@@ -953,7 +974,7 @@ export class RiskEngine {
     // A member of a below_min_level group: a sign-in after the first sighting, with no grace
     // (newcomer's or client kind's): nothing is learned from it, so a grace would never end.
     const lower = bindable ? this.lowerProof(who) : undefined;
-    let bound = bindable && this.o.shadow !== true ? contextBound(ctx, s.contributions, lower === undefined ? this.learnMaxAge : 0, cfg, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(ctx.nowMs)) : undefined;
+    let bound = bindable && !this.shadowAll ? contextBound(ctx, s.contributions, lower === undefined ? this.learnMaxAge : 0, cfg, lower === undefined ? this.o.risk.learn.client_grace_seconds : 0, this.lostAt(ctx.nowMs)) : undefined;
     if (bound !== undefined) bound = this.boundAnswers(p, s.contributions, bound);
     // A below_min_level member: the change of context is answered by the bound, not by the band
     // (scoreWithoutProvedContext); what behaviour reaches still applies.
@@ -986,7 +1007,7 @@ export class RiskEngine {
     }
     // Further deletes in a burst are refused, not stepped up: the insider doing it is freshly
     // signed in. Anything else meanwhile needs a sign-in after the burst began (bound above).
-    if (cfg.destructive.deny && this.o.shadow !== true && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && anyContribution(s.contributions, (c) => c.code === 'destructive_burst')) {
+    if (cfg.destructive.deny && !this.shadowAll && obs.destructive && who.automation !== true && !requirement.deny && history.behaviourSince > 0 && anyContribution(s.contributions, (c) => c.code === 'destructive_burst')) {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
@@ -1007,7 +1028,7 @@ export class RiskEngine {
         context: bound,
       },
       learn: withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
-      shadow: p.shadow !== undefined || this.bands.anyShadow || this.o.shadow === true ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
+      shadow: p.shadow !== undefined || this.bands.anyShadow || this.shadowAll ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
 
@@ -1450,7 +1471,7 @@ export class RiskEngine {
           }
           let reported = this.nearbyReported.get(l.subject);
           if (reported === undefined) this.nearbyReported.set(l.subject, (reported = new Map<string, number>()));
-          const tag = nearbyTag(l.nearby, l.network ?? '');
+          const tag = this.names.of(nearbyTag(l.nearby, l.network ?? ''));
           if (!reported.has(tag)) this.nearbyCount++;
           reported.set(tag, nowMs);
         }

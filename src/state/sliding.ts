@@ -47,6 +47,12 @@ export function slide(k: Bucket, nowMs: number, windowMs: number, inc: number): 
     k.b = B;
   }
   k.cur += inc;
+  // Nothing in the previous bucket (an idle counter: a routine Check slides the sensitive,
+  // denial and destructive ones without counting in them): its share below is
+  // floor(W / 2W) = 0, so the estimate is the current count, without the division (perf50).
+  // B <= k.b holds here for any clock that is a number (the bucket is B, or a later one the clock
+  // went back from); a NaN clock goes on to the arithmetic as before.
+  if (k.prev === 0 && B <= k.b) return k.cur;
   const elapsed = Math.min(windowMs, Math.max(0, nowMs - k.b * windowMs));
   return k.cur + Math.floor((2 * k.prev * (windowMs - elapsed) + windowMs) / (2 * windowMs));
 }
