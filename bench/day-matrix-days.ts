@@ -49,6 +49,7 @@ import { SITE as D43_SITE, workday43 } from '../test/support/workday43.js';
 import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
 import { SITE as D45_SITE, workday45 } from '../test/support/workday45.js';
 import { SITE as D46_SITE, workday46 } from '../test/support/workday46.js';
+import { SITE as D47_SITE, workday47 } from '../test/support/workday47.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -128,4 +129,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['45', workday45, [431, 432, 433, 434, 435], { site: D45_SITE }],
   // Day 46: an open-source foundation's community infrastructure (Prow, Tekton CI and the release pipeline that signs, a package mirror, docs previews) run by volunteers in eight time zones on personal devices: no office or VPN, three maintainers at the foundation's summit on one venue Wi-Fi, an iPad approving the release's gate on a carrier's CGNAT, a phone, distributions' kubectl builds, a maintainer who signs in once a month, a release bot and a preview deployer; a site copy asking people's writes in the release and mirror namespaces for two factors within the hour.
   ['46', workday46, [441, 442, 443, 444, 445], { site: D46_SITE }],
+  // Day 47: a card-payments fintech on the Monday after a reorganisation (teams merged, IdP groups renamed at 09:00, two engineers moved, an intern's first week), a 1.30 to 1.31 upgrade in a war room (kubectl changing mid-day, flowcontrol v1, autoscaling/v2, drains), an external pentest firm's account in a window, GitHub Actions OIDC deploying to staging; a site copy with GitHub's issuer as automation, the pentest account's access window and scope, Headlamp's host.
+  ['47', workday47, [451, 452, 453, 454, 455], { site: D47_SITE }],
 ];

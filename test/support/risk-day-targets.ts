@@ -46,6 +46,7 @@ import { A43, SITE as D43_SITE, workday43 } from './workday43.js';
 import { A44, SITE as D44_SITE, workday44 } from './workday44.js';
 import { A45, SITE as D45_SITE, workday45 } from './workday45.js';
 import { A46, SITE as D46_SITE, workday46 } from './workday46.js';
+import { A47, SITE as D47_SITE, workday47 } from './workday47.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -59,7 +60,7 @@ import { A46, SITE as D46_SITE, workday46 } from './workday46.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY46_SEEDS day 46's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY46_SEEDS day 46's, STEPGATE_DAY47_SEEDS day 47's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -73,6 +74,17 @@ const seeds = ((narrow && process.env.STEPGATE_DAY_SEEDS) || '12,1,2,3,4').split
 
 /** Rows whose first requests are what the victim does every day: stopped by behaviour, at most here. */
 const LATE: Record<string, number> = {
+  // Day 47 (docs/risk.md, "Day 47: what it found"), every seed: malware on the laptop of an
+  // engineer who moved teams that morning replaces the image of the old team's production
+  // Deployment (request 1, allowed with the warm-up day: prod-cards is in the working set, an
+  // \`it.fails\` in risk-day47-findings.test.ts) and is asked at the card vault's key Secret
+  // (unfamiliar_kind, request 2); without history it is asked at request 1 (unfamiliar_namespace).
+  [A47.moved]: 2,
+  // Day 47 without history only: the extension in the SRE's browser reads prod-payments' Secrets
+  // through Headlamp unasked on a fresh server (the SRE's history is that morning's, younger than
+  // unfamiliar_kind's 20 hours, and prod-payments is in it) and is asked at the ServiceAccount it
+  // creates in monitoring (request 2, unfamiliar_namespace); with the warm-up day, request 1.
+  [A47.extension]: 2,
   // Day 45 (docs/risk.md, "Day 45: what it found"), every seed both ways: the insider deleting the
   // production arena's GameServers one by one is asked at request 5 (machine_pace: the fourth
   // distinct delete within 20 s), signs in and goes on, and is refused at request 13, its twelfth
@@ -622,6 +634,15 @@ const NOT_STOPPED_WITHOUT_HISTORY = new Set([
  * instead of the 8-hour spacing; every other cause keeps the target.
  */
 const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]; reason?: string }[]> = {
+  // Day 47 (docs/risk.md, "Day 47: what it found"), every seed both ways: the 1.31 upgrade's
+  // drains. Each Eviction is a write in a production namespace the platform engineers never work in
+  // (prod-writes: sensitive for the working set), so the first eviction in each product namespace
+  // more than the sign-in's grace after it is asked (unfamiliar_namespace): plat-1 2–3 times a day,
+  // plat-2 1–2 times, within hours of each other.
+  'day 47 (workday47.ts)': [
+    { cause: 'context: unfamiliar_namespace', max: 3, who: ['d47-plat-1@finco.example'] },
+    { cause: 'context: unfamiliar_namespace', max: 2, who: ['d47-plat-2@finco.example'] },
+  ],
   // Day 46 (docs/risk.md, "Day 46: what it found"), with the warm-up day: lead-ber, at home on the
   // warm-up day, is asked at the summit hotel's Wi-Fi at breakfast and again at the venue's two
   // hours later (new_network, every seed); mir-1's sync Job run by hand in the mirror namespace
@@ -1021,7 +1042,9 @@ const DAY44_SEEDS = ((narrow && process.env.STEPGATE_DAY44_SEEDS) || '421').spli
 const DAY45_SEEDS = ((narrow && process.env.STEPGATE_DAY45_SEEDS) || '431').split(',').map(Number);
 // One of day 46's five seeds (about 3 s) and seed 441 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY46_SEEDS = ((narrow && process.env.STEPGATE_DAY46_SEEDS) || '441').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46').split(',');
+// One of day 47's five seeds (about 3 s) and seed 451 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY47_SEEDS = ((narrow && process.env.STEPGATE_DAY47_SEEDS) || '451').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1114,6 +1137,8 @@ const DAYS = ([
   ['day 45 (workday45.ts)', workday45, 12, DAY45_SEEDS, { site: D45_SITE }],
   // Day 46 too: written as an outside red team would, an open-source foundation's community infrastructure run by volunteers on personal devices in eight time zones (Prow, Tekton CI and the signing release pipeline, a package mirror, docs previews): three maintainers at the foundation's summit on one venue Wi-Fi, an iPad approving the release on a carrier's CGNAT, a phone, distributions' kubectl builds, a maintainer who signs in once a month, a release bot and a preview deployer; a site copy asking people's writes in the release and mirror namespaces for two factors within the hour, the Tekton Dashboard's host in kubernetes.hosts and the foundation's registries (docs/risk.md, "Day 46").
   ['day 46 (workday46.ts)', workday46, 13, DAY46_SEEDS, { site: D46_SITE }],
+  // Day 47 too: written as an outside red team would, a card-payments fintech on the Monday after a reorganisation (teams merged, IdP groups renamed at 09:00 so tokens carry old and new names, two engineers moved teams, an intern's first week at a coffee shop's Wi-Fi), a 1.30 to 1.31 upgrade in a war room (kubectl changing mid-day, flowcontrol v1, autoscaling/v2, drains), an external pentest firm's account in a dated window, GitHub Actions OIDC deploying to staging; a site copy with GitHub's issuer as automation and its runner group's egress trusted, the pentest account's access window and scope rule, Headlamp's host (docs/risk.md, "Day 47").
+  ['day 47 (workday47.ts)', workday47, 14, DAY47_SEEDS, { site: D47_SITE }],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1584,6 +1609,14 @@ const COLD_BOUND_DAY45 = { perEngineer: 1, within8h: 0, total: 1 };
  * then the desk at home; mir-1's CGNAT, then the site's rule).
  */
 const COLD_BOUND_DAY46 = { perEngineer: 1, within8h: 0, total: 4 };
+/**
+ * Day 47 without warm-up, seed 451: 7 challenges: plat-1's drain evictions in three product
+ * namespaces (unfamiliar_namespace, 10:03, 11:29, 14:10: within 8 hours), plat-2's one drain
+ * namespace and home in the evening (new_network), the intern's and sre-2's first network after
+ * their first (office after the coffee shop, office after home). Over five seeds: 6–8, 1–2
+ * engineers asked twice within 8 hours (plat-1, plat-2: the drains).
+ */
+const COLD_BOUND_DAY47 = { perEngineer: 3, within8h: 1, total: 7 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1630,6 +1663,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 44 (workday44.ts)', workday44, 421, { site: D44_SITE }, COLD_BOUND_DAY44],
   ['day 45 (workday45.ts)', workday45, 431, { site: D45_SITE }, COLD_BOUND_DAY45],
   ['day 46 (workday46.ts)', workday46, 441, { site: D46_SITE }, COLD_BOUND_DAY46],
+  ['day 47 (workday47.ts)', workday47, 451, { site: D47_SITE }, COLD_BOUND_DAY47],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
