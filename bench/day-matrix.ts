@@ -2,18 +2,19 @@
  * Issue 12's friction and attack figures over every replayed day and seed, with and without the
  * warm-up day, in one compact table per run (the before/after comparison docs/risk.md shows):
  *
- *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43,44,45,46,47] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--snapshot] [--json=out.json]
+ *   npx tsx bench/day-matrix.ts [--days=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,35r,36,37,38,39,40,41,42,43,44,45,46,47] [--seeds=41,42] [--no-warmup|--warmup-only] [--why] [--trace-attacks] [--snapshot] [--json=out.json]
  *
  * Per day, seed and mode: challenges on routine work, the engineers asked twice within 8 hours
  * (with their causes), 403s on routine work, CI refusals, and per attack the request it was first
- * refused at (or "-" when never; `--why` adds the cause), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 31: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
+ * refused at (or "-" when never; `--why` adds the cause; `--trace-attacks` prints every attack
+ * request with its answer, allowed ones too: why the requests before the stop passed), then `dN` when a deny stopped an attacker who signs in. The seeds are those test/support/risk-day-targets.ts replays (days 8 to 31: all five here, one in the suite). Replays go through the server's Check handler in process (test/support/in-process-check.ts; less than half the CPU of loopback gRPC, the same report).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from './day-matrix-row.js';
 import { exampleService } from '../test/support/workday-service.js';
-import { replay, type DayReport } from '../test/support/workday.js';
+import { replay, type DayEvent, type DayReport, type Outcome } from '../test/support/workday.js';
 import { DAYS } from './day-matrix-days.js';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -30,6 +31,13 @@ const snapshotDir = process.argv.includes('--snapshot') ? mkdtempSync(join(tmpdi
 let replays = 0;
 
 const EIGHT_HOURS = 8 * 3_600_000;
+
+const traceAttacks = process.argv.includes('--trace-attacks');
+/** `--trace-attacks`: one line per attack request, `S` marking the sensitive ones. */
+const traceAttack = (day: string, seed: number, warmup: boolean) => (t: { attack: string; n: number; retry: boolean; ev: DayEvent; outcome: Outcome }) => {
+  const o = t.outcome;
+  console.log(`    trace day ${day} seed ${seed} ${warmup ? 'warm' : 'cold'} | ${t.attack} | #${t.n}${t.retry ? ' retry' : ''} ${t.ev.sensitive ? 'S' : '-'} ${t.ev.method} ${t.ev.path} from ${t.ev.ip} at ${new Date(t.ev.at).toISOString().slice(11, 19)} -> ${o.allow ? 'allowed' : `${o.reason} (${o.cause})`}`);
+};
 
 function summarise(day: string, seed: number, warmup: boolean, r: DayReport): Row {
   const over: string[] = [];
@@ -64,7 +72,8 @@ for (const [day, build, seeds, opts] of DAYS.filter((d) => dayList.includes(d[0]
       const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}), ...(env ? { env } : {}) });
       let report: DayReport;
       try {
-        report = await replay(events, s.minter, s.setClock, s.send, { ...opts, runAdmin: s.runAdmin });
+        const onAttack = traceAttacks ? traceAttack(day, seed, warmup) : undefined;
+        report = await replay(events, s.minter, s.setClock, s.send, { ...opts, runAdmin: s.runAdmin, ...(onAttack ? { onAttack } : {}) });
       } finally {
         await s.close();
       }

@@ -462,6 +462,12 @@ export interface ReplayOptions {
    * Undefined: a sign-in without the plugin (kubelogin), which names no ask.
    */
   plugin?: (ev: DayEvent) => 'argv' | 'newest' | undefined;
+  /**
+   * Called with every attack request's answer, allowed ones included (`n`: its number in the
+   * attack, as `stoppedAt` counts; a retry after a sign-in keeps its number): what
+   * `bench/day-matrix.ts --trace-attacks` prints to show why requests before the stop passed.
+   */
+  onAttack?: (a: { attack: string; n: number; retry: boolean; ev: DayEvent; outcome: Outcome }) => void;
 }
 
 /**
@@ -537,6 +543,7 @@ export async function replay(
     if (ev.attack) {
       const n = ev.retry ? (counts.get(ev.attack) ?? 0) : (counts.get(ev.attack) ?? 0) + 1;
       counts.set(ev.attack, n);
+      opts.onAttack?.({ attack: ev.attack, n, retry: ev.retry, ev, outcome: o });
       if (o.allow) continue;
       if (!challenged.has(ev.attack)) challenged.set(ev.attack, { at: n, reason: o.reason, cause: o.cause });
       if (ev.signsIn && STEP_UP.has(o.reason) && !ev.retry) {
