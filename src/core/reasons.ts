@@ -15,7 +15,9 @@ export const REASONS = {
   issuer_unknown: { kind: 'unauthenticated', message: 'The bearer token comes from an issuer that is not trusted.' },
   algorithm_forbidden: { kind: 'unauthenticated', message: 'The bearer token is signed with an algorithm that is not allowed for its issuer.' },
   key_unknown: { kind: 'unauthenticated', message: 'The bearer token is signed with a key the issuer does not publish.' },
-  subject_missing: { kind: 'unauthenticated', message: 'The bearer token has no subject.' },
+  // Also a subject that is there but not usable: "has no subject" sent people looking for a missing
+  // claim when their email was unverified at the identity provider (session 50's new cases).
+  subject_missing: { kind: 'unauthenticated', message: 'The bearer token names no subject stepgate accepts: its subject claim is missing, holds a control character, or is marked unverified by the identity provider (email_verified: false).' },
   session_invalid: { kind: 'unauthenticated', message: 'The step-up session cookie is not valid.' },
   session_expired: { kind: 'unauthenticated', message: 'The step-up session has expired.' },
   jwks_unavailable: { kind: 'unavailable', message: 'The issuer keys needed to verify the token could not be fetched.' },
