@@ -8,7 +8,7 @@ import { reasonMessage } from './core/reasons.js';
 import { clientKind } from './decision/respond.js';
 import type { AssuranceModel } from './core/assurance.js';
 import { buildIdentity, subjectProblem } from './core/identity.js';
-import { acceptedBinding, boundAuthTime, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
+import { acceptedBinding, boundAuthTime, clientProblem, compileRequiredClaims, notABearerToken, TokenVerifier, type VerifierOptions, type VerifyResult } from './identity/verifier.js';
 import { check, type Checked } from './pipeline/check.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from './pipeline/runtime.js';
 import { parseCheckRequest, toCheckResponse, type CheckRequestMessage } from './server/grpc/check.js';
@@ -173,6 +173,8 @@ function claimsOutcome(config: Config, assurance: AssuranceModel, token: string,
   if (notBearer !== undefined) return { ok: false, reason: 'token_invalid', detail: notBearer, cached: false };
   const binding = claims.cnf === undefined ? undefined : acceptedBinding(claims.cnf, config.sender_constrained);
   if (typeof binding === 'string') return { ok: false, reason: 'token_invalid', detail: binding, cached: false };
+  const notAllowed = clientProblem(iss, compileRequiredClaims(iss), claims);
+  if (notAllowed !== undefined) return { ok: false, reason: 'client_not_allowed', detail: notAllowed, cached: false };
   const subject = claims[iss.subject_claim];
   // The verifier's own test (identity/verifier.ts), so explain refuses the tokens the server does.
   const problem = subjectProblem(claims, iss.subject_claim, subject);

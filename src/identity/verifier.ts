@@ -11,6 +11,7 @@ import { compileAutomation, type AutomationMatcher } from '../core/automation.js
 import { boundedAuthTime } from '../core/auth-time.js';
 import { buildIdentity, identityBytes, subjectProblem, type Identity } from '../core/identity.js';
 import { internBytes, mapTableBytes, stringBytes } from '../core/intern.js';
+import { compileGlobList, type StringMatcher } from '../core/glob.js';
 import { clip } from '../core/redact.js';
 import { JwksSource, JwksUnavailableError, KeyUnknownError, type FetchFn } from './jwks.js';
 import { TokenFront } from './token-front.js';
@@ -69,6 +70,8 @@ export const FRONT_BOUNDS: FrontBounds = { entries: 2048, chars: 2 * 1024 * 1024
 interface TrustedIssuer {
   config: IssuerConfig;
   algorithms: string[];
+  /** issuers[].required_claims compiled: each claim and what it must match. */
+  required: readonly (readonly [claim: string, matches: StringMatcher])[];
   key: JwksSource | Uint8Array;
   jwks: JwksSource | undefined;
 }
@@ -131,7 +134,7 @@ export class TokenVerifier {
         });
         key = jwks;
       }
-      this.issuers.set(iss.issuer, { config: iss, algorithms: [...iss.algorithms], key, jwks });
+      this.issuers.set(iss.issuer, { config: iss, algorithms: [...iss.algorithms], required: compileRequiredClaims(iss), key, jwks });
     }
     const tc = config.token_cache;
     this.maxTtlMs = tc.max_ttl_seconds * 1000;
@@ -366,18 +369,47 @@ export class TokenVerifier {
       if (typeof b === 'string') return { reason: 'token_invalid', detail: b };
       binding = b;
     }
-    const parties = issuer.config.authorized_parties;
-    if (parties !== undefined) {
-      const party = authorizedParty(payload);
-      if (party === undefined || !parties.includes(party)) {
-        return { reason: 'client_not_allowed', detail: party === undefined ? 'the token names no client (azp, client_id, or a single aud)' : `the token was issued to client ${quoted(party)}, which issuers[].authorized_parties does not list` };
-      }
-    }
+    const notAllowed = clientProblem(issuer.config, issuer.required, payload);
+    if (notAllowed !== undefined) return { reason: 'client_not_allowed', detail: notAllowed };
     const subject = payload[issuer.config.subject_claim];
     const problem = subjectProblem(payload, issuer.config.subject_claim, subject);
     if (problem !== undefined || typeof subject !== 'string') return { reason: 'subject_missing', detail: problem ?? 'no subject' };
     return buildIdentity(issuer.config, subject, payload, this.assurance, this.config.identity_headers, cacheKey(token), 'token', this.isAutomation, binding);
   }
+}
+
+/** issuers[].required_claims compiled once (the verifier per issuer; explain per call). */
+export function compileRequiredClaims(iss: IssuerConfig): readonly (readonly [claim: string, matches: StringMatcher])[] {
+  return Object.entries(iss.required_claims ?? {}).map(([claim, globs]) => [claim, compileGlobList(globs, null)] as const);
+}
+
+/**
+ * Why a verified token of `iss` was issued to a party stepgate does not accept (client_not_allowed),
+ * or undefined: its client (issuers[].authorized_parties) and its required claims.
+ */
+export function clientProblem(iss: IssuerConfig, required: readonly (readonly [string, StringMatcher])[], payload: JWTPayload): string | undefined {
+  const parties = iss.authorized_parties;
+  if (parties !== undefined) {
+    const party = authorizedParty(payload);
+    if (party === undefined) return 'the token names no client (azp, client_id, or a single aud)';
+    if (!parties.includes(party)) return `the token was issued to client ${quoted(party)}, which issuers[].authorized_parties does not list`;
+  }
+  for (const [claim, matches] of required) {
+    const why = requiredClaimProblem(payload[claim], claim, matches);
+    if (why !== undefined) return why;
+  }
+  return undefined;
+}
+
+/**
+ * Why a token's `claim` does not meet issuers[].required_claims, or undefined: a string that
+ * matches, or a list holding one. Anything else (absent, a number, an object, a list of none)
+ * is refused: what the claim would say is exactly what is not known.
+ */
+function requiredClaimProblem(value: unknown, claim: string, matches: StringMatcher): string | undefined {
+  if (typeof value === 'string') return matches(value) ? undefined : `claim ${claim} is ${quoted(value)}, which issuers[].required_claims does not allow`;
+  if (Array.isArray(value)) return value.some((v) => typeof v === 'string' && matches(v)) ? undefined : `claim ${claim} holds no value issuers[].required_claims allows`;
+  return value === undefined ? `the token has no ${claim} claim, which issuers[].required_claims requires` : `claim ${claim} is not a string, which issuers[].required_claims requires`;
 }
 
 /**

@@ -127,16 +127,16 @@ describe('a card-payments fintech on the Monday after a reorganisation, during a
     expect(reasonOf(b), rules(b)).toBe('automation_step_up');
   });
 
-  // Open (not a replayed row): the site's GitHub Actions issuer, configured as configuration.md's
-  // `automation` example does (issuer and audience), accepts a token of ANY repository on GitHub:
-  // a workflow picks its token's audience, and no key of `issuers[]` requires a claim's value
-  // (`repository_owner: finco`), nor can a rule's globs say "not finco". From GitHub's runners its
-  // read and its staging deploy pass at the everyday requirement; the API server's own
-  // authentication configuration (a claim validation rule) is then all that stands between.
-  it.fails("a token of another GitHub repository, minted with the site's audience, is refused", async () => {
+  // Held since claims50 (not a replayed row): GitHub Actions' issuer signs a token for ANY
+  // repository's workflow, with whatever audience the workflow asks for, so the issuer and the
+  // audience alone accepted another owner's repository: its read and its staging deploy passed at
+  // the everyday requirement from GitHub's runners. The site's copy now requires the owner
+  // (`issuers[].required_claims: {repository_owner: [finco]}`, as configuration.md's automation
+  // example writes it): client_not_allowed at the first request.
+  it("a token of another GitHub repository, minted with the site's audience, is refused", async () => {
     const foreign = ghaLogin('repo:octo-attacker/tools:ref:refs/heads/main', { repository: 'octo-attacker/tools', repository_owner: 'octo-attacker', ref: 'refs/heads/main', event_name: 'push' });
     const o: FindingOpts = { source: GH_RUNNER(11), ua: 'kubectl/v1.31.2 (linux/amd64) kubernetes/5864a46' };
-    expect(reasonOf(await send(foreign, MON + 6 * H, 'GET', '/api/v1/namespaces/payments-staging/pods?limit=500', o))).toBe('allowed');
+    expect(reasonOf(await send(foreign, MON + 6 * H, 'GET', '/api/v1/namespaces/payments-staging/pods?limit=500', o))).toBe('client_not_allowed');
     const image = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'api', image: 'ghcr.io/octo-attacker/payments-api:latest' }] } } } });
     const res = await send(foreign, MON + 6 * H + 20_000, 'PATCH', `${DEPLOYMENT('payments-staging', 'payments-api')}?fieldManager=kubectl-set`, { ...o, body: image, contentType: SMP });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');

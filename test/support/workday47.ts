@@ -311,7 +311,7 @@ export function SITE(yaml: string): string {
   const ruled = `${yaml.slice(0, cut)}${scope}${yaml.slice(cut)}`;
   const p2 = ruled.indexOf('\npolicy:\n');
   return `${ruled.slice(0, p2 + 1)}${window}${ruled.slice(p2 + 1)}`
-    .replace(sa, `  - issuer: ${GHA_ISS}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: ["${GHA_AUD}"]\n${sa}`)
+    .replace(sa, `  - issuer: ${GHA_ISS}\n    jwks_uri: ${url}/jwks\n    fetch_timeout_ms: 20000\n    audiences: ["${GHA_AUD}"]\n    required_claims: {repository_owner: [finco]}\n${sa}`)
     .replace(auto, `\nautomation:\n  issuers: [https://kubernetes.default.svc.cluster.local, ${GHA_ISS}]\n`)
     .replace(proxy, `hosts: [headlamp.localhost, ${HEADLAMP}]`)
     .replace(trusted, `  trusted_networks: [10.0.0.0/8, ${GH_RUNNER_CIDR}]\n`);

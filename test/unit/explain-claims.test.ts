@@ -42,3 +42,24 @@ describe('explain reads hand-written claims as the verifier does', () => {
     expect(await secretRead({ iat: S - 60, auth_time: S - 60 })).toBe('allowed');
   });
 });
+
+describe('explain refuses the clients and claims the verifier refuses (claims50)', () => {
+  async function withIssuer(extra: string, claims: Record<string, unknown>) {
+    const config = loadConfigFile(EXAMPLE);
+    const iss = { ...config.issuers[0]!, ...(JSON.parse(extra) as object) };
+    const out = await explain(
+      { ...config, issuers: [iss, ...config.issuers.slice(1)] },
+      { method: 'GET', url: 'https://kube.localhost/api/v1/namespaces/dev/pods', headers: [], claims: { iss: 'http://127.0.0.1:9000', sub: 'alice@example.com', acr: 'urn:stepgate:aal2', amr: ['pwd', 'mfa'], iat: S - 60, auth_time: S - 60, exp: S + 600, ...claims }, source: '10.20.4.17' },
+      { now: () => NOW },
+    );
+    return out.decision.reason;
+  }
+  it('a token of another repository owner is client_not_allowed, as the server answers', async () => {
+    expect(await withIssuer('{"required_claims":{"repository_owner":["finco"]}}', { repository_owner: 'octo-attacker' })).toBe('client_not_allowed');
+    expect(await withIssuer('{"required_claims":{"repository_owner":["finco"]}}', { repository_owner: 'finco' })).toBe('allowed');
+  });
+  it('a token issued to a client authorized_parties does not list is client_not_allowed', async () => {
+    expect(await withIssuer('{"authorized_parties":["kubelogin"]}', { azp: 'calendar-sync-addon' })).toBe('client_not_allowed');
+    expect(await withIssuer('{"authorized_parties":["kubelogin"]}', { azp: 'kubelogin' })).toBe('allowed');
+  });
+});

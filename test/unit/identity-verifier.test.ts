@@ -352,3 +352,44 @@ describe('TokenVerifier: an auth_time ahead of the clock, within the tolerance',
     expect(await v.verify(await sign(w, { sub: 'carol', auth_time: now + 31 }))).toMatchObject({ ok: false, reason: 'token_not_yet_valid' });
   });
 });
+
+describe('TokenVerifier: issuers[].required_claims (claims50)', () => {
+  // GitHub Actions' issuer signs a token for any repository's workflow, with the audience the
+  // workflow asks for: the audience names stepgate, the owner names whose workflow it is.
+  const OWNER = '    required_claims: {repository_owner: [finco], environment: [production, "staging-*"]}\n';
+  async function outcome(claims: Record<string, unknown>, issuerExtra = OWNER) {
+    const w = new World();
+    w.keys = [key.jwk];
+    return setup(w, '', issuerExtra).verify(await sign(w, claims));
+  }
+
+  it('accepts a token whose every required claim matches (a string, or a list holding one)', async () => {
+    expect(await outcome({ repository_owner: 'finco', environment: 'production' })).toMatchObject({ ok: true });
+    expect(await outcome({ repository_owner: 'finco', environment: 'staging-eu' })).toMatchObject({ ok: true });
+    expect(await outcome({ repository_owner: ['other', 'finco'], environment: 'production' })).toMatchObject({ ok: true });
+  });
+
+  it("refuses another repository owner's token, naming the claim", async () => {
+    const r = await outcome({ repository_owner: 'attacker', environment: 'production' });
+    expect(r).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(!r.ok && r.detail).toContain('repository_owner is "attacker"');
+    // Case and globs are exact: a look-alike owner is another owner.
+    expect(await outcome({ repository_owner: 'FinCo', environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(await outcome({ repository_owner: 'finco-evil', environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+  });
+
+  it('refuses a token without the claim, or with one that is not a string', async () => {
+    expect(await outcome({ environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed', detail: expect.stringContaining('no repository_owner claim') });
+    expect(await outcome({ repository_owner: { login: 'finco' }, environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(await outcome({ repository_owner: 7, environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    expect(await outcome({ repository_owner: [7, null], environment: 'production' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+    // Every listed claim must match: the right owner does not carry another environment.
+    expect(await outcome({ repository_owner: 'finco', environment: 'dev' })).toMatchObject({ ok: false, reason: 'client_not_allowed' });
+  });
+
+  it('without the key, any value is accepted; an empty map or an empty list is a startup error', async () => {
+    expect(await outcome({ repository_owner: 'attacker' }, '')).toMatchObject({ ok: true });
+    expect(() => setup(new World(), '', '    required_claims: {}\n')).toThrow(/required_claims/);
+    expect(() => setup(new World(), '', '    required_claims: {repository_owner: []}\n')).toThrow(/required_claims/);
+  });
+});

@@ -9,6 +9,16 @@ export const issuerSchema = z
     discovery_url: z.url().optional(),
     audiences: z.array(nonEmpty).min(1, 'at least one audience is required: a token for another service must not be accepted'),
     authorized_parties: z.array(nonEmpty).min(1, 'list at least one client, or leave the key out to accept any').optional(),
+    /**
+     * Claims a token of this issuer must carry, each a string (or a list with a string) matching
+     * one of its globs. A shared issuer mints tokens for parties stepgate must not accept and lets
+     * each choose its own audience: GitHub Actions signs a token for any repository's workflow, so
+     * without `repository_owner` (or `repository`) here any repository on GitHub is accepted.
+     */
+    required_claims: z
+      .record(z.string().regex(/^[^\s*?]+$/, 'a claim name (no spaces or glob characters)'), z.array(nonEmpty).min(1, 'list at least one accepted value (globs allowed)'))
+      .refine((m) => Object.keys(m).length > 0, 'name at least one claim, or leave the key out')
+      .optional(),
     algorithms: z
       .array(z.enum([...ASYMMETRIC_ALGS, ...HMAC_ALGS]))
       .min(1)
@@ -150,6 +160,7 @@ export const ISSUERS_APPLY = {
   'issuers[].discovery_url': 'live',
   'issuers[].audiences': 'live',
   'issuers[].authorized_parties': 'live',
+  'issuers[].required_claims': 'live',
   'issuers[].algorithms': 'live',
   'issuers[].hmac_secret_env': 'live',
   'issuers[].clock_tolerance_seconds': 'live',
