@@ -18,6 +18,7 @@ export const RISK_CODES = [
   'namespace_spread',
   'sensitive_objects',
   'destructive_burst',
+  'dormant_account',
   'unfamiliar_namespace',
   'unfamiliar_kind',
   'accelerators_above_history',

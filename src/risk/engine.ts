@@ -262,7 +262,7 @@ export class RiskEngine {
   /**
    * More of what every Check asked of the configuration and the store's shape, held as fields as
    * perf49's are (perf50): `newcomer_refusals: ask`; the global shadow mode; whether the store reads
-   * proven levels (provenLevels) and marks (provenAt, only asked with `ask`); whether
+   * proven levels (provenLevels) and marks (provenAt, only asked with `ask` or risk.dormant); whether
    * accelerators_above_history can weigh anything. Each was a chain of loads on every Check.
    */
   private readonly newcomerAsk: boolean;
@@ -270,6 +270,11 @@ export class RiskEngine {
   private readonly readsLevels: boolean;
   private readonly readsMark: boolean;
   private readonly weighsAccelerators: boolean;
+  /**
+   * risk.dormant: how long since its last proof a subject is dormant (ms), whether a subject with
+   * no mark is too, and the rank asked of it (-1: refused). Undefined: off.
+   */
+  private readonly dormant: { readonly afterMs: number; readonly unproven: boolean; readonly level: number } | undefined;
 
   constructor(private readonly o: RiskEngineOptions) {
     this.proxyKind = o.risk.signals.unfamiliar_kind.kinds.includes('proxy') ? 'proxy' : 'pod_shell';
@@ -282,6 +287,8 @@ export class RiskEngine {
     this.trustXfcc = o.network.trust_forwarded_client_cert;
     this.trusted = compileCidrs(o.risk.trusted_networks);
     this.learnLevel = o.assurance.rank(o.risk.learn.min_level);
+    const d = o.risk.dormant;
+    this.dormant = d === undefined ? undefined : { afterMs: d.after_seconds * 1000, unproven: d.unproven === 'dormant', level: d.require === 'refuse' ? -1 : o.assurance.rank(d.require) };
     const lowered = new Map<string, number>();
     for (const b of o.risk.learn.below_min_level) {
       const r = o.assurance.rank(b.level);
@@ -323,7 +330,7 @@ export class RiskEngine {
     this.newcomerAsk = o.risk.learn.newcomer_refusals === 'ask';
     this.shadowAll = o.shadow === true;
     this.readsLevels = this.downgradeOn && o.store.provenLevels !== undefined;
-    this.readsMark = this.newcomerAsk && o.store.provenAt !== undefined;
+    this.readsMark = (this.newcomerAsk || this.dormant !== undefined) && o.store.provenAt !== undefined;
     this.weighsAccelerators = o.risk.signals.accelerators_above_history.weight > 0 && o.store.acceleratorsAsked !== undefined;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
@@ -826,12 +833,48 @@ export class RiskEngine {
    */
   private markNeeded(p: Assessing, h: SubjectHistory): boolean {
     // Automation is never answered with a step-up (not bindable): no read for it.
-    // The field tests first, the history's last (observed asks this only with `ask`: readsMark).
-    if (!this.newcomerAsk || p.base.deny || p.identity.automation === true || (p.revokedAt ?? 0) > 0 || !newcomer(h)) return false;
+    if (p.identity.automation === true || (p.revokedAt ?? 0) > 0 || !newcomer(h)) return false;
+    // risk.dormant reads it for every request of such a subject, not only sensitive ones: a
+    // dormant subject learns nothing until it is let back (finish), or its first read would renew
+    // the mark and fill the records, and the write after it would find an active subject.
+    if (this.dormant !== undefined && !this.shadowAll) return true;
+    // The field tests first (observed asks this only with `ask` or risk.dormant: readsMark).
+    if (!this.newcomerAsk || p.base.deny) return false;
     if (this.bands.anyDeny) return true;
     const by = p.base.byBand;
     if (by !== undefined) for (const name in by) if (by[name]!.deny) return true;
     return false;
+  }
+
+  /**
+   * Whether the subject is dormant under risk.dormant (on and enforced): a human with nothing in
+   * its records, not revoked, whose mark is older than `after_seconds` or, under `unproven:
+   * dormant`, absent.
+   */
+  private isDormant(p: Assessing, history: SubjectHistory): boolean {
+    const d = this.dormant;
+    if (d === undefined || this.o.shadow === true || p.identity.automation === true || (p.revokedAt ?? 0) > 0 || !newcomer(history)) return false;
+    return p.provenAt > 0 ? p.nowMs - p.provenAt >= d.afterMs : d.unproven;
+  }
+
+  /**
+   * risk.dormant (docs/risk.md "Session 50"): a subject with nothing in its records, whose last
+   * proof (`provenAt`, its mark) is older than `after_seconds`, or with no mark at all under
+   * `unproven: dormant` (idle past the mark's lifetime, never seen, or forgotten by a store that
+   * lost its history: none can be told from the others, so all are asked), at a sensitive
+   * request (a rule asks learn.min_level or more: everyday reads keep the policy's default). A
+   * takeover through the account's e-mail holds every factor the IdP offers, so a fresh sign-in
+   * proves nothing about who is back: refused (the way back is an administrator's revocation,
+   * after which the subject is no longer looked at), or a level asked. Called for a dormant
+   * subject (isDormant); -1 (mark not read: a store without marks) counts as no mark.
+   */
+  private dormantRequirement(requirement: Requirement, provenAt: number, nowMs: number): { requirement: Requirement; bound: ContextBound | undefined } {
+    const d = this.dormant!;
+    const rules = [...requirement.rules, 'risk:dormant_account'];
+    if (d.level >= 0) return { requirement: { ...requirement, level: Math.max(requirement.level, d.level), rules }, bound: undefined };
+    const bound = dormantRefusal(provenAt, nowMs);
+    const back = 'Ask an administrator to confirm it is you and to run `stepgate revoke subject <your subject>`, then sign in again.';
+    return { requirement: { ...requirement, deny: true, denyMessage: `${bound.summary}: its first sensitive request is refused. ${back}`, rules, context: bound.reason }, bound };
   }
 
   /**
@@ -1011,9 +1054,22 @@ export class RiskEngine {
       bound = burstRefusal(history.behaviourSince, history.destructive, cfg.destructive.window_seconds, p.asDelete);
       requirement = { ...requirement, deny: true, denyMessage: `${bound.summary}: refused${p.asDelete ? ' (a scale to zero, or another write that deletes, counts as a delete)' : ''}. Contact the platform team.`, rules: [...requirement.rules, 'risk:destructive_burst'], context: bound.reason };
     }
-    const proves = degraded ? undefined : this.levelToProve(who, obs.subject, nowMs);
-    const gpus = degraded ? undefined : this.acceleratorsToLearn(p, who);
-    const learned = degraded ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
+    // A dormant subject's first sensitive request (risk.dormant): after everything else, so the
+    // refusal or level is on top of what the score asks; never a revoked subject (an
+    // administrator's revocation is the way back) nor automation.
+    // Until it is let back it learns nothing, sensitive or not; with a level asked, the sensitive
+    // request that met it is what lets it back, and learns.
+    const dormant = this.isDormant(p, history);
+    const sensitive = !base.deny && base.level >= this.learnLevel;
+    if (dormant && sensitive && !requirement.deny) {
+      const d = this.dormantRequirement(requirement, p.provenAt, nowMs);
+      requirement = d.requirement;
+      if (d.bound !== undefined) bound = d.bound;
+    }
+    const keeps = !degraded && (!dormant || (sensitive && this.dormant!.level >= 0));
+    const proves = !keeps ? undefined : this.levelToProve(who, obs.subject, nowMs);
+    const gpus = !keeps ? undefined : this.acceleratorsToLearn(p, who);
+    const learned = !keeps ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
       requirement,
@@ -1027,7 +1083,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
+      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.shadowAll ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
@@ -2140,6 +2196,15 @@ const NOT_KUBERNETES: Route = Object.freeze({ asDelete: false, destructive: fals
  * The context of a refused burst of deletes: what the body, Status line, audit and spans say. An
  * engineer refused for a `kubectl scale --replicas=0` is told why it counts as a delete.
  */
+/** The refusal of a dormant subject (RiskEngine.dormantRequirement); `at` its last proof (ms), 0 or -1 none held. */
+function dormantRefusal(at: number, nowMs: number): ContextBound {
+  if (at > 0) {
+    const since = new Date(at).toISOString().slice(0, 10);
+    return { authAfter: Math.floor(nowMs / 1000), code: 'dormant_account', reason: `last proof ${since}, ${Math.floor((nowMs - at) / 86_400_000)} days ago, past risk.dormant.after_seconds (refused)`, summary: `account idle since ${since}`, action: 'refused' };
+  }
+  return { authAfter: Math.floor(nowMs / 1000), code: 'dormant_account', reason: 'no proof held for the subject, risk.dormant.unproven: dormant (refused)', summary: 'account with no sign-in proven here', action: 'refused' };
+}
+
 function burstRefusal(since: number, deletes: number, windowSeconds: number, asDelete: boolean): ContextBound {
   const at = utcClock(since);
   return {

@@ -3,6 +3,7 @@ import { reasonOf, riskContextOf as contextOf } from '../support/grpc-client.js'
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { type FindingOpts, findingRequests, rules, signIn, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
+import { RUNBOOK_ENV, RUNBOOK_SITE } from '../support/workday35.js';
 import { API, attackerKey, DEPLOYMENT, FEDORA_KUBECTL, HOME, KUBECTL, lookAlikeSigner, MIRROR, PIPELINERUNS, PREVIEWS_NS, PROWJOBS, RELEASE, releaseRun, RESI_TORONTO, RUNNER_IP, SIGN_TASK, SIGNING_KEY, SITE, TASK, taskImage, VENUE, VPS } from '../support/workday46.js';
 
 /**
@@ -95,9 +96,10 @@ describe("an open-source foundation's community infrastructure: volunteers on pe
     expect(rules(res)).toContain('image_registry_not_allowed');
   });
 
-  // Open (every seed both ways): an account idle for months (past risk.proven_ttl_seconds' 180
-  // days) and revived through its e-mail's recovery signs in with two factors from a VPS: a subject
-  // stepgate holds nothing for is a newcomer, whose fresh sign-in answers the mirror's image write.
+  // Open (every seed both ways) on the site's copy as it is: an account idle for months (past
+  // risk.proven_ttl_seconds' 180 days) and revived through its e-mail's recovery signs in with two
+  // factors from a VPS: a subject stepgate holds nothing for is a newcomer, whose fresh sign-in
+  // answers the mirror's image write. Closed where the site turns `risk.dormant` on (below).
   it.fails('an abandoned maintainer account, revived with a fresh sign-in from a VPS, replaces the mirror image', async () => {
     const sub = 'd46f-old-1@openlattice.example';
     const login = signIn(sub, TUE - 3 * M);
@@ -150,5 +152,62 @@ describe("an open-source foundation's community infrastructure: volunteers on pe
     const deployer = await send(sa('system:serviceaccount:docs-previews:preview-deployer'), TUE + 4.6 * H, 'POST', `/api/v1/namespaces/${PREVIEWS_NS}/pods`, { source: RUNNER_IP(4), ua: LINUX_KUBECTL, body: pod });
     expect(reasonOf(deployer), rules(deployer)).toBe('automation_step_up');
     expect(rules(deployer)).toContain('privileged_container');
+  });
+});
+
+/**
+ * The same site with `risk.dormant` on (session 50): `{ after_seconds: 7776000, unproven: dormant }`
+ * refuses a subject whose last proof is older than 90 days, or that has none, at its first request
+ * a rule asks two factors of, until an administrator revokes it (day 35's `incident` section gives
+ * the admin API, which a refusal needs). On this site's copy, not the example's: `unproven:
+ * dormant` cannot tell old-1 from a new maintainer, so it suits a foundation that onboards a few
+ * volunteers a year through an administrator, and refuses every person's first sensitive request
+ * on a store that lost its history (docs/risk.md "Session 50: a dormant account").
+ */
+describe("the foundation with risk.dormant on: an abandoned account revived, a monthly maintainer, the way back", () => {
+  const DORMANT = (yaml: string) => RUNBOOK_SITE(SITE(yaml)).replace('\nrisk:\n', '\nrisk:\n  dormant: { after_seconds: 7776000, unproven: dormant }\n');
+  const s = exampleServiceForFile({ edit: DORMANT, env: RUNBOOK_ENV });
+  const { send } = findingRequests(s, { host: API, source: HOME['ci-1']!, ua: LINUX_KUBECTL, firstDay: MON, secondDay: TUE });
+  const D = 86_400_000;
+  const mirrorImage = JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'web', image: 'ghcr.io/openlattice/mirror-web:2.4.1-r1' }] } } } });
+
+  it('the abandoned maintainer account, revived with a fresh sign-in from a VPS, is refused at the mirror image (the first row, closed)', async () => {
+    const sub = 'd46f-old-1@openlattice.example';
+    const login = signIn(sub, TUE - 3 * M);
+    const o = { source: VPS, ua: LINUX_KUBECTL };
+    expect(reasonOf(await send(login, TUE, 'GET', `/api/v1/namespaces/${MIRROR}/pods?limit=500`, o))).toBe('allowed');
+    const res = await send(login, TUE + 80_000, 'PATCH', DEPLOYMENT(MIRROR, 'mirror-web'), { ...o, body: mirrorImage, contentType: SMP });
+    expect(reasonOf(res), rules(res)).toBe('risk_deny');
+    expect(rules(res)).toContain('risk:dormant_account');
+    // The upload key's Secret, and a sign-in made after the refusal, are refused the same way.
+    const again = signIn(sub, TUE + 2 * M);
+    const secret = await send(again, TUE + 3 * M, 'GET', SECRET(MIRROR, 'mirror-upload-credentials'), o);
+    expect(reasonOf(secret), rules(secret)).toBe('risk_deny');
+  });
+
+  it('a new mirror maintainer is let in by an administrator, and five weeks later is not dormant', async () => {
+    const sub = 'd46f-mon-1@openlattice.example';
+    const o = { source: HOME['mon-1']!, ua: MAC_KUBECTL };
+    const write = (login: Login, at: number) => send(login, at, 'PATCH', DEPLOYMENT(MIRROR, 'mirror-web'), { ...o, body: mirrorImage, contentType: SMP });
+    const first = TUE - 35 * D;
+    // Onboarding under `unproven: dormant`: refused, an administrator revokes (stepgate revoke subject), the sign-in after it passes.
+    expect(reasonOf(await write(signIn(sub, first - 40_000), first))).toBe('risk_deny');
+    await s.runAdmin({ at: first + 5 * M, revoke: { kind: 'subject', subject: sub }, reason: 'new mirror maintainer, confirmed by video call' });
+    // A revoked subject has no newcomer allowance: its first request after the revocation asks a
+    // sign-in made after it (as any revoked subject's, docs/incident-runbook.md), which then passes.
+    const asked = await write(signIn(sub, first + 6 * M), first + 7 * M);
+    expect(reasonOf(asked), rules(asked)).toBe('auth_too_old');
+    expect(rules(asked)).not.toContain('dormant_account');
+    const back = await write(signIn(sub, first + 8 * M), first + 9 * M);
+    expect(reasonOf(back), rules(back)).toBe('allowed');
+    // Five weeks later (records expired after 30 days, the mark 35 days old): not dormant. Its first
+    // write is asked a sign-in after the network's first sighting, as without the lever (the
+    // revocation on record withholds the newcomer allowance: the same row without risk.dormant
+    // asks the same), and the sign-in then passes.
+    const later = await write(signIn(sub, TUE - 40_000), TUE);
+    expect(reasonOf(later), rules(later)).toBe('auth_too_old');
+    expect(rules(later)).not.toContain('dormant_account');
+    const signed = await write(signIn(sub, TUE + M), TUE + 2 * M);
+    expect(reasonOf(signed), rules(signed)).toBe('allowed');
   });
 });

@@ -189,6 +189,17 @@ export const configSchema = z
         message: `must be at least risk.known_ttl_seconds (${cfg.risk.known_ttl_seconds}): a proven mark outlives the context records it stands for`,
       });
     }
+    const dormant = cfg.risk?.dormant;
+    if (dormant !== undefined) {
+      if (dormant.require !== 'refuse') checkLevel(dormant.require, ['risk', 'dormant', 'require']);
+      else if (!cfg.incident) {
+        // The refusal's way back is an administrator's revocation of the subject (admin API): without it a dormant person is refused for good.
+        ctx.addIssue({ code: 'custom', path: ['risk', 'dormant', 'require'], message: 'refuse needs incident (its admin API): a dormant subject is let back by an administrator revoking it (stepgate revoke subject); or name a level' });
+      }
+      if (dormant.after_seconds > cfg.risk!.proven_ttl_seconds) {
+        ctx.addIssue({ code: 'custom', path: ['risk', 'dormant', 'after_seconds'], message: `must be at most risk.proven_ttl_seconds (${cfg.risk!.proven_ttl_seconds}): a mark older than that is gone, so no subject could be found idle this long by its mark` });
+      }
+    }
     if (cfg.limits.max_header_bytes > cfg.limits.max_total_header_bytes) {
       ctx.addIssue({
         code: 'custom',

@@ -356,6 +356,24 @@ export const riskSchema = z.strictObject({
    * flushed or evicting) refuses unknown subjects there: it cannot vouch that they proved nothing.
    */
   proven_ttl_seconds: seconds.min(60).default(15_552_000),
+  /**
+   * A person back after a long silence (docs/risk.md "Session 50: a dormant account"): a subject
+   * with nothing in its context records (idle past known_ttl_seconds, or never seen) whose last
+   * proof is older than `after_seconds` (its proven mark), or, with `unproven: dormant`, who has no
+   * mark at all (idle past proven_ttl_seconds, or new), meets `require` at its first request a rule
+   * asks `learn.min_level` or more of. A takeover through the account's e-mail holds every factor
+   * the identity provider offers, so `refuse` (the default) is the one answer it cannot give: an
+   * administrator who has confirmed the person out of band revokes the subject (`stepgate revoke
+   * subject`), which ends every earlier credential, and the sign-in after it is let through. A level
+   * name asks a sign-in at that level instead. Absent: off.
+   */
+  dormant: z
+    .strictObject({
+      after_seconds: seconds.min(86_400),
+      unproven: z.enum(['newcomer', 'dormant']).default('newcomer'),
+      require: nonEmpty.default('refuse'),
+    })
+    .optional(),
   max_known_per_subject: z.number().int().min(1).max(256).default(16),
 });
 
@@ -454,5 +472,8 @@ export const RISK_APPLY = {
   'risk.bands[].message': 'live',
   'risk.known_ttl_seconds': 'live',
   'risk.proven_ttl_seconds': 'live',
+  'risk.dormant.after_seconds': 'live',
+  'risk.dormant.unproven': 'live',
+  'risk.dormant.require': 'live',
   'risk.max_known_per_subject': 'live',
 } as const satisfies ApplyTable;

@@ -545,6 +545,7 @@ const CONTEXT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   sensitive_objects: ['Unusual number of sensitive objects', 'sign in again to confirm it is you'],
   machine_pace: ['Sensitive objects read at machine pace', 'sign in again to confirm it is you'],
   destructive_burst: ['Burst of deletes', 'sign in again to confirm it is you'],
+  dormant_account: ['An account back after a long silence', 'ask an administrator to confirm it is you; signing in again alone does not help'],
   unfamiliar_namespace: ['A namespace outside your usual work', 'sign in again to confirm it is you'],
   unfamiliar_kind: ['A kind of action new to you', 'sign in again to confirm it is you'],
   accelerators_above_history: ['More GPUs or other accelerators than you have asked for before', 'sign in again to confirm it is you'],
