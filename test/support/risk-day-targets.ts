@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exampleService } from './workday-service.js';
+import { exampleService, sharedIssuerForFile } from './workday-service.js';
 import { replay, reportTables, workday, type DayEvent, type DayReport, type ReplayOptions } from './workday.js';
 import { workday2 } from './workday2.js';
 import { workday3 } from './workday3.js';
@@ -1671,6 +1671,8 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
  * each seed with a warm-up day, the seeds without one, and (with day 1) the policy-only comparison.
  */
 export function replayDays(shard: readonly string[]): void {
+  // Each replay starts a new server; they share the file's issuer (see sharedIssuerForFile).
+  const issuer = sharedIssuerForFile();
   const inShard = (dayName: string) => {
     const day = dayName.split(' ')[1]!;
     return shard.includes(day) && days.includes(day);
@@ -1680,7 +1682,7 @@ export function replayDays(shard: readonly string[]): void {
       describe(`${dayName}, seed ${seed}, ${opts.site ? 'a site copy of ' : ''}examples/stepgate.yaml`, () => {
         let report: DayReport;
         beforeAll(async () => {
-          const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
+          const s = await exampleService({ transport: 'in-process', issuer: issuer(), ...(opts.site ? { edit: opts.site } : {}) });
           try {
             report = await replay(build(seed), s.minter, s.setClock, s.send, opts);
           } finally {
@@ -1728,7 +1730,7 @@ export function replayDays(shard: readonly string[]): void {
     describe(`${dayName}, seed ${seed}, without warm-up (a freshly started server), ${opts.site ? 'a site copy of ' : ''}examples/stepgate.yaml`, () => {
       let report: DayReport;
       beforeAll(async () => {
-        const s = await exampleService({ transport: 'in-process', ...(opts.site ? { edit: opts.site } : {}) });
+        const s = await exampleService({ transport: 'in-process', issuer: issuer(), ...(opts.site ? { edit: opts.site } : {}) });
         try {
           report = await replay(build(seed).filter((e) => e.scored), s.minter, s.setClock, s.send, opts);
         } finally {
@@ -1766,7 +1768,7 @@ export function replayDays(shard: readonly string[]): void {
       beforeAll(async () => {
         const events = workday(12);
         for (const [withoutRisk, set] of [[false, (r: DayReport) => (withRisk = r)], [true, (r: DayReport) => (policyOnly = r)]] as const) {
-          const s = await exampleService({ withoutRisk, transport: 'in-process' });
+          const s = await exampleService({ withoutRisk, transport: 'in-process', issuer: issuer() });
           try {
             set(await replay(events, s.minter, s.setClock, s.send));
           } finally {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import { revoke } from '../../src/admin/actions.js';
 import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
 import { startService, type Service } from '../../src/main.js';
 import { createLogger } from '../../src/telemetry/log.js';
 import { CheckClient } from './grpc-client.js';
@@ -39,13 +40,17 @@ export function exampleYaml(issuerUrl: string): string {
  * `transport: 'in-process'` sends through the server's Check handler without HTTP/2
  * (in-process-check.ts; the replayed days, where the framing was most of the cost).
  */
-export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml: string) => string; transport?: 'grpc' | 'in-process'; env?: Readonly<Record<string, string>> } = {}) {
-  const issuer = await TestIssuer.start();
+export async function exampleService(
+  opts: { withoutRisk?: boolean; edit?: (yaml: string) => string; transport?: 'grpc' | 'in-process'; env?: Readonly<Record<string, string>>; issuer?: TestIssuer } = {},
+) {
+  // A given issuer is the caller's to close (sharedIssuerForFile): its keys are what a new one's
+  // would be to this server, which has never fetched them. Each server is still new.
+  const issuer = opts.issuer ?? (await TestIssuer.start());
   let yaml = exampleYaml(issuer.url);
   if (opts.withoutRisk) yaml = yaml.replace('\nrisk:\n', '\nrisk:\n  enabled: false\n');
   if (opts.edit !== undefined) yaml = opts.edit(yaml);
   let clock = Date.UTC(2026, 11, 1);
-  const service: Service = await startService(parseConfig(yaml, 'examples/stepgate.yaml'), { ...opts.env }, createLogger('silent'), { now: () => clock });
+  const service: Service = await startService(parsedExample(yaml), { ...opts.env }, createLogger('silent'), { now: () => clock });
   const client = new CheckClient(service.grpc.port);
   const tokens = new Map<string, string>();
   const minter: TokenMinter = {
@@ -93,12 +98,52 @@ export async function exampleService(opts: { withoutRisk?: boolean; edit?: (yaml
     async close() {
       client.close();
       await service.stop();
-      await issuer.close();
+      if (opts.issuer === undefined) await issuer.close();
     },
   };
 }
 
 export type ExampleService = Awaited<ReturnType<typeof exampleService>>;
+
+/**
+ * The example's YAML parsed once per text. A replayed day starts a new server per seed, warm and
+ * cold (some 280 in the suite), and parsing the same text again took ~110 ms of CPU each
+ * (measured 2026-12-07). parseConfig returns a deep-frozen Config, so servers can share one: none
+ * can change what another reads. Only texts that one issuer's URL makes equal meet here (the
+ * replays of one file, sharedIssuerForFile), so a few entries are enough.
+ */
+const parsed = new Map<string, Config>();
+function parsedExample(yaml: string): Config {
+  let config = parsed.get(yaml);
+  if (config === undefined) {
+    config = parseConfig(yaml, 'examples/stepgate.yaml');
+    if (parsed.size >= 8) parsed.delete(parsed.keys().next().value!);
+    parsed.set(yaml, config);
+  }
+  return config;
+}
+
+/**
+ * One test issuer for the servers a file starts one after another (the replayed days: a server per
+ * seed, warm and cold), started before the file's tests and closed after them. Starting one
+ * generates an RSA, an EC and an Ed25519 key, 100–250 ms of CPU each time (measured 2026-12-07);
+ * and with one issuer the example's text is the same for each server, so it is parsed once
+ * (parsedExample). The servers never change the issuer (no key rotation, no outage: a day's IdP
+ * outage is the replay's, workday.ts idpDown), so each sees what a new issuer would give it.
+ */
+export function sharedIssuerForFile(): () => TestIssuer {
+  let issuer: TestIssuer | undefined;
+  beforeAll(async () => {
+    issuer = await TestIssuer.start();
+  });
+  afterAll(async () => {
+    await issuer?.close();
+  });
+  return () => {
+    if (issuer === undefined) throw new Error('the shared issuer is started in beforeAll');
+    return issuer;
+  };
+}
 
 /**
  * The example server for the tests of one file: started before them, closed after them. What it
