@@ -101,6 +101,7 @@ function hostOf(url: string): string | undefined {
   // A backslash is a slash to the WHATWG parser here and not to Go's, which cert-manager uses, and
   // the WHATWG parser drops tabs and newlines Go refuses: `https://listed\@evil/` is the listed
   // host here and another (or none) there (review50b).
+  // eslint-disable-next-line no-control-regex
   if (/[\\\u0000-\u001f\u007f]/.test(url.trim())) return undefined;
   try {
     const host = new URL(url.trim()).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
