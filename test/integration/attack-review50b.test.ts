@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtServerForFile, checkEscalationRows, freshSubjects, kubectlSender, reason, rules, type EscalationRow as Row, type EscalationState as State } from '../support/built-server.js';
+import { builtServerForFile, checkEscalationRows, freshSubjects, KUBE, kubectlSender, OFFICE, reason, rules, type EscalationRow as Row, type EscalationState as State } from '../support/built-server.js';
+import { checkRequest } from '../support/requests.js';
 
 /**
  * Session 50's review (review50b, issue #12): the model-source, restore and issuer guardrails
@@ -76,5 +77,27 @@ describe('review50b: model sources, restores and issuers in the shapes the first
   it("the site's own Private CA names no guardrail: the example's cluster-add-on-objects rule asks for it, as for any issuer", async () => {
     const res = await send(pca('arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0a1b'), 'laptop');
     expect(rules(res)).toBe('cluster-add-on-objects');
+  });
+});
+
+describe('review50b: a subject or claim that reads as another person once an upstream normalises it, through the server', () => {
+  const check = async (claims: Record<string, unknown>) => server().client.check(checkRequest({ host: KUBE, source: OFFICE, path: '/api/v1/namespaces/dev/pods', token: await subjects.tokenOf('aal2', 60, claims) }));
+  const header = (res: Awaited<ReturnType<typeof check>>, name: string) => res.ok_response?.headers?.find((h) => h.header.key === name)?.header.value;
+
+  it.each([
+    ['a zero-width space', 'ceo@example.com\u200b'],
+    ['a right-to-left mark', '\u200fceo@example.com'],
+    ['fullwidth letters', '\uff43\uff45\uff4f@example.com'],
+  ])('an email claim with %s sends no email header; a subject with one is subject_missing', async (_what, value) => {
+    const res = await check({ email: value });
+    expect(reason(res)).toBe('allowed');
+    expect(header(res, 'x-stepgate-email')).toBeUndefined();
+    expect(reason(await check({ sub: value, email: 'mallory@example.com' }))).toBe('subject_missing');
+  });
+
+  it("an international address in NFC is the upstream's as it is", async () => {
+    const res = await check({ email: 'jos\u00e9@example.com' });
+    expect(reason(res)).toBe('allowed');
+    expect(header(res, 'x-stepgate-email')).toBe('jos\u00e9@example.com');
   });
 });
