@@ -121,7 +121,7 @@ export function buildIdentity(
     // A value with a control character is left out rather than cut: `ceo@example.com\u0000`
     // with the NUL removed would name another person upstream.
     if (typeof v === 'string') {
-      if (!CONTROL.test(v)) upstream.push(internPair(header, headerSafe(v)));
+      if (!disguised(v)) upstream.push(internPair(header, headerSafe(v)));
     } else if (Array.isArray(v)) upstream.push(internPair(header, headerSafe(listHeader(v))));
     else if (typeof v === 'number' || typeof v === 'boolean') upstream.push(internPair(header, String(v)));
   }
@@ -293,12 +293,26 @@ function stringList(v: unknown): readonly string[] {
  */
 function listHeader(v: readonly unknown[]): string {
   return stringList(v)
-    .filter((s) => !s.includes(',') && !s.trimStart().startsWith('[') && !CONTROL.test(s))
+    .filter((s) => !s.includes(',') && !s.trimStart().startsWith('[') && !disguised(s))
     .join(',');
 }
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Whether a claim value may read as another person's name to whoever compares it after us: a
+ * control character; an invisible format character (zero-width space and joiners, the
+ * left-to-right and right-to-left marks and overrides, a byte order mark, a soft hyphen: Unicode's
+ * Cf), which an upstream's collation or a cleaning step ignores (`ceo@example.com\u200b` is
+ * `ceo@example.com` to MySQL's utf8mb4_unicode_ci); or a value NFKC normalisation changes
+ * (fullwidth `ｃｅｏ@example.com`, a decomposed accent), which Python's and Java's identity
+ * libraries apply (review50b). None is text an IdP issues for a real account name.
+ */
+function disguised(v: string): boolean {
+  return CONTROL.test(v) || FORMAT.test(v) || v.normalize('NFKC') !== v;
+}
+const FORMAT = /\p{Cf}/u;
 
 /**
  * Header values must not carry CR/LF or other controls: claims are text the IdP's users influence.
@@ -314,13 +328,16 @@ function headerSafe(v: string): string {
  * Why `value`, the `claim` of a token or ID token, cannot name the caller; undefined when it can.
  * Besides missing or empty: a control character (the subject header cannot carry it, and without
  * it `alice\u0000` would be `alice` to the upstream while the rules, the risk history and the
- * revocations see another person), or the issuer saying it did not verify the claim
+ * revocations see another person), an invisible format character or a value NFKC changes (a
+ * look-alike of another name: disguised), or the issuer saying it did not verify the claim
  * (`email_verified: false` beside `subject_claim: email`: an address anyone may type in at the IdP
  * would be its owner here).
  */
 export function subjectProblem(payload: JWTPayload, claim: string, value: unknown = payload[claim]): string | undefined {
   if (typeof value !== 'string' || value === '') return `claim ${claim} is missing or not a string`;
   if (CONTROL.test(value)) return `claim ${claim} holds a control character`;
+  if (FORMAT.test(value)) return `claim ${claim} holds an invisible format character (zero-width or a direction mark)`;
+  if (value.normalize('NFKC') !== value) return `claim ${claim} changes under NFKC normalisation (a look-alike of another name)`;
   if (payload[`${claim}_verified`] === false) return `claim ${claim} is not verified (${claim}_verified: false)`;
   return undefined;
 }

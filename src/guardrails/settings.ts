@@ -334,14 +334,20 @@ function compileModelSources(entries: readonly string[]): GuardrailSettings['mod
 /** Schemes whose first segment is a host name, compared without case. */
 const HOST_SCHEMES = new Set(['http', 'https', 'webhdfs', 'hdfs', 'oci']);
 
-/** Host globs (`.` the separator, as upload_hosts) and `secret:NAME` globs. */
+/** An authority named by its cloud (rules/issuers.ts): `arn:…`, `gcp-cas:…`. */
+const CLOUD_AUTHORITY = /^(?:arn|gcp-cas):/;
+
+/** Host globs (`.` the separator, as upload_hosts), `secret:NAME` globs and cloud CA name globs. */
 function compileAuthorities(entries: readonly string[]): GuardrailSettings['authorityAllowed'] {
   if (entries.length === 0) return undefined;
   const secrets = entries.filter((e) => e.startsWith('secret:')).map((e) => e.slice('secret:'.length));
-  const hosts = entries.filter((e) => !e.startsWith('secret:')).map((e) => e.toLowerCase().replace(/\.$/, ''));
+  // A cloud CA by its own name (an AWS Private CA's ARN, a Google CAS pool), compared exactly.
+  const clouds = entries.filter((e) => CLOUD_AUTHORITY.test(e));
+  const hosts = entries.filter((e) => !e.startsWith('secret:') && !CLOUD_AUTHORITY.test(e)).map((e) => e.toLowerCase().replace(/\.$/, ''));
   const secret = secrets.length > 0 ? compileGlobList(secrets, null) : NEVER;
+  const cloud = clouds.length > 0 ? compileGlobList(clouds, null) : NEVER;
   const host = hosts.length > 0 ? compileGlobList(hosts, '.') : NEVER;
-  return (authority) => (authority.startsWith('secret:') ? secret(authority.slice('secret:'.length)) : authority !== '' && host(authority));
+  return (authority) => (authority.startsWith('secret:') ? secret(authority.slice('secret:'.length)) : CLOUD_AUTHORITY.test(authority) ? cloud(authority) : authority !== '' && host(authority));
 }
 
 function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): GuardrailSettings['replicaFloor'] {

@@ -203,3 +203,80 @@ describe('issuer_endpoint_not_allowed', () => {
     expect(() => guardConfig('guardrails:\n  certificate_authorities: ["https://acme.example/directory"]\n')).toThrow(/certificate_authorities/);
   });
 });
+
+/**
+ * review50b: the encodings and shapes session 50's review found passing. Each row names what an
+ * attacker writes; the routine rows beside them stay quiet.
+ */
+describe('review50b: model sources in other encodings and places', () => {
+  const DEP = '/apis/apps/v1/namespaces/prod-inference/deployments/llm';
+  const SMP = 'application/strategic-merge-patch+json';
+  const VLLM = 'registry.meridian.example/vllm/vllm-openai:v0.6.4';
+  const deployment = (container: Record<string, unknown>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm' }, spec: { template: { spec: { containers: [{ name: 'vllm', image: VLLM, ...container }] } } } });
+  const post = (body: unknown) => of(send('POST', '/apis/apps/v1/namespaces/prod-inference/deployments', body), 'model_source_not_allowed');
+
+  it("reads a patch of a container's arguments that shows no image: a strategic merge by container name", () => {
+    expect(of(send('PATCH', DEP, { spec: { template: { spec: { containers: [{ name: 'vllm', args: ['--model', 'evil/x'] }] } } } }, SMP), 'model_source_not_allowed')).toHaveLength(1);
+    // The company's model, and a training job's architecture name, by the same patch.
+    expect(send('PATCH', DEP, { spec: { template: { spec: { containers: [{ name: 'vllm', args: ['--model', 'meridian/fraud-llm'] }] } } } }, SMP).violations).toEqual([]);
+    expect(send('PATCH', DEP, { spec: { template: { spec: { containers: [{ name: 'train', args: ['--model', 'resnet50', '--epochs', '3'] }] } } } }, SMP).violations).toEqual([]);
+  });
+
+  it("reads `vllm serve`'s model after its options, a tokenizer and a draft model", () => {
+    expect(post(deployment({ command: ['vllm', 'serve', '--port', '8000', 'evil/x'] }))).toHaveLength(1);
+    expect(post(deployment({ command: ['sh', '-c', 'vllm serve --gpu-memory-utilization 0.9 hf://evil/x && sleep 1'] }))).toHaveLength(1);
+    expect(post(deployment({ args: ['--model', 'meridian/x', '--tokenizer', 'evil/tok', '--trust-remote-code'] }))).toHaveLength(1);
+    expect(post(deployment({ args: ['--model', 'meridian/x', '--speculative-model', 'evil/draft'] }))).toHaveLength(1);
+    // Routine: the listed model before or after its options, its served name shaped like a hub id.
+    expect(post(deployment({ command: ['vllm', 'serve', '--port', '8000', 'meridian/fraud-llm', '--served-model-name', 'fraud/llm', '--dtype', 'bfloat16'] }))).toEqual([]);
+    expect(post(deployment({ args: ['--model', 'meridian/x', '--tokenizer', 'meridian/x'] }))).toEqual([]);
+  });
+
+  it("reads a KServe predictor container's STORAGE_URI and a LocalModelCache's source", () => {
+    expect(of(send('PATCH', ISVC, { spec: { predictor: { containers: [{ name: 'kserve-container', env: [{ name: 'STORAGE_URI', value: 's3://evil/x' }] }] } } }, MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    expect(send('PATCH', ISVC, { spec: { predictor: { containers: [{ name: 'kserve-container', env: [{ name: 'STORAGE_URI', value: 's3://meridian-models/fraud' }] }] } } }, MERGE).violations).toEqual([]);
+    const cache = (sourceModelUri: string) => ({ apiVersion: 'serving.kserve.io/v1alpha1', kind: 'LocalModelCache', metadata: { name: 'llm' }, spec: { sourceModelUri, modelSize: '10Gi', nodeGroups: ['gpu'] } });
+    expect(of(send('POST', '/apis/serving.kserve.io/v1alpha1/localmodelcaches', cache('hf://evil/x')), 'model_source_not_allowed')).toHaveLength(1);
+    expect(send('POST', '/apis/serving.kserve.io/v1alpha1/localmodelcaches', cache('s3://meridian-models/llm')).violations).toEqual([]);
+  });
+});
+
+describe('review50b: restores and issuers in other shapes', () => {
+  const KASTEN = '/apis/actions.kio.kasten.io/v1alpha1/namespaces/sandbox/restoreactions';
+  const action = (subject: Record<string, unknown>, targetNamespace: string) => ({ apiVersion: 'actions.kio.kasten.io/v1alpha1', kind: 'RestoreAction', metadata: { generateName: 'r-' }, spec: { subject, targetNamespace } });
+
+  it("flags a RestoreAction of a cluster-scoped RestorePointContent (any namespace's) into one outside production", () => {
+    expect(of(send('POST', KASTEN, action({ kind: 'RestorePointContent', name: 'tax-prod-scheduled-abc' }, 'sandbox')), 'restore_namespace_moved')[0]!.detail).toContain('does not show');
+    // Into production, or a namespace's own RestorePoint into a scratch namespace: a drill.
+    expect(send('POST', KASTEN, action({ kind: 'RestorePointContent', name: 'tax-prod-scheduled-abc' }, 'tax-prod')).violations).toEqual([]);
+    expect(send('POST', KASTEN, action({ kind: 'RestorePoint', name: 'rp', namespace: 'sandbox' }, 'sandbox-scratch')).violations).toEqual([]);
+  });
+
+  it('reads a kustomize patch whose target names an Issuer, a Restore or an InferenceService without its group', () => {
+    const app = (kind: string, patch: string) => ({ spec: { source: { kustomize: { patches: [{ target: { kind, name: 'x' }, patch }] } } } });
+    const APP = '/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/platform';
+    expect(of(send('PATCH', APP, app('ClusterIssuer', '- op: replace\n  path: /spec/acme/server\n  value: https://acme.evil.example/dir\n'), MERGE), 'issuer_endpoint_not_allowed')).toHaveLength(1);
+    expect(of(send('PATCH', APP, app('Restore', '- op: add\n  path: /spec/namespaceMapping\n  value: {tax-prod: sandbox}\n'), MERGE), 'restore_namespace_moved')).toHaveLength(1);
+    expect(of(send('PATCH', APP, app('InferenceService', '- op: add\n  path: /spec/predictor/model/storage\n  value: {key: k, parameters: {type: s3, bucket: attacker}}\n'), MERGE), 'model_source_not_allowed')).toHaveLength(1);
+    // The site's own server by the same patch.
+    expect(of(send('PATCH', APP, app('ClusterIssuer', '- op: replace\n  path: /spec/acme/server\n  value: https://acme.stats.agency.example/dir\n'), MERGE), 'issuer_endpoint_not_allowed')).toEqual([]);
+  });
+
+  it('refuses an ACME URL whose host this parser and Go read differently (a backslash, a tab)', () => {
+    for (const server of ['https://acme.stats.agency.example\\@evil.example/dir', 'https://acme.stats.agency.exa\tmple/dir']) {
+      expect(of(send('PATCH', ISSUER, { spec: { acme: { server } } }, MERGE), 'issuer_endpoint_not_allowed'), server).toHaveLength(1);
+    }
+  });
+
+  it("reads AWS Private CA's and Google CAS's issuers by the CA they name", () => {
+    const cloud = guardSettings(LISTS.replace('certificate_authorities: [', 'certificate_authorities: ["arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/*", "gcp-cas:meridian-pki/us-central1/prod-pool", '));
+    const pca = (arn: string) => of(send('POST', '/apis/awspca.cert-manager.io/v1beta1/awspcaclusterissuers', { apiVersion: 'awspca.cert-manager.io/v1beta1', kind: 'AWSPCAClusterIssuer', spec: { arn, region: 'us-east-1' } }, 'application/json', cloud), 'issuer_endpoint_not_allowed');
+    expect(pca('arn:aws:acm-pca:us-east-1:666666666666:certificate-authority/x')).toHaveLength(1);
+    expect(pca('arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/0a1b')).toEqual([]);
+    const cas = (spec: Record<string, string>, method = 'POST', type = 'application/json') => of(send(method, '/apis/cas-issuer.jetstack.io/v1beta1/namespaces/tax-prod/googlecasissuers', { spec }, type, cloud), 'issuer_endpoint_not_allowed');
+    expect(cas({ project: 'mallory', location: 'us-central1', caPoolId: 'prod-pool' })).toHaveLength(1);
+    expect(cas({ project: 'meridian-pki', location: 'us-central1', caPoolId: 'prod-pool' })).toEqual([]);
+    expect(cas({ caPoolId: 'other' }, 'PATCH', MERGE)).toHaveLength(1);
+    expect(() => guardConfig('guardrails:\n  certificate_authorities: ["gcp-cas:p/l/pool", "arn:aws:acm-pca:*"]\n')).not.toThrow();
+  });
+});

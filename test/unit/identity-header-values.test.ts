@@ -118,3 +118,32 @@ describe('the verifier and the session claims', () => {
     expect(sessionClaims(withSession, { sub: 'mallory', email: 'm@example.com' }, 'a1', [], 1_700_000_000).extra).not.toHaveProperty('email_verified');
   });
 });
+
+describe('review50b: look-alikes that are not control characters', () => {
+  const LOOKALIKES: [string, string][] = [
+    ['a zero-width space', 'ceo@example.com\u200b'],
+    ['a zero-width joiner', 'ce\u200do@example.com'],
+    ['a right-to-left mark', '\u200fceo@example.com'],
+    ['a right-to-left override', 'moc.elpmaxe@oec\u202e'],
+    ['a byte order mark', '\ufeffceo@example.com'],
+    ['a soft hyphen', 'c\u00adeo@example.com'],
+    ['fullwidth letters (NFKC)', '\uff43\uff45\uff4f@example.com'],
+    ['a decomposed accent (NFKC)', 'jose\u0301@example.com'],
+  ];
+
+  it.each(LOOKALIKES)('an email with %s sends no email header', (_what, email) => {
+    expect(headers({ email }).has('x-stepgate-email')).toBe(false);
+  });
+
+  it.each(LOOKALIKES)('a subject with %s is no subject', (_what, sub) => {
+    expect(subjectProblem({ sub }, 'sub')).toBeDefined();
+  });
+
+  it('a group with one is left out; international names in NFC, and plain ones, stay', () => {
+    expect(headers({ groups: ['dev', 'sre\u200b', 'ops'] }).get('x-stepgate-groups')).toBe('dev,ops');
+    expect(headers({ email: 'jos\u00e9@example.com', groups: ['Entwicklung-Zürich', '開発'] }).get('x-stepgate-email')).toBe('jos\u00e9@example.com');
+    expect(headers({ groups: ['Entwicklung-Zürich', '開発'] }).get('x-stepgate-groups')).toBe('Entwicklung-Zürich,開発');
+    expect(subjectProblem({ sub: 'jos\u00e9@example.com' }, 'sub')).toBeUndefined();
+    expect(subjectProblem({ sub: '00u1a2b3c4D5e6F7g8h9' }, 'sub')).toBeUndefined();
+  });
+});

@@ -44,9 +44,10 @@ const MODEL_SOURCE_ENTRY = /^[a-z][a-z0-9+.-]*:\/\/(?:[A-Za-z0-9*?._~:@=+-]+(?:\
 
 /**
  * A certificate_authorities entry: a host glob (the ACME directory's, the Vault server's, a step-ca's),
- * or `secret:` and a Secret name glob (a CA issuer's key pair).
+ * or `secret:` and a Secret name glob (a CA issuer's key pair), or an AWS Private CA's ARN glob
+ * (`arn:…`, an AWSPCAIssuer's), or `gcp-cas:PROJECT/LOCATION/POOL` (a GoogleCASIssuer's), globs allowed.
  */
-const AUTHORITY_ENTRY = /^(?:secret:[a-z0-9*?.-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+const AUTHORITY_ENTRY = /^(?:secret:[a-z0-9*?.-]+|arn:[A-Za-z0-9*?:/._-]+|gcp-cas:[A-Za-z0-9*?/._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
 
 export const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -136,7 +137,7 @@ export const guardrailsSchema = z.strictObject({
    * globs of ACME directories, Vault servers, step-ca and Venafi hosts, and `secret:NAME` globs
    * for a CA issuer's key pair. Empty: the guardrail is off.
    */
-  certificate_authorities: z.array(nonEmpty.refine((e) => AUTHORITY_ENTRY.test(e), { message: 'a certificate authority is a host glob (acme-v02.api.letsencrypt.org, "*.pki.example.com") or secret:NAME (a CA issuer\'s key pair, globs allowed)' })).default([]),
+  certificate_authorities: z.array(nonEmpty.refine((e) => AUTHORITY_ENTRY.test(e), { message: 'a certificate authority is a host glob (acme-v02.api.letsencrypt.org, "*.pki.example.com") or secret:NAME (a CA issuer\'s key pair), arn:… (an AWS Private CA) or gcp-cas:PROJECT/LOCATION/POOL, globs allowed' })).default([]),
   replica_floors: z
     .array(
       z.strictObject({

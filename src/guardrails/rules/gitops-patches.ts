@@ -260,6 +260,27 @@ function add(src: Source, path: string, target: unknown, doc: Json | undefined, 
 }
 
 /** The kinds a patch is judged as (see the header). */
+/**
+ * The custom kinds whose guardrails read their spec (rules/issuers.ts, restores.ts, model-sources.ts),
+ * for a target that names the kind without its group: kustomize matches it in any group, so the
+ * patch is that kind's where one group serves it. Judged as UNION instead, `- op: replace, path:
+ * /spec/acme/server` under `target: {kind: ClusterIssuer}` was read as a Deployment's and passed
+ * (review50b).
+ */
+const CUSTOM_GROUP: ReadonlyMap<string, string> = new Map([
+  ['Issuer', 'cert-manager.io/v1'],
+  ['ClusterIssuer', 'cert-manager.io/v1'],
+  ['StepIssuer', 'certmanager.step.sm/v1beta1'],
+  ['StepClusterIssuer', 'certmanager.step.sm/v1beta1'],
+  ['Restore', 'velero.io/v1'],
+  ['RestoreAction', 'actions.kio.kasten.io/v1alpha1'],
+  ['InferenceService', 'serving.kserve.io/v1beta1'],
+  ['TrainedModel', 'serving.kserve.io/v1alpha1'],
+  ['ServingRuntime', 'serving.kserve.io/v1alpha1'],
+  ['ClusterServingRuntime', 'serving.kserve.io/v1alpha1'],
+  ['SeldonDeployment', 'machinelearning.seldon.io/v1'],
+]);
+
 function kindsOf(target: Json | undefined, doc: Json | undefined): readonly PatchKind[] {
   if (target !== undefined) {
     if (target.kind === undefined) return UNION;
@@ -272,6 +293,9 @@ function kindsOf(target: Json | undefined, doc: Json | undefined): readonly Patc
     if (builtin !== undefined) return [{ apiVersion: builtin === '' ? version : `${builtin}/${version}`, kind }];
     // A custom kind in any group: the patch's own apiVersion where it names the same kind.
     if (doc !== undefined && doc.kind === kind && typeof doc.apiVersion === 'string') return [{ apiVersion: doc.apiVersion, kind }];
+    // A kind a guardrail reads by its group's URL: the group that serves it (CUSTOM_GROUP).
+    const custom = CUSTOM_GROUP.get(kind);
+    if (custom !== undefined) return [{ apiVersion: typeof target.version === 'string' && PLAIN.test(target.version) ? `${custom.slice(0, custom.indexOf('/'))}/${target.version}` : custom, kind }];
     return UNION;
   }
   if (doc !== undefined && typeof doc.kind === 'string' && typeof doc.apiVersion === 'string') return [{ apiVersion: doc.apiVersion, kind: doc.kind }];

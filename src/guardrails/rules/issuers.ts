@@ -19,13 +19,17 @@ import { joinPath } from './walk.js';
  * `skipTLSVerify: true`, which lets anyone on the path answer for a listed server),
  * `spec.vault.server`, `spec.venafi.tpp.url`, `spec.venafi.cloud.url` by their host; `spec.ca.secretName`
  * as `secret:NAME`; and smallstep's StepIssuer and StepClusterIssuer (`certmanager.step.sm`)
- * `spec.url`. A value the body does not show (a JSON patch's copy) is unknown, and unknown is not
+ * `spec.url`; AWS Private CA's and Google CAS's issuers by the CA they name (checkCloudIssuer).
+ * A value the body does not show (a JSON patch's copy) is unknown, and unknown is not
  * on the list. Off (nothing read) without a list.
  */
 
-export const ISSUER_KEYS: ReadonlySet<string> = new Set(['cert-manager.io/issuers', 'cert-manager.io/clusterissuers', 'certmanager.step.sm/stepissuers', 'certmanager.step.sm/stepclusterissuers']);
+/** cert-manager's external issuers that sign at a cloud CA named by its ID, not a URL (review50b). */
+const AWS_PCA = new Set(['awspca.cert-manager.io/awspcaissuers', 'awspca.cert-manager.io/awspcaclusterissuers']);
+const GOOGLE_CAS = new Set(['cas-issuer.jetstack.io/googlecasissuers', 'cas-issuer.jetstack.io/googlecasclusterissuers']);
+export const ISSUER_KEYS: ReadonlySet<string> = new Set(['cert-manager.io/issuers', 'cert-manager.io/clusterissuers', 'certmanager.step.sm/stepissuers', 'certmanager.step.sm/stepclusterissuers', ...AWS_PCA, ...GOOGLE_CAS]);
 /** The words a body must hold for this rule to parse it (inspect.ts mayName). */
-export const ISSUER_NAMES = ['server', 'url', 'secretName', 'skipTLSVerify'];
+export const ISSUER_NAMES = ['server', 'url', 'secretName', 'skipTLSVerify', 'arn', 'project', 'location', 'caPoolId', 'certificateAuthorityId'];
 
 /** [object path under spec, field, how the value is read]. */
 const FIELDS: readonly (readonly [readonly string[], string, 'url' | 'secret'])[] = [
@@ -41,8 +45,12 @@ export function checkIssuer(doc: Json, prefix: string, key: string, ctx: RuleCon
   const allowed = ctx.settings.authorityAllowed;
   const spec = doc.spec;
   if (allowed === undefined || !isObject(spec)) return;
-  const kind = key.endsWith('clusterissuers') ? 'ClusterIssuer' : key.startsWith('certmanager.step.sm') ? 'StepIssuer' : 'Issuer';
   const at = joinPath(prefix.endsWith('.') ? prefix.slice(0, -1) : prefix, 'spec');
+  if (AWS_PCA.has(key) || GOOGLE_CAS.has(key)) {
+    checkCloudIssuer(spec, at, key, allowed, ctx);
+    return;
+  }
+  const kind = key.endsWith('clusterissuers') ? 'ClusterIssuer' : key.startsWith('certmanager.step.sm') ? 'StepIssuer' : 'Issuer';
   for (const [parents, field, how] of FIELDS) {
     // spec.url is step-issuer's; cert-manager's own issuers have none at the top.
     if (parents.length === 0 && kind !== 'StepIssuer') continue;
@@ -63,8 +71,38 @@ export function checkIssuer(doc: Json, prefix: string, key: string, ctx: RuleCon
   }
 }
 
+/**
+ * AWS Private CA's issuer (`spec.arn`, the CA that signs) as `arn:…`, Google CAS's
+ * (`spec.project`, `location`, `caPoolId`) as `gcp-cas:PROJECT/LOCATION/POOL`: either names a CA
+ * in whichever cloud account it says, the attacker's too. A patch that changes part of the pool's
+ * name without the rest does not show which pool it names (unknown, not on the list).
+ */
+function checkCloudIssuer(spec: Json, at: string, key: string, allowed: (authority: string) => boolean, ctx: RuleContext): void {
+  const aws = AWS_PCA.has(key);
+  const fields = aws ? ['arn'] : ['project', 'location', 'caPoolId', 'certificateAuthorityId'];
+  if (!fields.some((f) => f in spec && spec[f] !== null)) return;
+  const text = (v: unknown) => (typeof v === 'string' && v !== UNKNOWN_VALUE && v.trim() !== '' ? v.trim() : undefined);
+  let authority: string | undefined;
+  if (aws) {
+    const arn = text(spec.arn);
+    authority = arn?.startsWith('arn:') === true ? arn : undefined;
+  } else {
+    const [project, location, pool] = [text(spec.project), text(spec.location), text(spec.caPoolId)];
+    authority = project !== undefined && location !== undefined && pool !== undefined ? `gcp-cas:${project}/${location}/${pool}` : undefined;
+  }
+  if (authority !== undefined && allowed(authority)) return;
+  const kind = aws ? 'AWSPCAIssuer' : 'GoogleCASIssuer';
+  const shown = authority === undefined ? 'a certificate authority the request does not show' : clientText(authority, 253);
+  ctx.out.push({ code: 'issuer_endpoint_not_allowed', detail: `${kind} names ${shown}, not in guardrails.certificate_authorities: every certificate it issues is signed there`, path: `${at}.${aws ? 'arn' : 'caPoolId'}` });
+}
+
 /** A URL's host, lower-case, without port or brackets; undefined when it has none. */
 function hostOf(url: string): string | undefined {
+  // A backslash is a slash to the WHATWG parser here and not to Go's, which cert-manager uses, and
+  // the WHATWG parser drops tabs and newlines Go refuses: `https://listed\@evil/` is the listed
+  // host here and another (or none) there (review50b).
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f\u007f]/.test(url.trim())) return undefined;
   try {
     const host = new URL(url.trim()).hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
     return host === '' ? undefined : host;

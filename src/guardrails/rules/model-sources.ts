@@ -34,10 +34,18 @@ import { joinPath, walkObjects } from './walk.js';
  * not on the list. Off (nothing read) without a list.
  */
 
-const MODEL_KEYS = new Set(['storageUri', 'modelUri']);
+/** `sourceModelUri`: KServe's LocalModelCache, which copies the model onto the nodes an InferenceService then loads it from. */
+const MODEL_KEYS = new Set(['storageUri', 'modelUri', 'sourceModelUri']);
 const MODEL_LIST_KEYS = new Set(['storageUris']);
 /** The flags model servers take a model by (vLLM, TGI, Triton's and MLServer's wrappers, Ray Serve apps). */
-const MODEL_FLAGS = new Set(['--model', '--model-id', '--model_id', '--model-uri', '--model_uri', '--model-path', '--model_path', '--model-name-or-path', '--model_name_or_path', '--storage-uri', '--storage_uri', '--model-repository', '--model_repository', '--model-store', '--model_store']);
+const MODEL_FLAGS = new Set(['--model', '--model-id', '--model_id', '--model-uri', '--model_uri', '--model-path', '--model_path', '--model-name-or-path', '--model_name_or_path', '--storage-uri', '--storage_uri', '--model-repository', '--model_repository', '--model-store', '--model_store',
+  // A tokenizer or draft model is a hub repository loaded beside the model, its code too under
+  // `--trust-remote-code` (review50b).
+  '--tokenizer', '--speculative-model', '--speculative_model', '--draft-model', '--draft_model']);
+/** Flags whose value is a name shaped like a hub id, not a source (`--served-model-name org/name`). */
+const NAME_FLAGS = new Set(['--served-model-name', '--served_model_name']);
+/** A shell word that ends the command (`vllm serve m && …`). */
+const SHELL_BREAK = /^(?:&&|\|\||;|\|)$/;
 /** Environment variables model servers and their wrappers load a model from. */
 const MODEL_ENV = new Set(['HF_MODEL_ID', 'MODEL_ID', 'MODEL_URI', 'STORAGE_URI', 'MODEL_NAME_OR_PATH', 'HUGGING_FACE_HUB_MODEL', 'HF_MODEL']);
 const KSERVE_GROUP = 'serving.kserve.io';
@@ -49,7 +57,8 @@ const SERVING_GROUPS = new Set([KSERVE_GROUP, 'machinelearning.seldon.io', 'mlop
  */
 const SERVER = /vllm|text-generation|\btgi\b|sglang|triton|torchserve|mlserver|kserve|\bserve\b|llama[-_.]?(?:cpp|server)|ollama|lmdeploy|trtllm|tensorrt-llm|huggingface/i;
 /** The words a body must hold for this rule to parse it (inspect.ts mayName). */
-export const MODEL_SOURCE_NAMES = ['storageUri', 'modelUri', 'storage', '--model', 'model_uri', 'model-uri', 'MODEL', 'vllm', 'model_repository', 'model-repository', 'model-store', 'model_store'];
+// `STORAGE_URI` spells none of the others: a KServe predictor's container env naming it was never parsed (review50b).
+export const MODEL_SOURCE_NAMES = ['storageUri', 'modelUri', 'sourceModelUri', 'storage', 'STORAGE_URI', '--model', '--tokenizer', '--speculative', '--draft', 'model_uri', 'model-uri', 'MODEL', 'vllm', 'model_repository', 'model-repository', 'model-store', 'model_store'];
 
 /** A Hugging Face repository id: `org/name`, letters, digits, `-`, `_`, `.` (hub's own rule). */
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -86,7 +95,11 @@ export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext, g
       const words = [...stringsOf(node.command), ...stringsOf(node.args)];
       // A training script's `--model resnet50` or `--model-path checkpoints/best` names an
       // architecture or an output: a command line is read only where a model server runs.
-      if (serving || SERVER.test(typeof node.image === 'string' ? node.image : '') || words.some((w) => SERVER.test(w))) {
+      // A patch that sets a container's arguments without its image or command (a strategic merge
+      // patch by container name, a JSON patch of `args/1`) shows no model server, and may be one's:
+      // its model flags are read (review50b: `--model evil/x` into a vLLM Deployment passed).
+      const unshown = ctx.partial && node.image === undefined && !words.some((w) => SERVER.test(w));
+      if (serving || unshown || SERVER.test(typeof node.image === 'string' ? node.image : '') || words.some((w) => SERVER.test(w))) {
         for (const source of argumentSources(words)) report(hubId(resolve(source, env), false), joinPath(path, 'args'), "the container's arguments");
       }
       for (const [name, value] of env) if (MODEL_ENV.has(name) && value !== '') report(hubId(resolve(value, env), name.startsWith('HF') || name.startsWith('HUGGING')), joinPath(path, 'env'), `env ${name}`);
@@ -145,7 +158,18 @@ export function argumentSources(words: readonly string[]): string[] {
     const eq = t.indexOf('=');
     if (eq > 0 && MODEL_FLAGS.has(t.slice(0, eq))) out.push(t.slice(eq + 1).replace(/^['"]|['"]$/g, ''));
     else if (MODEL_FLAGS.has(t) && i + 1 < tokens.length) out.push(tokens[++i]!.replace(/^['"]|['"]$/g, ''));
-    else if (/(?:^|\/)vllm$/.test(t) && tokens[i + 1] === 'serve' && i + 2 < tokens.length && !tokens[i + 2]!.startsWith('-')) out.push(tokens[i + 2]!.replace(/^['"]|['"]$/g, ''));
+    else if (/(?:^|\/)vllm$/.test(t) && tokens[i + 1] === 'serve') {
+      // The model is `serve`'s positional argument, before or after its options (argparse takes
+      // `vllm serve --port 8000 org/model`). Which words are options' values is vLLM's parser's
+      // to know: every later word shaped as a source (a URI, an `org/name`) is read, up to the
+      // shell's next command, but for the served name's (review50b).
+      for (let j = i + 2; j < tokens.length; j++) {
+        const w = tokens[j]!.replace(/^['"]|['"]$/g, '');
+        if (SHELL_BREAK.test(w)) break;
+        if (w.startsWith('-') || MODEL_FLAGS.has(tokens[j - 1]!) || NAME_FLAGS.has(tokens[j - 1]!)) continue;
+        if (URI.test(w) || HF_ID.test(w)) out.push(w);
+      }
+    }
   }
   return out.filter((s) => s !== '');
 }

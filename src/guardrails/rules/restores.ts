@@ -44,17 +44,28 @@ export function checkRestore(doc: Json, prefix: string, key: string, ctx: RuleCo
     return;
   }
   const subject = isObject(spec.subject) ? spec.subject : {};
-  const from = typeof subject.namespace === 'string' && subject.namespace !== '' ? subject.namespace : ctx.namespace;
+  // A RestorePointContent is cluster-scoped: its name, not the body, holds the namespace it was
+  // taken from, so the source is any namespace, production's too (review50b: a RestoreAction in
+  // the sandbox restoring production's RestorePointContent into it passed as the sandbox's own).
+  const content = subject.kind === 'RestorePointContent' || subject.kind === UNKNOWN_VALUE;
+  const from = content ? UNSHOWN_SOURCE : typeof subject.namespace === 'string' && subject.namespace !== '' ? subject.namespace : ctx.namespace;
   if ('targetNamespace' in spec) moved(from, spec.targetNamespace, `${at}.targetNamespace`, 'RestoreAction', ctx);
 }
 
+/** The source of a restore whose body does not name the namespace it was taken from. */
+const UNSHOWN_SOURCE = '\u0000stepgate:unshown-source';
+
 function moved(from: string, to: unknown, path: string, kind: string, ctx: RuleContext): void {
-  if (!guarded(from, ctx)) return;
+  const unshown = from === UNSHOWN_SOURCE;
+  if (!unshown && !guarded(from, ctx)) return;
+  // An unshown source is production unless the target is guarded itself (a restore into production stays there).
+  if (unshown && typeof to === 'string' && to !== UNKNOWN_VALUE && guarded(to, ctx)) return;
   if (typeof to === 'string' && to !== UNKNOWN_VALUE && (to === from || guarded(to, ctx))) return;
   // null removes a mapping: the namespace is restored in place.
   if (to === null || to === undefined) return;
   const target = typeof to === 'string' && to !== UNKNOWN_VALUE ? clientText(to, 63) : 'a namespace the request does not show';
-  ctx.out.push({ code: 'restore_namespace_moved', detail: `${kind} restores ${clientText(from, 63)}, a production or protected namespace, into ${target}: its Secrets and data readable by whoever that namespace serves`, path });
+  const source = unshown ? 'a restore point of a namespace the request does not show (production\'s, for all it says)' : `${clientText(from, 63)}, a production or protected namespace,`;
+  ctx.out.push({ code: 'restore_namespace_moved', detail: `${kind} restores ${source} into ${target}: its Secrets and data readable by whoever that namespace serves`, path });
 }
 
 /** A production namespace (a word of the top environment tier) or a protected one. */
