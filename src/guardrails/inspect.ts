@@ -14,7 +14,7 @@ import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
-import { checkModelSources, MODEL_SOURCE_NAMES } from './rules/model-sources.js';
+import { checkModelSources, MODEL_ELEMENT_NAMES, MODEL_SOURCE_NAMES } from './rules/model-sources.js';
 import { checkRestore, RESTORE_KEYS, RESTORE_NAMES } from './rules/restores.js';
 import { checkIssuer, ISSUER_KEYS, ISSUER_NAMES } from './rules/issuers.js';
 import { checkStoredTelemetry, checkTelemetryObject, TELEMETRY_GROUPS } from './rules/telemetry.js';
@@ -456,8 +456,9 @@ function inspectAt(
     // And the kustomize patches it has Argo CD apply over the rendered manifests (rules/gitops-patches.ts).
     const patches = customObjectWrite(kube) && GITOPS_PATCH_KEYS.has(urlKey) && !truncated && body !== undefined && mayName(body, contentType, GITOPS_PATCH_NAMES);
     // Where a model server loads its model from, where the site lists its model stores
-    // (rules/model-sources.ts): a body cut at the limit may name one past the cut.
-    const models = customObjectWrite(kube) && settings.modelAllowed !== undefined && body !== undefined && (truncated || mayName(body, contentType, MODEL_SOURCE_NAMES));
+    // (rules/model-sources.ts): a body cut at the limit may name one past the cut. A JSON patch of
+    // one argument (`/args/1`) names no flag, only the path to the element.
+    const models = customObjectWrite(kube) && settings.modelAllowed !== undefined && body !== undefined && (truncated || mayName(body, contentType, MODEL_SOURCE_NAMES) || (mediaType(contentType) === JSON_PATCH && mayName(body, contentType, MODEL_ELEMENT_NAMES)));
     // A backup restored from production into another namespace (rules/restores.ts).
     const restores = RESTORE_KEYS.has(urlKey) && kube.subresource === '' && body !== undefined && (truncated || mayName(body, contentType, RESTORE_NAMES));
     // A certificate issuer's authority, where the site lists its authorities (rules/issuers.ts).

@@ -183,6 +183,8 @@ class ArrayNode {
   readonly items = new Map<string, unknown>();
   shifted = false;
   fresh = 0;
+  /** Built from a list an earlier operation set whole: every element is shown, none is kube's. */
+  whole = false;
 }
 
 /**
@@ -301,6 +303,18 @@ export function insertedByPatch(o: unknown): boolean {
 }
 
 /**
+ * Lists a JSON patch wrote element by element (`/args/1`, `/args/-`): the elements shown are the
+ * patch's, the rest and their order are the stored object's, which the request does not show
+ * (`--model` at index 0 with only index 1's value in the patch).
+ */
+const ELEMENTS = new WeakSet<object>();
+
+/** Whether a JSON patch set only some elements of this list, the others kube's. */
+export function elementsByPatch(o: unknown): boolean {
+  return Array.isArray(o) && ELEMENTS.has(o);
+}
+
+/**
  * Whether the patch drops `key` from the object `o` stands for, when `o` does not list it: a JSON
  * patch that sets `o` whole, or a strategic merge patch's `$patch: replace` / `delete`, or its
  * `$retainKeys` without the key (kube's strategic merge honours `$retainKeys` on any map).
@@ -362,6 +376,7 @@ function descend(current: unknown, next: string, store: (c: Json | ArrayNode) =>
   let created: Json | ArrayNode;
   if (Array.isArray(current)) {
     created = new ArrayNode();
+    created.whole = true;
     for (let i = 0; i < current.length; i++) created.items.set(String(i), current[i]);
   } else {
     created = INDEX.test(next) ? new ArrayNode() : {};
@@ -374,7 +389,9 @@ function descend(current: unknown, next: string, store: (c: Json | ArrayNode) =>
 function materialise(v: unknown): unknown {
   if (v instanceof ArrayNode) {
     const keys = [...v.items.keys()].sort(indexOrder);
-    return keys.map((k) => materialise(v.items.get(k)));
+    const list = keys.map((k) => materialise(v.items.get(k)));
+    if (!v.whole) ELEMENTS.add(list);
+    return list;
   }
   if (isObject(v)) {
     for (const k of Object.keys(v)) v[k] = materialise(v[k]);

@@ -241,6 +241,54 @@ describe('review50b: model sources in other encodings and places', () => {
   });
 });
 
+/**
+ * args50: a JSON patch of one element of a container's `args` or `command` shows the value only;
+ * the flag before it (`--model`) stays in the stored object. A source-shaped value there is judged
+ * as a model source; a port, a length, a flag, a listed source stay quiet.
+ */
+describe('args50: a JSON patch of one argument', () => {
+  const DEP = '/apis/apps/v1/namespaces/prod-inference/deployments/llm';
+  const patch = (path: string, op: string, pointer: string, value: unknown) => of(send('PATCH', path, [{ op, path: pointer, value }], JSON_PATCH), 'model_source_not_allowed');
+
+  it("flags a source-shaped value set into one element of a model server's args or command", () => {
+    expect(patch(ISVC, 'replace', '/spec/predictor/containers/0/args/1', 's3://attacker/model')).toEqual([expect.objectContaining({ path: 'spec.predictor.containers[0].args' })]);
+    expect(patch(ISVC, 'add', '/spec/predictor/containers/0/command/2', 'evil-org/model')).toHaveLength(1);
+    expect(patch(ISVC, 'add', '/spec/predictor/containers/0/args/-', 's3://attacker/model')).toHaveLength(1);
+    expect(patch(ISVC, 'replace', '/spec/predictor/containers/0/args/1', 'hf://evil-org/model')).toHaveLength(1);
+    expect(patch(DEP, 'replace', '/spec/template/spec/containers/0/args/3', 'evil-org/model')).toHaveLength(1);
+    expect(patch(DEP, 'add', '/spec/template/spec/containers/0/args/-', 'https://models.example/x.safetensors')).toHaveLength(1);
+    // `$(VAR)` naming a model variable the patch does not show is unknown, and unknown is not listed.
+    expect(patch(DEP, 'replace', '/spec/template/spec/containers/0/command/1', '$(MODEL_ID)')).toHaveLength(1);
+    // The path spelt through JSON escapes is the same path.
+    const escaped = '[{"op":"replace","path":"/spec/predictor/containers/0/\\u0061rgs/1","value":"s3://attacker/model"}]';
+    expect(of(send('PATCH', ISVC, escaped, JSON_PATCH), 'model_source_not_allowed')).toHaveLength(1);
+    // Two ops, each one element: the value after the other's flag, or alone, is read either way.
+    expect(of(send('PATCH', DEP, [{ op: 'replace', path: '/spec/template/spec/containers/0/args/0', value: '--port' }, { op: 'replace', path: '/spec/template/spec/containers/0/args/5', value: 'evil-org/model' }], JSON_PATCH), 'model_source_not_allowed')).toHaveLength(1);
+  });
+
+  it('leaves routine element patches alone: a port, a length, a flag, a listed source', () => {
+    for (const [path, pointer, value] of [
+      [ISVC, '/spec/predictor/containers/0/args/3', '8080'],
+      [ISVC, '/spec/predictor/containers/0/args/-', '--port'],
+      [DEP, '/spec/template/spec/containers/0/args/5', '16384'],
+      [DEP, '/spec/template/spec/containers/0/args/1', '--max-model-len=8192'],
+      [DEP, '/spec/template/spec/containers/0/args/2', '0.9'],
+      [DEP, '/spec/template/spec/containers/0/args/4', '$(PORT)'],
+      [ISVC, '/spec/predictor/containers/0/args/1', 's3://meridian-models/fraud/v43'],
+      [DEP, '/spec/template/spec/containers/0/args/1', 'meridian/fraud-llm'],
+      [DEP, '/spec/template/spec/containers/0/command/1', '/mnt/models/fraud'],
+    ] as const) {
+      expect(send('PATCH', path, [{ op: 'replace', path: pointer, value }], JSON_PATCH).violations, `${pointer} ${value}`).toEqual([]);
+    }
+    // A whole list set by one op is read as today: the flag and its value are both shown.
+    expect(send('PATCH', DEP, [{ op: 'replace', path: '/spec/template/spec/containers/0/args', value: ['--served-model-name', 'fraud/llm', '--model', 'meridian/x'] }], JSON_PATCH).violations).toEqual([]);
+    // A list set whole and then appended to is shown whole: its served name is no source.
+    expect(send('PATCH', DEP, [{ op: 'add', path: '/spec/template/spec/containers/0/args', value: ['--model', 'meridian/x', '--served-model-name', 'fraud/llm'] }, { op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--enable-prefix-caching' }], JSON_PATCH).violations).toEqual([]);
+    // Off without a list.
+    expect(send('PATCH', ISVC, [{ op: 'replace', path: '/spec/predictor/containers/0/args/1', value: 's3://attacker/model' }], JSON_PATCH, none).violations).toEqual([]);
+  });
+});
+
 describe('review50b: restores and issuers in other shapes', () => {
   const KASTEN = '/apis/actions.kio.kasten.io/v1alpha1/namespaces/sandbox/restoreactions';
   const action = (subject: Record<string, unknown>, targetNamespace: string) => ({ apiVersion: 'actions.kio.kasten.io/v1alpha1', kind: 'RestoreAction', metadata: { generateName: 'r-' }, spec: { subject, targetNamespace } });

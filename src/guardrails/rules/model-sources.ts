@@ -1,5 +1,5 @@
 import { clientText } from '../../core/redact.js';
-import { UNKNOWN_VALUE } from '../parse.js';
+import { elementsByPatch, UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
 import type { RuleContext } from './context.js';
 import { joinPath, walkObjects } from './walk.js';
@@ -60,6 +60,9 @@ const SERVER = /vllm|text-generation|\btgi\b|sglang|triton|torchserve|mlserver|k
 // `STORAGE_URI` spells none of the others: a KServe predictor's container env naming it was never parsed (review50b).
 export const MODEL_SOURCE_NAMES = ['storageUri', 'modelUri', 'sourceModelUri', 'storage', 'STORAGE_URI', '--model', '--tokenizer', '--speculative', '--draft', 'model_uri', 'model-uri', 'MODEL', 'vllm', 'model_repository', 'model-repository', 'model-store', 'model_store'];
 
+/** What a JSON patch of one element of a command line must name: its path (rules read them in patchedElements). */
+export const MODEL_ELEMENT_NAMES = ['args', 'command'];
+
 /** A Hugging Face repository id: `org/name`, letters, digits, `-`, `_`, `.` (hub's own rule). */
 const HF_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const URI = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
@@ -100,7 +103,9 @@ export function checkModelSources(doc: Json, prefix: string, ctx: RuleContext, g
       // its model flags are read (review50b: `--model evil/x` into a vLLM Deployment passed).
       const unshown = ctx.partial && node.image === undefined && !words.some((w) => SERVER.test(w));
       if (serving || unshown || SERVER.test(typeof node.image === 'string' ? node.image : '') || words.some((w) => SERVER.test(w))) {
-        for (const source of argumentSources(words)) report(hubId(resolve(source, env), false), joinPath(path, 'args'), "the container's arguments");
+        const sources = new Set(argumentSources(words).map((w) => hubId(resolve(w, env), false)));
+        if (ctx.partial) for (const w of [...patchedElements(node.command, env), ...patchedElements(node.args, env)]) sources.add(w);
+        for (const source of sources) report(source, joinPath(path, 'args'), "the container's arguments");
       }
       for (const [name, value] of env) if (MODEL_ENV.has(name) && value !== '') report(hubId(resolve(value, env), name.startsWith('HF') || name.startsWith('HUGGING')), joinPath(path, 'env'), `env ${name}`);
     }
@@ -116,6 +121,26 @@ function hubId(value: string, hub: boolean): string {
   if (value === UNKNOWN_VALUE || value.includes('/') || value.includes(':')) return value;
   return hub ? `hf://${value}` : '.';
 }
+
+/**
+ * The source-shaped values a JSON patch set into single elements of a command line (`/args/1`,
+ * `/command/2`, `/args/-`): the flag before them stays in the stored object, which the request does
+ * not show, so a URI or an `org/name` there may be `--model`'s and is judged as a source (args50:
+ * `replace /args/1 s3://attacker/model` under a stored `--model` passed). A port, a length, a flag
+ * or a path is no source; `$(VAR)` is its env value, unknown where a model variable is not shown.
+ */
+function patchedElements(list: unknown, env: ReadonlyMap<string, string>): string[] {
+  if (!elementsByPatch(list)) return [];
+  const out: string[] = [];
+  for (const w of stringsOf(list)) {
+    const value = resolve(w.trim().replace(/^['"]|['"]$/g, ''), env);
+    if (value === UNKNOWN_VALUE ? MODEL_VAR.test(w) : URI.test(value) || HF_ID.test(value)) out.push(value);
+  }
+  return out;
+}
+
+/** A `$(VAR)` reference that names a model variable (`$(MODEL_ID)`, `$(STORAGE_URI)`). */
+const MODEL_VAR = /\$\([^)]*(?:MODEL|STORAGE)[^)]*\)/i;
 
 function stringsOf(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
