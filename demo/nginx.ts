@@ -289,6 +289,25 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`port ${port} not listening after ${timeoutMs} ms`);
 }
 
+/**
+ * A free loopback port held until `release()`: for a port that must be known long before its
+ * server listens (a redirect URI registered with an identity provider started first). Between
+ * freePort() and the listen, any listen(0) on the machine (the IdP's own, another test file's)
+ * may be handed the same port: CI saw EADDRINUSE that way. Held, no one else gets it; the window
+ * left is release() to the listen.
+ */
+export async function reservePort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      resolve({ port, release: () => new Promise<void>((r) => s.close(() => r())) });
+    });
+  });
+}
+
 /** A free loopback port (the OS picks one; a tiny window remains before nginx binds it). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { startService, type Service } from '../../src/main.js';
 import { CheckClient, deniedHeader, deniedStatus, reasonOf } from '../support/grpc-client.js';
 import { checkRequest } from '../support/requests.js';
-import { CLIENT_ID, CLIENT_SECRET, freePort, http, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
+import { CLIENT_ID, CLIENT_SECRET, http, reservePort, stepupConfigYaml, stepupEnv } from '../support/stepup.js';
 
 /**
  * The HTTP ext_authz / forward-auth adapter on its own listener, with real ID tokens from the
@@ -24,10 +24,13 @@ let aal1 = '';
 let aal2 = '';
 
 beforeAll(async () => {
-  const httpPort = await freePort();
+  // Held while the IdP starts (its own listen(0) could be handed a port only probed as free).
+  const held = await reservePort();
+  const httpPort = held.port;
   const redirect = `http://127.0.0.1:${httpPort}/.stepgate/callback`;
   idp = await startDevIdp({ clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [redirect] }] });
   const config = parseConfig(stepupConfigYaml({ idp: idp.issuer, httpPort }), 'authz-test.yaml');
+  await held.release();
   service = await startService(config, stepupEnv(), undefined, {});
   authz = `http://127.0.0.1:${service.authzHttp!.port}`;
   const login = { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: redirect, user: 'alice', password: 'alice-password' };

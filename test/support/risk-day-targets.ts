@@ -697,7 +697,16 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
   // resizes oncology's GPU quota for the screening campaign at 09:36 (a namespace they had not
   // written to: the warm-up day's resize was genomics'), and back at 16:12, past quota-changes' 15
   // minutes: asked twice within 8 hours (the second ask is the open one).
-  'day 43 (workday43.ts)': [{ cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d43-plat-1@helixa.example'] }],
+  // And since review50 (custom kinds' pod templates counted by accelerators_above_history): ml-1's
+  // planned 16-GPU RayJob at 13:12, eight times the largest ask ml-1 made before (2), asks a sign-in
+  // after it, 22 minutes after the one ml-1 made for its first Secret (unfamiliar_kind, 12:50):
+  // asked twice within 8 hours on the warm seeds 411 and 415 (docs/risk.md, "Where the replayed
+  // days stand now"). The signal as designed: a large jump in accelerators is what a miner with a
+  // stolen token asks; the job is ml-1's own, the ask is the price.
+  'day 43 (workday43.ts)': [
+    { cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d43-plat-1@helixa.example'] },
+    { cause: 'context: accelerators_above_history', max: 1, who: ['d43-ml-1@helixa.example'] },
+  ],
   'day 41 (workday41.ts)': [
     { cause: 'guardrail: capability_added+capability_beyond_baseline', max: 2, who: ['d41-cnf-2@halvard.example'] },
     { cause: 'guardrail: helm_release_edited', max: 2, who: ['d41-tse@cnfvendor.example'] },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 
 /** A port that was free a moment ago (the IdP needs stepgate's redirect URI before stepgate starts). */
-export { freePort } from '../../demo/nginx.js';
+export { freePort, reservePort } from '../../demo/nginx.js';
 
 export const CLIENT_ID = 'stepgate';
 export const CLIENT_SECRET = 'stepgate-dev-client-secret';
