@@ -310,13 +310,7 @@ export async function reservePort(): Promise<{ port: number; release: () => Prom
 
 /** A free loopback port (the OS picks one; a tiny window remains before nginx binds it). */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+  const { port, release } = await reservePort();
+  await release();
+  return port;
 }
