@@ -344,20 +344,27 @@ describe('EncodedAllowCache key memos', () => {
     const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
     const N = 4000;
     const held = await users(N);
-    const cache = new EncodedAllowCache(serialize, 50);
-    // Warm: the cache full, its code compiled.
-    for (const u of held.slice(0, 1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
-    gc();
-    gc();
-    const heap0 = process.memoryUsage().heapUsed;
-    for (const u of held.slice(1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
-    gc();
-    gc();
-    const perUser = (process.memoryUsage().heapUsed - heap0) / (N - 1000);
-    expect(cache.lookups.hits).toBe(N);
-    expect(cache.memos).toBeLessThanOrEqual(50);
+    // Heap bytes are noisy one-sided (a collection that ran early, code compiled mid-run): the median
+    // of three fresh caches over the same users, as token-cache-bytes does since session 49 (CI saw
+    // one run past the bound with this code unchanged).
+    const runs: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const cache = new EncodedAllowCache(serialize, 50);
+      // Warm: the cache full, its code compiled.
+      for (const u of held.slice(0, 1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
+      gc();
+      gc();
+      const heap0 = process.memoryUsage().heapUsed;
+      for (const u of held.slice(1000)) for (let k = 0; k < 2; k++) cache.response(u.v, u.a, toCheckResponse);
+      gc();
+      gc();
+      runs.push((process.memoryUsage().heapUsed - heap0) / (N - 1000));
+      expect(cache.lookups.hits).toBe(N);
+      expect(cache.memos).toBeLessThanOrEqual(50);
+    }
+    const perUser = [...runs].sort((a, b) => a - b)[1]!;
     // ~0 alone; up to ~80 when files before it in the worker leave code to compile. Far from ~500.
-    expect(perUser, `${perUser.toFixed(0)} heap bytes per user`).toBeLessThan(200);
+    expect(perUser, `${runs.map((r) => r.toFixed(0)).join(', ')} heap bytes per user`).toBeLessThan(200);
     expect(held).toHaveLength(N);
   });
 });
