@@ -1,9 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { STATUS_CODES } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +9,7 @@ import { reasonOf, type CheckResponse } from '../support/grpc-client.js';
 import { runCli } from '../support/process.js';
 import { parse as parseYaml } from 'yaml';
 import { guardrailTitle } from '../../src/config/guardrail-codes.js';
-import { makeTestCa, type TestCa } from '../support/redis.js';
+import { discovery, startKubeCheckFront, type Answer, type GroupRow, type KubeCheckFront } from '../support/kube-check-front.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -40,114 +37,65 @@ const server = builtServerForFile('kubectl50', (yaml) => {
   return out;
 });
 
-let api: Server;
+let front: KubeCheckFront;
 let dir: string;
 let kubeconfig: string;
-let ca: TestCa;
 const seen: { method: string; path: string; decision: CheckResponse }[] = [];
 
-const resources = (gv: string, rs: [string, string, boolean][]) => ({
-  kind: 'APIResourceList',
-  apiVersion: 'v1',
-  groupVersion: gv,
-  resources: rs.map(([name, kind, namespaced]) => ({ name, singularName: kind.toLowerCase(), namespaced, kind, verbs: ['create', 'get', 'list', 'update', 'patch', 'delete'], shortNames: SHORT[name] ?? [] })),
-});
-const SHORT: Record<string, string[]> = { deployments: ['deploy'], inferenceservices: ['isvc'], pods: ['po'] };
-const GROUPS: [string, string, [string, string, boolean][]][] = [
+const GROUPS: GroupRow[] = [
   ['apps', 'v1', [['deployments', 'Deployment', true]]],
   ['batch', 'v1', [['jobs', 'Job', true]]],
   ['serving.kserve.io', 'v1beta1', [['inferenceservices', 'InferenceService', true]]],
   ['velero.io', 'v1', [['restores', 'Restore', true]]],
   ['cert-manager.io', 'v1', [['clusterissuers', 'ClusterIssuer', false]]],
 ];
-const DISCOVERY: Record<string, unknown> = {
-  '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0' },
-  '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
-  '/apis': {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: GROUPS.map(([g, v]) => ({ name: g, versions: [{ groupVersion: `${g}/${v}`, version: v }], preferredVersion: { groupVersion: `${g}/${v}`, version: v } })),
-  },
-  '/api/v1': resources('v1', [
+const DISCOVERY = discovery(
+  [
     ['pods', 'Pod', true],
     ['namespaces', 'Namespace', false],
-  ]),
-  ...Object.fromEntries(GROUPS.map(([g, v, rs]) => [`/apis/${g}/${v}`, resources(`${g}/${v}`, rs)])),
+  ],
+  GROUPS,
+  { deployments: ['deploy'], inferenceservices: ['isvc'], pods: ['po'] },
+);
+
+/** An allowed write or read, as kube-apiserver answers it (kubectl prints the kind and name it gets back). */
+const answer: Answer = (method, path, body) => {
+  // kubectl patch reads the object first; apply and create find none and create it.
+  const deploy = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9-]+)\/deployments\/([a-z0-9-]+)$/.exec(path);
+  if (method === 'GET' && deploy) {
+    return [200, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deploy[2], namespace: deploy[1], uid: 'uid-1' }, spec: { template: { spec: { containers: [{ name: deploy[2], image: 'registry.example.com/app@sha256:' + '0'.repeat(64) }] } } } }];
+  }
+  if (method === 'GET' && /\/pods$/.test(path)) return [200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] }];
+  if (method !== 'POST' && method !== 'PATCH') return undefined;
+  const sent = (method === 'POST' ? JSON.parse(body.toString('utf8')) : {}) as { apiVersion?: string; kind?: string; metadata?: { name?: string } };
+  const name = sent.metadata?.name ?? path.split('/').at(-1)!;
+  const group = GROUPS.find(([g, v]) => path.startsWith(`/apis/${g}/${v}/`));
+  const kind = group?.[2].find(([r]) => path.includes(`/${r}`))?.[1] ?? sent.kind ?? 'Pod';
+  return [method === 'POST' ? 201 : 200, { apiVersion: group ? `${group[0]}/${group[1]}` : 'v1', kind, metadata: { name, uid: `uid-${name}` } }];
 };
-const STATUS_BY_NAME = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [String(text).replace(/[^A-Za-z]/g, ''), Number(code)]));
 
 beforeAll(async () => {
-  ca = makeTestCa();
-  // TLS: client-go sends a bearer token only over https.
-  api = createServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const body = Buffer.concat(chunks);
-        const auth = req.headers.authorization ?? '';
-        const headers: Record<string, string> = { accept: req.headers.accept ?? '', 'user-agent': req.headers['user-agent'] ?? '' };
-        if (body.length > 0) headers['x-envoy-auth-partial-body'] = 'false';
-        if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-        const decision = await server().client.check(
-          checkRequest({
-            host: KUBE,
-            source: OFFICE,
-            method: req.method!,
-            path: req.url!,
-            headers,
-            ...(auth.startsWith('Bearer ') ? { token: auth.slice(7) } : {}),
-            ...(body.length > 0 ? { rawBody: body } : {}),
-          }),
-        );
-        seen.push({ method: req.method!, path: req.url!, decision });
-        if (decision.status.code !== 0 && decision.status.code !== undefined) {
-          const d = decision.denied_response ?? {};
-          const out: Record<string, string> = {};
-          for (const h of d.headers ?? []) out[h.header.key] = h.header.value;
-          res.writeHead(STATUS_BY_NAME.get(d.status?.code ?? '') ?? 403, out).end(d.body ?? '');
-          return;
-        }
-        const path = req.url!.split('?')[0]!;
-        const json = (code: number, o: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(o));
-        if (req.method === 'GET' && DISCOVERY[path]) return json(200, DISCOVERY[path]);
-        // kubectl patch reads the object first; apply and create find none and create it.
-        const deploy = /^\/apis\/apps\/v1\/namespaces\/([a-z0-9-]+)\/deployments\/([a-z0-9-]+)$/.exec(path);
-        if (req.method === 'GET' && deploy) {
-          return json(200, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: deploy[2], namespace: deploy[1], uid: 'uid-1' }, spec: { template: { spec: { containers: [{ name: deploy[2], image: 'registry.example.com/app@sha256:' + '0'.repeat(64) }] } } } });
-        }
-        if (req.method === 'GET' && /\/pods$/.test(path)) return json(200, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] });
-        if (req.method === 'POST' || req.method === 'PATCH') {
-          // The object written, as kube-apiserver answers it (kubectl prints its kind and name).
-          const sent = (req.method === 'POST' ? JSON.parse(body.toString('utf8')) : {}) as { apiVersion?: string; kind?: string; metadata?: { name?: string } };
-          const name = sent.metadata?.name ?? path.split('/').at(-1)!;
-          const group = GROUPS.find(([g, v]) => path.startsWith(`/apis/${g}/${v}/`));
-          const kind = group?.[2].find(([r]) => path.includes(`/${r}`))?.[1] ?? sent.kind ?? 'Pod';
-          return json(req.method === 'POST' ? 201 : 200, { apiVersion: group ? `${group[0]}/${group[1]}` : 'v1', kind, metadata: { name, uid: `uid-${name}` } });
-        }
-        json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: `${path} not found` });
-      })().catch((err: unknown) => res.writeHead(500).end(String(err)));
-    });
-  });
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
   dir = await mkdtemp(join(tmpdir(), 'stepgate-kubectl50-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:${(api.address() as AddressInfo).port}", certificate-authority: "${ca.caFile}"}}]
-users: [{name: u, user: {}}]
-contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]
-current-context: x
-`,
-  );
+  front = await startKubeCheckFront({
+    dir,
+    namespace: 'default',
+    discovery: DISCOVERY,
+    answer,
+    check: async (r) => {
+      const headers = r.body.length > 0 ? { ...r.headers, 'x-envoy-auth-partial-body': 'false' } : r.headers;
+      const decision = await server().client.check(
+        checkRequest({ host: KUBE, source: OFFICE, method: r.method, path: r.path, headers, ...(r.token ? { token: r.token } : {}), ...(r.body.length > 0 ? { rawBody: r.body } : {}) }),
+      );
+      seen.push({ method: r.method, path: r.path, decision });
+      return decision;
+    },
+  });
+  kubeconfig = front.kubeconfig;
 }, 60_000);
 
 afterAll(async () => {
-  if (api) await new Promise((r) => api.close(r));
+  await front?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
-  if (ca) await rm(ca.dir, { recursive: true, force: true });
 });
 
 let n = 0;

@@ -1,9 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { STATUS_CODES } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +14,7 @@ import { CheckClient, reasonOf, type CheckResponse } from '../support/grpc-clien
 import { PINNED } from '../support/guardrails.js';
 import { TestIssuer } from '../support/issuer.js';
 import { encodeKube } from '../support/kube-protobuf.js';
-import { makeTestCa, type TestCa } from '../support/redis.js';
+import { discovery, startKubeCheckFront, type KubeCheckFront } from '../support/kube-check-front.js';
 import { checkRequest } from '../support/requests.js';
 
 /**
@@ -33,10 +30,9 @@ const KUBECTL = 'kubectl';
 let issuer: TestIssuer;
 let service: Service;
 let client: CheckClient;
-let api: Server;
+let front: KubeCheckFront;
 let dir: string;
 let kubeconfig: string;
-let ca: TestCa;
 
 interface Seen {
   method: string;
@@ -55,42 +51,35 @@ guardrails:
     rbac_cluster_admin_binding: {deny: true}
 `;
 
-const resources = (gv: string, rs: [string, string, boolean][]) => ({
-  kind: 'APIResourceList',
-  apiVersion: 'v1',
-  groupVersion: gv,
-  resources: rs.map(([name, kind, namespaced]) => ({ name, singularName: '', namespaced, kind, verbs: ['create', 'get', 'list', 'update', 'patch', 'delete'] })),
-});
-const GROUPS = ['apps', 'batch', 'rbac.authorization.k8s.io', 'networking.k8s.io'];
-const DISCOVERY: Record<string, unknown> = {
-  // A kubectl dispatcher (the Google Cloud SDK package) runs the kubectl matching this version.
-  '/version': { major: '1', minor: '32', gitVersion: 'v1.32.0' },
-  '/api': { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] },
-  '/apis': {
-    kind: 'APIGroupList',
-    apiVersion: 'v1',
-    groups: GROUPS.map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: 'v1' }], preferredVersion: { groupVersion: `${g}/v1`, version: 'v1' } })),
-  },
-  '/api/v1': resources('v1', [
+const DISCOVERY = discovery(
+  [
     ['pods', 'Pod', true],
     ['namespaces', 'Namespace', false],
     ['secrets', 'Secret', true],
-  ]),
-  '/apis/apps/v1': resources('apps/v1', [['deployments', 'Deployment', true]]),
-  '/apis/batch/v1': resources('batch/v1', [
-    ['jobs', 'Job', true],
-    ['cronjobs', 'CronJob', true],
-  ]),
-  '/apis/networking.k8s.io/v1': resources('networking.k8s.io/v1', [['ingresses', 'Ingress', true]]),
-  '/apis/rbac.authorization.k8s.io/v1': resources('rbac.authorization.k8s.io/v1', [
-    ['roles', 'Role', true],
-    ['clusterroles', 'ClusterRole', false],
-    ['rolebindings', 'RoleBinding', true],
-    ['clusterrolebindings', 'ClusterRoleBinding', false],
-  ]),
-};
-
-const STATUS_BY_NAME = new Map(Object.entries(STATUS_CODES).map(([code, text]) => [String(text).replace(/[^A-Za-z]/g, ''), Number(code)]));
+  ],
+  [
+    ['apps', 'v1', [['deployments', 'Deployment', true]]],
+    [
+      'batch',
+      'v1',
+      [
+        ['jobs', 'Job', true],
+        ['cronjobs', 'CronJob', true],
+      ],
+    ],
+    ['networking.k8s.io', 'v1', [['ingresses', 'Ingress', true]]],
+    [
+      'rbac.authorization.k8s.io',
+      'v1',
+      [
+        ['roles', 'Role', true],
+        ['clusterroles', 'ClusterRole', false],
+        ['rolebindings', 'RoleBinding', true],
+        ['clusterrolebindings', 'ClusterRoleBinding', false],
+      ],
+    ],
+  ],
+);
 
 /**
  * kubectl 1.32 is the first to send protobuf for `create` (1.27 to 1.31 send JSON, measured);
@@ -120,65 +109,29 @@ beforeAll(async () => {
   issuer = await TestIssuer.start();
   service = await startService(parseConfig(testConfigYaml(issuer.url, GUARDRAILS), 'kubectl.yaml'), { TEST_HMAC_SECRET: HMAC_SECRET }, createLogger('silent'));
   client = new CheckClient(service.grpc.port);
-  ca = makeTestCa();
-  // TLS: client-go sends a bearer token only over https.
-  api = createServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const body = Buffer.concat(chunks);
-        const auth = req.headers.authorization ?? '';
-        const headers: Record<string, string> = { accept: req.headers.accept ?? '', 'user-agent': req.headers['user-agent'] ?? '', 'x-envoy-auth-partial-body': 'false' };
-        if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
-        const decision = await client.check(
-          checkRequest({
-            method: req.method!,
-            path: req.url!,
-            headers,
-            ...(auth.startsWith('Bearer ') ? { token: auth.slice(7) } : {}),
-            ...(body.length > 0 ? { rawBody: body } : {}),
-          }),
-        );
-        seen.push({ method: req.method!, path: req.url!, contentType: req.headers['content-type'] ?? '', body, decision });
-        if (decision.status.code !== 0 && decision.status.code !== undefined) {
-          const d = decision.denied_response ?? {};
-          const out: Record<string, string> = {};
-          for (const h of d.headers ?? []) out[h.header.key] = h.header.value;
-          res.writeHead(STATUS_BY_NAME.get(d.status?.code ?? '') ?? 403, out).end(d.body ?? '');
-          return;
-        }
-        const path = req.url!.split('?')[0]!;
-        const json = (code: number, o: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(JSON.stringify(o));
-        if (req.method === 'GET' && DISCOVERY[path]) return json(200, DISCOVERY[path]);
-        if (req.method === 'POST') return json(201, { kind: 'Status', apiVersion: 'v1', status: 'Success' });
-        json(404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound' });
-      })().catch((err: unknown) => res.writeHead(500).end(String(err)));
-    });
-  });
-  await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
   dir = await mkdtemp(join(tmpdir(), 'stepgate-kubectl-'));
-  kubeconfig = join(dir, 'kubeconfig');
-  const server = `https://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  await writeFile(
-    kubeconfig,
-    `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "${server}", certificate-authority: "${ca.caFile}"}}]
-users: [{name: u, user: {}}]
-contexts: [{name: x, context: {cluster: c, user: u, namespace: dev}}]
-current-context: x
-`,
-  );
+  front = await startKubeCheckFront({
+    dir,
+    namespace: 'dev',
+    discovery: DISCOVERY,
+    answer: (method) => (method === 'POST' ? [201, { kind: 'Status', apiVersion: 'v1', status: 'Success' }] : undefined),
+    check: async (r) => {
+      const decision = await client.check(
+        checkRequest({ method: r.method, path: r.path, headers: { ...r.headers, 'x-envoy-auth-partial-body': 'false' }, ...(r.token ? { token: r.token } : {}), ...(r.body.length > 0 ? { rawBody: r.body } : {}) }),
+      );
+      seen.push({ method: r.method, path: r.path, contentType: r.headers['content-type'] ?? '', body: r.body, decision });
+      return decision;
+    },
+  });
+  kubeconfig = front.kubeconfig;
 });
 
 afterAll(async () => {
   client?.close();
   await service?.stop();
   await issuer?.close();
-  if (api) await new Promise((r) => api.close(r));
+  await front?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
-  if (ca) await rm(ca.dir, { recursive: true, force: true });
 });
 
 const sec = () => Math.floor(Date.now() / 1000);
