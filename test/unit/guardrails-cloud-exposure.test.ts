@@ -42,6 +42,10 @@ describe('cloud_resource_exposed', () => {
 
   it("is a security group opened to 0.0.0.0/0 on a database port (day 48's second malware), in ACK's, Upbound's, Google's and Azure's shapes", () => {
     expect(codes(write('PATCH', ack('ec2', 'tracking-prod', 'securitygroups', 'tracking-db-sg'), openSg, MERGE))).toEqual(X);
+    // JSON patches: a rule appended, and one range of a stored rule replaced (its ports unseen: judged as any port).
+    const JP = 'application/json-patch+json';
+    expect(codes(write('PATCH', ack('ec2', 'tracking-prod', 'securitygroups', 'db'), [{ op: 'add', path: '/spec/ingressRules/-', value: { ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, ipRanges: [{ cidrIP: '0.0.0.0/0' }] } }], JP))).toEqual(X);
+    expect(codes(write('PATCH', ack('ec2', 'tracking-prod', 'securitygroups', 'db'), [{ op: 'replace', path: '/spec/ingressRules/0/ipRanges/0/cidrIP', value: '0.0.0.0/0' }], JP))).toEqual(X);
     const rule = { apiVersion: 'ec2.aws.upbound.io/v1beta1', kind: 'SecurityGroupIngressRule', metadata: { name: 'r' }, spec: { forProvider: { securityGroupId: 'sg-1', ipProtocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '0.0.0.0/0' } } };
     expect(codes(write('POST', '/apis/ec2.aws.upbound.io/v1beta1/securitygroupingressrules', rule))).toEqual(X);
     const all = { spec: { forProvider: { type: 'ingress', protocol: '-1', fromPort: 0, toPort: 0, ipv6CidrBlocks: ['::/0'] } } };
