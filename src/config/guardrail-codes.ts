@@ -117,6 +117,8 @@ export const GUARDRAIL_CODES = [
   'restore_namespace_moved',
   // A certificate issuer (cert-manager) pointed at a CA or ACME server not in guardrails.certificate_authorities
   'issuer_endpoint_not_allowed',
+  // A cloud controller's object (ACK, Crossplane, Config Connector, Azure Service Operator) opened to anyone, made an administrator, or its deletion protection taken away
+  'cloud_resource_exposed',
   // cel branch: the cluster's own policies (guardrails.cluster_policies).
   'cluster_policy',
   'cluster_policy_unreadable',
@@ -219,6 +221,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   model_source_not_allowed: 'critical',
   restore_namespace_moved: 'critical',
   issuer_endpoint_not_allowed: 'critical',
+  cloud_resource_exposed: 'critical',
   // Each source states its own effect; these tiers only apply when one is missing.
   cluster_policy: 'critical',
   cluster_policy_unreadable: 'critical',
@@ -310,6 +313,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   model_source_not_allowed: "a model loaded from a store not in the site's list (guardrails.model_sources)",
   restore_namespace_moved: "a production or protected namespace's backup restored into a namespace outside that set",
   issuer_endpoint_not_allowed: "a certificate issuer pointed at an authority not in the site's list (guardrails.certificate_authorities)",
+  cloud_resource_exposed: 'cloud resource opened to anyone, made an administrator or its deletion protection taken away',
   cluster_policy: "the cluster's own policy is violated",
   cluster_policy_unreadable: "the cluster's own policy could not be judged",
 };

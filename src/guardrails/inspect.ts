@@ -14,6 +14,7 @@ import type { RuleContext } from './rules/context.js';
 import { checkAdmission, isAdmissionResource } from './rules/admission.js';
 import { CHAOS_GROUPS, checkChaos } from './rules/chaos.js';
 import { checkKedaTriggers, KEDA_GROUP } from './rules/keda.js';
+import { checkCloudExposure, isCloudControllerGroup } from './rules/cloud-exposure.js';
 import { checkModelSources, MODEL_ELEMENT_NAMES, MODEL_SOURCE_NAMES } from './rules/model-sources.js';
 import { checkRestore, RESTORE_KEYS, RESTORE_NAMES } from './rules/restores.js';
 import { checkIssuer, ISSUER_KEYS, ISSUER_NAMES } from './rules/issuers.js';
@@ -466,8 +467,11 @@ function inspectAt(
     // And the accelerators a custom kind's pod templates or device claims ask for, by shape (a
     // LeaderWorkerSet's groups, a JobSet's jobs), for accelerators_above_history (accelerators.ts).
     const gpus = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, ACCELERATOR_SHAPE_KEYS);
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus);
+    // A cloud controller's object opened to anyone, made an administrator or left unprotected from a
+    // delete (rules/cloud-exposure.ts): read whole, a body cut at the limit too (it is unreadable).
+    const cloud = customObjectWrite(kube) && isCloudControllerGroup(kube.apiGroup) && (kube.verb === 'create' || CHANGE_VERBS.has(kube.verb)) && body !== undefined;
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -501,6 +505,7 @@ function inspectAt(
     if (!parsed.ok && patches && parsed.outcome !== 'body_missing') unreadable(`the body may hold a kustomize patch its controller applies, and could not be read (${parsed.detail})`);
     if (!parsed.ok && models && parsed.outcome !== 'body_missing') unreadable(`the body may name where a model server loads its model from, and could not be read (${parsed.detail})`);
     if (!parsed.ok && restores && parsed.outcome !== 'body_missing') unreadable(`the body may restore a production namespace into another, and could not be read (${parsed.detail})`);
+    if (!parsed.ok && cloud && parsed.outcome !== 'body_missing') unreadable(`the body may open a cloud resource to anyone or take away its deletion protection, and could not be read (${parsed.detail})`);
     if (!parsed.ok && issuers && parsed.outcome !== 'body_missing') unreadable(`the body may name a certificate issuer's authority, and could not be read (${parsed.detail})`);
     if (parsed.ok) {
       const multi = parsed.documents.length > 1;
@@ -553,6 +558,7 @@ function inspectAt(
         if (models) checkModelSources(doc, multi ? `documents[${i}].` : '', ctx, kube.apiGroup);
         if (restores) checkRestore(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
         if (issuers) checkIssuer(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
+        if (cloud) checkCloudExposure(doc, multi ? `documents[${i}].` : '', kube.resource, kube.verb === 'patch' && !isApply(contentType), ctx);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
