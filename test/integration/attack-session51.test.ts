@@ -105,6 +105,17 @@ describe('the device cookie copied out of the victim\'s browser (an infostealer\
     refused(await browse({ cookie: v.cookie, source: ELSEWHERE, path: '/admin/users', headers: { 'user-agent': ua } }), 'the admin page');
   });
 
+  it("with the victim's exact agent and a weaker sign-in of the victim's from the attacker's network (a helpdesk reset): asked the hardware key the victim proved, as a copied agent is", async () => {
+    const sub = subjects.subject();
+    const device = `stepgate_device=${deviceValue(sub)}`;
+    const key = `${await sessionOf(sub, 'aal3', 60)}; ${device}`;
+    expect(reason(await browse({ cookie: key })), 'the victim with the key at the office').toBe('allowed');
+    const res = await browse({ cookie: `${await sessionOf(sub, 'aal2', 30)}; ${device}`, source: ELSEWHERE, headers: { accept: 'application/json', 'sec-fetch-mode': 'cors' } });
+    refused(res, 'the code sign-in from elsewhere');
+    const said = JSON.stringify(res.denied_response ?? {});
+    expect(said, said.slice(0, 400)).toMatch(/level=aal3|acr_values[^,]*aal3|"aal3"/);
+  });
+
   it('control: the victim\'s own Chrome after an update, with and without its platform hint, is still the device it proved', async () => {
     const v = await victim();
     for (const headers of [{ 'user-agent': CHROME_LINUX_NEXT }, { 'user-agent': CHROME_LINUX_NEXT, 'sec-ch-ua-platform': '"Linux"' }, { 'sec-ch-ua-platform': '"Linux"' }]) {
