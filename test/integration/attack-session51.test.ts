@@ -118,7 +118,7 @@ describe('the device cookie copied out of the victim\'s browser (an infostealer\
 
   it('control: the victim\'s own Chrome after an update, with and without its platform hint, is still the device it proved', async () => {
     const v = await victim();
-    for (const headers of [{ 'user-agent': CHROME_LINUX_NEXT }, { 'user-agent': CHROME_LINUX_NEXT, 'sec-ch-ua-platform': '"Linux"' }, { 'sec-ch-ua-platform': '"Linux"' }]) {
+    for (const headers of [{ 'user-agent': CHROME_LINUX_NEXT }, { 'user-agent': CHROME_LINUX_NEXT, 'sec-ch-ua-platform': '"Linux"' }, { 'sec-ch-ua-platform': '"Linux"' }] as Record<string, string>[]) {
       const res = await browse({ cookie: v.cookie, path: '/admin/users', headers });
       expect(reason(res), `${JSON.stringify(headers)}: ${rules(res)}`).toBe('allowed');
     }
