@@ -198,9 +198,9 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     }
   }
   // A sign-in weaker than the identity's strongest, on a new network from a device no certificate
-  // or device cookie proves: whatever else bound, the caller is told this (what they must bring is
-  // a stronger sign-in, not only a later one), and the bound is the later of the first sightings
-  // (the network's alone when the device is known by its user agent), or anything later.
+  // proves: whatever else bound, the caller is told this (what they must bring is a stronger
+  // sign-in, not only a later one), and the bound is the later of the first sightings (the
+  // network's alone when the device is known by its user agent or device cookie), or anything later.
   const s = ctx.strongest;
   if (s !== undefined && anyContribution(fired, (c) => c.code === 'assurance_downgrade')) {
     const seen = Math.max(h.prefixSince, h.deviceKnown ? 0 : h.deviceSince) || ctx.nowMs;
@@ -210,7 +210,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
     best = {
       at: Math.max(seen, prior?.at ?? 0),
       code: 'assurance_downgrade',
-      what: `sign-in at ${ctx.identity.levelName}, below the ${s.name} this identity has proven, from new network ${ctx.address.prefix} and ${newDevice ? 'a new device' : 'a device known only by its user agent'}`,
+      what: `sign-in at ${ctx.identity.levelName}, below the ${s.name} this identity has proven, from new network ${ctx.address.prefix} and ${newDevice ? 'a new device' : ctx.device.strength === 'cookie' ? 'a browser known only by its device cookie' : 'a device known only by its user agent'}`,
       summary: `a sign-in weaker than your usual (${usual}) from a new network${newDevice ? ' and device' : ''}`,
       why: undefined,
       seen,

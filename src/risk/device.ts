@@ -5,7 +5,8 @@ import { DEVICE_URI_PREFIX, parseDeviceUri } from '../core/device-uri.js';
  * Which device a request comes from, strongest evidence first:
  * 1. the mTLS client certificate the gateway verified (`source.principal`, or
  *    `x-forwarded-client-cert` when the operator says a trusted proxy sets it),
- * 2. the signed device cookie stepgate gave the browser when it completed a step-up,
+ * 2. the signed device cookie stepgate gave the browser when it completed a step-up, with the
+ *    kind of browser and operating system it is sent from (a cookie jar never changes either),
  * 3. a weak fingerprint of the user agent and its client hints.
  * Ids are hashes: a certificate subject or a user agent is not something to keep in clear.
  */
@@ -120,7 +121,11 @@ export class DeviceResolver {
     const family = uaFamily(ua);
     const platform = platformOf(ua, secChUaPlatform);
     if (cert !== '') device = Object.freeze({ id: `cert:${digest(cert)}`, strength: 'certificate', uaFamily: family, platform });
-    else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(cookie)}`, strength: 'cookie', uaFamily: family, platform });
+    // The cookie names a browser's cookie jar, which never moves to another kind of browser or
+    // another operating system: the same value from another family or platform was copied out of
+    // it (an infostealer's haul replayed in the attacker's own browser), so it is another device,
+    // never the one the owner's browser proved (redteam51).
+    else if (cookie !== '') device = Object.freeze({ id: `cookie:${digest(`${cookie}\n${family}\n${platform}`)}`, strength: 'cookie', uaFamily: family, platform });
     else if (ua !== '') device = Object.freeze({ id: `fp:${digest(fingerprint(family, ua, secChUaPlatform))}`, strength: 'fingerprint', uaFamily: family, platform });
     else device = NO_DEVICE;
     // Not remembered: 4,096 distinct user agents of 16,000 characters (the default header bound)

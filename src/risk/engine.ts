@@ -20,6 +20,7 @@ import { contextBound, scoreWithoutProvedContext, matureHistory, newcomerFloor, 
 import { compileTiers, familyKey, familyOf, type Tiers } from './namespace-family.js';
 import { copyOf } from './pod-copy.js';
 import { scoreRisk, type Score } from './score.js';
+import { deviceProvenAnywhere } from './signals/assurance.js';
 import type { AcceleratorHistory, Action, SignalContext, Signals, Strongest, Travel } from './signals/context.js';
 
 /** How a proven level is kept in the store (StateStore.proveLevel): by name, never by rank. */
@@ -906,11 +907,11 @@ export class RiskEngine {
   /**
    * Whether the request is on the one path where a weaker sign-in than the identity's strongest
    * matters: the signal on, a person's token below the highest level there is, the network unknown
-   * and the device not proven by a certificate or cookie (signals/assurance.ts). Nearly every Check
+   * and the device not proven by a certificate (signals/assurance.ts). Nearly every Check
    * fails the network test, so the level is not read.
    */
   private downgradePossible(p: Assessing, h: SubjectHistory): boolean {
-    return this.downgradeOn && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && (!h.deviceKnown || p.device.id === '' || p.device.strength === 'fingerprint');
+    return this.downgradeOn && p.identity.automation !== true && p.identity.level < this.topLevel && !h.prefixKnown && !p.trustedNetwork && !deviceProvenAnywhere(h.deviceKnown, p.device.id, p.device.strength);
   }
 
   private strongestOf(rank: number): Strongest | undefined {

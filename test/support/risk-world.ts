@@ -1,5 +1,6 @@
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Config } from '../../src/config/schema.js';
+import type { DeviceCookies } from '../../src/cookies/device-cookie.js';
 import type { Identity } from '../../src/core/identity.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
@@ -78,10 +79,11 @@ export function kubeGet(ip: string, ua: string, target = '/api/v1/namespaces/tea
   } as RequestAttributes;
 }
 
-export function riskWorld(cfg: Config) {
+/** `deviceCookies`: the step-up session's device cookies, verified in each request's Cookie header. */
+export function riskWorld(cfg: Config, deviceCookies?: DeviceCookies) {
   const assurance = compileAssurance(cfg.assurance.levels);
   const store = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 });
-  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
+  const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store, deviceCookies });
   const check = (r: RequestAttributes, who: Identity, atMs: number, need = SECRETS) => {
     const out = engine.assess(r, who, need, atMs) as RiskOutcome;
     if (!out.ok) throw new Error(out.detail);

@@ -3,7 +3,8 @@ import { strongestProven } from '../support/risk-engine.js';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import { deviceOwner } from '../../src/cookies/device-cookie.js';
+import { DeviceCookies, deviceOwner } from '../../src/cookies/device-cookie.js';
+import { parseKeyList } from '../../src/cookies/keys.js';
 import type { RiskOutcome } from '../../src/risk/engine.js';
 import { asksAtLeast, kubeGet, levelToken, riskWorld, SECRETS } from '../support/risk-world.js';
 
@@ -112,6 +113,39 @@ describe('assurance_downgrade', () => {
     const tether = c.check({ ...kubeGet('2.148.33.61', MAC), ...cert }, levelToken('eng', 1, at - 40_000), at);
     expect(codes(tether.out)).not.toContain('assurance_downgrade');
     expect(tether.out.ok && tether.out.requirement.level).toBe(1);
+  });
+
+  // redteam51: a browser's device cookie travels with the session an infostealer takes (and the
+  // exact user agent with it), so on a network never proven it is no more proof of the device than
+  // the user agent is: the helpdesk-reset caller holding the engineer's copied cookies is asked the
+  // engineer's key, as with a copied agent. On the engineer's own network it still proves the browser.
+  it('fires on a new network under the usual browser known by its device cookie (a copied cookie), as under a copied agent; not on a known network', async () => {
+    const cookies = new DeviceCookies(parseKeyList(`k1:${Buffer.alloc(32, 5).toString('base64url')}`, 'K'), undefined);
+    const w = riskWorld(config, cookies);
+    const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+    const browser = (ip: string) => {
+      const r = kubeGet(ip, CHROME);
+      (r.headers as Map<string, string>).set('cookie', `stepgate_device=${cookies.issue(key('eng')).value}`);
+      return r;
+    };
+    // One cookie, the browser's: issued once, sent on every request.
+    const mine = browser(HOME);
+    const sent = (ip: string) => ({ ...mine, headers: new Map([...(mine.headers as Map<string, string>)].map(([k, v]) => [k, k === 'x-forwarded-for' ? ip : v])) });
+    for (const day of [0, 24 * H]) {
+      const login = levelToken('eng', 2, T + day - 40_000);
+      expect(w.check(sent(HOME), login, T + day).v.allow).toBe(true);
+      expect(w.check(sent(HOME), login, T + day + H).v.allow).toBe(true);
+    }
+    const at = DAY3 + 2 * H;
+    const first = w.check(sent(VPS), levelToken('eng', 1, at - 40_000), at);
+    expect(first.out.ok && first.out.risk.contributions.some((c) => c.code === 'new_device')).toBe(false);
+    expect(codes(first.out)).toContain('assurance_downgrade');
+    const { v, out } = w.check(sent(VPS), levelToken('eng', 1, at + 20_000), at + 25_000);
+    expect(v.reason).toBe('acr_insufficient');
+    expect(out.ok && out.requirement.level).toBe(2);
+    // The engineer's own browser at home with a code: the network is known, nothing is raised.
+    const usual = w.check(sent(HOME), levelToken('eng', 1, at + H - 40_000), at + H);
+    expect(codes(usual.out)).not.toContain('assurance_downgrade');
   });
 
   it('does not fire for an identity that never proved a higher level (the SMS-only contractor)', async () => {

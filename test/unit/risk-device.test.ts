@@ -181,3 +181,27 @@ describe('what the device resolver remembers', () => {
     expect(resolve(short, '"Linux"')).toBe(resolve(short, '"Linux"'));
   });
 });
+
+describe('a device cookie names the browser it was given to (redteam51)', () => {
+  const CHROME_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  const CHROME_LINUX_NEXT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/133.0.0.0 Safari/537.36';
+  const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+  const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const id = (ua: string, hint?: string) => new DeviceResolver(false).resolve({ principal: '', xfcc: undefined, userAgent: ua, secChUa: undefined, secChUaPlatform: hint, deviceCookie: 'dev-1' }).id;
+
+  it('the same cookie copied into another kind of browser, or onto another operating system, is another device', () => {
+    const own = id(CHROME_LINUX, '"Linux"');
+    for (const ua of [FIREFOX_WINDOWS, CHROME_WINDOWS, FIREFOX_LINUX]) expect(id(ua), ua).not.toBe(own);
+    // A platform hint naming another system than the browser's own is another device too.
+    expect(id(CHROME_LINUX, '"Windows"')).not.toBe(own);
+  });
+
+  it('control: the same browser updated, with or without its platform hint, is the same device', () => {
+    const own = id(CHROME_LINUX, '"Linux"');
+    expect(id(CHROME_LINUX_NEXT, '"Linux"')).toBe(own);
+    expect(id(CHROME_LINUX)).toBe(own);
+    expect(id(CHROME_LINUX_NEXT)).toBe(own);
+    expect(new DeviceResolver(false).resolve({ principal: '', xfcc: undefined, userAgent: CHROME_LINUX, secChUa: undefined, secChUaPlatform: undefined, deviceCookie: 'dev-1' }).strength).toBe('cookie');
+  });
+});

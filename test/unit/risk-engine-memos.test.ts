@@ -66,7 +66,10 @@ describe('DeviceResolver: client hints without a composite key', () => {
       const mac = r.resolve({ ...i, secChUaPlatform: '"macOS"' });
       const win = r.resolve({ ...i, secChUaPlatform: '"Windows"' });
       expect([mac.platform, win.platform]).toEqual(['mac', 'windows']);
-      expect(win.id).toBe(mac.id);
+      // A certificate is the machine whatever it claims; a cookie sent from another system than
+      // the one it was given on was copied out of its browser (redteam51): another device.
+      if (principal !== '') expect(win.id).toBe(mac.id);
+      else expect(win.id).not.toBe(mac.id);
       expect(r.resolve({ ...i, secChUaPlatform: undefined }).platform).toBe('linux');
     }
   });
