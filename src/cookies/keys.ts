@@ -11,7 +11,7 @@ import { StartupError } from '../config/load.js';
  * cookie can never be decrypted as a session cookie (or the other way round) even though both
  * come from the same list.
  */
-export type KeyPurpose = 'session' | 'state' | 'device' | 'approval' | 'dpop-nonce';
+export type KeyPurpose = 'session' | 'state' | 'device' | 'approval' | 'dpop-nonce' | 'stepup-link';
 
 export interface CookieKey {
   kid: string;

@@ -16,6 +16,7 @@ import type { KubeRequestInfo } from '../request/kube.js';
 import { readsRefusalAsText, type KubeReader } from '../request/raw-read.js';
 import { isClusterScoped } from '../policy/policy.js';
 import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../config/guardrail-codes.js';
+import type { StepUpLinks } from '../cookies/stepup-link.js';
 
 export type Header = readonly [string, string];
 
@@ -106,6 +107,12 @@ export class Responder {
     private readonly assurance: AssuranceModel,
     /** RFC 9449 §8 nonces to give DPoP clients (sender_constrained.dpop.nonce: required); undefined when off. */
     private readonly nonces?: { current(): string } | undefined,
+    /**
+     * MACs the step-up link (cookies/stepup-link.ts), so that the page, the authorization request
+     * and the callback read the requirement and its causes as the Check made them; undefined
+     * without a cookie key list (no stepup.session, hence no browser flow to read it).
+     */
+    private readonly links?: StepUpLinks | undefined,
   ) {
     this.realm = config.stepup.realm;
     this.stepupUrl = config.stepup.url;
@@ -456,6 +463,12 @@ export class Responder {
     ) {
       url.searchParams.set('rd', `${req.scheme}://${req.authority}${req.target}`);
     }
+    // What the requirement is made of, named as in `rules` (policy rules, `guardrail:<code>`,
+    // `risk:<band>`, `risk:context`, `incident:<id>`): the page says why in the Check's terms
+    // instead of matching the policy again for a GET of rd, which sees no body (guardrails), no
+    // risk and no incident, and so explained a window the request no longer had.
+    if (r && r.rules.length > 0) url.searchParams.set('rules', r.rules.join(','));
+    this.links?.sign(url);
     return url.toString();
   }
 

@@ -14,6 +14,7 @@ import type { ApprovalStore, ChallengeStore, StateStore, StoreLimits } from '../
 import { compileGuardrails, type GuardrailSettings } from '../guardrails/settings.js';
 import { SessionIdentities } from '../identity/session.js';
 import { derivedKeys, parseKeyList } from '../cookies/keys.js';
+import { StepUpLinks } from '../cookies/stepup-link.js';
 import { DeviceCookies } from '../cookies/device-cookie.js';
 import { SessionCodec } from '../cookies/session.js';
 import { IncidentBoard } from '../incident/board.js';
@@ -71,6 +72,11 @@ export interface Runtime {
   readonly sessionCodec: SessionCodec | undefined;
   /** Signs and checks the device cookie a completed step-up leaves in the browser (with `stepup.session`). */
   readonly deviceCookies: DeviceCookies | undefined;
+  /**
+   * MACs the step-up link a Check answers a browser with and checks it on the step-up page
+   * (cookies/stepup-link.ts); undefined without `stepup.session` (no cookie key list).
+   */
+  readonly stepUpLinks?: StepUpLinks | undefined;
   readonly headerLimits: HeaderLimits;
   /** limits.max_body_bytes: a larger body is dropped and marked truncated. */
   readonly maxBodyBytes: number;
@@ -130,6 +136,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
   const cookieKeys = session ? parseKeyList(deps.env[session.keys_env], session.keys_env) : undefined;
   const sessionCodec = session && cookieKeys ? new SessionCodec(session, cookieKeys) : undefined;
   const deviceCookies = session && cookieKeys ? new DeviceCookies(cookieKeys, session.domain) : undefined;
+  const stepUpLinks = cookieKeys ? new StepUpLinks(cookieKeys) : undefined;
   const sessions = sessionCodec ? new SessionIdentities(sessionCodec, verifier, assurance, config, deps.now) : undefined;
   const riskState = buildRiskState(config, deps, previous);
   // Kept across a reload that changes neither it nor the proxies' list: its verified assertions
@@ -184,6 +191,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
     sessions,
     sessionCodec,
     deviceCookies,
+    stepUpLinks,
     risk,
     riskState,
     // Always the shared store, never the degrade fallback: an approval seen by one replica only is no approval.
@@ -211,7 +219,7 @@ export function buildRuntime(config: Config, deps: RuntimeDeps, previous?: Runti
           }),
     policy: compilePolicy(config, assurance),
     verifier,
-    responder: new Responder(config, assurance, dpopNonces),
+    responder: new Responder(config, assurance, dpopNonces, stepUpLinks),
     kubeHosts: compileHostMatcher(config.kubernetes.hosts, config.kubernetes.proxies, config.kubernetes.clusters, config.kubernetes.web_apis, config.kubernetes.unlisted_api_requests),
     headerLimits: Object.freeze({
       maxHeaderBytes: config.limits.max_header_bytes,

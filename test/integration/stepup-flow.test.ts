@@ -90,7 +90,8 @@ describe('the browser step-up loop', () => {
     expect(deniedStatus(res)).toBe('Found');
     const loc = new URL(deniedHeader(res, 'location')!);
     expect(loc.origin + loc.pathname).toBe(`${base}/.stepgate/start`);
-    expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: ADMIN });
+    // And what made the requirement, with the link's MAC (cookies/stepup-link.ts).
+    expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: ADMIN, rules: 'grafana-admin', sig: expect.stringMatching(/^k1\.[A-Za-z0-9_-]{43}$/) });
   });
 
   it('a repeated redirect is the same kept answer, yet every flow it starts has its own state, nonce, PKCE and state cookie', async () => {

@@ -239,8 +239,9 @@ describe('Responder: kept denials', () => {
     ];
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(answers.length);
     expect(answers[1]!.metadata.subject).toBe('bob@example.com');
-    expect(answers[0]!.headers[0]).toEqual(['location', 'https://auth.example.com/.stepgate/start?level=aal2&max_age=900&reason=acr_insufficient&rd=https%3A%2F%2Fgrafana.example.com%2Fadmin%2Fusers']);
+    expect(answers[0]!.headers[0]).toEqual(['location', 'https://auth.example.com/.stepgate/start?level=aal2&max_age=900&reason=acr_insufficient&rd=https%3A%2F%2Fgrafana.example.com%2Fadmin%2Fusers&rules=secrets']);
     expect(answers[3]!.headers[0]![1]).toContain('max_age=300');
+    expect(answers[5]!.headers[0]![1]).toContain('rules=grafana-admin');
     expect(answers[6]!.headers[0]![1]).toContain('%2Fadmin%2Forgs');
   });
 

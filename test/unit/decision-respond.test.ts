@@ -148,7 +148,7 @@ describe('Responder: browsers, fetch and API clients', () => {
     expect(a.status).toBe(302);
     const loc = new URL(header(a, 'location')!);
     expect(`${loc.origin}${loc.pathname}`).toBe('https://auth.example.com/.stepgate/start');
-    expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: 'https://grafana.example.com/admin/users?tab=1' });
+    expect(Object.fromEntries(loc.searchParams)).toEqual({ level: 'aal2', max_age: '900', reason: 'token_missing', rd: 'https://grafana.example.com/admin/users?tab=1', rules: 'secrets' });
     expect(header(a, 'www-authenticate')).toBeUndefined();
   });
 

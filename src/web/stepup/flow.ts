@@ -19,6 +19,9 @@ import { DEVICE_COOKIE, deviceOwner } from '../../cookies/device-cookie.js';
 import { cookieHeader as setCookieHeader } from '../../cookies/session.js';
 import { STATE_PREFIX } from '../../cookies/state.js';
 import { cookieValues } from '../../request/cookies.js';
+import { LINK_SIG } from '../../cookies/stepup-link.js';
+import { GUARDRAIL_RULE_PREFIX, guardrailInWords, guardrailTitle, type GuardrailCode } from '../../config/guardrail-codes.js';
+import type { RequestAttributes } from '../../request/attributes.js';
 import { ReturnTo } from './return-to.js';
 import type { SessionClaims } from '../../cookies/session.js';
 import type { StateCookies } from '../../cookies/state.js';
@@ -49,6 +52,12 @@ export interface FlowAudit {
   subject?: string;
   issuer?: string;
   return_host?: string;
+  /**
+   * Continue only: `signed` when the step-up link was a Check's own (its MAC verified), with
+   * `rules` its causes as the Check named them; `hand-made` for a link without a MAC.
+   */
+  link?: 'signed' | 'hand-made';
+  rules?: string;
   /**
    * Sign-out only: whether the session was ended server-side for every replica (`recorded`), could
    * not be (`failed`: the state store did not answer), or there was no valid session to end
@@ -89,7 +98,7 @@ export class StepUpFlow {
     const rt = this.deps.runtime();
     const input = this.readInput(rt, q);
     if (!input.ok) return this.fail(input.code, input.detail);
-    const { rank, asked: askedRank, maxAge, rd, reason } = input;
+    const { rank, asked: askedRank, maxAge, rd, reason, signed } = input;
     const levels = rt.config.assurance.levels;
     const level = levels[askedRank]!;
     const target = rd ? new URL(rd) : undefined;
@@ -102,31 +111,39 @@ export class StepUpFlow {
           ? REASONS[reason].message
           : 'This page needs a stronger sign-in than the one you have.',
     ];
-    const fields: Record<string, string> = { level: levels[rank]!.name };
-    if (askedRank > rank) fields.sign_in_level = level.name;
-    if (q.get('max_age') !== null) fields.max_age = String(maxAge);
-    if (rd) fields.rd = rd;
-    if (reason) fields.reason = reason;
-    // The ask this step-up answers (risk/ask.ts): the sign-in's nonce names it, and the session
-    // made from its ID token answers that ask, not every count's run crossed before it.
-    const ask = askParam(q);
-    if (ask !== undefined) fields.ask = ask;
+    // A link the Check made (its MAC verified) goes to continue as it came, MAC included, so that
+    // the authorization request asks what the page said; a hand-made one as read here.
+    const fields: Record<string, string> = signed ? Object.fromEntries(q) : { level: levels[rank]!.name };
+    if (!signed) {
+      if (askedRank > rank) fields.sign_in_level = level.name;
+      if (q.get('max_age') !== null) fields.max_age = String(maxAge);
+      if (rd) fields.rd = rd;
+      if (reason) fields.reason = reason;
+      // The ask this step-up answers (risk/ask.ts): the sign-in's nonce names it, and the session
+      // made from its ID token answers that ask, not every count's run crossed before it.
+      const ask = askParam(q);
+      if (ask !== undefined) fields.ask = ask;
+    }
     const asked = q.get('max_age') === null ? undefined : Number(q.get('max_age'));
     const nowS = Math.floor(this.deps.now() / 1000);
     const context = contextInWords(q, nowS);
+    // Why, in the Check's own terms when the link is its own: the rules, guardrails and risk
+    // bands that made this requirement, and which of them made it stricter than the rules alone.
+    const causes = signed ? signedCauses(rt, q, nowS) : undefined;
     return {
       status: 200,
       // Its Continue form is checked for Origin, which a no-referrer page would send as `null`.
       headers: [...START_PAGE_HEADERS],
       body: stepUpPage({
         target: target && { host: target.host, path: target.pathname },
-        rules: target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
+        rules: causes !== undefined ? [...causes.lines, ...(target ? incidentDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [])] : target ? ruleDescriptions(rt, target, signedIn.ok ? signedIn.identity : undefined) : [],
         reasons,
         context,
         warning: countedRunWarning(q, nowS),
         factor: level.description ?? `A sign-in at level ${level.name}.`,
+        stricter: causes?.stricter ?? [],
         who,
-        lasts: lasting(asked, rt.config.stepup.session!.lifetime_seconds),
+        lasts: lasting(asked, rt.config.stepup.session!.lifetime_seconds, causes?.after),
         cancel: cancelTarget(rt, target, referer),
         fields,
       }),
@@ -333,6 +350,8 @@ export class StepUpFlow {
         max_age: input.maxAge,
         prompt_login: prompt,
         return_host: input.rd ? new URL(input.rd).host : undefined,
+        link: input.signed ? 'signed' : 'hand-made',
+        rules: input.signed ? (form.get('rules') ?? undefined) : undefined,
       },
     };
   }
@@ -485,8 +504,13 @@ export class StepUpFlow {
     rt: Runtime,
     q: URLSearchParams,
   ):
-    | { ok: true; rank: number; asked: number; maxAge: number; rd: string | undefined; reason: ReasonCode | undefined }
+    | { ok: true; rank: number; asked: number; maxAge: number; rd: string | undefined; reason: ReasonCode | undefined; signed: boolean }
     | { ok: false; code: FlowErrorCode; detail: string } {
+    // A link with a MAC is the Check's: changed in any parameter, it is refused rather than read
+    // (a raised max_age or a dropped guardrail would make the page and the IdP request disagree
+    // with the Check that will judge the session). Without one it is a hand-made link, read as before.
+    const link = rt.stepUpLinks?.check(q) ?? (q.has(LINK_SIG) ? 'invalid' : 'absent');
+    if (link === 'invalid') return { ok: false, code: 'stepup_request_invalid', detail: 'the step-up link does not verify (changed after stepgate made it, or signed with a key no longer listed)' };
     const levelParam = q.get('level');
     const rank = levelParam === null ? 0 : rt.assurance.names.indexOf(levelParam);
     if (rank < 0) return { ok: false, code: 'stepup_request_invalid', detail: 'unknown level' };
@@ -516,7 +540,7 @@ export class StepUpFlow {
       if (!checked.ok) return { ok: false, code: 'stepup_return_refused', detail: `rd refused: ${checked.detail}` };
       rd = checked.url;
     }
-    return { ok: true, rank, asked: Math.max(asked, rank), maxAge, rd, reason };
+    return { ok: true, rank, asked: Math.max(asked, rank), maxAge, rd, reason, signed: link === 'valid' };
   }
 }
 
@@ -705,7 +729,24 @@ function duration(s: number): string {
 function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): string[] {
   // A browser step-up starts from a navigation: a GET of rd. The pipeline's own parser reads it,
   // so the rules matched are the ones the Check matched (identity-dependent rules with the
-  // session's identity, when there is one).
+  // session's identity, when there is one). A hand-made link only: the Check's own names them.
+  const built = navigation(rt, target);
+  if (built === undefined) return [];
+  const names = rt.policy.evaluate(built, who, rt.now()).rules;
+  const described = new Map(rt.config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
+  const rules = names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
+  // An active incident is a reason of its own, in the words of whoever raised it (issue 15).
+  return [...rules, ...incidentDescriptions(rt, target, who)];
+}
+
+/** The active incidents that hold a GET of `target`, in the words of whoever raised them. */
+function incidentDescriptions(rt: Runtime, target: URL, who: Identity | undefined): string[] {
+  if (rt.incidents === undefined) return [];
+  const built = navigation(rt, target);
+  return built === undefined ? [] : rt.incidents.describe(built, who, rt.now());
+}
+
+function navigation(rt: Runtime, target: URL): RequestAttributes | undefined {
   const built = buildAttributes(
     {
       method: 'GET',
@@ -722,20 +763,103 @@ function ruleDescriptions(rt: Runtime, target: URL, who: Identity | undefined): 
     [],
     rt.kubeHosts,
   );
-  if (!built.ok) return [];
-  const names = rt.policy.evaluate(built.attributes, who, rt.now()).rules;
-  const described = new Map(rt.config.policy.rules.flatMap((r) => (r.description ? [[r.name, r.description] as const] : [])));
-  const rules = names.map((n) => described.get(n)).filter((d): d is string => d !== undefined);
-  // An active incident is a reason of its own, in the words of whoever raised it (issue 15).
-  return [...rules, ...(rt.incidents?.describe(built.attributes, who, rt.now()) ?? [])];
+  return built.ok ? built.attributes : undefined;
+}
+
+/** What a Check's own step-up link says of why, in words (StepUpFlow.start). */
+export interface SignedCauses {
+  /** One line per rule (its description), guardrail and risk band that took part, in the Check's order. */
+  lines: string[];
+  /**
+   * Said under "What is needed" when the level or the window is stricter than the matched rules
+   * alone ask, naming what made it so; empty when the rules alone ask it.
+   */
+  stricter: string[];
+  /** A context-bound step-up's bound (epoch seconds): the sign-in must be made after it. */
+  after: number | undefined;
+}
+
+/**
+ * The causes a verified link names (`rules`, as the Check's requirement lists them) in the words
+ * kubectl's Status line uses: a rule's description, "Guardrail: <title> (<code>)", the risk band.
+ * And which of them made the level or the window stricter than the rules alone: the rules'
+ * own requirement is compiled from the configuration (a rule's max_age, else the default's), so a
+ * page never says a rule's "15 minutes" above a 5-minute window without saying what shortened it.
+ */
+export function signedCauses(rt: Runtime, q: URLSearchParams, nowS: number): SignedCauses {
+  const names = (q.get('rules') ?? '').split(',').filter((n) => n !== '');
+  const cfg = rt.config.policy;
+  const byName = new Map(cfg.rules.map((r) => [r.name, r] as const));
+  const lines: string[] = [];
+  const tighteners: string[] = [];
+  let ruleLevel = -1;
+  let ruleMaxAge: number | undefined;
+  let anyRule = false;
+  const rule = (level: number, maxAge: number | undefined) => {
+    anyRule = true;
+    if (level > ruleLevel) ruleLevel = level;
+    if (maxAge !== undefined && (ruleMaxAge === undefined || maxAge < ruleMaxAge)) ruleMaxAge = maxAge;
+  };
+  const defaultLevel = cfg.default.require === undefined ? -1 : rt.assurance.names.indexOf(cfg.default.require);
+  for (const n of names) {
+    if (n.startsWith(GUARDRAIL_RULE_PREFIX)) {
+      const code = n.slice(GUARDRAIL_RULE_PREFIX.length) as GuardrailCode;
+      // Only codes stepgate has words for (a title of its own): nothing from the link is repeated.
+      if (guardrailTitle(code) === code) continue;
+      lines.push(`Guardrail: ${guardrailInWords(code)}.`);
+      tighteners.push(`the guardrail “${guardrailTitle(code)}” (${code})`);
+    } else if (n === 'risk:context') {
+      tighteners.push('the change named first above');
+    } else if (n.startsWith('risk:')) {
+      const band = n.slice('risk:'.length);
+      if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(band)) continue;
+      lines.push(`The risk stepgate scored for this request reached the ${band} band.`);
+      tighteners.push(`the ${band} risk band`);
+    } else if (n.startsWith('incident:')) {
+      tighteners.push('an active incident');
+    } else if (n === 'default') {
+      rule(defaultLevel, cfg.default.max_age);
+    } else {
+      const r = byName.get(n);
+      if (r === undefined) continue;
+      rule(r.require === undefined ? defaultLevel : rt.assurance.names.indexOf(r.require), r.max_age ?? cfg.default.max_age);
+      if (r.description !== undefined) lines.push(r.description);
+    }
+  }
+  const stricter: string[] = [];
+  const levelParam = q.get('level');
+  const level = levelParam === null ? -1 : rt.assurance.names.indexOf(levelParam);
+  const maxAgeParam = q.get('max_age');
+  const maxAge = maxAgeParam === null ? undefined : Number(maxAgeParam);
+  const c = contextOf(q, nowS);
+  // The context's bound is what holds when it is later than the rules' own window would reach
+  // back; otherwise any sign-in within that window is after it anyway, and the window is said.
+  const since = c === undefined ? undefined : Number(q.get('since'));
+  const after = since !== undefined && (ruleMaxAge === undefined || since > nowS - ruleMaxAge) ? since : undefined;
+  const because = tighteners.length === 0 ? '' : `, because of ${tighteners.join(' and ')}`;
+  const rulesSay = anyRule ? 'The rule for this page asks' : 'No rule asks';
+  if (level > ruleLevel && level >= 0) {
+    stricter.push(`${rulesSay} ${ruleLevel >= 0 ? `for level ${rt.assurance.names[ruleLevel]!}` : 'for no level'}; this request needs level ${rt.assurance.names[level]!}${because}.`);
+  }
+  if (after !== undefined || (maxAge !== undefined && (ruleMaxAge === undefined || maxAge < ruleMaxAge))) {
+    const asked = ruleMaxAge === undefined ? 'for a sign-in of any age' : `for a sign-in from the last ${duration(ruleMaxAge)}`;
+    const needed = after !== undefined ? `a sign-in made after ${c!.at} UTC` : maxAge === 0 ? 'a sign-in made just now' : `a sign-in from the last ${duration(maxAge!)}`;
+    stricter.push(`${rulesSay} ${asked}; this request needs ${needed}${because}.`);
+  }
+  return { lines, stricter, after };
 }
 
 /**
  * How long the step-up counts, in words. The session's lifetime caps every rule's max_age (the
  * session cannot outlive it), which is why a page may say "1 hour" when the rule says 12: say so.
  */
-export function lasting(asked: number | undefined, lifetime: number): string[] {
+export function lasting(asked: number | undefined, lifetime: number, after?: number): string[] {
   if (asked === undefined) return [`This sign-in lasts ${duration(lifetime)} from when you sign in.`];
+  // Bound to a context change: what counts is a sign-in made after it (the Check's "made after"),
+  // not the seconds that had passed since it when the link was made.
+  if (after !== undefined) {
+    return [`This page accepts a sign-in made after ${new Date(after * 1000).toISOString().slice(11, 16)} UTC.`, `Your stepgate session itself lasts ${duration(lifetime)}.`];
+  }
   if (asked === 0) return ['This page needs a sign-in just now: it asks again next time.', `Other pages accept it for up to ${duration(lifetime)}.`];
   if (asked < lifetime) {
     return [`This page accepts a sign-in from the last ${duration(asked)}; after that it asks again.`, `Your stepgate session itself lasts ${duration(lifetime)}.`];

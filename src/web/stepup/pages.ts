@@ -74,6 +74,11 @@ export interface StepUpPageInput {
   /** Said before a sign-in that answers a count's run (flow.ts countedRunWarning); undefined for others. */
   warning?: string | undefined;
   factor: string;
+  /**
+   * Under "What is needed": where the level or window is stricter than the matched rules alone ask,
+   * what made it so (flow.ts signedCauses); empty otherwise.
+   */
+  stricter?: readonly string[] | undefined;
   /** Who the browser's session names; undefined when it has none (or an invalid one). */
   who: SignedIn | undefined;
   /** How long the step-up will count, in sentences. */
@@ -111,7 +116,7 @@ export function stepUpPage(p: StepUpPageInput): string {
 ${attempted}
 <dt>Why</dt><dd><ul>${why}</ul></dd>
 ${who}
-<dt>What is needed</dt><dd>${escapeHtml(p.factor)}</dd>
+<dt>What is needed</dt><dd id="stepgate-needed">${escapeHtml(p.factor)}${(p.stricter ?? []).map((t) => `<p class="stepgate-stricter">${escapeHtml(t)}</p>`).join('')}</dd>
 <dt>How long it lasts</dt><dd id="stepgate-lasts">${lasts}</dd>
 </dl>
 <form method="post" action="/.stepgate/continue">
