@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { GrowingLru } from './growing-lru.js';
 
 /**
  * Redis key names. Subjects are e-mail addresses and sessions come from tokens, so neither
@@ -44,8 +44,8 @@ import { LRUCache } from 'lru-cache';
  * (test/integration/state-redis.test.ts checks the names a Check leaves behind).
  */
 
-/** Hashes are cached so a busy subject costs no crypto per request. */
-const hashes = new LRUCache<string, string>({ max: 50_000 });
+/** Hashes are cached so a busy subject costs no crypto per request (growing to its bound: growing-lru.ts). */
+const hashes = new GrowingLru<string, string>(50_000);
 
 export function opaqueHash(value: string): string {
   let h = hashes.get(value);

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import {
   byteCompare,
   clampLimit,
@@ -14,6 +13,7 @@ import {
   type Bucket,
   type LimitsMs,
 } from './sliding.js';
+import { GrowingLru } from './growing-lru.js';
 import { RecentLru } from './recent-lru.js';
 import { covered, coverWith, EMPTY_COVER } from './run-cover.js';
 import { countLive, dropUpTo, TimedMap } from './timed-map.js';
@@ -283,7 +283,7 @@ export class MemoryStateStore implements StateStore {
    * vouching, vouchFrom). About 100 heap bytes a subject (a map entry and a number; the subject
    * string is the one its record is kept under), so 10 MB at the default 100,000 subjects.
    */
-  private readonly proven: LRUCache<string, number>;
+  private readonly proven: GrowingLru<string, number>;
   /**
    * From when a subject without a mark is vouched to have proven nothing within the mark lifetime
    * (StateStore.absenceVouched): 0 after a first start with a snapshot (nothing held before);
@@ -319,8 +319,7 @@ export class MemoryStateStore implements StateStore {
     this.sessions = new RecentLru(options.maxSubjects);
     this.work = new RecentLru(options.maxSubjects);
     this.levels = new RecentLru(options.maxSubjects);
-    this.proven = new LRUCache<string, number>({
-      max: options.maxSubjects,
+    this.proven = new GrowingLru<string, number>(options.maxSubjects, {
       // A mark dropped for room: the subject it held reads as never proven until it would have expired.
       dispose: (at, _subject, reason) => {
         // NaN (not known yet) is no bound: a snapshot's marks dropped while it loads (max_subjects
@@ -1247,7 +1246,7 @@ function view(r: StoredApproval): ApprovalRecord {
 
 /** Challenges in process memory, bounded; expiry by the caller's clock as in Redis. */
 class MemoryChallenges implements ChallengeStore {
-  private readonly records = new LRUCache<string, ChallengeRecord>({ max: MAX_CHALLENGES });
+  private readonly records = new GrowingLru<string, ChallengeRecord>(MAX_CHALLENGES);
 
   async remember(key: string, data: string, ttlMs: number, nowMs: number): Promise<void> {
     this.records.set(key, { data, expiresAt: wholeMs(nowMs) + clampTtl(ttlMs) });
@@ -1270,10 +1269,10 @@ class MemoryChallenges implements ChallengeStore {
  * Synchronous, so a console request on the memory store costs no event-loop turn.
  */
 class MemoryConsoleSessions implements ConsoleSessionStore {
-  private readonly bound: LRUCache<string, { subject: string; until: number }>;
+  private readonly bound: GrowingLru<string, { subject: string; until: number }>;
 
   constructor(max: number) {
-    this.bound = new LRUCache({ max });
+    this.bound = new GrowingLru(max);
   }
 
   bind(key: string, subject: string, ttlMs: number, nowMs: number): boolean {
@@ -1293,7 +1292,7 @@ class MemoryConsoleSessions implements ConsoleSessionStore {
    */
   dump(): [string, string, number][] {
     const out: [string, string, number][] = [];
-    for (const [k, v] of this.bound.rentries() as Generator<[string, { subject: string; until: number }]>) out.push([k, v.subject, v.until]);
+    for (const [k, v] of this.bound.rentries()) out.push([k, v.subject, v.until]);
     return out;
   }
 
@@ -1415,7 +1414,7 @@ class MemoryControl implements ControlStore {
     this.forgetSubject(subject, session);
   }
 
-  private readonly seen = new LRUCache<string, number>({ max: MAX_CHALLENGES });
+  private readonly seen = new GrowingLru<string, number>(MAX_CHALLENGES);
 
   async once(key: string, ttlMs: number, nowMs: number): Promise<boolean> {
     const now = wholeMs(nowMs);

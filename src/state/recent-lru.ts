@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { GrowingLru } from './growing-lru.js';
 
 /**
  * An LRUCache that answers a lookup of the key it was last asked for, or last given, without asking
@@ -8,12 +8,13 @@ import { LRUCache } from 'lru-cache';
  * subject's records two or three times; another subject in between costs one string comparison.
  */
 export class RecentLru<V extends object> {
-  private readonly cache: LRUCache<string, V>;
+  /** Grows to `max` as entries come (growing-lru.ts): a store's start allocates no `max` slots. */
+  private readonly cache: GrowingLru<string, V>;
   private lastKey: string | undefined;
   private lastValue: V | undefined;
 
-  constructor(max: number) {
-    this.cache = new LRUCache<string, V>({ max });
+  constructor(max: number, first?: number) {
+    this.cache = new GrowingLru<string, V>(max, {}, first);
   }
 
   get(key: string): V | undefined {
@@ -49,7 +50,7 @@ export class RecentLru<V extends object> {
   }
 
   /** Most recently used first, as LRUCache.entries; no entry's recency changes. */
-  entries(): IterableIterator<[string, V]> {
+  entries(): Generator<[string, V], void, unknown> {
     return this.cache.entries();
   }
 

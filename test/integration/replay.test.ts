@@ -18,6 +18,7 @@ import { auditLines, EXTRA, type LoggedRequest } from '../support/audit-log.js';
 import { HMAC_SECRET, testConfig } from '../support/config.js';
 import { CheckClient, reasonOf } from '../support/grpc-client.js';
 import { TestIssuer } from '../support/issuer.js';
+import { cliArgv } from '../support/process.js';
 import { checkRequest } from '../support/requests.js';
 import { exampleService } from '../support/workday-service.js';
 import { replay as replayDay, workday, type Login } from '../support/workday.js';
@@ -153,7 +154,7 @@ describe('replay of a working day gives the live server’s counts', () => {
     expect(json.input.requests).toBe(300);
     expect(JSON.stringify(json)).not.toMatch(/stepgate-replay\./);
     // stdin, gzipped, through the real binary.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'replay', '--config', EXAMPLE, '--audit-log', '-', '--format', 'json', '--strip-prefix', 'oidc:'], {
+    const child = spawn(process.execPath, [...cliArgv(), 'replay', '--config', EXAMPLE, '--audit-log', '-', '--format', 'json', '--strip-prefix', 'oidc:'], {
       cwd: new URL('../../', import.meta.url).pathname,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -4,6 +4,24 @@ import { createInterface } from 'node:readline';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+// The prestart's own freshness check (plain JavaScript: it runs before anything is compiled).
+const { isStale } = (await import('../../scripts/build-if-stale.mjs' as string)) as { isStale: (base?: string) => string | undefined };
+
+/**
+ * Node's arguments that run the real CLI: the build (`node dist/cli.js`, what ships and what
+ * `npm start` serves) when dist/ is current by the prestart's check (scripts/build-if-stale.mjs:
+ * no source, tsconfig or package file changed after it was written; CI builds it before vitest
+ * starts), else the sources through tsx. Either way it is the same program, with its own exit
+ * codes and output; tsx only costs ~1 s of CPU a process to compile the sources (~11 files spawn
+ * the CLI, some of them many times). Asked at each spawn, so a source edited while the tests run
+ * is run from source. STEPGATE_TEST_CLI=tsx always runs the sources. Absolute paths: a caller may
+ * set another working directory (tsx then needs a node_modules there).
+ */
+export function cliArgv(): string[] {
+  if (process.env.STEPGATE_TEST_CLI !== 'tsx' && isStale(ROOT) === undefined) return [`${ROOT}dist/cli.js`];
+  return ['--import', 'tsx', `${ROOT}src/cli.ts`];
+}
+
 export interface ServiceProcess {
   child: ChildProcess;
   port: number;
@@ -12,9 +30,9 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real CLI (through tsx, from source) as its own process. */
+/** Runs the real CLI (the current build, else the sources through tsx: cliArgv) as its own process. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...cliArgv(), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
