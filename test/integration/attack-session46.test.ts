@@ -297,7 +297,7 @@ describe('images a GitOps object sets by a variable or a file', () => {
 
   it.each<[string, RequestSpec]>([
     ['a REST Patch moving the Application to a branch and another values file', rest('PATCH', '/api/v1/applications/checkout-prod', { name: 'checkout-prod', patchType: 'merge', patch: JSON.stringify({ spec: { source: { targetRevision: 'feature/x', helm: { valueFiles: ['values-canary.yaml'] } } } }) })],
-    ['`kubectl patch` of a Flux HelmRelease whose valuesFrom merges a ConfigMap', kubectl('POST', `${HELMRELEASES}?fieldManager=kubectl-client-side-apply`, JSON_CT, helmRelease({ valuesFrom: [{ kind: 'ConfigMap', name: 'checkout-values' }] }))],
+    ['`kubectl apply` of a Flux HelmRelease whose valuesFrom merges a ConfigMap', kubectl('POST', `${HELMRELEASES}?fieldManager=kubectl-client-side-apply`, JSON_CT, helmRelease({ valuesFrom: [{ kind: 'ConfigMap', name: 'checkout-values' }] }))],
     ['`kubectl apply` of a Flux Kustomization whose variables come from substituteFrom', kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] } }))],
   ])('%s: unreadable (body_unreadable)', async (_what, spec) => {
     const res = await send(await signedIn('aal2', 60), spec);
