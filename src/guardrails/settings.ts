@@ -334,6 +334,9 @@ function compileModelSources(entries: readonly string[]): GuardrailSettings['mod
 /** Schemes whose first segment is a host name, compared without case. */
 const HOST_SCHEMES = new Set(['http', 'https', 'webhdfs', 'hdfs', 'oci']);
 
+/** A certificate's SHA-256 fingerprint (rules/issuers.ts caBundle), as openssl prints it or as bare hex. */
+const FINGERPRINT = /^sha256:(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})$/;
+
 /** An authority named by its cloud (rules/issuers.ts): `arn:…`, `gcp-cas:…`. */
 const CLOUD_AUTHORITY = /^(?:arn|gcp-cas):/;
 
@@ -341,13 +344,15 @@ const CLOUD_AUTHORITY = /^(?:arn|gcp-cas):/;
 function compileAuthorities(entries: readonly string[]): GuardrailSettings['authorityAllowed'] {
   if (entries.length === 0) return undefined;
   const secrets = entries.filter((e) => e.startsWith('secret:')).map((e) => e.slice('secret:'.length));
+  // A trust anchor by its certificate's SHA-256 fingerprint (an issuer's caBundle), colons or not.
+  const fingerprints = new Set(entries.filter((e) => FINGERPRINT.test(e)).map((e) => `sha256:${e.slice('sha256:'.length).replace(/:/g, '').toLowerCase()}`));
   // A cloud CA by its own name (an AWS Private CA's ARN, a Google CAS pool), compared exactly.
   const clouds = entries.filter((e) => CLOUD_AUTHORITY.test(e));
-  const hosts = entries.filter((e) => !e.startsWith('secret:') && !CLOUD_AUTHORITY.test(e)).map((e) => e.toLowerCase().replace(/\.$/, ''));
+  const hosts = entries.filter((e) => !e.startsWith('secret:') && !CLOUD_AUTHORITY.test(e) && !FINGERPRINT.test(e)).map((e) => e.toLowerCase().replace(/\.$/, ''));
   const secret = secrets.length > 0 ? compileGlobList(secrets, null) : NEVER;
   const cloud = clouds.length > 0 ? compileGlobList(clouds, null) : NEVER;
   const host = hosts.length > 0 ? compileGlobList(hosts, '.') : NEVER;
-  return (authority) => (authority.startsWith('secret:') ? secret(authority.slice('secret:'.length)) : CLOUD_AUTHORITY.test(authority) ? cloud(authority) : authority !== '' && host(authority));
+  return (authority) => (authority.startsWith('sha256:') ? fingerprints.has(authority) : authority.startsWith('secret:') ? secret(authority.slice('secret:'.length)) : CLOUD_AUTHORITY.test(authority) ? cloud(authority) : authority !== '' && host(authority));
 }
 
 function compileReplicaFloors(floors: GuardrailsConfig['replica_floors']): GuardrailSettings['replicaFloor'] {

@@ -282,15 +282,38 @@ describe('images a GitOps object sets by a variable or a file', () => {
     expect(reason(own), rules(own)).toBe('allowed');
   });
 
-  // Open: `helm.valueFiles` names files; their text (which may set `image.registry`) is in the
-  // repository at the source's revision, or at a URL Argo CD fetches when it renders, never in
-  // this request, and changes with a push to git that stepgate never sees. The request shows only
-  // names: a name may not be judged by what a file of that name holds today. What asks for it is
-  // the Application's change itself (argocd-app-changes: a sign-in within 15 minutes), which a
-  // fresh sign-in meets; a values file at a URL is a source of the same kind, named by the same
-  // change (docs/guardrails.md, "Not read").
-  it.fails('an Argo CD Application whose helm.valueFiles names a values file that sets the image: asked', async () => {
+  // Closed in session 51 (issue #12): a values file at a URL is fetched when Argo CD renders, from
+  // wherever it names (no repository the Application names), and may set `image.registry`: the
+  // request does not show it, so it is unreadable where registries are listed (the unreadable
+  // body's effect, a hardware key here), as a generator-filled value is. The repository's own
+  // values files are the source's, as its manifests are: a PUT naming them stays the release
+  // train's routine; a patch that changes which files, the repository or an unpinned revision is
+  // unreadable (rules/gitops-images.ts checkValueFiles, checkSourceChange).
+  it('an Argo CD Application whose helm.valueFiles names a values file at a URL: unreadable (body_unreadable)', async () => {
     const res = await send(await signedIn('aal2', 60), updateSpec({ helm: { valueFiles: ['values-prod.yaml', 'https://gist.example/evil/values.yaml'] } }));
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('guardrail:body_unreadable');
+  });
+
+  it.each<[string, RequestSpec]>([
+    ['a REST Patch moving the Application to a branch and another values file', rest('PATCH', '/api/v1/applications/checkout-prod', { name: 'checkout-prod', patchType: 'merge', patch: JSON.stringify({ spec: { source: { targetRevision: 'feature/x', helm: { valueFiles: ['values-canary.yaml'] } } } }) })],
+    ['`kubectl apply` of a Flux HelmRelease whose valuesFrom merges a ConfigMap', kubectl('POST', `${HELMRELEASES}?fieldManager=kubectl-client-side-apply`, JSON_CT, helmRelease({ valuesFrom: [{ kind: 'ConfigMap', name: 'checkout-values' }] }))],
+    ['`kubectl apply` of a Flux Kustomization whose variables come from substituteFrom', kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] } }))],
+  ])('%s: unreadable (body_unreadable)', async (_what, spec) => {
+    const res = await send(await signedIn('aal2', 60), spec);
+    expect(REFUSED, rules(res)).toContain(reason(res));
+    expect(rules(res).split(',')).toContain('guardrail:body_unreadable');
+  });
+
+  it("a Flux Kustomization's variable named otherwise (`REPO`) holding an unlisted registry: asked; the site's own: allowed", async () => {
+    const res = await send(await signedIn('aal2', 60), kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substitute: { REPO: 'registry.tessaly-cdn.example/checkout', TAG: '7.14.2' } } })));
     expect(rules(res).split(',')).toContain('guardrail:image_registry_not_allowed');
+    const own = await send(await signedIn('aal2', 60), kubectl('POST', `${KUSTOMIZATIONS}?fieldManager=kubectl-client-side-apply`, JSON_CT, kustomization({ postBuild: { substitute: { REPO: 'registry.tessaly.example/checkout', TAG: '7.14.2' } } })));
+    expect(reason(own), rules(own)).toBe('allowed');
+  });
+
+  it("the release train's UpdateSpec naming the repository's own values files and a pinned release: allowed", async () => {
+    const res = await send(await signedIn('aal2', 60), updateSpec({ targetRevision: 'v7.14.2', helm: { valueFiles: ['values.yaml', 'values-prod.yaml'], parameters: [{ name: 'image.tag', value: '7.14.2' }] } }));
+    expect(reason(res), rules(res)).toBe('allowed');
   });
 });

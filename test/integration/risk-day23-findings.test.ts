@@ -5,6 +5,9 @@ import { findingRequests, rules, type Step } from '../support/findings.js';
 import type { Login } from '../support/workday.js';
 import { API, BASTION, KUBECTL, nodeDebugPod, ptraceContainer, restore, SITE, SOC_VDI, vaultDeployment } from '../support/workday23.js';
 
+/** A self-signed root made for this row (openssl req -x509, P-256): no CA of the agency's. */
+const OTHER_ROOT = `-----BEGIN CERTIFICATE-----\nMIIBhzCCAS2gAwIBAgIUf35b7MuP6w4/crdGRiHFzfGJ4l0wCgYIKoZIzj0EAwIw\nGTEXMBUGA1UEAwwOZXZpbCB0ZXN0IHJvb3QwHhcNMjYxMjA4MDA1ODQ5WhcNMzYx\nMjA1MDA1ODQ5WjAZMRcwFQYDVQQDDA5ldmlsIHRlc3Qgcm9vdDBZMBMGByqGSM49\nAgEGCCqGSM49AwEHA0IABAF3ZcO5M5sJAOmsqhHVc7BpYmWhX8+2EagHlRwKE5SR\nDh6/bEZ3fI2X8AzeWXOQLGQeH3DJKPpHQqKNJACl78OjUzBRMB0GA1UdDgQWBBQa\n2HSxsRGYeYeH/miCClzhwHrTITAfBgNVHSMEGDAWgBQa2HSxsRGYeYeH/miCClzh\nwHrTITAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCbtt/afuQb\n6YN3UWT/SETAFRT3o5x67EQ9RtQyOOyYUgIgb/bg8qkclectAUWCu5VZzaAR/X72\n64FUgIYkCebKR+g=\n-----END CERTIFICATE-----\n`;
+
 /**
  * What the twenty-third replayed day (test/support/workday23.ts, docs/risk.md "Day 23") found,
  * through the real gRPC server running the site's copy of examples/stepgate.yaml (SITE: its
@@ -93,6 +96,20 @@ describe("a statistics agency behind a shared bastion host, with the site's copy
     // Control: the same admin's change to the agency's own ACME host, in the window, asks nothing more.
     const own = await send(window, TUE + 9.83 * H + 9 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { acme: { server: 'https://acme.pki.stats.agency.example/directory' } } }), contentType: MERGE });
     expect(reasonOf(own), rules(own)).toBe('allowed');
+  });
+
+  // Fixed (session 51, issue #12): the same window, the ACME server left as the agency's and its
+  // trust anchor swapped: `acme.caBundle` holding another CA's root lets whoever holds that CA's
+  // key answer for the listed host, as skipTLSVerify lets anyone. Read at its own path, by each
+  // certificate's fingerprint (SITE lists none: no bundle is the agency's here).
+  it("the ClusterIssuer's caBundle swapped for another CA's beside the agency's own ACME server is not allowed", async () => {
+    const sub = 'd23f-platform-4@stats.agency.example';
+    await adminDays(sub, [['GET', '/apis/cert-manager.io/v1/clusterissuers'], ['GET', '/api/v1/pods?limit=500']]);
+    const window = piv(sub, TUE + 9.83 * H);
+    const bundle = Buffer.from(OTHER_ROOT).toString('base64');
+    const res = await send(window, TUE + 9.83 * H + 8 * M, 'PATCH', '/apis/cert-manager.io/v1/clusterissuers/agency-acme?fieldManager=kubectl-patch', { body: JSON.stringify({ spec: { acme: { server: 'https://acme.pki.stats.agency.example/directory', caBundle: bundle } } }), contentType: MERGE });
+    expect(reasonOf(res), rules(res)).toBe('auth_too_old');
+    expect(rules(res)).toContain('guardrail:issuer_endpoint_not_allowed');
   });
 
   // Routine beside the three guardrails of session 50: Argo CD's controller creating and

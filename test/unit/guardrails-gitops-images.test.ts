@@ -177,7 +177,7 @@ describe('Flux through the Kubernetes API', () => {
     expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, [{ op: 'add', path: '/spec/postBuild/substitute/CHECKOUT_IMAGE', value: ROGUE }], JSON_PATCH))).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
     expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout?fieldManager=flux&force=true`, sub({ CHECKOUT_IMAGE: ROGUE }), APPLY))).toEqual(['spec.postBuild.substitute.CHECKOUT_IMAGE']);
     // The site's own image and registry, a tag, and variables not named as an image stay quiet.
-    expect(flagged(write('POST', KUSTOMIZATIONS, sub({ CHECKOUT_IMAGE: OWN, REGISTRY: 'registry.tessaly.example', IMAGE_TAG: '7.14.2', IMAGE_PULL_POLICY: 'IfNotPresent', cluster_name: 'evil.example/x' })))).toEqual([]);
+    expect(flagged(write('POST', KUSTOMIZATIONS, sub({ CHECKOUT_IMAGE: OWN, REGISTRY: 'registry.tessaly.example', IMAGE_TAG: '7.14.2', IMAGE_PULL_POLICY: 'IfNotPresent', cluster_name: 'prod-eu-1', DOMAIN: 'shop.tessaly.example', REPLICAS: '3', REPO: 'registry.tessaly.example/checkout' })))).toEqual([]);
   });
 
   it("reads a HelmRelease's values by the chart shapes", () => {
@@ -260,12 +260,62 @@ describe("found (redteam46): an ApplicationSet generator's own template was not 
   });
 });
 
+describe('session 51 (issue #12): images from places the body does not show', () => {
+  const sub = (postBuild: object) => ({ apiVersion: 'kustomize.toolkit.fluxcd.io/v1', kind: 'Kustomization', metadata: { name: 'checkout', namespace: 'flux-system' }, spec: { interval: '10m', path: './checkout/prod', sourceRef: { kind: 'GitRepository', name: 'deploy' }, postBuild } });
+  const release = (spec: object) => ({ apiVersion: 'helm.toolkit.fluxcd.io/v2', kind: 'HelmRelease', metadata: { name: 'checkout', namespace: 'checkout-prod' }, spec: { chart: { spec: { chart: 'checkout' } }, ...spec } });
+  const unread = (r: GuardrailResult) => (r.unreadable === 'body_unreadable' ? r.unreadableDetail : undefined);
+
+  it('judges a substitution variable named otherwise whose value is a reference on a registry host (`${REPO}`, `${TAG_OVERRIDE}`)', () => {
+    const r = write('POST', KUSTOMIZATIONS, sub({ substitute: { REPO: 'registry.tessaly-cdn.example/checkout', TAG_OVERRIDE: ROGUE } }));
+    expect(flagged(r).sort()).toEqual(['spec.postBuild.substitute.REPO', 'spec.postBuild.substitute.TAG_OVERRIDE']);
+    expect(flagged(write('PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { postBuild: { substitute: { CHECKOUT_REF: 'localhost:5000/x' } } } }, MERGE))).toEqual(['spec.postBuild.substitute.CHECKOUT_REF']);
+    // kustomize-controller drops line breaks from a value before it substitutes it.
+    expect(flagged(write('POST', KUSTOMIZATIONS, sub({ substitute: { REPO: 'registry.tessaly-cdn\n.example/checkout' } })))).toEqual(['spec.postBuild.substitute.REPO']);
+    // A tag, a domain, a URL, a count: no registry moves by them alone.
+    expect(flagged(write('POST', KUSTOMIZATIONS, sub({ substitute: { TAG_OVERRIDE: '7.14.3', HOST: 'shop.tessaly.example', WEBHOOK: 'https://hooks.example/x/y', REPLICAS: '3' } })))).toEqual([]);
+  });
+
+  it("takes a Kustomization's substituteFrom as unreadable: the variables are in a ConfigMap or Secret", () => {
+    expect(unread(write('POST', KUSTOMIZATIONS, sub({ substituteFrom: [{ kind: 'ConfigMap', name: 'cluster-vars' }] })))).toContain('spec.postBuild.substituteFrom');
+    expect(write('POST', KUSTOMIZATIONS, sub({ substitute: { TAG: '1' }, substituteFrom: [] })).unreadable).toBeUndefined();
+  });
+
+  it("takes a HelmRelease's valuesFrom as unreadable where it may set an image; a targetPath that names no image is read as what it sets", () => {
+    expect(unread(write('POST', HELMRELEASES, release({ valuesFrom: [{ kind: 'ConfigMap', name: 'checkout-values' }] })))).toContain('spec.valuesFrom[0]');
+    expect(unread(write('POST', HELMRELEASES, release({ valuesFrom: [{ kind: 'Secret', name: 'v', valuesKey: 'registry', targetPath: 'image.registry' }] })))).toContain('image.registry');
+    expect(unread(write('PATCH', `${HELMRELEASES}/checkout`, { spec: { valuesFrom: [{ kind: 'ConfigMap', name: 'x', targetPath: 'global.imageRegistry' }] } }, MERGE))).toBeDefined();
+    expect(write('POST', HELMRELEASES, release({ valuesFrom: [{ kind: 'ConfigMap', name: 'v', valuesKey: 'tag', targetPath: 'image.tag' }, { kind: 'Secret', name: 'db', valuesKey: 'password', targetPath: 'db.password' }] })).unreadable).toBeUndefined();
+  });
+
+  it('takes a values file at a URL as unreadable, and a file parameter that sets an image; values files in the repository are the source', () => {
+    const r = write('POST', APPS, helm({ valueFiles: ['values-prod.yaml', 'https://gist.example/evil/values.yaml'] }));
+    expect(unread(r)).toContain('spec.source.helm.valueFiles[1]');
+    expect(unread(write('POST', APPS, helm({ fileParameters: [{ name: 'image.registry', path: 'files/registry.txt' }] })))).toContain('fileParameters[0]');
+    // Routine: the repository's own values files, a $ref to another source, a file parameter that is no image.
+    expect(write('POST', APPS, helm({ valueFiles: ['values.yaml', 'values-prod.yaml', '$values/checkout/values-prod.yaml'], fileParameters: [{ name: 'tls.crt', path: 'files/tls.crt' }] })).unreadable).toBeUndefined();
+    expect(write('PATCH', `${APPS}/checkout-prod?fieldManager=argocd`, toYaml(helm({ valueFiles: ['values-prod.yaml'] })), APPLY).unreadable).toBeUndefined();
+  });
+
+  it('takes a patch that moves an Application to other values, another repository or an unpinned revision as unreadable', () => {
+    for (const source of [{ helm: { valueFiles: ['values-canary.yaml'] } }, { targetRevision: 'feature/faster-checkout' }, { targetRevision: 'HEAD' }, { repoURL: 'https://git.evil.example/deploy.git' }, { path: 'checkout/overlays/dev' }, { chart: 'other' }]) {
+      expect(unread(write('PATCH', `${APPS}/checkout-prod`, { spec: { source } }, MERGE)), JSON.stringify(source)).toBeDefined();
+    }
+    expect(unread(write('PATCH', `${APPS}/checkout-prod`, [{ op: 'replace', path: '/spec/source/targetRevision', value: 'main' }], JSON_PATCH))).toContain('targetRevision');
+    // Pinned: a commit, a release version. A patch of the destination or sync policy names no source.
+    for (const rev of ['3f2c1e0b9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b', 'v7.14.3', '1.4.2']) expect(write('PATCH', `${APPS}/checkout-prod`, { spec: { source: { targetRevision: rev } } }, MERGE).unreadable, rev).toBeUndefined();
+    expect(write('PATCH', `${APPS}/checkout-prod`, { spec: { syncPolicy: { automated: { prune: true } } } }, MERGE).unreadable).toBeUndefined();
+  });
+});
+
 describe('without allowed_registries nothing changes', () => {
   it.each<[string, string, string, unknown, string]>([
     ['an Application', 'POST', APPS, kustomized(`checkout-api=${ROGUE}`), JSON_CT],
     ['an ApplicationSet with a generator-filled image', 'POST', APPSETS, { spec: { template: { spec: { source: { kustomize: { images: ['a={{img}}'] } } } } } }, JSON_CT],
     ['a Flux Kustomization', 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { images: [{ name: 'a', newName: 'evil.example/a' }] } }, MERGE],
     ["a Flux Kustomization's postBuild.substitute", 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { postBuild: { substitute: { CHECKOUT_IMAGE: 'evil.example/a' } } } }, MERGE],
+    ["a Flux Kustomization's substituteFrom", 'PATCH', `${KUSTOMIZATIONS}/checkout`, { spec: { postBuild: { substitute: { REPO: 'evil.example/a' }, substituteFrom: [{ kind: 'ConfigMap', name: 'v' }] } } }, MERGE],
+    ["a HelmRelease's valuesFrom", 'PATCH', `${HELMRELEASES}/checkout`, { spec: { valuesFrom: [{ kind: 'ConfigMap', name: 'v' }] } }, MERGE],
+    ['an Application patched to a values file at a URL and a branch', 'PATCH', `${APPS}/checkout-prod`, { spec: { source: { targetRevision: 'main', helm: { valueFiles: ['https://gist.example/v.yaml'] } } } }, MERGE],
   ])('%s', (_what, method, path, body, type) => {
     const r = write(method, path, body, type, unlisted);
     expect(flagged(r)).toEqual([]);

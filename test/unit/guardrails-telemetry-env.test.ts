@@ -23,6 +23,9 @@ describe('the Datadog Agent pointed outside upload_hosts (uploads50)', () => {
     ['DD_DD_URL to an outside host', DS, agent([{ name: 'DD_SITE', value: 'datadoghq.eu' }, { name: 'DD_DD_URL', value: 'https://intake.evil.example' }])],
     ['DD_LOGS_CONFIG_LOGS_DD_URL to an outside host:port', DS, agent([{ name: 'DD_LOGS_CONFIG_LOGS_DD_URL', value: 'logs.evil.example:10516' }])],
     ['DD_SITE from a ConfigMap (unknown)', DS, agent([{ name: 'DD_SITE', valueFrom: { configMapKeyRef: { name: 'dd', key: 'site' } } }])],
+    // Issue #12 (session 51): the intake URL from a ConfigMap or Secret is not in the body either.
+    ['DD_URL from a ConfigMap (unknown)', DS, agent([{ name: 'DD_SITE', value: 'datadoghq.eu' }, { name: 'DD_URL', valueFrom: { configMapKeyRef: { name: 'dd', key: 'url' } } }])],
+    ['DD_LOGS_CONFIG_LOGS_DD_URL from a Secret (unknown)', DS, agent([{ name: 'DD_LOGS_CONFIG_LOGS_DD_URL', valueFrom: { secretKeyRef: { name: 'dd', key: 'logs' } } }])],
     ['a DatadogAgent on a region the site does not use', DDA, datadogAgent({ site: 'us5.datadoghq.com' })],
     ['a DatadogAgent with no site (datadoghq.com by default)', DDA, datadogAgent({})],
     ['a DatadogAgent endpoint URL outside', DDA, datadogAgent({ site: 'datadoghq.eu', endpoint: { url: 'https://intake.evil.example' } })],

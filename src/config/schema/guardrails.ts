@@ -45,9 +45,10 @@ const MODEL_SOURCE_ENTRY = /^[a-z][a-z0-9+.-]*:\/\/(?:[A-Za-z0-9*?._~:@=+-]+(?:\
 /**
  * A certificate_authorities entry: a host glob (the ACME directory's, the Vault server's, a step-ca's),
  * or `secret:` and a Secret name glob (a CA issuer's key pair), or an AWS Private CA's ARN glob
- * (`arn:…`, an AWSPCAIssuer's), or `gcp-cas:PROJECT/LOCATION/POOL` (a GoogleCASIssuer's), globs allowed.
+ * (`arn:…`, an AWSPCAIssuer's), or `gcp-cas:PROJECT/LOCATION/POOL` (a GoogleCASIssuer's), globs allowed;
+ * or `sha256:` and a certificate's fingerprint (an issuer's caBundle: 64 hex digits, colons allowed).
  */
-const AUTHORITY_ENTRY = /^(?:secret:[a-z0-9*?.-]+|arn:[A-Za-z0-9*?:/._-]+|gcp-cas:[A-Za-z0-9*?/._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
+const AUTHORITY_ENTRY = /^(?:secret:[a-z0-9*?.-]+|sha256:(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){31})|arn:[A-Za-z0-9*?:/._-]+|gcp-cas:[A-Za-z0-9*?/._-]+|[A-Za-z0-9*?_-]+(?:\.[A-Za-z0-9*?_-]+)*\.?|[0-9A-Fa-f:]+)$/;
 
 export const guardrailsSchema = z.strictObject({
   enabled: z.boolean().default(true),
@@ -137,7 +138,7 @@ export const guardrailsSchema = z.strictObject({
    * globs of ACME directories, Vault servers, step-ca and Venafi hosts, and `secret:NAME` globs
    * for a CA issuer's key pair. Empty: the guardrail is off.
    */
-  certificate_authorities: z.array(nonEmpty.refine((e) => AUTHORITY_ENTRY.test(e), { message: 'a certificate authority is a host glob (acme-v02.api.letsencrypt.org, "*.pki.example.com") or secret:NAME (a CA issuer\'s key pair), arn:… (an AWS Private CA) or gcp-cas:PROJECT/LOCATION/POOL, globs allowed' })).default([]),
+  certificate_authorities: z.array(nonEmpty.refine((e) => AUTHORITY_ENTRY.test(e), { message: 'a certificate authority is a host glob (acme-v02.api.letsencrypt.org, "*.pki.example.com") or secret:NAME (a CA issuer\'s key pair), sha256:FINGERPRINT (a caBundle\'s certificate), arn:… (an AWS Private CA) or gcp-cas:PROJECT/LOCATION/POOL, globs allowed' })).default([]),
   replica_floors: z
     .array(
       z.strictObject({

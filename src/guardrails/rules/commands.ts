@@ -42,7 +42,7 @@ export function checkCommand(at: Container, ctx: RuleContext, spec?: Json, uploa
   // The kubelet expands `$(NAME)` in command and args from the container's env before any shell
   // sees them (`["sh", "-c", "$(SCRIPT)"]` runs SCRIPT's value as the script).
   const words = [...stringsOf(c.command), ...stringsOf(c.args)].map((w) => kubeletExpand(w, env));
-  const { shape, upload } = readCommand(words, source, { env, namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() }, uploads);
+  const { shape, upload } = readCommand(words, source, { env, unshown: unshownEnv(c.env), namesRedirected: namesRedirected(spec), work: ctx.commandWork ?? new CommandWork() }, uploads);
   if (shape !== undefined) ctx.out.push({ code: 'container_command_egress', detail: `container${at.name}'s command ${SHAPE_TEXT[shape]}`, path: at.path });
   if (upload !== undefined) ctx.out.push({ code: 'data_upload_outside', detail: `container${at.name}'s command ${upload}`, path: at.path });
 }
@@ -103,6 +103,16 @@ function literalEnv(env: unknown): ReadonlyMap<string, string> {
 }
 
 /**
+ * The names of a container's `env` entries whose value the request does not show (`valueFrom`: a
+ * ConfigMap's or Secret's key, a field): set, to something unknown (issue #12, session 51).
+ */
+function unshownEnv(env: unknown): ReadonlySet<string> {
+  const out = new Set<string>();
+  if (Array.isArray(env)) for (const e of env) if (isObject(e) && typeof e.name === 'string' && typeof e.value !== 'string' && e.valueFrom !== undefined && e.valueFrom !== null) out.add(e.name);
+  return out;
+}
+
+/**
  * The kubelet's expansion of `$(NAME)` by the env (Kubernetes' expansion package): a defined NAME
  * is its value, `$$` is a `$`, anything else stays as written (`$(cat …)` is the shell's). One pass:
  * a value is not expanded again.
@@ -128,6 +138,8 @@ function namesRedirected(spec: Json | undefined): boolean {
 export interface CommandSetting {
   /** The container's literal `env` values, by name (an exec's environment is not in its request). */
   readonly env: ReadonlyMap<string, string>;
+  /** The env names set from a ConfigMap, a Secret or a field (`valueFrom`): set, to a value not in the request. */
+  readonly unshown?: ReadonlySet<string>;
   /** The pod answers names itself: a Service's name may be any address. */
   readonly namesRedirected: boolean;
   /** The Check's command-reading budget, shared by all the scripts of one body; a fresh one when absent. */

@@ -34,6 +34,12 @@ const KUSTOMIZATIONS_KEY = 'kustomize.toolkit.fluxcd.io/kustomizations';
 const HELM_RELEASES_KEY = 'helm.toolkit.fluxcd.io/helmreleases';
 export const GITOPS_IMAGE_KEYS: ReadonlySet<string> = new Set([APPLICATIONS_KEY, APPLICATION_SETS_KEY, KUSTOMIZATIONS_KEY, HELM_RELEASES_KEY]);
 
+/**
+ * The fields of an Argo CD source that say where its manifests and values come from. A patch that
+ * sets one (and does not pin it to a commit) deploys what is there, which the body does not show.
+ */
+const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'chart', 'ref', 'valueFiles', 'fileParameters'];
+
 /** Who reads the field, as the detail names it. */
 const OWNER: Readonly<Record<string, string>> = {
   [APPLICATIONS_KEY]: "an Argo CD Application's",
@@ -43,7 +49,7 @@ const OWNER: Readonly<Record<string, string>> = {
 };
 
 /** Keys one of which a body names where it may set an image here (inspect.ts parses only such a body). */
-export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators', 'patch', 'postRenderers', 'substitute'];
+export const GITOPS_IMAGE_NAMES = ['images', 'helm', 'values', 'templatePatch', 'generators', 'patch', 'postRenderers', 'substitute', 'valuesFrom', 'substituteFrom', ...SOURCE_FIELDS];
 
 /** One document of group/resource `key` (GITOPS_IMAGE_KEYS), whole or a patch's (ctx.partial). */
 export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: RuleContext): void {
@@ -73,9 +79,13 @@ export function checkGitopsImages(doc: Json, key: string, prefix: string, ctx: R
       checkFluxImages(spec.images, `${prefix}spec.images`, at);
       checkKustomizePatches(spec, `${prefix}spec`, 'spec', at);
       if (isObject(spec.postBuild) && isObject(spec.postBuild.substitute)) checkSubstitute(spec.postBuild.substitute, `${prefix}spec.postBuild.substitute`, at);
+      if (isObject(spec.postBuild) && Array.isArray(spec.postBuild.substituteFrom) && spec.postBuild.substituteFrom.length > 0) {
+        ctx.unreadable?.(`${prefix}spec.postBuild.substituteFrom: ${at.owner} variables come from a ConfigMap or Secret the body does not show, and any of them may stand in an image`);
+      }
       return;
     case HELM_RELEASES_KEY:
       if (isObject(spec.values)) checkValues(spec.values, `${prefix}spec.values`, 'spec.values', at);
+      if (Array.isArray(spec.valuesFrom)) checkValuesFrom(spec.valuesFrom, `${prefix}spec.valuesFrom`, at);
       // helm-controller runs kustomize over the rendered chart (PostRenderer.Kustomize): its images
       // and patches replace what the chart names, as a Kustomization's do.
       if (Array.isArray(spec.postRenderers)) {
@@ -145,8 +155,10 @@ function checkSource(source: Json, path: string, named: string, at: At): void {
     });
   }
   if (isObject(k)) checkKustomizePatches(k, `${path}.kustomize`, `${named}.kustomize`, at);
+  if (at.ctx.partial && at.ctx.applied !== true) checkSourceChange(source, path, named, at);
   const h = source.helm;
   if (!isObject(h)) return;
+  checkValueFiles(h, `${path}.helm`, `${named}.helm`, at);
   if (Array.isArray(h.parameters)) checkParameters(h.parameters, `${path}.helm.parameters`, `${named}.helm.parameters`, at);
   if (isObject(h.valuesObject)) checkValues(h.valuesObject, `${path}.helm.valuesObject`, `${named}.helm.valuesObject`, at);
   if (typeof h.values === 'string' && h.values !== '') {
@@ -268,23 +280,117 @@ function patchOperations(ops: readonly unknown[], path: string, named: string, a
   });
 }
 
+/** A commit (40 or 64 hex digits) or a release version (`1.4.2`, `v1.4.2-rc.1`): what a revision pins. */
+const PINNED_REVISION = /^(?:[0-9a-f]{40}|[0-9a-f]{64}|v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?)$/i;
+
+/** A values file Argo CD fetches from a URL rather than from the source's repository. */
+const REMOTE_FILE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/**
+ * Values from places the body does not show (issue #12, session 51). Where registries are listed,
+ * a values file at a URL (fetched when Argo CD renders, from wherever it names: no repository the
+ * Application names) and a file parameter whose name is image-shaped (the file's text is the image)
+ * set an image this body does not show: unreadable. A values file in the source's repository is
+ * the source's, as its manifests are, when the object is written whole; a patch that names values
+ * files is a change of which of them are read (checkSourceChange).
+ */
+function checkValueFiles(h: Json, path: string, named: string, at: At): void {
+  if (Array.isArray(h.valueFiles)) {
+    h.valueFiles.forEach((f: unknown, i) => {
+      if (typeof f === 'string' && REMOTE_FILE.test(f.trim())) {
+        at.ctx.unreadable?.(`${path}.valueFiles[${i}]: ${at.owner} ${named}.valueFiles names ${clientText(f, 200) ?? ''}, values fetched from outside the source's repository that the body does not show, which may name any image`);
+      }
+    });
+  }
+  if (Array.isArray(h.fileParameters)) {
+    h.fileParameters.forEach((p: unknown, i) => {
+      if (isObject(p) && typeof p.name === 'string' && imageParameter(p.name.trim())) {
+        at.ctx.unreadable?.(`${path}.fileParameters[${i}]: ${at.owner} ${named}.fileParameters sets ${shown(p.name)} from a file the body does not show`);
+      }
+    });
+  }
+}
+
+/**
+ * A patch of an Application's source (kubectl patch, the REST API's Patch; not a server-side
+ * apply, which restates the manager's whole configuration) that moves where its manifests or
+ * values come from: another repository, path, chart, `ref`, values files or file parameters, or a
+ * revision that is not pinned (a branch: whatever is pushed there next). What it deploys is there,
+ * not in the body: unreadable where registries are listed, as the Argo parameters a body does not
+ * fix are. A revision pinned to a commit or a release version is read as the change it is (the
+ * repository's content at it), as a whole write naming it is.
+ */
+function checkSourceChange(source: Json, path: string, named: string, at: At): void {
+  for (const f of SOURCE_FIELDS) {
+    const v = f === 'valueFiles' || f === 'fileParameters' ? (isObject(source.helm) ? source.helm[f] : undefined) : source[f];
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) continue;
+    if (f === 'targetRevision' && typeof v === 'string' && PINNED_REVISION.test(v.trim())) continue;
+    const at2 = f === 'valueFiles' || f === 'fileParameters' ? `${path}.helm.${f}` : `${path}.${f}`;
+    const what = f === 'targetRevision' && typeof v === 'string' ? `to ${clientText(v, 120) ?? ''}, which no commit pins` : '';
+    at.ctx.unreadable?.(`${at2}: a patch of ${at.owner} ${named} changes ${f === 'valueFiles' || f === 'fileParameters' ? `helm.${f}` : f}${what === '' ? '' : ` ${what}`}: what it then deploys is in the repository, not in the body, and may name any image`);
+    return;
+  }
+}
+
+/**
+ * A Flux HelmRelease's `valuesFrom`: values merged from a ConfigMap or Secret, which the body does
+ * not show. One with a `targetPath` sets that one value: read by its name as a Helm parameter's
+ * (`image.registry`, `image.repository`, `sidecarImage`, `global.imageRegistry` are images;
+ * `image.tag`, `replicaCount` are not); one without merges the whole values file, any image
+ * included: unreadable.
+ */
+function checkValuesFrom(list: readonly unknown[], path: string, at: At): void {
+  list.forEach((v: unknown, i) => {
+    if (!isObject(v)) return;
+    const target = typeof v.targetPath === 'string' ? v.targetPath.trim() : '';
+    if (target !== '' && !imageParameter(target)) return;
+    const from = `${typeof v.kind === 'string' ? clientText(v.kind, 20) ?? '' : 'object'} ${typeof v.name === 'string' ? clientText(v.name, 253) ?? '' : ''}`.trim();
+    at.ctx.unreadable?.(`${path}[${i}]: ${at.owner} spec.valuesFrom takes ${target === '' ? 'its values' : `${shown(target)}`} from ${from}, which the body does not show, and may name any image`);
+  });
+}
+
+/** A Helm parameter's dotted name that sets an image, a registry or a repository (checkParameters' shapes). */
+function imageParameter(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  const last = name.slice(dot + 1);
+  const parent = dot < 0 ? '' : name.slice(0, dot);
+  const parentKey = parent.slice(parent.lastIndexOf('.') + 1);
+  return imageKey(last) || last === 'imageRegistry' || (imageKey(parentKey) && (last === 'registry' || last === 'repository'));
+}
+
 /**
  * A Flux Kustomization's `postBuild.substitute`: variables kustomize-controller puts in place of
- * `${NAME}` in the rendered manifests before applying them. Which variable stands in an `image:`
- * is the repository's, but a site's manifests name them as charts name values: a variable named
- * `IMAGE`, `…_IMAGE` (`CHECKOUT_IMAGE`) or `…Image` holds a whole reference, and one named
- * `REGISTRY`, `…_REGISTRY` or `imageRegistry` a registry (`${REGISTRY}/checkout-api:${TAG}`); they
- * are judged as Helm values of those shapes are. A variable named otherwise and used as an image,
- * and `substituteFrom` (a ConfigMap or Secret, written through the gateway), are not read.
+ * `${NAME}` in the text of the rendered manifests before applying them (line breaks removed from
+ * each value first). Which variable stands in an `image:` is the repository's, and the body does
+ * not show it, so a variable is read by its name and by its value: one named `IMAGE`, `…_IMAGE`
+ * (`CHECKOUT_IMAGE`) or `…Image` holds a whole reference, one named `REGISTRY`, `…_REGISTRY` or
+ * `imageRegistry` a registry (`${REGISTRY}/checkout-api:${TAG}`), each judged as Helm values of
+ * those shapes are; and (session 51) any other whose value reads as a reference on a registry host
+ * (`evil.example/checkout-api`, `localhost:5000/x`: a first component with a `.` or a `:`, or
+ * `localhost`, and a path after it) is judged as the image it would be in `image: ${REPO}`. A value
+ * that names no host (a tag, `${TAG_OVERRIDE}` = `7.14.2`; a domain; a count) cannot move an image
+ * to another registry by itself. `substituteFrom` (a ConfigMap or Secret) is unreadable above.
  */
 function checkSubstitute(vars: Json, path: string, at: At): void {
-  for (const [name, value] of Object.entries(vars)) {
-    if (typeof value !== 'string') continue;
+  for (const [name, raw] of Object.entries(vars)) {
+    if (typeof raw !== 'string') continue;
+    const value = raw.replace(/\n/g, '');
     const p = `${path}.${name}`;
     const named = `spec.postBuild.substitute ${shown(name)}`;
     if (SUBSTITUTE_IMAGE.test(name) || imageKey(name)) judge(value, p, named, at);
     else if (SUBSTITUTE_REGISTRY.test(name)) judgeRegistry(value, '', p, named, at);
+    else if (hostReference(value)) judge(value.trim(), p, named, at);
   }
+}
+
+/** `host/path[:tag|@digest]` with a registry host first (what parseImage reads as one), no scheme, no spaces. */
+function hostReference(value: string): boolean {
+  const v = value.trim();
+  if (v === '' || /\s/.test(v) || v.includes('://')) return false;
+  const slash = v.indexOf('/');
+  if (slash <= 0 || slash === v.length - 1) return false;
+  const head = v.slice(0, slash);
+  return head.includes('.') || head.includes(':') || head === 'localhost';
 }
 
 /** A substitution variable named as an image (`IMAGE`, `CHECKOUT_IMAGE`, `checkout_image`). */

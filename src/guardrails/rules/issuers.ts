@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer';
+import { X509Certificate } from 'node:crypto';
 import { clientText } from '../../core/redact.js';
 import { UNKNOWN_VALUE } from '../parse.js';
 import { isObject, type Json } from '../types.js';
@@ -29,7 +31,21 @@ const AWS_PCA = new Set(['awspca.cert-manager.io/awspcaissuers', 'awspca.cert-ma
 const GOOGLE_CAS = new Set(['cas-issuer.jetstack.io/googlecasissuers', 'cas-issuer.jetstack.io/googlecasclusterissuers']);
 export const ISSUER_KEYS: ReadonlySet<string> = new Set(['cert-manager.io/issuers', 'cert-manager.io/clusterissuers', 'certmanager.step.sm/stepissuers', 'certmanager.step.sm/stepclusterissuers', ...AWS_PCA, ...GOOGLE_CAS]);
 /** The words a body must hold for this rule to parse it (inspect.ts mayName). */
-export const ISSUER_NAMES = ['server', 'url', 'secretName', 'skipTLSVerify', 'arn', 'project', 'location', 'caPoolId', 'certificateAuthorityId'];
+export const ISSUER_NAMES = ['server', 'url', 'secretName', 'skipTLSVerify', 'caBundle', 'arn', 'project', 'location', 'caPoolId', 'certificateAuthorityId'];
+
+/**
+ * Where an issuer keeps the trust anchor it checks its server against (cert-manager's ACMEIssuer,
+ * VaultIssuer and VenafiTPP `caBundle`, base64 PEM; VaultIssuer's and VenafiTPP's
+ * `caBundleSecretRef`): a bundle of another CA lets whoever holds its key answer for a listed
+ * server, as skipTLSVerify lets anyone (issue #12, session 51). [object path under spec, field, how].
+ */
+const TRUST_FIELDS: readonly (readonly [readonly string[], string, 'bundle' | 'secret'])[] = [
+  [['acme'], 'caBundle', 'bundle'],
+  [['vault'], 'caBundle', 'bundle'],
+  [['vault'], 'caBundleSecretRef', 'secret'],
+  [['venafi', 'tpp'], 'caBundle', 'bundle'],
+  [['venafi', 'tpp'], 'caBundleSecretRef', 'secret'],
+];
 
 /** [object path under spec, field, how the value is read]. */
 const FIELDS: readonly (readonly [readonly string[], string, 'url' | 'secret'])[] = [
@@ -64,6 +80,20 @@ export function checkIssuer(doc: Json, prefix: string, key: string, ctx: RuleCon
     if (authority !== undefined && allowed(authority)) continue;
     const shown = authority === undefined ? 'an authority the request does not show' : how === 'secret' ? `Secret ${clientText(String(value), 253)}` : clientText(authority, 253);
     ctx.out.push({ code: 'issuer_endpoint_not_allowed', detail: `${kind} ${[...parents, field].join('.')} names ${shown}, not in guardrails.certificate_authorities: every certificate it issues is signed there`, path });
+  }
+  for (const [parents, field, how] of TRUST_FIELDS) {
+    let node: unknown = spec;
+    for (const p of parents) node = isObject(node) ? node[p] : undefined;
+    if (!isObject(node) || !(field in node)) continue;
+    const value = node[field];
+    // Removed: the system's roots, which checked the listed server's name before any bundle.
+    if (value === null || value === undefined || value === '') continue;
+    const path = [at, ...parents, field].join('.');
+    const anchors = how === 'secret' ? secretAnchor(value) : bundleAnchors(value);
+    const outside = anchors === undefined ? undefined : anchors.find((a) => !allowed(a));
+    if (anchors !== undefined && outside === undefined) continue;
+    const shown = anchors === undefined ? 'a trust anchor the request does not show' : outside!.startsWith('secret:') ? `Secret ${clientText(outside!.slice('secret:'.length), 253)}` : `a certificate of fingerprint ${outside!}`;
+    ctx.out.push({ code: 'issuer_endpoint_not_allowed', detail: `${kind} ${[...parents, field].join('.')} trusts ${shown}, not in guardrails.certificate_authorities: whoever holds its key answers for the issuer's server`, path });
   }
   const acme = spec.acme;
   if (isObject(acme) && (acme.skipTLSVerify === true || acme.skipTLSVerify === UNKNOWN_VALUE)) {
@@ -109,4 +139,36 @@ function hostOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A caBundleSecretRef (a SecretKeySelector) as `secret:NAME`; undefined when the body does not name the Secret. */
+function secretAnchor(ref: unknown): string[] | undefined {
+  if (!isObject(ref) || typeof ref.name !== 'string' || ref.name === UNKNOWN_VALUE || ref.name.trim() === '') return undefined;
+  return [`secret:${ref.name.trim()}`];
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * A caBundle (a []byte: standard base64 in JSON, as Go's encoding/json reads it) as the SHA-256
+ * fingerprints of its certificates, `sha256:<64 hex>`; undefined when it is no base64, holds no
+ * certificate, or any PEM block in it is none (the controller may read what stepgate does not).
+ */
+function bundleAnchors(value: unknown): string[] | undefined {
+  if (typeof value !== 'string' || value === UNKNOWN_VALUE) return undefined;
+  const b64 = value.trim();
+  if (b64 === '' || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return undefined;
+  const text = Buffer.from(b64, 'base64').toString('latin1');
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  // Anything else that claims to be a PEM block (a key, a second encoding) is not read here.
+  if (blocks.length === 0 || (text.match(/-----BEGIN /g) ?? []).length !== blocks.length) return undefined;
+  const out: string[] = [];
+  for (const pem of blocks) {
+    try {
+      out.push(`sha256:${new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase()}`);
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
 }

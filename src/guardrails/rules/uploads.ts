@@ -88,7 +88,10 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
   if (!work.take(2 * script.length)) return 'unread';
   // A script that points names elsewhere (/etc/hosts, a resolver, a curlrc) may send a listed
   // name anywhere: no destination of it is known.
-  const redirected = setting.namesRedirected || NAMES_REDIRECTED.test(script) || [...setting.env.keys()].some((k) => REDIRECTING_ENV.test(k));
+  // An env name set from a ConfigMap or Secret (`valueFrom`) is set as surely as a literal one:
+  // `AWS_ENDPOINT_URL` from a Secret sends the listed bucket's name to its host (issue #12).
+  const names = [...setting.env.keys(), ...(setting.unshown ?? [])];
+  const redirected = setting.namesRedirected || NAMES_REDIRECTED.test(script) || names.some((k) => REDIRECTING_ENV.test(k));
   const env = setting.env;
   const ok = (dest: string): boolean => !redirected && dest !== UNKNOWN && (allowed(dest) || (!dest.includes('://') && IN_CLUSTER_HOST.test(dest)));
   let aliases: McAliases | undefined;
@@ -100,7 +103,7 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
     for (let i = 0; i < stages.length; i++) {
       const s = stages[i]!;
       if (s.program === '') continue;
-      const upload = endpointMoved(stageUpload(s, i > 0, env, mcAliases) ?? argumentUpload(s, env), s, script, env);
+      const upload = endpointMoved(stageUpload(s, i > 0, env, mcAliases) ?? argumentUpload(s, env), s, script, names);
       if (upload === undefined) continue;
       if (upload.destinations.length === 0 || !upload.destinations.every(ok)) return upload.tool;
     }
@@ -119,10 +122,9 @@ function scriptUpload(script: string, setting: CommandSetting, allowed: UploadAl
  * writes), a flag (`gsutil -o Credentials:gs_json_host=…`, `rclone --s3-endpoint …`) or an rclone
  * connection string (`minio,endpoint=…:b`) sends the listed bucket's name to any host: unknown.
  */
-function endpointMoved(upload: Upload | undefined, s: Stage, script: string, env: ReadonlyMap<string, string>): Upload | undefined {
+function endpointMoved(upload: Upload | undefined, s: Stage, script: string, keys: readonly string[]): Upload | undefined {
   // mc's aliases are read where they are defined (mcAliasesOf): what moves them is read there.
   if (upload === undefined || upload.tool === 'mc' || !upload.destinations.some((d) => /^(?:s3|gs|rclone):\/\//.test(d))) return upload;
-  const keys = [...env.keys()];
   const w = toolOf(s).words;
   const awsMoved = () => keys.some((k) => AWS_ENDPOINT_ENV.test(k)) || AWS_ENDPOINT_SCRIPT.test(script);
   const gcsMoved = () => keys.some((k) => GCS_ENDPOINT_ENV.test(k)) || GCS_ENDPOINT_SCRIPT.test(script);
