@@ -50,6 +50,7 @@ import { SITE as D44_SITE, workday44 } from '../test/support/workday44.js';
 import { SITE as D45_SITE, workday45 } from '../test/support/workday45.js';
 import { SITE as D46_SITE, workday46 } from '../test/support/workday46.js';
 import { SITE as D47_SITE, workday47 } from '../test/support/workday47.js';
+import { workday49 } from '../test/support/workday49.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -131,4 +132,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['46', workday46, [441, 442, 443, 444, 445], { site: D46_SITE }],
   // Day 47: a card-payments fintech on the Monday after a reorganisation (teams merged, IdP groups renamed at 09:00, two engineers moved, an intern's first week), a 1.30 to 1.31 upgrade in a war room (kubectl changing mid-day, flowcontrol v1, autoscaling/v2, drains), an external pentest firm's account in a window, GitHub Actions OIDC deploying to staging; a site copy with GitHub's issuer as automation, the pentest account's access window and scope, Headlamp's host.
   ['47', workday47, [451, 452, 453, 454, 455], { site: D47_SITE }],
+  // Day 49: a SaaS company's ephemeral preview environments (a namespace per pull request made by a bot, a vcluster preview and its syncer, Telepresence, devspace and vcluster connect from laptops, developers in production only at the 15:00 release, a release manager, a weekly kube-bench Job, trivy-operator's reports, an outside contributor's preview); the example as shipped.
+  ['49', workday49, [471, 472, 473, 474, 475], {}],
 ];

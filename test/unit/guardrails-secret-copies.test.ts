@@ -39,14 +39,15 @@ describe('secret_source_other_namespace', () => {
   });
 
   it('is a Secret offered to other namespaces (Reflector, kubernetes-replicator, kubed)', () => {
-    for (const notes of [
+    const offers: Record<string, string>[] = [
       { 'reflector.v1.k8s.emberstack.com/reflection-allowed': 'true', 'reflector.v1.k8s.emberstack.com/reflection-allowed-namespaces': 'pr-.*' },
       { 'reflector.v1.k8s.emberstack.com/reflection-auto-enabled': 'True' },
       { 'replicator.v1.mittwald.de/replication-allowed': 'true' },
       { 'replicator.v1.mittwald.de/replicate-to': 'pr-1405' },
       { 'replicator.v1.mittwald.de/replicate-to-matching': 'preview=true' },
       { 'kubed.appscode.com/sync': '' },
-    ]) {
+    ];
+    for (const notes of offers) {
       expect(codes(create('prod-billing', secret('prod-billing', notes))), JSON.stringify(notes)).toContain('secret_source_other_namespace');
     }
   });
