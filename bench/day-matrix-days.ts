@@ -51,6 +51,7 @@ import { SITE as D45_SITE, workday45 } from '../test/support/workday45.js';
 import { SITE as D46_SITE, workday46 } from '../test/support/workday46.js';
 import { SITE as D47_SITE, workday47 } from '../test/support/workday47.js';
 import { SITE as D48_SITE, workday48 } from '../test/support/workday48.js';
+import { workday49 } from '../test/support/workday49.js';
 
 export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOptions][] = [
   ['1', workday, [12, 1, 2, 3, 4], {}],
@@ -134,4 +135,6 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['47', workday47, [451, 452, 453, 454, 455], { site: D47_SITE }],
   // Day 48: a platform team that runs its cloud infrastructure as Kubernetes resources (Crossplane claims and compositions over Upbound's provider-aws, ACK Buckets, security groups, IAM Roles and KMS Keys in the teams' namespaces, External Secrets through one ClusterSecretStore), Backstage's scaffolder creating dev namespaces and claims, Argo CD applying production claims in-cluster, two engineers travelling (Lisbon, Berlin), an on-call paged at 02:10 for the orders database; a site copy adding ACK's KMS group to the cloud identity objects and its own claims to production's durable deletes.
   ['48', workday48, [461, 462, 463, 464, 465], { site: D48_SITE }],
+  // Day 49: a SaaS company's ephemeral preview environments (a namespace per pull request made by a bot, a vcluster preview and its syncer, Telepresence, devspace and vcluster connect from laptops, developers in production only at the 15:00 release, a release manager, a weekly kube-bench Job, trivy-operator's reports, an outside contributor's preview); the example as shipped.
+  ['49', workday49, [471, 472, 473, 474, 475], {}],
 ];

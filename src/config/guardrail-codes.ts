@@ -89,6 +89,8 @@ export const GUARDRAIL_CODES = [
   'keda_cluster_trigger_auth',
   // Volumes copied from another namespace's disk (KubeVirt's CDI clones)
   'volume_source_other_namespace',
+  // Secrets copied across namespaces by an in-cluster controller (Reflector, kubernetes-replicator, kubed)
+  'secret_source_other_namespace',
   // A lower environment's pods handed a production path of a secret store (Vault's agent injector)
   'secret_store_production_path',
   // Network attachments on the node's interfaces the cluster keeps for itself (Multus)
@@ -207,6 +209,7 @@ export const GUARDRAIL_TIERS: Readonly<Record<GuardrailCode, GuardrailTier>> = {
   chaos_target_protected: 'elevated',
   keda_cluster_trigger_auth: 'elevated',
   volume_source_other_namespace: 'elevated',
+  secret_source_other_namespace: 'elevated',
   secret_store_production_path: 'elevated',
   network_attachment_reserved: 'critical',
   traffic_mirrored: 'critical',
@@ -299,6 +302,7 @@ export const GUARDRAIL_TITLES: Readonly<Record<GuardrailCode, string>> = {
   chaos_target_protected: 'chaos experiment aimed at a protected namespace',
   keda_cluster_trigger_auth: "KEDA trigger handed a cluster-wide trigger authentication's credential",
   volume_source_other_namespace: "volume copied from another namespace's disk",
+  secret_source_other_namespace: "Secret copied across namespaces by a controller (Reflector, kubernetes-replicator, kubed)",
   secret_store_production_path: "lower environment's pods handed a production secret-store path",
   network_attachment_reserved: 'network attachment on a node interface the cluster reserves',
   traffic_mirrored: 'traffic copied out (a mirror or tap)',

@@ -53,6 +53,7 @@ import { checkNetworkAttachment, NETWORK_ATTACHMENT_GROUP } from './rules/networ
 import { checkAttachmentMirror, checkTrafficMirrors, MIRROR_ONLY_KEYS, mirrorKeyOfKind } from './rules/traffic-mirrors.js';
 import { checkScheduledJobChange, CRONJOB_KEY, CRONWORKFLOW_KEY } from './rules/scheduled-jobs.js';
 import { secretReadBy } from './rules/secret-refs.js';
+import { checkSecretCopies } from './rules/secret-copies.js';
 import { checkExternalSecret, EXTERNAL_SECRET_KEYS, SECRET_STORE_GROUPS } from './rules/secret-store-paths.js';
 import { checkWorkload, isWorkloadKey, podSpecOf, workloadKeyOfKind } from './rules/workloads.js';
 import type { GuardrailSettings } from './settings.js';
@@ -304,6 +305,8 @@ function inspectAt(
         const run = keysRun(parsed.documents, runs);
         for (const [i, doc] of parsed.documents.entries()) {
           byUrl.push(...checkSecretType(doc, kube.namespace, settings), ...checkTokenSecret(doc, multi ? `documents[${i}].` : '', kube.namespace, parsed.partial, settings));
+          // A Secret that asks Reflector, kubernetes-replicator or kubed to copy one across namespaces (rules/secret-copies.ts).
+          byUrl.push(...checkSecretCopies(doc, multi ? `documents[${i}].` : '', namespaceOf(kube, doc)));
           // A Secret's scripts (rules/configmap-scripts.ts): a pod runs them as it runs a ConfigMap's.
           const scripts = new ViolationCollector();
           checkSecretScripts(doc, multi ? `documents[${i}].` : '', { settings, namespace: namespaceOf(kube, doc), partial: parsed.partial, out: scripts, commandWork: work, runs: run }, storeName(doc, kube));

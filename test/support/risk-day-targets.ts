@@ -48,6 +48,7 @@ import { A45, SITE as D45_SITE, workday45 } from './workday45.js';
 import { A46, SITE as D46_SITE, workday46 } from './workday46.js';
 import { A47, SITE as D47_SITE, workday47 } from './workday47.js';
 import { SITE as D48_SITE, workday48 } from './workday48.js';
+import { A49, workday49 } from './workday49.js';
 
 /**
  * Issue 12's targets on twenty-two differently built replayed days (the third to twenty-second written
@@ -61,7 +62,7 @@ import { SITE as D48_SITE, workday48 } from './workday48.js';
  *
  * STEPGATE_DAY_SEEDS=12,3 narrows the seeds of days 1 and 2 (STEPGATE_DAY3_SEEDS day 3's,
  * STEPGATE_DAY4_SEEDS day 4's, STEPGATE_DAY5_SEEDS day 5's, STEPGATE_DAY6_SEEDS day 6's, STEPGATE_DAY7_SEEDS
- * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY46_SEEDS day 46's, STEPGATE_DAY47_SEEDS day 47's, STEPGATE_DAY48_SEEDS day 48's), STEPGATE_DAYS=2 the days
+ * day 7's, STEPGATE_DAY8_SEEDS day 8's, STEPGATE_DAY9_SEEDS day 9's, STEPGATE_DAY10_SEEDS day 10's, STEPGATE_DAY11_SEEDS day 11's, STEPGATE_DAY12_SEEDS day 12's, STEPGATE_DAY13_SEEDS day 13's, STEPGATE_DAY14_SEEDS day 14's, STEPGATE_DAY15_SEEDS day 15's, STEPGATE_DAY16_SEEDS day 16's, STEPGATE_DAY17_SEEDS day 17's, STEPGATE_DAY18_SEEDS day 18's, STEPGATE_DAY19_SEEDS day 19's, STEPGATE_DAY20_SEEDS day 20's, STEPGATE_DAY21_SEEDS day 21's, STEPGATE_DAY22_SEEDS day 22's, STEPGATE_DAY23_SEEDS day 23's, STEPGATE_DAY24_SEEDS day 24's, STEPGATE_DAY25_SEEDS day 25's, STEPGATE_DAY26_SEEDS day 26's, STEPGATE_DAY27_SEEDS day 27's, STEPGATE_DAY28_SEEDS day 28's, STEPGATE_DAY29_SEEDS day 29's, STEPGATE_DAY30_SEEDS day 30's, STEPGATE_DAY31_SEEDS day 31's, STEPGATE_DAY32_SEEDS day 32's, STEPGATE_DAY33_SEEDS day 33's, STEPGATE_DAY34_SEEDS day 34's, STEPGATE_DAY35_SEEDS day 35's, STEPGATE_DAY36_SEEDS day 36's, STEPGATE_DAY37_SEEDS day 37's, STEPGATE_DAY38_SEEDS day 38's, STEPGATE_DAY39_SEEDS day 39's, STEPGATE_DAY40_SEEDS day 40's, …, STEPGATE_DAY46_SEEDS day 46's, STEPGATE_DAY47_SEEDS day 47's, STEPGATE_DAY48_SEEDS day 48's, STEPGATE_DAY49_SEEDS day 49's), STEPGATE_DAYS=2 the days
  * (and skips the policy-only comparison unless day 1 is run); STEPGATE_DAY_REPORT=1 prints
  * the tables docs/risk.md shows.
  *
@@ -222,6 +223,15 @@ const LATE: Record<string, number> = {
  */
 const NOT_STOPPED_BY_THE_EXAMPLE = new Set([
   'session replayed from another office device',
+  // Day 49 (docs/risk.md, "Day 49: what it found"), open findings, \`it.fails\` in
+  // risk-day49-findings.test.ts, every seed both ways: malware on a developer's laptop four minutes
+  // after the morning's sign-in sets production's Deployment to a contributor's preview image (the
+  // developer watched production at yesterday's release, and a fresh sign-in meets prod-writes'
+  // 8 hours); and a Telepresence intercept of production from a developer's laptop, whose only
+  // requests are the developer's daily port-forward to the traffic-manager and a read of the
+  // Deployment (the traffic-manager's own account injects the agent).
+  A49.promote,
+  A49.intercept,
   // Day 46 (docs/risk.md, "Day 46: what it found"), open findings, \`it.fails\` in
   // risk-day46-findings.test.ts, every seed both ways: malware on a CI maintainer's laptop six
   // minutes after the maintainer's morning sign-in (their kubectl, token and home) points the
@@ -644,6 +654,11 @@ const OPEN_FRICTION: Record<string, { cause: string; max: number; who?: string[]
     { cause: 'policy', reason: 'auth_too_old', max: 1, who: ['d48-plat-1@haulwise.example', 'd48-plat-2@haulwise.example'] },
     { cause: 'policy', reason: 'auth_too_old', max: 2, who: ['d48-plat-3@haulwise.example'] },
   ],
+  // Day 49 (docs/risk.md, "Day 49: what it found"), every seed both ways: the platform engineer's
+  // morning \`kubectl delete namespace\` of three closed pull requests' previews is asked once per
+  // namespace within a minute (preview-namespace-deletes: a preview outside the working set needs a
+  // sign-in made after its first sighting, and each is seen first at its delete).
+  'day 49 (workday49.ts)': [{ cause: 'context: unfamiliar_namespace', max: 3, who: ['d49-plat-1@tidewave.example'] }],
   // Day 47 (docs/risk.md, "Day 47: what it found"), every seed both ways: the 1.31 upgrade's
   // drains. Each Eviction is a write in a production namespace the platform engineers never work in
   // (prod-writes: sensitive for the working set), so the first eviction in each product namespace
@@ -1065,7 +1080,9 @@ const DAY46_SEEDS = ((narrow && process.env.STEPGATE_DAY46_SEEDS) || '441').spli
 const DAY47_SEEDS = ((narrow && process.env.STEPGATE_DAY47_SEEDS) || '451').split(',').map(Number);
 // One of day 48's five seeds (about 3 s) and seed 461 without warm-up; bench/day-matrix.ts replays all five both ways.
 const DAY48_SEEDS = ((narrow && process.env.STEPGATE_DAY48_SEEDS) || '461').split(',').map(Number);
-const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48').split(',');
+// One of day 49's five seeds (about 3 s) and seed 471 without warm-up; bench/day-matrix.ts replays all five both ways.
+const DAY49_SEEDS = ((narrow && process.env.STEPGATE_DAY49_SEEDS) || '471').split(',').map(Number);
+const days = ((narrow && process.env.STEPGATE_DAYS) || '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49').split(',');
 const DAYS = ([
   ['day 1 (workday.ts)', workday, 20, seeds, {}],
   ['day 2 (workday2.ts)', workday2, 16, seeds, {}],
@@ -1162,6 +1179,8 @@ const DAYS = ([
   ['day 47 (workday47.ts)', workday47, 14, DAY47_SEEDS, { site: D47_SITE }],
   // Day 48 too: written as an outside red team would, a platform team that runs its cloud infrastructure as Kubernetes resources (Crossplane claims and Compositions over Upbound's provider-aws, ACK Buckets, security groups, IAM Roles and KMS Keys in the teams' namespaces, External Secrets through one ClusterSecretStore), Backstage's scaffolder creating dev namespaces and claims, two engineers travelling, an on-call paged at 02:10 for the orders database; a site copy adding ACK's KMS group to cloud-identity-objects and its claims to prod-durable-deletes (docs/risk.md, "Day 48").
   ['day 48 (workday48.ts)', workday48, 9, DAY48_SEEDS, { site: D48_SITE }],
+  // Day 49 too: written as an outside red team would, a SaaS company's ephemeral preview environments (a namespace per pull request made by a bot, a vcluster preview and its syncer, Telepresence, devspace and vcluster connect from laptops, developers in production only at the release, a release manager, kube-bench and trivy-operator, an outside contributor's preview); the example as shipped (docs/risk.md, "Day 49").
+  ['day 49 (workday49.ts)', workday49, 9, DAY49_SEEDS, {}],
 ] as [string, (seed: number) => DayEvent[], number, number[], ReplayOptions][]);
 
 const EIGHT_HOURS = 8 * 3_600_000;
@@ -1648,6 +1667,13 @@ const COLD_BOUND_DAY47 = { perEngineer: 3, within8h: 1, total: 7 };
  * engineers asked twice within 8 hours; the same on all five seeds.
  */
 const COLD_BOUND_DAY48 = { perEngineer: 2, within8h: 2, total: 5 };
+/**
+ * Day 49 without warm-up, seed 471: 3 challenges: plat-1's morning delete of three closed previews
+ * (unfamiliar_namespace, asked twice within a minute; the third was in the sign-in's grace) and
+ * sec-1's first kube-bench Job in a namespace new to a fresh server. Over five seeds: 3–4 (the
+ * third preview delete asked too), plat-1 the one engineer asked twice within 8 hours.
+ */
+const COLD_BOUND_DAY49 = { perEngineer: 3, within8h: 1, total: 4 };
 
 const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][] = ([
   ['day 1 (workday.ts)', workday, 12, {}, COLD_BOUND_DAY1],
@@ -1696,6 +1722,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 46 (workday46.ts)', workday46, 441, { site: D46_SITE }, COLD_BOUND_DAY46],
   ['day 47 (workday47.ts)', workday47, 451, { site: D47_SITE }, COLD_BOUND_DAY47],
   ['day 48 (workday48.ts)', workday48, 461, { site: D48_SITE }, COLD_BOUND_DAY48],
+  ['day 49 (workday49.ts)', workday49, 471, {}, COLD_BOUND_DAY49],
 ] as [string, (seed: number) => DayEvent[], number, ReplayOptions, { perEngineer: number; within8h: number; total: number }][]);
 
 /**
