@@ -111,12 +111,9 @@ const LATE: Record<string, number> = {
   // session 32; database_copy since session 46: the copy reaches /var/lib/postgresql), and an
   // insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
-  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
-  // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
-  // sets the payments repository's staging Deployment's image (allowed: a write automation does
-  // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
-  // Secret read next is refused (automation_step_up).
-  "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
+  // Day 22's runner token in the payments repository's environment was here (3: its Secret read)
+  // until session 51: the site copy's namespace list per runner scale set (workday22.ts
+  // RUNNER_NAMESPACES) asks its write, request 2, its first sensitive one (automation_step_up).
   // Day 22 on its site copy (session 49: prod-secret-updates enforced): the malware's request 1
   // is the victim's own read of the Secret they rotated that morning (their routine, allowed); the
   // patch of the attacker's key is request 2, asked a sign-in within 15 minutes (every seed both ways).
