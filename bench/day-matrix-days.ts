@@ -28,7 +28,7 @@ import { SITE as D22_SITE, workday22 } from '../test/support/workday22.js';
 import { SITE as D23_SITE, workday23 } from '../test/support/workday23.js';
 import { SITE as D24_SITE, workday24 } from '../test/support/workday24.js';
 import { SITE as D25_SITE, workday25 } from '../test/support/workday25.js';
-import { workday26 } from '../test/support/workday26.js';
+import { SITE as D26_SITE, workday26 } from '../test/support/workday26.js';
 import { workday27 } from '../test/support/workday27.js';
 import { SITE as D28_SITE, workday28 } from '../test/support/workday28.js';
 import { pluginOf as d29Plugin, workday29 } from '../test/support/workday29.js';
@@ -87,7 +87,7 @@ export const DAYS: [string, (seed: number) => DayEvent[], number[], ReplayOption
   ['24', workday24, [221, 222, 223, 224, 225], { site: D24_SITE }],
   // Day 25 runs on a site copy of the example: the custody namespaces named in guardrails.protected_namespaces.
   ['25', workday25, [231, 232, 233, 234, 235], { site: D25_SITE }],
-  ['26', workday26, [241, 242, 243, 244, 245], {}],
+  ['26', workday26, [241, 242, 243, 244, 245], { site: D26_SITE }],
   ['27', workday27, [251, 252, 253, 254, 255], {}],
   // Day 28 runs on a site copy of the example: its access proxy's pods listed in network.xff_trusted_cidrs.
   ['28', workday28, [261, 262, 263, 264, 265], { site: D28_SITE }],

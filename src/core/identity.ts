@@ -147,7 +147,7 @@ export function buildIdentity(
     // Shared by every token with the same headers, which also lets the encoded-allow cache share
     // one encoded response between them (server/grpc/encoded-allows.ts).
     ask: askOfNonce(payload.nonce),
-    historyOf: historyOf(iss, payload),
+    historyOf: historyOf(iss, payload, shared),
     upstreamHeaders,
     // In the literal so that V8 keeps it in the object (added later, it took a 40-byte property
     // array of its own), then made non-enumerable below.
@@ -181,11 +181,18 @@ export function buildIdentity(
 
 /**
  * The old identity a token of a migrated issuer carries its history over from, or none where its
- * claim is missing (someone the migration did not copy keeps a history of their own).
+ * claim is missing (someone the migration did not copy keeps a history of their own). For an
+ * issuer whose subjects name one account in any case (`issuers[].subject_case: insensitive`), a
+ * subject with capitals has the history of its lower-case spelling, so `Alice@corp` one day and
+ * `alice@corp` the next are one person to the risk engine; a lower-case subject needs nothing.
  */
-function historyOf(iss: IssuerConfig, payload: JWTPayload): Identity['historyOf'] {
+function historyOf(iss: IssuerConfig, payload: JWTPayload, subject: string): Identity['historyOf'] {
   const h = iss.history_of;
-  if (h === undefined) return undefined;
+  if (h === undefined) {
+    if (iss.subject_case !== 'insensitive') return undefined;
+    const folded = foldedSubject(subject);
+    return folded === subject ? undefined : { issuer: iss.issuer, subject: internString(folded) };
+  }
   const old = payload[h.claim];
   return typeof old === 'string' && old !== '' ? { issuer: h.issuer, subject: internString(old) } : undefined;
 }

@@ -81,12 +81,31 @@ interface CompiledIncident {
  * `maxStalenessMs`, Checks fail closed: a revocation this replica cannot see must not let a
  * stolen credential through.
  */
+/** A subject's revocation in the mirror: when it was made and when its record lapses (ms). */
+interface SubjectRevocation {
+  readonly at: number;
+  readonly until: number;
+}
+
+/** The latest revocation time among those whose record is kept at `nowMs`; 0 none. */
+function latestKept(list: readonly SubjectRevocation[] | undefined, nowMs: number): number {
+  let at = 0;
+  if (list !== undefined) for (const r of list) if (r.until > nowMs && r.at > at) at = r.at;
+  return at;
+}
+
 export class IncidentBoard {
   private incidents: CompiledIncident[] = [];
-  /** `subject` → latest revocation time (ms), for revocations naming no issuer. */
-  private subjects = new Map<string, number>();
-  /** `issuer\nsubject` → latest revocation time (ms). */
-  private issuerSubjects = new Map<string, number>();
+  /**
+   * `subject` → its revocations (time, record expiry; ms), for revocations naming no issuer. The
+   * expiry is read at every lookup: the mirror reloads only when the store changes, and a record
+   * past `revocation_ttl_seconds` leaving the store changes nothing there, so without it this
+   * replica kept a lapsed revocation (and withheld the newcomer allowance) until some other write,
+   * where a replica started since did not (session 51, day 46's row five weeks on).
+   */
+  private subjects = new Map<string, SubjectRevocation[]>();
+  /** `issuer\nsubject` → its revocations, as `subjects`. */
+  private issuerSubjects = new Map<string, SubjectRevocation[]>();
   /** `sid:<sid>` and the raw value → revocation record expiry, for revocations naming no issuer. */
   private sessions = new Map<string, number>();
   /** `issuer\nsid:<sid>` and `issuer\n<raw value>` → revocation record expiry. */
@@ -217,8 +236,8 @@ export class IncidentBoard {
       const doc = parse<IncidentDoc>(data);
       if (doc && typeof doc.id === 'string' && typeof doc.expires_at === 'number' && doc.scope) compiled.push(compile(doc));
     }
-    const subjects = new Map<string, number>();
-    const issuerSubjects = new Map<string, number>();
+    const subjects = new Map<string, SubjectRevocation[]>();
+    const issuerSubjects = new Map<string, SubjectRevocation[]>();
     const sessions = new Map<string, number>();
     const issuerSessions = new Map<string, number>();
     const docs: RevocationDoc[] = [];
@@ -231,7 +250,7 @@ export class IncidentBoard {
         // In any case: a revocation only refuses, and the IdP may spell the subject otherwise in the
         // next token than the responder or the transmitter did (foldedSubject).
         const key = r.issuer === undefined ? foldedSubject(r.subject) : `${r.issuer}\n${foldedSubject(r.subject)}`;
-        map.set(key, Math.max(map.get(key) ?? 0, r.at));
+        map.set(key, [...(map.get(key) ?? []), { at: r.at, until: r.expires_at }]);
       } else if (r.kind === 'session' && typeof r.session === 'string') {
         const map = r.issuer === undefined ? sessions : issuerSessions;
         const prefix = r.issuer === undefined ? '' : `${r.issuer}\n`;
@@ -319,10 +338,7 @@ export class IncidentBoard {
       }
     }
     if (this.subjects.size > 0 || this.issuerSubjects.size > 0) {
-      const subject = foldedSubject(who.subject);
-      const a = this.subjects.get(subject);
-      const b = this.issuerSubjects.size > 0 ? this.issuerSubjects.get(`${who.issuer}\n${subject}`) : undefined;
-      const at = Math.max(a ?? 0, b ?? 0);
+      const at = this.subjectRevokedAt(who, nowMs);
       if (at > 0 && !authenticatedAfter(who, at)) {
         return { reason: 'credential_revoked', detail: `access of this subject was revoked at ${iso(at)}; sign in again` };
       }
@@ -344,13 +360,15 @@ export class IncidentBoard {
    * A revocation that forgot the subject's history makes every later sign-in a newcomer's, and a
    * newcomer's sign-in made before a network's first sighting counts as made there: an
    * adversary-in-the-middle relaying the victim's fresh sign-in after the revocation would have its
-   * own network learnt unasked (day 35r). Two Map lookups, none while no subject is revoked.
+   * own network learnt unasked (day 35r). Only revocations still kept at `nowMs` (their record's
+   * `revocation_ttl_seconds`) count, as in a replica that loaded the store since. Two Map lookups,
+   * none while no subject is revoked.
    */
-  subjectRevokedAt(who: Identity): number {
+  subjectRevokedAt(who: Identity, nowMs: number): number {
     if (this.subjects.size === 0 && this.issuerSubjects.size === 0) return 0;
     const subject = foldedSubject(who.subject);
-    const a = this.subjects.size > 0 ? (this.subjects.get(subject) ?? 0) : 0;
-    const b = this.issuerSubjects.size > 0 ? (this.issuerSubjects.get(`${who.issuer}\n${subject}`) ?? 0) : 0;
+    const a = this.subjects.size > 0 ? latestKept(this.subjects.get(subject), nowMs) : 0;
+    const b = this.issuerSubjects.size > 0 ? latestKept(this.issuerSubjects.get(`${who.issuer}\n${subject}`), nowMs) : 0;
     return Math.max(a, b);
   }
 

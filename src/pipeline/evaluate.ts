@@ -212,7 +212,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   const extra = guard && guard.contribution.risk > 0 ? guardrailRisk(guard) : undefined;
   // A subject revocation on record withholds the newcomer allowance (IncidentBoard.subjectRevokedAt):
   // asked only with `incident` configured, where revocations exist.
-  const revokedAt = rt.incidents === undefined ? 0 : rt.incidents.subjectRevokedAt(who);
+  const revokedAt = rt.incidents === undefined ? 0 : rt.incidents.subjectRevokedAt(who, now);
   const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt, guard?.result.accelerators);
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))

@@ -41,17 +41,45 @@ async function runnerDays(repo: string, ns: string): Promise<void> {
 }
 
 describe("an e-commerce company's Black Friday on a tailnet, with examples/stepgate.yaml", () => {
-  // Open: the storefront repository's runner token (printed into a public job log) used from
-  // another runner pod sets the payments repository's staging Deployment's image. Automation is
-  // admitted at the everyday requirement, a Deployment write outside production asks no more, and
-  // the working set's signals are for people's sensitive actions. The runner's service account
-  // has no business in payments-staging, which only the cluster's RBAC (a Role per runner scale
-  // set, in its own repository's namespaces) or a per-identity namespace list in stepgate's
-  // `automation` section could say.
-  it.fails("a runner's service account writing another repository's environment is not allowed", async () => {
+  // Open on the example as shipped: the storefront repository's runner token (printed into a
+  // public job log) used from another runner pod sets the payments repository's staging
+  // Deployment's image. Automation is admitted at the everyday requirement, a Deployment write
+  // outside production asks no more, and the working set's signals are for people's sensitive
+  // actions. The example cannot know which namespaces a site's runners own.
+  it.fails("as shipped, a runner's service account writing another repository's environment is not allowed", async () => {
     await runnerDays('storefront', 'storefront-staging');
     const res = await send(runner('storefront'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', { body: setImage('api', 'ghcr.io/basketry-payments/payments-api:bf-hotfix'), contentType: SMP, source: '10.42.9.77', ua: RUNNER_UA });
     expect(reasonOf(res), rules(res)).not.toBe('allowed');
+  });
+
+  // Closed in session 51 by the site's copy: a namespace list per automation identity (a policy
+  // rule per runner scale set, workday22.ts RUNNER_NAMESPACES). The same write outside storefront-*
+  // asks a human (automation_step_up, no approver here), and so does a cluster-scoped write; the
+  // runner's own deploys, and its reads elsewhere, are not touched.
+  it("with the runners' namespace lists, a runner's write in another repository's environment is automation_step_up; its own deploys pass", async () => {
+    const o = (body?: string) => ({ ...(body === undefined ? {} : { body, contentType: SMP }), source: '10.42.9.77', ua: RUNNER_UA });
+    for (const day of [THU, FRI]) {
+      for (let j = 0; j < 6; j++) {
+        const own = await enforced.send(runner('storefront'), day + j * 20 * M, 'PATCH', `/apis/apps/v1/namespaces/storefront-staging/deployments/storefront-web?fieldManager=kubectl-set`, o(setImage('web', `ghcr.io/basketry/storefront-web:sha-${j}`)));
+        expect(reasonOf(own), rules(own)).toBe('allowed');
+      }
+    }
+    const read = await enforced.send(runner('storefront'), FRI + 3 * H, 'GET', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api', o());
+    expect(reasonOf(read), rules(read)).toBe('allowed');
+    const res = await enforced.send(runner('storefront'), FRI + 3 * H + 6_000, 'PATCH', '/apis/apps/v1/namespaces/payments-staging/deployments/payments-api?fieldManager=kubectl-set', o(setImage('api', 'ghcr.io/basketry-payments/payments-api:bf-hotfix')));
+    expect(reasonOf(res), rules(res)).toBe('automation_step_up');
+    expect(rules(res)).toContain('storefront-runner-namespaces');
+    // A namespace that only begins with the repository's name (storefrontx) is not in storefront-*.
+    const lookalike = await enforced.send(runner('storefront'), FRI + 3 * H + 12_000, 'DELETE', '/api/v1/namespaces/storefrontx/configmaps/x', o());
+    expect(reasonOf(lookalike), rules(lookalike)).toBe('automation_step_up');
+    // A cluster-scoped write has no namespace of the list: asked too.
+    const cluster = await enforced.send(runner('storefront'), FRI + 3 * H + 18_000, 'POST', '/api/v1/namespaces', o(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'storefront-evil' } })));
+    expect(reasonOf(cluster), rules(cluster)).toBe('automation_step_up');
+    // The checkout runner's list is its own: its deploy passes, storefront-staging does not.
+    const co = await enforced.send(runner('checkout'), FRI + 3 * H, 'PATCH', '/apis/apps/v1/namespaces/checkout-staging/deployments/checkout-web?fieldManager=kubectl-set', o(setImage('web', 'ghcr.io/basketry/checkout-web:sha-1')));
+    expect(reasonOf(co), rules(co)).toBe('allowed');
+    const cross = await enforced.send(runner('checkout'), FRI + 3 * H + 6_000, 'PATCH', '/apis/apps/v1/namespaces/storefront-staging/deployments/storefront-web?fieldManager=kubectl-set', o(setImage('web', 'ghcr.io/evil/web:1')));
+    expect(reasonOf(cross), rules(cross)).toBe('automation_step_up');
   });
 
   // Measured: a fork's pull request on a self-hosted runner reads the staging Secrets with the

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { reasonOf } from '../support/grpc-client.js';
 import { exampleServiceForFile } from '../support/workday-service.js';
 import { findingRequests, rules, type Step } from '../support/findings.js';
-import { ACCESS_PLUGIN, accessRequest, API, approval, BRS_OFFICE, heldLease, irsaByHandPod, KUBECTL, LDN_OFFICE, QB_KUBECTL, ROLE, roleAnnotation, snapshotContent, volumeSnapshot } from '../support/workday26.js';
+import { ACCESS_PLUGIN, accessRequest, API, approval, SITE, BRS_OFFICE, heldLease, irsaByHandPod, KUBECTL, LDN_OFFICE, QB_KUBECTL, ROLE, roleAnnotation, snapshotContent, volumeSnapshot } from '../support/workday26.js';
 
 /**
  * What the twenty-sixth replayed day (test/support/workday26.ts, docs/risk.md "Day 26") found,
@@ -22,6 +22,8 @@ const MERGE = 'application/merge-patch+json';
 const BROKER = '/apis/access.harbourline.example/v1alpha1/namespaces/access-requests/accessrequests';
 
 const { send, twoDays } = findingRequests(s, { host: API, source: LDN_OFFICE(11), ua: UA, firstDay: TUE, secondDay: WED });
+/** The site's copy (workday26.ts SITE, session 51): approvals of access requests are sensitive. */
+const site = findingRequests(exampleServiceForFile({ edit: SITE }), { host: API, source: LDN_OFFICE(11), ua: UA, firstDay: TUE, secondDay: WED });
 
 const claimsCalls: Step[] = [
   ['GET', '/api/v1/namespaces/claims-prod/pods?limit=500'],
@@ -107,5 +109,33 @@ describe('an insurer after a merger: IRSA, volume snapshots, leader election and
     expect(reasonOf(created), rules(created)).toBe('allowed');
     const approved = await send(login, WED + 7.51 * H, 'PATCH', `${BROKER}/${name}/status`, { ua: ACCESS_PLUGIN('darwin/arm64'), body: approval('d26-oncall@harbourline.example'), contentType: MERGE });
     expect(reasonOf(approved), rules(approved)).not.toBe('allowed');
+  });
+
+  // Closed on the site copy since session 51 (workday26.ts SITE, APPROVALS_RULE): an approval (a
+  // write of an AccessRequest's status) weighs as a sensitive action asking two factors within a
+  // working day, so the working set's signals see it. The claims engineer never approved, nor
+  // worked in access-requests: asked a sign-in made after it (unfamiliar_namespace). The on-call,
+  // who approves every morning, is not asked at the second day's approval.
+  it("on the site copy, the approval by the claims laptop's token is asked; the on-call's routine approval is not", async () => {
+    const login = await site.twoDays('d26f-claims-jit-b@harbourline.example', claimsCalls);
+    const name = 'claims-jit-2';
+    const created = await site.send(login, WED + 7.5 * H, 'POST', BROKER, { ua: ACCESS_PLUGIN('darwin/arm64'), body: JSON.stringify(accessRequest(name, 'd26f-claims-jit-b@harbourline.example', 'policy-admin-prod', 'support-operator', 240, 'INC-4471 follow-up')) });
+    expect(reasonOf(created), rules(created)).toBe('allowed');
+    const approved = await site.send(login, WED + 7.51 * H, 'PATCH', `${BROKER}/${name}/status`, { ua: ACCESS_PLUGIN('darwin/arm64'), body: approval('d26-oncall@harbourline.example'), contentType: MERGE });
+    expect(reasonOf(approved), rules(approved)).toBe('auth_too_old');
+    expect(rules(approved)).toContain('access-approvals');
+    // The on-call: the vendor's request read and approved from the office both mornings.
+    const oncall = 'd26f-oncall-b@harbourline.example';
+    const o = { source: LDN_OFFICE(22), ua: ACCESS_PLUGIN('darwin/arm64') };
+    const steps = (day: string): Step[] => [
+      ['GET', `${BROKER}?fieldSelector=status.state%3DPending`],
+      ['GET', `${BROKER}/vendor-${day}`],
+      ['PATCH', `${BROKER}/vendor-${day}/status`, approval(oncall), MERGE],
+    ];
+    const mine = await site.twoDays(oncall, steps('tue'), o);
+    for (const [method, path, body, contentType] of steps('wed')) {
+      const res = await site.send(mine, WED + 1.9 * H, method, path, { ...o, ...(body === undefined ? {} : { body, contentType }) });
+      expect(reasonOf(res), rules(res)).toBe('allowed');
+    }
   });
 });

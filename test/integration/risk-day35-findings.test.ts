@@ -220,3 +220,34 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
     expect(reasonOf(phished), rules(phished)).not.toBe('allowed');
   });
 });
+
+/**
+ * Session 51: the same runbook site whose IdP names one account in any case (`issuers[].subject_case:
+ * insensitive` on its issuer), so the risk history of `D35r-Dev-8@Skarv.example` is kept under the
+ * lower-case spelling. A revocation typed as the token spells the subject must forget that history
+ * too, or what the phisher's network proved before it stays proven after it.
+ */
+describe('the runbook site with issuers[].subject_case: insensitive', () => {
+  const FOLDING = (yaml: string) => {
+    const out = RUNBOOK_SITE(yaml).replace(/(\n {2}- issuer: \S+\n)/, '$1    subject_case: insensitive\n');
+    if (!out.includes('    subject_case: insensitive\n')) throw new Error('session 51: no first issuer to fold');
+    return out;
+  };
+  const s = exampleServiceForFile({ edit: FOLDING, env: RUNBOOK_ENV });
+  const { send, twoDays } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: MON, secondDay: TUE });
+
+  it("a revocation of the subject as the token spells it forgets the lower-case history: the phisher's network proven before it is asked after it", async () => {
+    const sub = 'D35r-Dev-8@Skarv.example';
+    await twoDays(sub, team('billing'));
+    // The phisher relays a sign-in made after its VPS's first sighting: proven there.
+    const first = await send(signIn(sub, TUE + 1.9 * H), TUE + 1.95 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(first), rules(first)).not.toBe('allowed');
+    const proven = await send(signIn(sub, TUE + 1.96 * H), TUE + 1.97 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(proven), rules(proven)).toBe('allowed');
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: sub }, reason: 'INC-35' });
+    // After the revocation, another relayed sign-in, used from the VPS: the network is forgotten, asked.
+    const after = await send(signIn(sub, TUE + 2.05 * H), TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(after), rules(after)).not.toBe('allowed');
+  });
+});

@@ -200,14 +200,14 @@ describe("the foundation with risk.dormant on: an abandoned account revived, a m
     expect(rules(asked)).not.toContain('dormant_account');
     const back = await write(signIn(sub, first + 8 * M), first + 9 * M);
     expect(reasonOf(back), rules(back)).toBe('allowed');
-    // Five weeks later (records expired after 30 days, the mark 35 days old): not dormant. Its first
-    // write is asked a sign-in after the network's first sighting, as without the lever (the
-    // revocation on record withholds the newcomer allowance: the same row without risk.dormant
-    // asks the same), and the sign-in then passes.
+    // Five weeks later (records expired after 30 days, the mark 35 days old): not dormant. The
+    // revocation's record lapsed after revocation_ttl_seconds (a day, the default), so its sign-in
+    // has a newcomer's allowance like any subject idle past known_ttl_seconds, and the write
+    // passes. Until session 51 this replica's mirror (never reloaded: nothing else was written)
+    // still held the lapsed revocation and asked a sign-in made after the write, where a replica
+    // started since did not (incident-board.test.ts, "past its record's expiry").
     const later = await write(signIn(sub, TUE - 40_000), TUE);
-    expect(reasonOf(later), rules(later)).toBe('auth_too_old');
+    expect(reasonOf(later), rules(later)).toBe('allowed');
     expect(rules(later)).not.toContain('dormant_account');
-    const signed = await write(signIn(sub, TUE + M), TUE + 2 * M);
-    expect(reasonOf(signed), rules(signed)).toBe('allowed');
   });
 });

@@ -25,7 +25,7 @@ import { SITE as D22_SITE, workday22 } from './workday22.js';
 import { SITE as D23_SITE, workday23 } from './workday23.js';
 import { SITE as D24_SITE, workday24 } from './workday24.js';
 import { SITE as D25_SITE, workday25 } from './workday25.js';
-import { workday26 } from './workday26.js';
+import { SITE as D26_SITE, workday26 } from './workday26.js';
 import { workday27 } from './workday27.js';
 import { SITE as D28_SITE, workday28 } from './workday28.js';
 import { pluginOf as d29Plugin, workday29 } from './workday29.js';
@@ -113,12 +113,9 @@ const LATE: Record<string, number> = {
   // session 32; database_copy since session 46: the copy reaches /var/lib/postgresql), and an
   // insider answers it.
   'a data-team insider exports PHI: Secrets, ConfigMaps, `kubectl cp` out of the warehouse database pod': 4,
-  // Day 22 (docs/risk.md, "Day 22: what it found"), an open finding, an `it.fails` in
-  // risk-day22-findings.test.ts: the storefront repository's runner token, from another runner pod,
-  // sets the payments repository's staging Deployment's image (allowed: a write automation does
-  // every 20 minutes, in a namespace stepgate has no reason to tie to one service account); its
-  // Secret read next is refused (automation_step_up).
-  "a stolen runner token of the storefront repository editing the payments repository's environment": 3,
+  // Day 22's runner token in the payments repository's environment was here (3: its Secret read)
+  // until session 51: the site copy's namespace list per runner scale set (workday22.ts
+  // RUNNER_NAMESPACES) asks its write, request 2, its first sensitive one (automation_step_up).
   // Day 22 on its site copy (session 49: prod-secret-updates enforced): the malware's request 1
   // is the victim's own read of the Secret they rotated that morning (their routine, allowed); the
   // patch of the attacker's key is request 2, asked a sign-in within 15 minutes (every seed both ways).
@@ -198,11 +195,10 @@ const LATE: Record<string, number> = {
   // ConfigMap written into kube-public next is refused (outside the working set, or the first
   // Secret of an engineer whose warm-up day read none).
   'a prompt-injected coding agent copies a Secret into a ConfigMap in kube-public (Codespace)': 2,
-  // Day 26 (docs/risk.md, "Day 26: what it found"): the just-in-time access request approved by
-  // the token that made it (request 2, the broker plugin's status write, as the on-call's own
-  // approvals are) is allowed; the granted namespace's Secrets next are refused
-  // (unfamiliar_namespace). risk-day26-findings.test.ts keeps the approval as an `it.fails`.
-  'a just-in-time access request for policy-admin-prod created and approved by the same token, then its Secrets (claims laptop)': 3,
+  // Day 26's just-in-time access request approved by the token that made it was here (3: the
+  // granted namespace's Secrets) until session 51: the day's site copy (workday26.ts SITE) makes an
+  // approval a sensitive action, and the claims laptop's first one is asked (request 2,
+  // unfamiliar_namespace). risk-day26-findings.test.ts keeps the example's `it.fails`.
   // Day 30 (docs/risk.md, "Day 30: what it found"), an open finding, an `it.fails` in
   // risk-day30-findings.test.ts: another admin of the shared jump host takes over the DBA's
   // disconnected RDP session (`tscon`): the DBA's kubectl, token and the jump host's address, and a
@@ -1133,8 +1129,8 @@ const DAYS = ([
   ['day 24 (workday24.ts)', workday24, 11, DAY24_SEEDS, { site: D24_SITE }],
   // Day 25 too: written as an outside red team would, a crypto exchange's wallet and trading teams, hot signers on HSM nodes behind a four-eyes webhook, a 24/7 on-call and `kubectl proxy` on laptops; a site copy naming custody-* protected since session 49 (docs/risk.md, "Day 25").
   ['day 25 (workday25.ts)', workday25, 11, DAY25_SEEDS, { site: D25_SITE }],
-  // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor (docs/risk.md, "Day 26").
-  ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, {}],
+  // Day 26 too: written as an outside red team would, an insurer after a merger: the merged company's engineers and their identity cut-over, IRSA, a just-in-time access broker and a vendor; a site copy whose access approvals are sensitive since session 51 (docs/risk.md, "Day 26").
+  ['day 26 (workday26.ts)', workday26, 11, DAY26_SEEDS, { site: D26_SITE }],
   // Day 27 too: written as an outside red team would, a car-parts maker whose managed laptops present device client certificates, shared shop-floor thin clients, unmanaged contractors and a VPN that moves (docs/risk.md, "Day 27").
   ['day 27 (workday27.ts)', workday27, 12, DAY27_SEEDS, {}],
   // Day 28 too: written as an outside red team would, a travel agency whose engineers reach the gateway through an identity-aware access proxy while the VPN and CI reach it directly; a site copy of the example that lists the proxy's pods in network.xff_trusted_cidrs (docs/risk.md, "Day 28").
@@ -1699,7 +1695,7 @@ const COLD: [string, (seed: number) => DayEvent[], number, ReplayOptions, { perE
   ['day 23 (workday23.ts)', workday23, 211, { site: D23_SITE }, COLD_BOUND_DAY23],
   ['day 24 (workday24.ts)', workday24, 221, { site: D24_SITE }, COLD_BOUND_DAY24],
   ['day 25 (workday25.ts)', workday25, 231, { site: D25_SITE }, COLD_BOUND_DAY25],
-  ['day 26 (workday26.ts)', workday26, 241, {}, COLD_BOUND_DAY26],
+  ['day 26 (workday26.ts)', workday26, 241, { site: D26_SITE }, COLD_BOUND_DAY26],
   ['day 27 (workday27.ts)', workday27, 251, {}, COLD_BOUND_DAY27],
   ['day 28 (workday28.ts)', workday28, 261, { site: D28_SITE }, COLD_BOUND_DAY28],
   ['day 29 (workday29.ts)', workday29, 271, { plugin: d29Plugin }, COLD_BOUND_DAY29],

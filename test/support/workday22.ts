@@ -238,13 +238,37 @@ function incident(rand: () => number, sre: boolean): Req[] {
  * The site's copy of the example (session 49): `prod-secret-updates` enforced, as its comment in
  * the example says a site does where a person changes a production Secret rarely. Basketry's
  * production Secrets change through Helm (its release records left out by name) and, on this day,
- * by hand once: the PSP's emergency key rotation, which is asked once. Nothing else is changed.
+ * by hand once: the PSP's emergency key rotation, which is asked once. Since session 51 each runner
+ * scale set's service account also has its namespace list (RUNNER_NAMESPACES).
  */
 const SHADOW = /(unless_names: \["sh\.helm\.release\.v1\.\*"\]\n)      mode: shadow\n/;
+const RULES = '  rules:\n';
 export function SITE(yaml: string): string {
   if (!SHADOW.test(yaml)) throw new Error('day 22: prod-secret-updates is no longer in shadow mode in the example');
-  return yaml.replace(SHADOW, '$1');
+  if (yaml.split(RULES).length !== 2) throw new Error('day 22: the example no longer has one "  rules:" line to add the runners\' namespace lists after');
+  return yaml.replace(SHADOW, '$1').replace(RULES, `${RULES}${RUNNER_NAMESPACES}`);
 }
+
+/**
+ * Session 51: a namespace list per automation identity (docs/configuration.md, "A namespace list
+ * per automation identity"). Each runner scale set's service account writes its own repository's
+ * namespaces; a write anywhere else (another repository's environment, a cluster-scoped object)
+ * needs a human, which a runner cannot be: `automation_step_up`, or a pending approval where the
+ * site has `automation.approver`. Reads are left as they are (a runner's `kubectl` reads
+ * discovery and cluster-scoped objects), and a Secret read asks two factors anyway.
+ */
+export const RUNNER_NAMESPACES = (['storefront', 'checkout'] as const)
+  .map((repo) => `    - name: ${repo}-runner-namespaces
+      description: the ${repo} repository's runners write only ${repo}-* namespaces; anywhere else a human approves
+      match:
+        subjects: ["system:serviceaccount:arc-runners:${repo}-runner"]
+        kubernetes:
+          verbs: [create, update, patch, delete, deletecollection]
+          unless_namespaces: ["${repo}-*"]
+      require: aal2
+      max_age: 900
+`)
+  .join('');
 
 export function workday22(seed = 201): DayEvent[] {
   const rand = prng(seed * 2_654_435_761 + 22);

@@ -415,3 +415,27 @@ function attacks26(people: Person[], routine: DayEvent[], seed: number): DayEven
   ]), 10 * S, q3);
   return out;
 }
+
+/**
+ * Session 51 trial (docs/risk.md "Session 51"): a site copy where approving a just-in-time access
+ * request (a write of its `status`, what the broker's plugin does) is a sensitive action, asking
+ * two factors within a working day: the working set's signals then see an approval from someone
+ * who never approved (the claims laptop's token approving its own request), where the on-call's
+ * daily approval is their routine.
+ */
+const RULES = '  rules:\n';
+export const APPROVALS_RULE = `    - name: access-approvals
+      description: approving a just-in-time access request (its status) needs two factors within a working day, and weighs as a sensitive action
+      match:
+        kubernetes:
+          api_groups: [access.harbourline.example]
+          resources: [accessrequests/status]
+          verbs: [update, patch]
+      require: aal2
+      max_age: 28800
+      sensitivity: 30
+`;
+export function SITE(yaml: string): string {
+  if (yaml.split(RULES).length !== 2) throw new Error('day 26: the example no longer has one "  rules:" line');
+  return yaml.replace(RULES, `${RULES}${APPROVALS_RULE}`);
+}

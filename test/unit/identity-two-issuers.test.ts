@@ -121,3 +121,47 @@ describe('two issuers in the migration week', () => {
     expect(await v.verify(await sign(w, ENTRA, { sub: 'p', oid: OID, n: 3 }, entraA))).toMatchObject({ ok: false, reason: 'key_unknown' });
   });
 });
+
+describe('issuers[].subject_case (session 51)', () => {
+  function verifier(w: World, subjectCase: 'exact' | 'insensitive' | undefined, history = false) {
+    const config = parseConfig(
+      `
+issuers:
+  - issuer: ${KC}
+    jwks_uri: ${KC}/jwks
+    audiences: [kubernetes]
+    algorithms: [ES256]
+${subjectCase === undefined ? '' : `    subject_case: ${subjectCase}\n`}  - issuer: ${ENTRA}
+    jwks_uri: ${ENTRA}/keys
+    audiences: ["${CLIENT}"]
+    algorithms: [ES256]
+    subject_case: insensitive
+${history ? `    history_of: { issuer: ${KC}, claim: extn.keycloakId }\n` : ''}assurance:
+  levels:
+    - name: aal1
+      acr: [a1, "1"]
+policy:
+  default: { require: aal1 }
+`,
+      'unit.yaml',
+    );
+    return new TokenVerifier(config, compileAssurance(config.assurance.levels), { fetch: w.fetch, now: w.now, env: {} });
+  }
+
+  it('insensitive: a subject with capitals has the history of its lower-case spelling; exact (the default) keeps its own', async () => {
+    const w = new World();
+    w.jwks = { [KC]: [kc], [ENTRA]: [entraA] };
+    const folded = await verifier(w, 'insensitive').verify(await sign(w, KC, { sub: 'Alice@Corp.example' }, kc));
+    expect(folded).toMatchObject({ ok: true, identity: { issuer: KC, subject: 'Alice@Corp.example', historyOf: { issuer: KC, subject: 'alice@corp.example' } } });
+    // Already in lower case: its own history, no object added.
+    const lower = await verifier(w, 'insensitive').verify(await sign(w, KC, { sub: 'alice@corp.example' }, kc));
+    expect(lower).toMatchObject({ ok: true, identity: { subject: 'alice@corp.example', historyOf: undefined } });
+    for (const c of ['exact', undefined] as const) {
+      const exact = await verifier(w, c).verify(await sign(w, KC, { sub: 'Alice@Corp.example', n: c ?? 'default' }, kc));
+      expect(exact).toMatchObject({ ok: true, identity: { subject: 'Alice@Corp.example', historyOf: undefined } });
+    }
+    // A migrated issuer's history is the old identity's as its claim names it, whatever its own case rule.
+    const moved = await verifier(w, 'exact', true).verify(await sign(w, ENTRA, { sub: 'Pairwise-XYZ', 'extn.keycloakId': KC_ID }, entraA));
+    expect(moved).toMatchObject({ ok: true, identity: { subject: 'Pairwise-XYZ', historyOf: { issuer: KC, subject: KC_ID } } });
+  });
+});

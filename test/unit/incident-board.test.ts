@@ -142,7 +142,28 @@ describe('subjectRevokedAt: whether the risk engine withholds the newcomer allow
   ];
   it.each(cases)('%s', async (_name, w, revs, expected) => {
     const b = await board([], revs);
-    expect(b.subjectRevokedAt(who(w))).toBe(expected);
+    expect(b.subjectRevokedAt(who(w), T)).toBe(expected);
+  });
+
+  // Session 51 (day 46's row five weeks on): the mirror reloads only when the store changes, and a
+  // record lapsing changes nothing there, so a replica that loaded a 1-day revocation kept it (no
+  // newcomer allowance, and its refusal) until some other write, where a replica started since did
+  // not hold it. Read at the lookup's time, both replicas answer the same.
+  it("a revocation past its record's expiry counts for nothing, in a mirror that has not reloaded since", async () => {
+    const clock = { now: T, mono: 0 };
+    const b = await board([], [rev({ id: 'old', at: T - 5000, expires_at: T + 86_400_000 }), rev({ id: 'new', issuer: 'https://idp', at: T - 1000, expires_at: T + 3_600_000 })], clock);
+    const before: Partial<Identity> = { authTime: (T - 10_000) / 1000 };
+    expect(b.subjectRevokedAt(who(), T)).toBe(T - 1000);
+    expect(b.refuse(who(before), T)?.reason).toBe('credential_revoked');
+    // The later record lapsed: the earlier one, still kept, is what counts.
+    expect(b.subjectRevokedAt(who(), T + 3_600_000)).toBe(T - 5000);
+    // Both lapsed, 35 days on: nothing on record, as a board loading the store now sees.
+    clock.now = T + 35 * 86_400_000;
+    clock.mono = 1;
+    expect(b.subjectRevokedAt(who(), clock.now)).toBe(0);
+    expect(b.refuse(who(before), clock.now)).toBeUndefined();
+    const fresh = await board([], [], clock);
+    expect(fresh.subjectRevokedAt(who(), clock.now)).toBe(0);
   });
 });
 

@@ -59,6 +59,15 @@ export const issuerSchema = z
      * and their risk history is that identity's, so that moving people to the new IdP makes
      * nobody a newcomer (whose first sign-in counts as made wherever it is used).
      */
+    /**
+     * Whether this identity provider's subjects name one account whatever their case (`Alice@corp`
+     * and `alice@corp` the same person: Entra ID's UPNs, Okta's logins, Google's addresses), so the
+     * risk history is kept under the subject in lower case (core/identity.ts historyOf). `exact`,
+     * the default, keeps it under the subject as written: OIDC makes `sub` case-sensitive, and
+     * where case-variant subjects are distinct people a shared history would let one launder a
+     * network into the other's (session 51).
+     */
+    subject_case: z.enum(['exact', 'insensitive']).default('exact'),
     history_of: z
       .strictObject({
         issuer: z.url({ message: 'must be the old identity provider\'s issuer URL exactly as it is listed in issuers[]' }),
@@ -173,6 +182,7 @@ export const ISSUERS_APPLY = {
   'issuers[].jwks_cooldown_seconds': 'live',
   'issuers[].fetch_timeout_ms': 'live',
   'issuers[].max_level': 'live',
+  'issuers[].subject_case': 'live',
   'issuers[].history_of.issuer': 'live',
   'issuers[].history_of.claim': 'live',
 } as const satisfies ApplyTable;
