@@ -1,4 +1,5 @@
 import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
+import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
 import { NO_LEVEL, type AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
 import { INTERN_MAX, NameTable } from '../core/intern.js';
@@ -93,6 +94,8 @@ export interface Learnable {
   level?: number;
   /** Accelerator counts above the identity's largest, to be kept (acceleratorsToLearn); absent none. */
   accelerators?: Readonly<Record<string, number>>;
+  /** This allowed write's own accelerator counts, summed into the next writes' within the window (StateStore.recordAccelerators); absent none. */
+  recentAccelerators?: Readonly<Record<string, number>>;
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -270,6 +273,8 @@ export class RiskEngine {
   private readonly readsLevels: boolean;
   private readonly readsMark: boolean;
   private readonly weighsAccelerators: boolean;
+  /** accelerators_above_history.window_seconds in ms, 0 where off or the store keeps no window. */
+  private readonly acceleratorWindowMs: number;
   /**
    * risk.dormant: how long since its last proof a subject is dormant (ms), whether a subject with
    * no mark is too, and the rank asked of it (-1: refused). Undefined: off.
@@ -332,6 +337,7 @@ export class RiskEngine {
     this.readsLevels = this.downgradeOn && o.store.provenLevels !== undefined;
     this.readsMark = (this.newcomerAsk || this.dormant !== undefined) && o.store.provenAt !== undefined;
     this.weighsAccelerators = o.risk.signals.accelerators_above_history.weight > 0 && o.store.acceleratorsAsked !== undefined;
+    this.acceleratorWindowMs = o.store.acceleratorsRecent !== undefined && o.store.recordAccelerators !== undefined ? o.risk.signals.accelerators_above_history.window_seconds * 1000 : 0;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
@@ -804,25 +810,28 @@ export class RiskEngine {
     const asked = p.asked;
     const store = this.o.store;
     if (asked === undefined || store.acceleratorsAsked === undefined) return this.finish(p, history, false, work);
+    const windowMs = this.acceleratorWindowMs;
     let before: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+    let recent: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>> | undefined;
     try {
       before = store.acceleratorsAsked(p.obs.subject, p.nowMs);
+      recent = windowMs > 0 && store.acceleratorsRecent !== undefined ? store.acceleratorsRecent(p.obs.subject, p.nowMs, windowMs) : undefined;
     } catch (err) {
       return this.failed(p, err);
     }
-    if (before instanceof Promise) {
+    if (before instanceof Promise || recent instanceof Promise) {
       if (history === this.historyAnswer) history = { ...history };
       if (work === this.workAnswer) work = { ...work };
       const q = this.own(p);
-      return before.then(
-        (b) => {
-          q.accelerators = { asked, before: b };
+      return Promise.all([before, recent]).then(
+        ([b, r]) => {
+          q.accelerators = withRecent(asked, b, r, windowMs);
           return this.finish(q, history, false, work);
         },
         (err: unknown) => this.failed(q, err),
       );
     }
-    p.accelerators = { asked, before };
+    p.accelerators = withRecent(asked, before, recent, windowMs);
     return this.finish(p, history, false, work);
   }
 
@@ -958,10 +967,16 @@ export class RiskEngine {
   private acceleratorsToLearn(p: Assessing, who: Identity): Record<string, number> | undefined {
     const a = p.accelerators;
     if (a === undefined || who.automation === true || who.authTime === undefined || who.level < this.learnLevel || this.o.store.learnAccelerators === undefined) return undefined;
+    // A sum over the window teaches only where it was above the ratio (the signal's own measure: the
+    // sign-in it was bound to answered it); within the ratio, this write's own count teaches as it
+    // always did, so that a run of small Jobs cannot raise the largest a little at a time.
+    const ratio = this.o.risk.signals.accelerators_above_history.ratio;
     let out: Record<string, number> | undefined;
     for (const name in a.asked) {
-      const n = a.asked[name]!;
-      if (n > (a.before[name] ?? 0)) (out ??= {})[name] = n;
+      const b = a.before[name] ?? 0;
+      const sum = a.asked[name]!;
+      const n = a.own === undefined || b === 0 || sum > ratio * b ? sum : (a.own[name] ?? 0);
+      if (n > b) (out ??= {})[name] = n;
     }
     return out;
   }
@@ -1069,6 +1084,7 @@ export class RiskEngine {
     const keeps = !degraded && (!dormant || (sensitive && this.dormant!.level >= 0));
     const proves = !keeps ? undefined : this.levelToProve(who, obs.subject, nowMs);
     const gpus = !keeps ? undefined : this.acceleratorsToLearn(p, who);
+    const gpusNow = keeps && this.acceleratorWindowMs > 0 && p.accelerators !== undefined ? (p.accelerators.own ?? p.accelerators.asked) : undefined;
     const learned = !keeps ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
@@ -1083,7 +1099,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
+      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus, gpusNow),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.shadowAll ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
@@ -1514,6 +1530,10 @@ export class RiskEngine {
       }
       if (l.accelerators !== undefined && this.o.store.learnAccelerators !== undefined) {
         const p = this.o.store.learnAccelerators(l.subject, l.accelerators, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
+      if (l.recentAccelerators !== undefined && this.acceleratorWindowMs > 0) {
+        const p = this.o.store.recordAccelerators!(l.subject, l.recentAccelerators, nowMs, this.acceleratorWindowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       const object = l.object ?? '';
@@ -2314,8 +2334,22 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any. */
-function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined): Learnable | undefined {
-  if (accelerators === undefined) return l;
-  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), accelerators };
+/**
+ * `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any, and
+ * this write's own counts for the window (`recent`: a person's write that asked accelerators).
+ */
+function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined, recent: Readonly<Record<string, number>> | undefined): Learnable | undefined {
+  if (accelerators === undefined && recent === undefined) return l;
+  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), ...(accelerators !== undefined && { accelerators }), ...(recent !== undefined && { recentAccelerators: recent }) };
+}
+
+/** What a write asks with what the identity's writes of the window asked (`recent`), for the signal. */
+function withRecent(asked: Readonly<Record<string, number>>, before: Readonly<Record<string, number>>, recent: Readonly<Record<string, number>> | undefined, windowMs: number): AcceleratorHistory {
+  if (recent === undefined) return { asked, before };
+  let sum: Record<string, number> | undefined;
+  for (const name in recent) {
+    if (!(name in asked) || recent[name]! <= 0) continue;
+    (sum ??= { ...asked })[name] = Math.min(MAX_ACCELERATOR_COUNT, asked[name]! + recent[name]!);
+  }
+  return sum === undefined ? { asked, before } : { asked: sum, before, own: asked, windowMs };
 }

@@ -108,6 +108,11 @@ export function acceleratorKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:g`;
 }
 
+/** The subject's accelerator-asking writes of the last window (StateStore.recordAccelerators): the same slot. */
+export function acceleratorRecentKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:gr`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { acceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
+import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
+import { acceleratorKey, acceleratorRecentKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -26,6 +27,7 @@ import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   lossStands,
   MAX_ACCELERATOR_NAMES,
+  MAX_RECENT_ACCELERATOR_WRITES,
   StateUnavailableError,
   type ApprovalRecord,
   type ApprovalState,
@@ -746,6 +748,38 @@ export class RedisStateStore implements StateStore {
   }
 
   /**
+   * The subject's accelerator-asking writes of the last window, summed (StateStore.acceleratorsRecent):
+   * a sorted set of its own (keys.ts acceleratorRecentKey), scored by when, each member the write's
+   * counts after a unique prefix. Read beside acceleratorsAsked; a failure rejects as it does.
+   */
+  async acceleratorsRecent(subject: string, nowMs: number, windowMs: number): Promise<Readonly<Record<string, number>>> {
+    const key = acceleratorRecentKey(this.prefix, subject);
+    const members = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - windowMs}`, '+inf'));
+    const out: Record<string, number> = {};
+    for (const m of members) {
+      const counts = recentCounts(m);
+      for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + counts[name]!);
+    }
+    return out;
+  }
+
+  /** Off the response path, like learnAccelerators: one write added, the window's older ones and any beyond the bound dropped. */
+  async recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): Promise<void> {
+    const key = acceleratorRecentKey(this.prefix, subject);
+    const now = wholeMs(nowMs);
+    const member = `${now}:${randomBytes(6).toString('hex')}:${JSON.stringify(asked)}`;
+    await this.run('learn', () =>
+      this.writer
+        .multi()
+        .zadd(key, now, member)
+        .zremrangebyscore(key, '-inf', now - windowMs)
+        .zremrangebyrank(key, 0, -(MAX_RECENT_ACCELERATOR_WRITES + 1))
+        .pexpire(key, Math.max(1, windowMs))
+        .exec(),
+    );
+  }
+
+  /**
    * Off the response path: resolves once the denial is counted, or once it could not be (the
    * failure is logged, not thrown), so an un-awaited call can never become an unhandled rejection.
    */
@@ -1273,4 +1307,20 @@ function controlRecords(flat: unknown[]): ControlRecord[] {
     out.push({ id, data, expiresAt: exp });
   }
   return out.sort((a, b) => byteCompare(a.id, b.id));
+}
+
+/** A recorded write's counts (RedisStateStore.recordAccelerators): whole, positive numbers only; anything else none. */
+function recentCounts(member: string): Record<string, number> {
+  const at = member.indexOf(':', member.indexOf(':') + 1);
+  if (at < 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(member.slice(at + 1));
+  } catch {
+    return {};
+  }
+  const out: Record<string, number> = {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return out;
+  for (const [name, n] of Object.entries(v as Record<string, unknown>)) if (typeof n === 'number' && Number.isInteger(n) && n > 0) out[name] = Math.min(MAX_ACCELERATOR_COUNT, n);
+  return out;
 }

@@ -108,6 +108,9 @@ export interface SubjectHistory {
   behaviourSince: number;
 }
 
+/** Accelerator-asking writes kept per subject within the window (StateStore.recordAccelerators). */
+export const MAX_RECENT_ACCELERATOR_WRITES = 256;
+
 /** Accelerator names kept per subject (StateStore.learnAccelerators): the largest counts win. */
 export const MAX_ACCELERATOR_NAMES = 8;
 
@@ -585,6 +588,18 @@ export interface StateStore {
    * only ever asks more).
    */
   learnAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void | Promise<void>;
+  /**
+   * The accelerators the subject's allowed writes of the last `windowMs` asked, summed per name
+   * (recordAccelerators; none: empty), for `accelerators_above_history.window_seconds`: sixteen
+   * one-GPU Jobs in two minutes ask sixteen, as one Job of sixteen would. Read beside
+   * acceleratorsAsked, on that path only.
+   */
+  acceleratorsRecent?(subject: string, nowMs: number, windowMs: number): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+  /**
+   * After an allow of a person's write that asks accelerators: its own counts, kept `windowMs`
+   * (at most MAX_RECENT_ACCELERATOR_WRITES writes per subject, the oldest dropped first).
+   */
+  recordAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): void | Promise<void>;
   /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.
