@@ -13,7 +13,7 @@ import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
 import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import type { StateStore } from '../../src/state/store.js';
+import { MAX_RECENT_ACCELERATOR_WRITES, type StateStore } from '../../src/state/store.js';
 import { pytorchJob } from '../support/workday17.js';
 import { redisForFile } from '../support/redis-stores.js';
 import { aal2Token, BASE } from '../support/risk-world.js';
@@ -37,6 +37,7 @@ const config = parseConfig(yaml(), 'gpu.yaml');
 const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 const HOME = '203.0.113.7';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
 const S = (ms: number) => Math.floor(ms / 1000);
@@ -164,10 +165,10 @@ describe('accelerators_above_history', () => {
     // Signed in again a minute later: allowed, and 8 becomes the largest.
     const fresh = token(S(next) + 60, 'sid-2');
     expect((await w.check(fresh, next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
-    // The next 8-GPU Job and a 16-GPU one (ratio 2) from the old login pass, and 16 is learnt
-    // (an allowed write teaches its counts); 33 is asked.
+    // The next 8-GPU Job and, past the window (window_seconds, 600), a 16-GPU one (ratio 2) from
+    // the old login pass, and 16 is learnt (an allowed write teaches its counts); 33 is asked.
     expect((await w.check(login, next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next + HOUR, { [GPU]: 16 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + HOUR + 11 * MINUTE, { [GPU]: 16 })).codes).not.toContain('accelerators_above_history');
     const above = await w.check(login, next + 2 * HOUR, { [GPU]: 33 });
     expect(above.codes).toContain('accelerators_above_history');
     expect(above.v.allow).toBe(false);
@@ -195,8 +196,9 @@ describe('accelerators_above_history', () => {
     const next = T + 24 * HOUR;
     const login = token(S(next) - 3 * 3600);
     expect((await w.check(login, next, { [GPU]: 2 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next, { [GPU]: 4 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next, { 'google.com/tpu': 1 })).codes).toContain('accelerators_above_history');
+    // Past the window of the last (600 s), 4 is within the ratio; a TPU is another resource's first.
+    expect((await w.check(login, next + 11 * MINUTE, { [GPU]: 4 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + 11 * MINUTE, { 'google.com/tpu': 1 })).codes).toContain('accelerators_above_history');
   });
 
   it('weight 0 turns it off: nothing read, nothing asked', async () => {
@@ -207,6 +209,60 @@ describe('accelerators_above_history', () => {
     const r = await w.check(token(S(next) - 3 * 3600), next, { [GPU]: 8 });
     expect(r.codes).not.toContain('accelerators_above_history');
     expect(r.v.allow).toBe(true);
+  });
+
+  it('many small Jobs within the window are one ask: sixteen 1-GPU Jobs by an engineer whose largest is 1 (review50, session 51)', async () => {
+    const w = world();
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const codes: string[][] = [];
+    for (let i = 0; i < 3; i++) codes.push((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes);
+    // 1, 1 + 1 = 2 (within 2 × 1), 3: asked at the third, the detail naming the window's part.
+    expect(codes.map((c) => c.includes('accelerators_above_history'))).toEqual([false, false, true]);
+    const third = await w.check(login, next + 16_000, { [GPU]: 1 });
+    expect(third.v.allow).toBe(false);
+    expect(third.out.risk.contributions.find((c) => c.code === 'accelerators_above_history')?.detail).toBe('3 GPUs (nvidia.com/gpu), 2 of them by your writes of the last 10 minutes, your largest before: 1');
+    // A sign-in answers the burst and teaches its sum (3): the next Job of the sweep, 4 ≤ 2 × 3, passes.
+    const fresh = token(S(next) + 20, 'sid-2');
+    expect((await w.check(fresh, next + 24_000, { [GPU]: 1 })).v.allow).toBe(true);
+    expect((await w.check(login, next + 32_000, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+    // Past the window each Job is alone again.
+    expect((await w.check(login, next + HOUR, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('a run of Jobs within the ratio cannot raise the largest a little at a time', async () => {
+    const w = world();
+    await day(w, 2);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    // Largest 2: 1, 2, 3, 4 within the window are within 2 × 2, and teach only their own 1 each;
+    // the fifth sums 5 and is asked (a sum learnt as it grew would have made the largest 4, then 8…).
+    const asked: boolean[] = [];
+    for (let i = 0; i < 5; i++) asked.push((await w.check(login, next + i * MINUTE, { [GPU]: 1 })).codes.includes('accelerators_above_history'));
+    expect(asked).toEqual([false, false, false, false, true]);
+    // After the window: 5 alone is still above 2 × 2.
+    expect((await w.check(login, next + HOUR, { [GPU]: 5 })).codes).toContain('accelerators_above_history');
+  });
+
+  it('window_seconds 0 compares each write alone (the review50 row open again)', async () => {
+    const w = world(parseConfig(yaml('  signals: { accelerators_above_history: { window_seconds: 0 } }'), 'gpu.yaml'));
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    for (let i = 0; i < 16; i++) expect((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('the memory store sums the window, drops what left it, and keeps at most MAX_RECENT_ACCELERATOR_WRITES', () => {
+    const store = new MemoryStateStore(storeLimits(config)!, { maxSubjects: 100 });
+    store.recordAccelerators('sam', { [GPU]: 2 }, T, 600_000);
+    store.recordAccelerators('sam', { [GPU]: 1, 'google.com/tpu': 4 }, T + 300_000, 600_000);
+    expect(store.acceleratorsRecent('sam', T + 300_000, 600_000)).toEqual({ [GPU]: 3, 'google.com/tpu': 4 });
+    expect(store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 1, 'google.com/tpu': 4 });
+    expect(store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
+    expect(store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    for (let i = 0; i < MAX_RECENT_ACCELERATOR_WRITES + 10; i++) store.recordAccelerators('kim', { [GPU]: 1 }, T + i, 600_000);
+    expect(store.acceleratorsRecent('kim', T + 1000, 600_000)).toEqual({ [GPU]: MAX_RECENT_ACCELERATOR_WRITES });
   });
 
   it('more asked never lowers what is required (property)', async () => {
@@ -256,5 +312,27 @@ describe('accelerators_above_history on a real redis-server', () => {
     expect((await w.check(token(S(next) + 60, 'sid-2'), next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
     expect((await w.check(token(S(next) - 3 * 3600), next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('keeps the window of writes as the memory store does: summed, dropped as it passes, expiring', async () => {
+    const store = await redis.store(storeLimits(config)!);
+    await store.recordAccelerators('sam', { [GPU]: 2 }, T, 600_000);
+    await store.recordAccelerators('sam', { [GPU]: 1, 'google.com/tpu': 4 }, T + 300_000, 600_000);
+    await store.recordAccelerators('sam', { [GPU]: 1 }, T + 300_000, 600_000);
+    expect(await store.acceleratorsRecent('sam', T + 300_000, 600_000)).toEqual({ [GPU]: 4, 'google.com/tpu': 4 });
+    expect(await store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 2, 'google.com/tpu': 4 });
+    expect(await store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
+    expect(await store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    // The engine over Redis: the third 1-GPU Job within the window is asked.
+    const w = world(config, await redis.store(storeLimits(config)!));
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const asked: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      asked.push((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes.includes('accelerators_above_history'));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(asked).toEqual([false, false, true]);
   });
 });
