@@ -96,6 +96,8 @@ export interface Learnable {
   accelerators?: Readonly<Record<string, number>>;
   /** This allowed write's own accelerator counts, summed into the next writes' within the window (StateStore.recordAccelerators); absent none. */
   recentAccelerators?: Readonly<Record<string, number>>;
+  /** A workload's per-pod accelerators to keep for a later scale of it (StateStore.keepWorkloadAccelerators); absent none. */
+  workloadAccelerators?: { readonly key: string; readonly counts: Readonly<Record<string, number>> };
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -628,6 +630,12 @@ export class RiskEngine {
      * replicas counted), for accelerators_above_history; undefined none.
      */
     accelerators?: Readonly<Record<string, number>>,
+    /**
+     * A scalable workload's write: its per-pod accelerators where the body holds its template
+     * (guardrails' `perPodAccelerators`, kept for a later scale), or the count a scale of it sets
+     * (`scaledTo`), read against what was kept; undefined neither.
+     */
+    workload?: WorkloadAsk,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
@@ -726,6 +734,8 @@ export class RiskEngine {
     const workObs: WorkObservation | undefined = working ? p : undefined;
     // Only a person's write that asks for accelerators, with the signal on, reads what it asked before.
     p.asked = accelerators !== undefined && this.weighsAccelerators && who.automation !== true ? accelerators : undefined;
+    // A workload's per-pod ask to keep, or a scale of one to read against what was kept.
+    p.workload = workload !== undefined && this.weighsAccelerators && who.automation !== true && this.o.store.workloadAccelerators !== undefined ? workloadOf(req, workload) : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -807,8 +817,35 @@ export class RiskEngine {
    * are); a store that cannot answer fails as `observe` would.
    */
   private withAccelerators(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
-    const asked = p.asked;
     const store = this.o.store;
+    const w = p.workload;
+    // A scale of a workload: its kept per-pod ask times the count set is what it asks.
+    if (p.asked === undefined && w !== undefined && w.scaledTo !== undefined && store.workloadAccelerators !== undefined) {
+      let kept: Readonly<Record<string, number>> | undefined | Promise<Readonly<Record<string, number>> | undefined>;
+      try {
+        kept = store.workloadAccelerators(w.key, p.nowMs);
+      } catch (err) {
+        return this.failed(p, err);
+      }
+      const scaled = w.scaledTo;
+      const times = (k: Readonly<Record<string, number>> | undefined) => (k === undefined || scaled === 0 ? undefined : timesReplicas(k, scaled));
+      if (kept instanceof Promise) {
+        if (history === this.historyAnswer) history = { ...history };
+        if (work === this.workAnswer) work = { ...work };
+        const q = this.own(p);
+        return kept.then(
+          (k) => {
+            q.asked = times(k);
+            // Read once: without a kept ask the scale asks nothing, and is not read again.
+            q.workload = { key: w.key };
+            return this.withAccelerators(q, history, work);
+          },
+          (err: unknown) => this.failed(q, err),
+        );
+      }
+      p.asked = times(kept);
+    }
+    const asked = p.asked;
     if (asked === undefined || store.acceleratorsAsked === undefined) return this.finish(p, history, false, work);
     const windowMs = this.acceleratorWindowMs;
     let before: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
@@ -1085,6 +1122,7 @@ export class RiskEngine {
     const proves = !keeps ? undefined : this.levelToProve(who, obs.subject, nowMs);
     const gpus = !keeps ? undefined : this.acceleratorsToLearn(p, who);
     const gpusNow = keeps && this.acceleratorWindowMs > 0 && p.accelerators !== undefined ? (p.accelerators.own ?? p.accelerators.asked) : undefined;
+    const perPod = p.workload?.perPod === undefined ? undefined : { key: p.workload.key, counts: p.workload.perPod };
     const learned = !keeps ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
@@ -1099,7 +1137,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus, gpusNow),
+      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus, gpusNow, perPod),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.shadowAll ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
@@ -1532,6 +1570,10 @@ export class RiskEngine {
         const p = this.o.store.learnAccelerators(l.subject, l.accelerators, nowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
+      if (l.workloadAccelerators !== undefined && this.o.store.keepWorkloadAccelerators !== undefined) {
+        const p = this.o.store.keepWorkloadAccelerators(l.workloadAccelerators.key, l.workloadAccelerators.counts, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
       if (l.recentAccelerators !== undefined && this.acceleratorWindowMs > 0) {
         const p = this.o.store.recordAccelerators!(l.subject, l.recentAccelerators, nowMs, this.acceleratorWindowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
@@ -1839,6 +1881,8 @@ interface Assessing extends SignalContext, WorkObservation {
   asked: Readonly<Record<string, number>> | undefined;
   /** `asked` with what the identity asked before (RiskEngine.withAccelerators). */
   accelerators: AcceleratorHistory | undefined;
+  /** A scalable workload's per-pod ask to keep, or a scale of one (RiskEngine.assess); undefined neither. */
+  workload: KeyedWorkloadAsk | undefined;
   readonly sensitivity: number;
   readonly identity: Identity;
   readonly base: Requirement;
@@ -1929,6 +1973,7 @@ function assessing(
   p.provenAt = -1;
   p.asked = undefined;
   p.accelerators = undefined;
+  p.workload = undefined;
   p.sensitivity = base.sensitivity;
   p.identity = identity;
   p.base = base;
@@ -1985,6 +2030,7 @@ function blankAssessing(): Assessing {
     provenAt: -1,
     asked: undefined,
     accelerators: undefined,
+    workload: undefined,
     sensitivity: 0,
     identity: NO_IDENTITY,
     base: NO_REQUIREMENT,
@@ -2338,9 +2384,51 @@ function errorMessage(err: unknown): string {
  * `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any, and
  * this write's own counts for the window (`recent`: a person's write that asked accelerators).
  */
-function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined, recent: Readonly<Record<string, number>> | undefined): Learnable | undefined {
-  if (accelerators === undefined && recent === undefined) return l;
-  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), ...(accelerators !== undefined && { accelerators }), ...(recent !== undefined && { recentAccelerators: recent }) };
+function withAccelerators(
+  l: Learnable | undefined,
+  subject: string,
+  accelerators: Readonly<Record<string, number>> | undefined,
+  recent: Readonly<Record<string, number>> | undefined,
+  workload: Learnable['workloadAccelerators'],
+): Learnable | undefined {
+  if (accelerators === undefined && recent === undefined && workload === undefined) return l;
+  return {
+    ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }),
+    ...(accelerators !== undefined && { accelerators }),
+    ...(recent !== undefined && { recentAccelerators: recent }),
+    ...(workload !== undefined && { workloadAccelerators: workload }),
+  };
+}
+
+/** What a scalable workload's write tells (guardrails' perPodAccelerators and scaledTo). */
+export interface WorkloadAsk {
+  readonly perPod?: { readonly name: string; readonly counts: Readonly<Record<string, number>> };
+  readonly scaledTo?: number;
+}
+
+interface KeyedWorkloadAsk {
+  /** Cluster, group/resource, namespace and name (StateStore.workloadAccelerators). */
+  readonly key: string;
+  readonly perPod?: Readonly<Record<string, number>>;
+  readonly scaledTo?: number;
+}
+
+/** The workload a request writes, keyed; undefined when it names none (a create without a name, a cluster-scoped path). */
+function workloadOf(req: RequestAttributes, w: WorkloadAsk): KeyedWorkloadAsk | undefined {
+  const k = req.kube;
+  if (k === undefined || k.namespace === '') return undefined;
+  const name = w.perPod?.name ?? k.name;
+  if (name === '') return undefined;
+  const key = `${req.cluster ?? ''}\n${k.apiGroup}/${k.resource}\n${k.namespace}\n${name}`;
+  if (w.perPod !== undefined) return { key, perPod: w.perPod.counts };
+  return w.scaledTo === undefined ? undefined : { key, scaledTo: w.scaledTo };
+}
+
+/** Per-pod counts times the replicas, capped. */
+function timesReplicas(counts: Readonly<Record<string, number>>, replicas: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, counts[name]! * replicas);
+  return out;
 }
 
 /** What a write asks with what the identity's writes of the window asked (`recent`), for the signal. */

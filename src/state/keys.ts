@@ -113,6 +113,11 @@ export function acceleratorRecentKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:gr`;
 }
 
+/** A workload's per-pod accelerators (StateStore.keepWorkloadAccelerators): a slot of its own. */
+export function workloadAcceleratorKey(prefix: string, workload: string): string {
+  return `${prefix}{w:${opaqueHash(workload)}}:wg`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }

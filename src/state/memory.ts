@@ -305,6 +305,8 @@ export class MemoryStateStore implements StateStore {
    * oldest first. Not in the snapshot either: a restart forgets a burst begun before it.
    */
   private readonly recentAccelerators: RecentLru<{ at: number; counts: Readonly<Record<string, number>> }[]>;
+  /** workload → its per-pod accelerators and when they were kept (StateStore.keepWorkloadAccelerators); not in the snapshot. */
+  private readonly workloadGpus: RecentLru<{ at: number; counts: Readonly<Record<string, number>> }>;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -336,6 +338,7 @@ export class MemoryStateStore implements StateStore {
     });
     this.accelerators = new RecentLru(options.maxSubjects);
     this.recentAccelerators = new RecentLru(options.maxSubjects);
+    this.workloadGpus = new RecentLru(options.maxSubjects);
     this.consoleSessions = new MemoryConsoleSessions(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
@@ -709,6 +712,15 @@ export class MemoryStateStore implements StateStore {
     if (list.length - drop >= MAX_RECENT_ACCELERATOR_WRITES) drop = list.length - MAX_RECENT_ACCELERATOR_WRITES + 1;
     if (drop > 0) list.splice(0, drop);
     list.push({ at: now, counts: { ...asked } });
+  }
+
+  workloadAccelerators(workload: string, nowMs: number): Readonly<Record<string, number>> | undefined {
+    const r = this.workloadGpus.get(workload);
+    return r === undefined || r.at <= wholeMs(nowMs) - this.l.knownTtlMs ? undefined : r.counts;
+  }
+
+  keepWorkloadAccelerators(workload: string, counts: Readonly<Record<string, number>>, nowMs: number): void {
+    this.workloadGpus.set(workload, { at: wholeMs(nowMs), counts: { ...counts } });
   }
 
   learnAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
-import { acceleratorKey, acceleratorRecentKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
+import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -761,6 +761,21 @@ export class RedisStateStore implements StateStore {
       for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + counts[name]!);
     }
     return out;
+  }
+
+  /** A workload's per-pod accelerators (StateStore.workloadAccelerators): a JSON string of its own key; a failure rejects. */
+  async workloadAccelerators(workload: string): Promise<Readonly<Record<string, number>> | undefined> {
+    const key = workloadAcceleratorKey(this.prefix, workload);
+    const v = await this.run('observe', () => this.redis.get(key));
+    if (v === null) return undefined;
+    const counts = recentCounts(`0:0:${v}`);
+    return Object.keys(counts).length > 0 ? counts : undefined;
+  }
+
+  /** Off the response path: the counts replace what was kept, for the known TTL. */
+  async keepWorkloadAccelerators(workload: string, counts: Readonly<Record<string, number>>): Promise<void> {
+    const key = workloadAcceleratorKey(this.prefix, workload);
+    await this.run('learn', () => this.writer.set(key, JSON.stringify(counts), 'PX', this.l.knownTtlMs));
   }
 
   /** Off the response path, like learnAccelerators: one write added, the window's older ones and any beyond the bound dropped. */

@@ -601,6 +601,15 @@ export interface StateStore {
    */
   recordAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): void | Promise<void>;
   /**
+   * The accelerators per pod a scalable workload's template asked when a person last wrote it
+   * (keepWorkloadAccelerators), within the known TTL; undefined when none is kept. `workload` is
+   * the engine's key (cluster, group/resource, namespace, name). Read only for a person's scale of
+   * a workload (its `/scale` subresource, a patch of `spec.replicas` alone).
+   */
+  workloadAccelerators?(workload: string, nowMs: number): Readonly<Record<string, number>> | undefined | Promise<Readonly<Record<string, number>> | undefined>;
+  /** After an allowed write of a workload's template that asks accelerators: its per-pod counts, kept the known TTL. */
+  keepWorkloadAccelerators?(workload: string, counts: Readonly<Record<string, number>>, nowMs: number): void | Promise<void>;
+  /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.
    * Every subject then looks new, and the newcomer allowance (`learn.newcomer_grace_seconds`)

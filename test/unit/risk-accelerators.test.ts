@@ -6,12 +6,14 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ALL_DEVICES, CLAIM_TEMPLATE_PREFIX } from '../../src/core/accelerators.js';
 import { acceleratorsOf, countOf, isAcceleratorName } from '../../src/guardrails/accelerators.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { guardSettings, kube } from '../support/guardrails.js';
 import { acceleratorText } from '../../src/risk/signals/accelerators.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { RiskEngine, type RiskOutcome, type WorkloadAsk } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { MAX_RECENT_ACCELERATOR_WRITES, type StateStore } from '../../src/state/store.js';
 import { pytorchJob } from '../support/workday17.js';
@@ -60,9 +62,9 @@ function req(target: string, method = 'GET'): RequestAttributes {
 
 function world(cfg: Config = config, store: StateStore = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 })) {
   const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
-  const check = async (who: Identity, atMs: number, gpus?: Record<string, number>, path = JOBS) => {
-    const r = req(path, gpus === undefined ? 'GET' : 'POST');
-    const out = (await engine.assess(r, who, BASE, atMs, undefined, undefined, '', false, false, 0, gpus)) as RiskOutcome;
+  const check = async (who: Identity, atMs: number, gpus?: Record<string, number>, path = JOBS, workload?: WorkloadAsk, method?: string) => {
+    const r = req(path, method ?? (gpus === undefined ? 'GET' : 'POST'));
+    const out = (await engine.assess(r, who, BASE, atMs, undefined, undefined, '', false, false, 0, gpus, workload)) as RiskOutcome;
     if (!out.ok) throw new Error(out.detail);
     const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
     if (v.allow && out.learn) engine.learned(out.learn, atMs);
@@ -265,6 +267,42 @@ describe('accelerators_above_history', () => {
     expect(store.acceleratorsRecent('kim', T + 1000, 600_000)).toEqual({ [GPU]: MAX_RECENT_ACCELERATOR_WRITES });
   });
 
+  it("a Deployment's scale without its template asks its kept per-pod count times the replicas (review50, session 51)", async () => {
+    // What guardrails read: the template's per-pod ask on a create, the count on a /scale write or a
+    // patch of spec.replicas alone; nothing of a CPU Deployment.
+    const settings = guardSettings();
+    const DEPLOYS = '/apis/apps/v1/namespaces/team-a/deployments';
+    const deploy = (resources: Record<string, unknown>) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'infer' }, spec: { replicas: 2, selector: {}, template: { spec: { containers: [{ name: 'm', image: 'i', resources: { limits: resources } }] } } } });
+    const created = inspect(kube('POST', DEPLOYS), deploy({ [GPU]: 1 }), 'application/json', false, settings);
+    expect(created.accelerators).toEqual({ [GPU]: 2 });
+    expect(created.perPodAccelerators).toEqual({ name: 'infer', counts: { [GPU]: 1 } });
+    expect(created.scaledTo).toBeUndefined();
+    expect(inspect(kube('POST', DEPLOYS), deploy({ cpu: '4' }), 'application/json', false, settings).perPodAccelerators).toBeUndefined();
+    const scale = { spec: { replicas: 64 } };
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer/scale`), JSON.stringify(scale), 'application/merge-patch+json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PUT', `${DEPLOYS}/infer/scale`), JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'infer' }, ...scale }), 'application/json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer`), JSON.stringify(scale), 'application/strategic-merge-patch+json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer`), JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 64 }]), 'application/json-patch+json', false, settings).scaledTo).toBe(64);
+
+    // What the engine does with them: an ML engineer whose largest is 1 creates a one-GPU Deployment
+    // (kept: 1 per pod), scales it to 2 (within 2 × 1, and learnt), then to 64 from an hours-old login: asked.
+    const w = world();
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const infer = `${DEPLOYS}/infer`;
+    expect((await w.check(login, next, { [GPU]: 1 }, DEPLOYS, { perPod: { name: 'infer', counts: { [GPU]: 1 } } })).v.allow).toBe(true);
+    expect((await w.check(login, next + HOUR, undefined, `${infer}/scale`, { scaledTo: 2 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    const big = await w.check(login, next + 2 * HOUR, undefined, `${infer}/scale`, { scaledTo: 64 }, 'PATCH');
+    expect(big.codes).toContain('accelerators_above_history');
+    expect(big.v.allow).toBe(false);
+    expect(big.out.risk.contributions.find((c) => c.code === 'accelerators_above_history')?.detail).toBe('64 GPUs (nvidia.com/gpu), your largest before: 2');
+    // A Deployment never seen with accelerators (a CPU service's, or one the gateway never saw written) asks nothing.
+    expect((await w.check(login, next + 3 * HOUR, undefined, `${DEPLOYS}/web/scale`, { scaledTo: 64 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    // The same name in another namespace is another workload.
+    expect((await w.check(login, next + 3 * HOUR, undefined, '/apis/apps/v1/namespaces/team-b/deployments/infer/scale', { scaledTo: 64 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
+  });
+
   it('more asked never lowers what is required (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 64 }), async (learnt, a, extra) => {
@@ -334,5 +372,11 @@ describe('accelerators_above_history on a real redis-server', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(asked).toEqual([false, false, true]);
+    // A workload's per-pod ask, kept for the known TTL, replaced by the next.
+    await store.keepWorkloadAccelerators('c\napps/deployments\nml\ninfer', { [GPU]: 1 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\ninfer')).toEqual({ [GPU]: 1 });
+    await store.keepWorkloadAccelerators('c\napps/deployments\nml\ninfer', { [GPU]: 4 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\ninfer')).toEqual({ [GPU]: 4 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\nweb')).toBeUndefined();
   });
 });
