@@ -95,7 +95,7 @@ export interface Learnable {
   /** Accelerator counts above the identity's largest, to be kept (acceleratorsToLearn); absent none. */
   accelerators?: Readonly<Record<string, number>>;
   /** This allowed write's own accelerator counts, summed into the next writes' within the window (StateStore.recordAccelerators); absent none. */
-  recentAccelerators?: Readonly<Record<string, number>>;
+  recentAccelerators?: { readonly counts: Readonly<Record<string, number>>; readonly object: string };
   /** A workload's per-pod accelerators to keep for a later scale of it (StateStore.keepWorkloadAccelerators); absent none. */
   workloadAccelerators?: { readonly key: string; readonly counts: Readonly<Record<string, number>> };
   /**
@@ -852,7 +852,7 @@ export class RiskEngine {
     let recent: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>> | undefined;
     try {
       before = store.acceleratorsAsked(p.obs.subject, p.nowMs);
-      recent = windowMs > 0 && store.acceleratorsRecent !== undefined ? store.acceleratorsRecent(p.obs.subject, p.nowMs, windowMs) : undefined;
+      recent = windowMs > 0 && store.acceleratorsRecent !== undefined ? store.acceleratorsRecent(p.obs.subject, p.nowMs, windowMs, writtenObject(p.kube)) : undefined;
     } catch (err) {
       return this.failed(p, err);
     }
@@ -1121,7 +1121,8 @@ export class RiskEngine {
     const keeps = !degraded && (!dormant || (sensitive && this.dormant!.level >= 0));
     const proves = !keeps ? undefined : this.levelToProve(who, obs.subject, nowMs);
     const gpus = !keeps ? undefined : this.acceleratorsToLearn(p, who);
-    const gpusNow = keeps && this.acceleratorWindowMs > 0 && p.accelerators !== undefined ? (p.accelerators.own ?? p.accelerators.asked) : undefined;
+    // The object it writes, where the request names one: its next write in the window replaces this one.
+    const gpusNow = keeps && this.acceleratorWindowMs > 0 && p.accelerators !== undefined ? { counts: p.accelerators.own ?? p.accelerators.asked, object: writtenObject(p.kube) } : undefined;
     const perPod = p.workload?.perPod === undefined ? undefined : { key: p.workload.key, counts: p.workload.perPod };
     const learned = !keeps ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
@@ -1575,7 +1576,7 @@ export class RiskEngine {
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       if (l.recentAccelerators !== undefined && this.acceleratorWindowMs > 0) {
-        const p = this.o.store.recordAccelerators!(l.subject, l.recentAccelerators, nowMs, this.acceleratorWindowMs);
+        const p = this.o.store.recordAccelerators!(l.subject, l.recentAccelerators.counts, nowMs, this.acceleratorWindowMs, l.recentAccelerators.object);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
       const object = l.object ?? '';
@@ -2388,7 +2389,7 @@ function withAccelerators(
   l: Learnable | undefined,
   subject: string,
   accelerators: Readonly<Record<string, number>> | undefined,
-  recent: Readonly<Record<string, number>> | undefined,
+  recent: Learnable['recentAccelerators'],
   workload: Learnable['workloadAccelerators'],
 ): Learnable | undefined {
   if (accelerators === undefined && recent === undefined && workload === undefined) return l;
@@ -2422,6 +2423,11 @@ function workloadOf(req: RequestAttributes, w: WorkloadAsk): KeyedWorkloadAsk | 
   const key = `${req.cluster ?? ''}\n${k.apiGroup}/${k.resource}\n${k.namespace}\n${name}`;
   if (w.perPod !== undefined) return { key, perPod: w.perPod.counts };
   return w.scaledTo === undefined ? undefined : { key, scaledTo: w.scaledTo };
+}
+
+/** The object a write names (group/resource, namespace, name; a scale is its workload's), '' for a create. */
+function writtenObject(k: KubeRequestInfo | undefined): string {
+  return k === undefined || k.name === '' ? '' : `${k.apiGroup}/${k.resource}\n${k.namespace}\n${k.name}`;
 }
 
 /** Per-pod counts times the replicas, capped. */

@@ -304,7 +304,7 @@ export class MemoryStateStore implements StateStore {
    * subject → its allowed accelerator-asking writes of the last window (StateStore.recordAccelerators),
    * oldest first. Not in the snapshot either: a restart forgets a burst begun before it.
    */
-  private readonly recentAccelerators: RecentLru<{ at: number; counts: Readonly<Record<string, number>> }[]>;
+  private readonly recentAccelerators: RecentLru<{ at: number; counts: Readonly<Record<string, number>>; object: string }[]>;
   /** workload → its per-pod accelerators and when they were kept (StateStore.keepWorkloadAccelerators); not in the snapshot. */
   private readonly workloadGpus: RecentLru<{ at: number; counts: Readonly<Record<string, number>> }>;
 
@@ -689,29 +689,34 @@ export class MemoryStateStore implements StateStore {
     return Object.fromEntries(r.counts);
   }
 
-  acceleratorsRecent(subject: string, nowMs: number, windowMs: number): Readonly<Record<string, number>> {
+  acceleratorsRecent(subject: string, nowMs: number, windowMs: number, object = ''): Readonly<Record<string, number>> {
     const list = this.recentAccelerators.get(subject);
     if (list === undefined) return NO_ACCELERATORS;
     const from = wholeMs(nowMs) - windowMs;
     const out: Record<string, number> = {};
     for (const w of list) {
-      if (w.at <= from) continue;
+      if (w.at <= from || (object !== '' && w.object === object)) continue;
       for (const name in w.counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + w.counts[name]!);
     }
     return out;
   }
 
-  recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): void {
+  recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object = ''): void {
     const now = wholeMs(nowMs);
     let list = this.recentAccelerators.get(subject);
     if (list === undefined) this.recentAccelerators.set(subject, (list = []));
+    // The object's earlier write in the window is replaced by this one.
+    if (object !== '') {
+      const at = list.findIndex((w) => w.object === object);
+      if (at >= 0) list.splice(at, 1);
+    }
     // What left the window goes, then the oldest beyond the bound: 256 writes of at least one
     // accelerator each have summed far above any identity's largest before the bound is reached.
     let drop = 0;
     while (drop < list.length && list[drop]!.at <= now - windowMs) drop++;
     if (list.length - drop >= MAX_RECENT_ACCELERATOR_WRITES) drop = list.length - MAX_RECENT_ACCELERATOR_WRITES + 1;
     if (drop > 0) list.splice(0, drop);
-    list.push({ at: now, counts: { ...asked } });
+    list.push({ at: now, counts: { ...asked }, object });
   }
 
   workloadAccelerators(workload: string, nowMs: number): Readonly<Record<string, number>> | undefined {

@@ -752,11 +752,13 @@ export class RedisStateStore implements StateStore {
    * a sorted set of its own (keys.ts acceleratorRecentKey), scored by when, each member the write's
    * counts after a unique prefix. Read beside acceleratorsAsked; a failure rejects as it does.
    */
-  async acceleratorsRecent(subject: string, nowMs: number, windowMs: number): Promise<Readonly<Record<string, number>>> {
+  async acceleratorsRecent(subject: string, nowMs: number, windowMs: number, object = ''): Promise<Readonly<Record<string, number>>> {
     const key = acceleratorRecentKey(this.prefix, subject);
     const members = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - windowMs}`, '+inf'));
+    const own = object === '' ? undefined : `${objectId(object)}:`;
     const out: Record<string, number> = {};
     for (const m of members) {
+      if (own !== undefined && m.slice(m.indexOf(':') + 1).startsWith(own)) continue;
       const counts = recentCounts(m);
       for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + counts[name]!);
     }
@@ -778,14 +780,21 @@ export class RedisStateStore implements StateStore {
     await this.run('learn', () => this.writer.set(key, JSON.stringify(counts), 'PX', this.l.knownTtlMs));
   }
 
-  /** Off the response path, like learnAccelerators: one write added, the window's older ones and any beyond the bound dropped. */
-  async recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): Promise<void> {
+  /**
+   * Off the response path, like learnAccelerators: one write added, the window's older ones and any
+   * beyond the bound dropped. A named object's member starts with its hash, and its earlier member
+   * in the window is removed first (a second round trip, on this path only).
+   */
+  async recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object = ''): Promise<void> {
     const key = acceleratorRecentKey(this.prefix, subject);
     const now = wholeMs(nowMs);
-    const member = `${now}:${randomBytes(6).toString('hex')}:${JSON.stringify(asked)}`;
+    const id = object === '' ? randomBytes(6).toString('hex') : objectId(object);
+    const member = `${now}:${id}:${JSON.stringify(asked)}`;
+    const earlier = object === '' ? [] : (await this.run('learn', () => this.writer.zrange(key, '0', '-1'))).filter((m) => m.slice(m.indexOf(':') + 1).startsWith(`${id}:`));
     await this.run('learn', () =>
       this.writer
         .multi()
+        .zrem(key, ...(earlier.length > 0 ? earlier : [member]))
         .zadd(key, now, member)
         .zremrangebyscore(key, '-inf', now - windowMs)
         .zremrangebyrank(key, 0, -(MAX_RECENT_ACCELERATOR_WRITES + 1))
@@ -1338,4 +1347,9 @@ function recentCounts(member: string): Record<string, number> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return out;
   for (const [name, n] of Object.entries(v as Record<string, unknown>)) if (typeof n === 'number' && Number.isInteger(n) && n > 0) out[name] = Math.min(MAX_ACCELERATOR_COUNT, n);
   return out;
+}
+
+/** A named object's id in a recorded write's member (RedisStateStore.recordAccelerators). */
+function objectId(object: string): string {
+  return `o${opaqueHash(object).slice(0, 16)}`;
 }

@@ -591,15 +591,19 @@ export interface StateStore {
   /**
    * The accelerators the subject's allowed writes of the last `windowMs` asked, summed per name
    * (recordAccelerators; none: empty), for `accelerators_above_history.window_seconds`: sixteen
-   * one-GPU Jobs in two minutes ask sixteen, as one Job of sixteen would. Read beside
+   * one-GPU Jobs in two minutes ask sixteen, as one Job of sixteen would; `object`'s own earlier
+   * write (recordAccelerators) is left out, as this write replaces it. Read beside
    * acceleratorsAsked, on that path only.
    */
-  acceleratorsRecent?(subject: string, nowMs: number, windowMs: number): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+  acceleratorsRecent?(subject: string, nowMs: number, windowMs: number, object?: string): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
   /**
    * After an allow of a person's write that asks accelerators: its own counts, kept `windowMs`
-   * (at most MAX_RECENT_ACCELERATOR_WRITES writes per subject, the oldest dropped first).
+   * (at most MAX_RECENT_ACCELERATOR_WRITES writes per subject, the oldest dropped first). `object`
+   * names the object written when the request names one (an update, a patch, an apply; '' for a
+   * create): its write replaces the object's earlier one in the window, so re-applying one 4-GPU
+   * Deployment three times asks 4, not 12.
    */
-  recordAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number): void | Promise<void>;
+  recordAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object?: string): void | Promise<void>;
   /**
    * The accelerators per pod a scalable workload's template asked when a person last wrote it
    * (keepWorkloadAccelerators), within the known TTL; undefined when none is kept. `workload` is

@@ -233,6 +233,21 @@ describe('accelerators_above_history', () => {
     expect((await w.check(login, next + HOUR, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
   });
 
+  it('the same object written again within the window replaces its earlier ask: three applies of one 4-GPU Deployment ask 4', async () => {
+    const w = world();
+    await day(w, 4);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const apply = '/apis/apps/v1/namespaces/team-a/deployments/trainer?fieldManager=kubectl';
+    for (let i = 0; i < 3; i++) {
+      const r = await w.check(login, next + i * MINUTE, { [GPU]: 4 }, apply, undefined, 'PATCH');
+      expect(r.codes, `apply ${i + 1}`).not.toContain('accelerators_above_history');
+    }
+    // Another object of 4 is summed with it (8, within 2 × 4); a third object makes 12: asked.
+    expect((await w.check(login, next + 4 * MINUTE, { [GPU]: 4 }, '/apis/apps/v1/namespaces/team-a/deployments/eval?fieldManager=kubectl', undefined, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + 5 * MINUTE, { [GPU]: 4 }, JOBS)).codes).toContain('accelerators_above_history');
+  });
+
   it('a run of Jobs within the ratio cannot raise the largest a little at a time', async () => {
     const w = world();
     await day(w, 2);
@@ -263,6 +278,11 @@ describe('accelerators_above_history', () => {
     expect(store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 1, 'google.com/tpu': 4 });
     expect(store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
     expect(store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    store.recordAccelerators('lee', { [GPU]: 4 }, T, 600_000, 'apps/deployments\nml\ntrainer');
+    store.recordAccelerators('lee', { [GPU]: 4 }, T + 1000, 600_000, 'apps/deployments\nml\ntrainer');
+    store.recordAccelerators('lee', { [GPU]: 2 }, T + 2000, 600_000);
+    expect(store.acceleratorsRecent('lee', T + 3000, 600_000)).toEqual({ [GPU]: 6 });
+    expect(store.acceleratorsRecent('lee', T + 3000, 600_000, 'apps/deployments\nml\ntrainer')).toEqual({ [GPU]: 2 });
     for (let i = 0; i < MAX_RECENT_ACCELERATOR_WRITES + 10; i++) store.recordAccelerators('kim', { [GPU]: 1 }, T + i, 600_000);
     expect(store.acceleratorsRecent('kim', T + 1000, 600_000)).toEqual({ [GPU]: MAX_RECENT_ACCELERATOR_WRITES });
   });
@@ -361,6 +381,12 @@ describe('accelerators_above_history on a real redis-server', () => {
     expect(await store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 2, 'google.com/tpu': 4 });
     expect(await store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
     expect(await store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    // A named object's next write replaces its earlier one, and its own is left out of what it reads.
+    await store.recordAccelerators('kim', { [GPU]: 4 }, T, 600_000, 'apps/deployments\nml\ntrainer');
+    await store.recordAccelerators('kim', { [GPU]: 4 }, T + 1000, 600_000, 'apps/deployments\nml\ntrainer');
+    await store.recordAccelerators('kim', { [GPU]: 2 }, T + 2000, 600_000);
+    expect(await store.acceleratorsRecent('kim', T + 3000, 600_000)).toEqual({ [GPU]: 6 });
+    expect(await store.acceleratorsRecent('kim', T + 3000, 600_000, 'apps/deployments\nml\ntrainer')).toEqual({ [GPU]: 2 });
     // The engine over Redis: the third 1-GPU Job within the window is asked.
     const w = world(config, await redis.store(storeLimits(config)!));
     await day(w, 1);
