@@ -6,7 +6,7 @@ import { kubeRequestInfo, type KubeRequestInfo } from '../request/kube.js';
 import { keepsMetadata } from '../request/status-metadata.js';
 import { resourceOfAnyKind, resourceOfKind } from '../request/kinds.js';
 import { clientText } from '../core/redact.js';
-import { acceleratorsOf } from './accelerators.js';
+import { acceleratorsOf, countOf } from './accelerators.js';
 import { ViolationCollector } from './collect.js';
 import { CommandWork } from './rules/command-work.js';
 import { mediaType, parseBody, UNKNOWN_VALUE, type ParsedBody } from './parse.js';
@@ -379,8 +379,11 @@ function inspectAt(
         for (const [i, doc] of parsed.documents.entries()) checkReplicaFloor(doc, urlKey, multi ? `documents[${i}].` : '', true, { settings, namespace: kube.namespace, name: kube.name, partial: parsed.partial, applied: isApply(contentType), out: found }, !parsed.partial);
       }
     }
-    if (deletes === '') return found.kept.length > 0 ? collected(found.kept) : NO_VIOLATIONS;
-    return { violations: collected(ownerDelete(kube, settings, found.kept, SCALED)).violations, deletes };
+    // The count it sets, for the per-pod accelerators kept for the workload (replicasSet).
+    const scaledTo = workloadScale && parsed.ok ? replicasSet(parsed.documents) : undefined;
+    const scale = scaledTo === undefined ? undefined : { scaledTo };
+    if (deletes === '') return found.kept.length > 0 ? { ...collected(found.kept), ...scale } : scale === undefined ? NO_VIOLATIONS : { violations: [], ...scale };
+    return { violations: collected(ownerDelete(kube, settings, found.kept, SCALED)).violations, deletes, ...scale };
   }
   if (taintsNode(kube)) {
     // A Node's body is read for its taints and owner references. One that cannot be read may add a
@@ -608,9 +611,12 @@ function inspectAt(
   let claims = '';
   let carriedUnread: string | undefined;
   let accelerators: Record<string, number> | undefined;
+  let perPod: { name: string; counts: Record<string, number> } | undefined;
   for (const { doc, prefix, workloadKeys, kinds } of docs) {
     // Any kind's pod templates, by shape (a PyTorchJob's replicas, a RayCluster's worker groups).
     if (WRITE_VERBS.has(kube.verb)) accelerators = acceleratorsOf(doc, accelerators);
+    // A scalable workload's per-pod ask, kept for a later scale of it (perPodOf).
+    if (WRITE_VERBS.has(kube.verb) && SCALABLE_KEYS.has(urlKey) && kube.subresource === '' && docs.length === 1) perPod = perPodOf(doc, kube.name);
     if (setsOwners(kube) && deletes === '') deletes = ownerReferencesSet(doc);
     if (changesObject(kube) && deletes === '' && SCALABLE_KEYS.has(urlKey)) {
       deletes = scaledToZero(doc);
@@ -672,7 +678,12 @@ function inspectAt(
       judgeCarried(doc, prefix, carrying, depth, undefined, holderOf(kube));
     }
   }
-  const reads = readsSecret === '' && accelerators === undefined ? undefined : { ...(readsSecret !== '' && { readsSecret }), ...(accelerators !== undefined && { accelerators }) };
+  // A patch of a scalable workload's count alone (`kubectl patch deploy -p '{"spec":{"replicas":64}}'`): a scale.
+  const scaledTo = CHANGE_VERBS.has(kube.verb) && SCALABLE_KEYS.has(urlKey) && kube.subresource === '' && accelerators === undefined && docs.length === 1 ? replicasSet([docs[0]!.doc]) : undefined;
+  const reads =
+    readsSecret === '' && accelerators === undefined && perPod === undefined && scaledTo === undefined
+      ? undefined
+      : { ...(readsSecret !== '' && { readsSecret }), ...(accelerators !== undefined && { accelerators }), ...(perPod !== undefined && { perPodAccelerators: perPod }), ...(scaledTo !== undefined && { scaledTo }) };
   const owner = deletes === '' && claims === '' ? undefined : { ...(deletes !== '' && { deletes }), ...(claims !== '' && { deletesClaims: claims }) };
   if (deletes !== '') for (const v of ownerDelete(kube, settings, [], how)) violations.push(v);
   const unread = carriedUnread === undefined ? undefined : { unreadable: 'body_unreadable' as const, unreadableDetail: carriedUnread };
@@ -1033,4 +1044,30 @@ function unique<T extends string>(xs: (T | undefined)[]): T[] {
   const out: T[] = [];
   for (const x of xs) if (x !== undefined && !out.includes(x)) out.push(x);
   return out;
+}
+
+/**
+ * A scalable workload's accelerators per pod, where the body holds its template (`spec.template`
+ * with a `containers` list: a create, an update, an apply or a patch that sets the template's
+ * containers), and its name (the URL's, else the body's); undefined when none is asked.
+ */
+function perPodOf(doc: Json, urlName: string): { name: string; counts: Record<string, number> } | undefined {
+  const spec = doc.spec;
+  if (!isObject(spec) || !isObject(spec.template)) return undefined;
+  const meta = doc.metadata;
+  const name = urlName !== '' ? urlName : isObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+  if (name === '' || name.length > 253) return undefined;
+  const counts = acceleratorsOf(spec.template, undefined);
+  return counts === undefined ? undefined : { name, counts };
+}
+
+/** The replica count a Scale's or a workload's body sets at `spec.replicas` (a whole number), undefined none. */
+function replicasSet(documents: readonly Json[]): number | undefined {
+  for (const doc of documents) {
+    const spec = doc.spec;
+    if (!isObject(spec) || isObject(spec.template)) continue;
+    const n = countOf(spec.replicas);
+    if (n !== undefined && typeof spec.replicas === 'number') return n;
+  }
+  return undefined;
 }

@@ -46,6 +46,20 @@ export interface GuardrailResult {
    * identity asked before (`accelerators_above_history`).
    */
   accelerators?: Readonly<Record<string, number>>;
+  /**
+   * A scalable workload's (a Deployment's, StatefulSet's, ReplicaSet's, ReplicationController's)
+   * accelerators per pod, as its whole template in this body asks them (accelerators.ts, replicas
+   * not counted), and its name: the risk engine keeps them for a later scale of it, whose body has
+   * no template (`accelerators_above_history`, session 51). Absent when the body holds no template
+   * that asks for accelerators.
+   */
+  perPodAccelerators?: { readonly name: string; readonly counts: Readonly<Record<string, number>> };
+  /**
+   * The replica count a write of a scalable workload sets without its pod template (its `/scale`
+   * subresource, or a patch of `spec.replicas` alone); absent otherwise. The risk engine counts
+   * it times the per-pod accelerators it kept for the workload.
+   */
+  scaledTo?: number;
 }
 
 /** An object of the request's namespace, by API group, version, resource and name. */

@@ -16,7 +16,7 @@ import { applyGuardrails, describeGuardrails } from '../guardrails/effect.js';
 import { checkGuardrails, type GuardrailOutcome } from '../guardrails/guard.js';
 import { targetOf } from '../guardrails/inspect.js';
 import type { Contribution } from '../risk/codes.js';
-import type { RiskAssessment, RiskEngine, RiskOutcome } from '../risk/engine.js';
+import type { RiskAssessment, RiskEngine, RiskOutcome, WorkloadAsk } from '../risk/engine.js';
 import { gateAutomation } from './approval.js';
 import { fileParts, strictest } from './file.js';
 import { noteChallenge } from './challenge.js';
@@ -213,7 +213,7 @@ function decideCore(rt: Runtime, req: RequestAttributes, r: VerifyResult): Verdi
   // A subject revocation on record withholds the newcomer allowance (IncidentBoard.subjectRevokedAt):
   // asked only with `incident` configured, where revocations exist.
   const revokedAt = rt.incidents === undefined ? 0 : rt.incidents.subjectRevokedAt(who, now);
-  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt, guard?.result.accelerators);
+  const out = risk.assess(req, who, need, now, extra, shadowInput(full, guard), guard?.result.readsSecret, guard?.result.deletes !== undefined, guard?.result.cordons !== undefined, revokedAt, guard?.result.accelerators, workloadAsk(guard?.result));
   return out instanceof Promise
     ? out.then((o) => judgeRisk(rt, risk, o, need, who, now, req, r.cached, guard))
     : judgeRisk(rt, risk, out, need, who, now, req, r.cached, guard);
@@ -430,3 +430,9 @@ function verdict(
 
 /** Kept here for callers that parse an Authorization header by hand (`stepgate explain`). */
 export { bearerToken } from '../request/credentials.js';
+
+/** What guardrails read of a scalable workload's write for the risk engine: its per-pod ask, or the count a scale sets. */
+function workloadAsk(r: GuardrailOutcome['result'] | undefined): WorkloadAsk | undefined {
+  if (r === undefined || (r.perPodAccelerators === undefined && r.scaledTo === undefined)) return undefined;
+  return { ...(r.perPodAccelerators !== undefined && { perPod: r.perPodAccelerators }), ...(r.scaledTo !== undefined && { scaledTo: r.scaledTo }) };
+}

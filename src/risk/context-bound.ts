@@ -7,7 +7,7 @@ import type { WorkHistory } from '../state/store.js';
 import { ENTERED_UNKNOWN, NAMESPACE_OBJECTS } from '../state/store.js';
 import type { ActionKind } from '../config/schema.js';
 import { anyContribution, type Contribution, type RiskCode } from './codes.js';
-import { acceleratorText, aboveHistory } from './signals/accelerators.js';
+import { acceleratorText, aboveHistory, earlierPart } from './signals/accelerators.js';
 import { namespaceText, type SignalContext, type Signals } from './signals/context.js';
 
 /**
@@ -178,7 +178,7 @@ export function contextBound(ctx: SignalContext, fired: readonly Contribution[],
       const c = cfg.accelerators_above_history;
       const worst = aboveHistory(ctx, g.asked, g.before, c.ratio, c.min_history_seconds);
       if (worst !== undefined) {
-        const text = acceleratorText(worst.name, worst.asked, worst.before);
+        const text = acceleratorText(worst.name, worst.asked, worst.before, undefined, earlierPart(g, worst.name));
         const where = a.namespace === '' || a.namespace.startsWith('*') ? '' : ` in ${namespaceText(a)}`;
         consider(ctx.nowMs - c.grace_seconds * 1000, 'accelerators_above_history', `${a.what}${where} asks ${text}`, `${a.what}${where} asks ${text}`, undefined, false);
       }

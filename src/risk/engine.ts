@@ -1,4 +1,5 @@
 import type { ActionKind, Config, RiskConfig } from '../config/schema.js';
+import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
 import { NO_LEVEL, type AssuranceModel } from '../core/assurance.js';
 import { utcClock } from '../core/clock-text.js';
 import { INTERN_MAX, NameTable } from '../core/intern.js';
@@ -94,6 +95,10 @@ export interface Learnable {
   level?: number;
   /** Accelerator counts above the identity's largest, to be kept (acceleratorsToLearn); absent none. */
   accelerators?: Readonly<Record<string, number>>;
+  /** This allowed write's own accelerator counts, summed into the next writes' within the window (StateStore.recordAccelerators); absent none. */
+  recentAccelerators?: { readonly counts: Readonly<Record<string, number>>; readonly object: string };
+  /** A workload's per-pod accelerators to keep for a later scale of it (StateStore.keepWorkloadAccelerators); absent none. */
+  workloadAccelerators?: { readonly key: string; readonly counts: Readonly<Record<string, number>> };
   /**
    * The client certificate, login and /16 (or /48) of a network this request proved with them
    * (`risk.learn.certificate_nearby`, carriedBy's key); '' or absent none.
@@ -271,6 +276,8 @@ export class RiskEngine {
   private readonly readsLevels: boolean;
   private readonly readsMark: boolean;
   private readonly weighsAccelerators: boolean;
+  /** accelerators_above_history.window_seconds in ms, 0 where off or the store keeps no window. */
+  private readonly acceleratorWindowMs: number;
   /**
    * risk.dormant: how long since its last proof a subject is dormant (ms), whether a subject with
    * no mark is too, and the rank asked of it (-1: refused). Undefined: off.
@@ -333,6 +340,7 @@ export class RiskEngine {
     this.readsLevels = this.downgradeOn && o.store.provenLevels !== undefined;
     this.readsMark = (this.newcomerAsk || this.dormant !== undefined) && o.store.provenAt !== undefined;
     this.weighsAccelerators = o.risk.signals.accelerators_above_history.weight > 0 && o.store.acceleratorsAsked !== undefined;
+    this.acceleratorWindowMs = o.store.acceleratorsRecent !== undefined && o.store.recordAccelerators !== undefined ? o.risk.signals.accelerators_above_history.window_seconds * 1000 : 0;
     this.sites = (o.risk.locations ?? []).map((l) => ({ name: l.name, lat: l.lat, lon: l.lon, contains: compileCidrs(l.cidrs), roamMs: (l.roam_after_seconds ?? 0) * 1000 }));
   }
 
@@ -623,6 +631,12 @@ export class RiskEngine {
      * replicas counted), for accelerators_above_history; undefined none.
      */
     accelerators?: Readonly<Record<string, number>>,
+    /**
+     * A scalable workload's write: its per-pod accelerators where the body holds its template
+     * (guardrails' `perPodAccelerators`, kept for a later scale), or the count a scale of it sets
+     * (`scaledTo`), read against what was kept; undefined neither.
+     */
+    workload?: WorkloadAsk,
   ): RiskOutcome | Promise<RiskOutcome> {
     const h = req.headers;
     const keys = this.keysOf(who);
@@ -721,6 +735,8 @@ export class RiskEngine {
     const workObs: WorkObservation | undefined = working ? p : undefined;
     // Only a person's write that asks for accelerators, with the signal on, reads what it asked before.
     p.asked = accelerators !== undefined && this.weighsAccelerators && who.automation !== true ? accelerators : undefined;
+    // A workload's per-pod ask to keep, or a scale of one to read against what was kept.
+    p.workload = workload !== undefined && this.weighsAccelerators && who.automation !== true && this.o.store.workloadAccelerators !== undefined ? workloadOf(req, workload) : undefined;
     if (this.o.store.observeAll !== undefined) {
       // One command for both (the Redis store: one script call per Check).
       let both: ObservedAll | Promise<ObservedAll>;
@@ -802,28 +818,58 @@ export class RiskEngine {
    * are); a store that cannot answer fails as `observe` would.
    */
   private withAccelerators(p: Assessing, history: SubjectHistory, work: WorkHistory | undefined): RiskOutcome | Promise<RiskOutcome> {
-    const asked = p.asked;
     const store = this.o.store;
+    const w = p.workload;
+    // A scale of a workload: its kept per-pod ask times the count set is what it asks.
+    if (p.asked === undefined && w !== undefined && w.scaledTo !== undefined && store.workloadAccelerators !== undefined) {
+      let kept: Readonly<Record<string, number>> | undefined | Promise<Readonly<Record<string, number>> | undefined>;
+      try {
+        kept = store.workloadAccelerators(w.key, p.nowMs);
+      } catch (err) {
+        return this.failed(p, err);
+      }
+      const scaled = w.scaledTo;
+      const times = (k: Readonly<Record<string, number>> | undefined) => (k === undefined || scaled === 0 ? undefined : timesReplicas(k, scaled));
+      if (kept instanceof Promise) {
+        if (history === this.historyAnswer) history = { ...history };
+        if (work === this.workAnswer) work = { ...work };
+        const q = this.own(p);
+        return kept.then(
+          (k) => {
+            q.asked = times(k);
+            // Read once: without a kept ask the scale asks nothing, and is not read again.
+            q.workload = { key: w.key };
+            return this.withAccelerators(q, history, work);
+          },
+          (err: unknown) => this.failed(q, err),
+        );
+      }
+      p.asked = times(kept);
+    }
+    const asked = p.asked;
     if (asked === undefined || store.acceleratorsAsked === undefined) return this.finish(p, history, false, work);
+    const windowMs = this.acceleratorWindowMs;
     let before: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+    let recent: Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>> | undefined;
     try {
       before = store.acceleratorsAsked(p.obs.subject, p.nowMs);
+      recent = windowMs > 0 && store.acceleratorsRecent !== undefined ? store.acceleratorsRecent(p.obs.subject, p.nowMs, windowMs, writtenObject(p.kube)) : undefined;
     } catch (err) {
       return this.failed(p, err);
     }
-    if (before instanceof Promise) {
+    if (before instanceof Promise || recent instanceof Promise) {
       if (history === this.historyAnswer) history = { ...history };
       if (work === this.workAnswer) work = { ...work };
       const q = this.own(p);
-      return before.then(
-        (b) => {
-          q.accelerators = { asked, before: b };
+      return Promise.all([before, recent]).then(
+        ([b, r]) => {
+          q.accelerators = withRecent(asked, b, r, windowMs);
           return this.finish(q, history, false, work);
         },
         (err: unknown) => this.failed(q, err),
       );
     }
-    p.accelerators = { asked, before };
+    p.accelerators = withRecent(asked, before, recent, windowMs);
     return this.finish(p, history, false, work);
   }
 
@@ -959,10 +1005,16 @@ export class RiskEngine {
   private acceleratorsToLearn(p: Assessing, who: Identity): Record<string, number> | undefined {
     const a = p.accelerators;
     if (a === undefined || who.automation === true || who.authTime === undefined || who.level < this.learnLevel || this.o.store.learnAccelerators === undefined) return undefined;
+    // A sum over the window teaches only where it was above the ratio (the signal's own measure: the
+    // sign-in it was bound to answered it); within the ratio, this write's own count teaches as it
+    // always did, so that a run of small Jobs cannot raise the largest a little at a time.
+    const ratio = this.o.risk.signals.accelerators_above_history.ratio;
     let out: Record<string, number> | undefined;
     for (const name in a.asked) {
-      const n = a.asked[name]!;
-      if (n > (a.before[name] ?? 0)) (out ??= {})[name] = n;
+      const b = a.before[name] ?? 0;
+      const sum = a.asked[name]!;
+      const n = a.own === undefined || b === 0 || sum > ratio * b ? sum : (a.own[name] ?? 0);
+      if (n > b) (out ??= {})[name] = n;
     }
     return out;
   }
@@ -1070,6 +1122,9 @@ export class RiskEngine {
     const keeps = !degraded && (!dormant || (sensitive && this.dormant!.level >= 0));
     const proves = !keeps ? undefined : this.levelToProve(who, obs.subject, nowMs);
     const gpus = !keeps ? undefined : this.acceleratorsToLearn(p, who);
+    // The object it writes, where the request names one: its next write in the window replaces this one.
+    const gpusNow = keeps && this.acceleratorWindowMs > 0 && p.accelerators !== undefined ? { counts: p.accelerators.own ?? p.accelerators.asked, object: writtenObject(p.kube) } : undefined;
+    const perPod = p.workload?.perPod === undefined ? undefined : { key: p.workload.key, counts: p.workload.perPod };
     const learned = !keeps ? undefined : this.learnable(obs, p.history, who, device, p.trustedNetwork, p.work, site?.name ?? '', p.near, p.roamedIn !== '' || p.certificateRoams || p.certificateNearby || p.certificateMoved || p.loginMoved, s.contributions, p.cluster, p.action.namespace, p.readObject, p.family, p.kind, p.revokedAt > 0);
     return {
       ok: true,
@@ -1084,7 +1139,7 @@ export class RiskEngine {
         clientIp: address.ip,
         context: bound,
       },
-      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus),
+      learn: dormant && !keeps ? undefined : withAccelerators(this.movesProven(proves === undefined ? carried(learned, carry, history) : { ...(carried(learned, carry, history) ?? { subject: obs.subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), level: proves }, who, device, obs.session, history), obs.subject, gpus, gpusNow, perPod),
       shadow: p.shadow !== undefined || this.bands.anyShadow || this.shadowAll ? this.wouldBe(ctx, s, extra, p.shadow, base, bindable, nowMs, p.provenAt) : undefined,
     };
   }
@@ -1517,6 +1572,14 @@ export class RiskEngine {
         const p = this.o.store.learnAccelerators(l.subject, l.accelerators, nowMs);
         if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
       }
+      if (l.workloadAccelerators !== undefined && this.o.store.keepWorkloadAccelerators !== undefined) {
+        const p = this.o.store.keepWorkloadAccelerators(l.workloadAccelerators.key, l.workloadAccelerators.counts, nowMs);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
+      if (l.recentAccelerators !== undefined && this.acceleratorWindowMs > 0) {
+        const p = this.o.store.recordAccelerators!(l.subject, l.recentAccelerators.counts, nowMs, this.acceleratorWindowMs, l.recentAccelerators.object);
+        if (p instanceof Promise) p.catch((err: unknown) => this.report(err));
+      }
       const object = l.object ?? '';
       const kind = l.kind ?? '';
       if ((l.namespace !== '' || l.site !== '' || l.nearby !== '' || object !== '' || kind !== '') && this.o.store.learnWork !== undefined) {
@@ -1820,6 +1883,8 @@ interface Assessing extends SignalContext, WorkObservation {
   asked: Readonly<Record<string, number>> | undefined;
   /** `asked` with what the identity asked before (RiskEngine.withAccelerators). */
   accelerators: AcceleratorHistory | undefined;
+  /** A scalable workload's per-pod ask to keep, or a scale of one (RiskEngine.assess); undefined neither. */
+  workload: KeyedWorkloadAsk | undefined;
   readonly sensitivity: number;
   readonly identity: Identity;
   readonly base: Requirement;
@@ -1910,6 +1975,7 @@ function assessing(
   p.provenAt = -1;
   p.asked = undefined;
   p.accelerators = undefined;
+  p.workload = undefined;
   p.sensitivity = base.sensitivity;
   p.identity = identity;
   p.base = base;
@@ -1966,6 +2032,7 @@ function blankAssessing(): Assessing {
     provenAt: -1,
     asked: undefined,
     accelerators: undefined,
+    workload: undefined,
     sensitivity: 0,
     identity: NO_IDENTITY,
     base: NO_REQUIREMENT,
@@ -2315,8 +2382,69 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any. */
-function withAccelerators(l: Learnable | undefined, subject: string, accelerators: Readonly<Record<string, number>> | undefined): Learnable | undefined {
-  if (accelerators === undefined) return l;
-  return { ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }), accelerators };
+/**
+ * `l` with the accelerator counts to keep (RiskEngine.acceleratorsToLearn), when there are any, and
+ * this write's own counts for the window (`recent`: a person's write that asked accelerators).
+ */
+function withAccelerators(
+  l: Learnable | undefined,
+  subject: string,
+  accelerators: Readonly<Record<string, number>> | undefined,
+  recent: Learnable['recentAccelerators'],
+  workload: Learnable['workloadAccelerators'],
+): Learnable | undefined {
+  if (accelerators === undefined && recent === undefined && workload === undefined) return l;
+  return {
+    ...(l ?? { subject, ip: '', prefix: '', device: '', client: '', namespace: '', site: '', nearby: '' }),
+    ...(accelerators !== undefined && { accelerators }),
+    ...(recent !== undefined && { recentAccelerators: recent }),
+    ...(workload !== undefined && { workloadAccelerators: workload }),
+  };
+}
+
+/** What a scalable workload's write tells (guardrails' perPodAccelerators and scaledTo). */
+export interface WorkloadAsk {
+  readonly perPod?: { readonly name: string; readonly counts: Readonly<Record<string, number>> };
+  readonly scaledTo?: number;
+}
+
+interface KeyedWorkloadAsk {
+  /** Cluster, group/resource, namespace and name (StateStore.workloadAccelerators). */
+  readonly key: string;
+  readonly perPod?: Readonly<Record<string, number>>;
+  readonly scaledTo?: number;
+}
+
+/** The workload a request writes, keyed; undefined when it names none (a create without a name, a cluster-scoped path). */
+function workloadOf(req: RequestAttributes, w: WorkloadAsk): KeyedWorkloadAsk | undefined {
+  const k = req.kube;
+  if (k === undefined || k.namespace === '') return undefined;
+  const name = w.perPod?.name ?? k.name;
+  if (name === '') return undefined;
+  const key = `${req.cluster ?? ''}\n${k.apiGroup}/${k.resource}\n${k.namespace}\n${name}`;
+  if (w.perPod !== undefined) return { key, perPod: w.perPod.counts };
+  return w.scaledTo === undefined ? undefined : { key, scaledTo: w.scaledTo };
+}
+
+/** The object a write names (group/resource, namespace, name; a scale is its workload's), '' for a create. */
+function writtenObject(k: KubeRequestInfo | undefined): string {
+  return k === undefined || k.name === '' ? '' : `${k.apiGroup}/${k.resource}\n${k.namespace}\n${k.name}`;
+}
+
+/** Per-pod counts times the replicas, capped. */
+function timesReplicas(counts: Readonly<Record<string, number>>, replicas: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, counts[name]! * replicas);
+  return out;
+}
+
+/** What a write asks with what the identity's writes of the window asked (`recent`), for the signal. */
+function withRecent(asked: Readonly<Record<string, number>>, before: Readonly<Record<string, number>>, recent: Readonly<Record<string, number>> | undefined, windowMs: number): AcceleratorHistory {
+  if (recent === undefined) return { asked, before };
+  let sum: Record<string, number> | undefined;
+  for (const name in recent) {
+    if (!(name in asked) || recent[name]! <= 0) continue;
+    (sum ??= { ...asked })[name] = Math.min(MAX_ACCELERATOR_COUNT, asked[name]! + recent[name]!);
+  }
+  return sum === undefined ? { asked, before } : { asked: sum, before, own: asked, windowMs };
 }

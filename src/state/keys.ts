@@ -108,6 +108,16 @@ export function acceleratorKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:g`;
 }
 
+/** The subject's accelerator-asking writes of the last window (StateStore.recordAccelerators): the same slot. */
+export function acceleratorRecentKey(prefix: string, subject: string): string {
+  return `${prefix}{${opaqueHash(subject)}}:gr`;
+}
+
+/** A workload's per-pod accelerators (StateStore.keepWorkloadAccelerators): a slot of its own. */
+export function workloadAcceleratorKey(prefix: string, workload: string): string {
+  return `${prefix}{w:${opaqueHash(workload)}}:wg`;
+}
+
 export function counterKey(prefix: string, subject: string): string {
   return `${prefix}{${opaqueHash(subject)}}:c`;
 }

@@ -14,6 +14,7 @@ import {
   type LimitsMs,
 } from './sliding.js';
 import { GrowingLru } from './growing-lru.js';
+import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
 import { RecentLru } from './recent-lru.js';
 import { covered, coverWith, EMPTY_COVER } from './run-cover.js';
 import { countLive, dropUpTo, TimedMap } from './timed-map.js';
@@ -37,7 +38,7 @@ import type {
   StoreLimits,
   SubjectHistory,
 } from './store.js';
-import { blankHistory, blankWork, clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands, MAX_ACCELERATOR_NAMES } from './store.js';
+import { blankHistory, blankWork, clusterMarker, ENTERED_KEEP_MS, ENTERED_UNKNOWN, isAllNamespaces, lossStands, MAX_ACCELERATOR_NAMES, MAX_RECENT_ACCELERATOR_WRITES } from './store.js';
 import { canonicalKey, coveringKeys, vouches } from './family-keys.js';
 import { opaqueHash } from './keys.js';
 
@@ -299,6 +300,13 @@ export class MemoryStateStore implements StateStore {
    * asked none, and its next accelerator write is asked once (docs/risk.md).
    */
   private readonly accelerators: RecentLru<{ at: number; counts: Map<string, number> }>;
+  /**
+   * subject → its allowed accelerator-asking writes of the last window (StateStore.recordAccelerators),
+   * oldest first. Not in the snapshot either: a restart forgets a burst begun before it.
+   */
+  private readonly recentAccelerators: RecentLru<{ at: number; counts: Readonly<Record<string, number>>; object: string }[]>;
+  /** workload → its per-pod accelerators and when they were kept (StateStore.keepWorkloadAccelerators); not in the snapshot. */
+  private readonly workloadGpus: RecentLru<{ at: number; counts: Readonly<Record<string, number>> }>;
 
   /** The limits learnWork applies to the working set's sets, built once rather than per call. */
   private readonly workCap: LimitsMs;
@@ -328,6 +336,8 @@ export class MemoryStateStore implements StateStore {
       },
     });
     this.accelerators = new RecentLru(options.maxSubjects);
+    this.recentAccelerators = new RecentLru(options.maxSubjects);
+    this.workloadGpus = new RecentLru(options.maxSubjects);
     this.consoleSessions = new MemoryConsoleSessions(options.maxSubjects);
     const path = options.snapshotPath;
     if (path !== undefined) {
@@ -676,6 +686,45 @@ export class MemoryStateStore implements StateStore {
     const r = this.accelerators.get(subject);
     if (r === undefined || r.at <= wholeMs(nowMs) - this.l.knownTtlMs) return NO_ACCELERATORS;
     return Object.fromEntries(r.counts);
+  }
+
+  acceleratorsRecent(subject: string, nowMs: number, windowMs: number, object = ''): Readonly<Record<string, number>> {
+    const list = this.recentAccelerators.get(subject);
+    if (list === undefined) return NO_ACCELERATORS;
+    const from = wholeMs(nowMs) - windowMs;
+    const out: Record<string, number> = {};
+    for (const w of list) {
+      if (w.at <= from || (object !== '' && w.object === object)) continue;
+      for (const name in w.counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + w.counts[name]!);
+    }
+    return out;
+  }
+
+  recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object = ''): void {
+    const now = wholeMs(nowMs);
+    let list = this.recentAccelerators.get(subject);
+    if (list === undefined) this.recentAccelerators.set(subject, (list = []));
+    // The object's earlier write in the window is replaced by this one.
+    if (object !== '') {
+      const at = list.findIndex((w) => w.object === object);
+      if (at >= 0) list.splice(at, 1);
+    }
+    // What left the window goes, then the oldest beyond the bound: 256 writes of at least one
+    // accelerator each have summed far above any identity's largest before the bound is reached.
+    let drop = 0;
+    while (drop < list.length && list[drop]!.at <= now - windowMs) drop++;
+    if (list.length - drop >= MAX_RECENT_ACCELERATOR_WRITES) drop = list.length - MAX_RECENT_ACCELERATOR_WRITES + 1;
+    if (drop > 0) list.splice(0, drop);
+    list.push({ at: now, counts: { ...asked }, object });
+  }
+
+  workloadAccelerators(workload: string, nowMs: number): Readonly<Record<string, number>> | undefined {
+    const r = this.workloadGpus.get(workload);
+    return r === undefined || r.at <= wholeMs(nowMs) - this.l.knownTtlMs ? undefined : r.counts;
+  }
+
+  keepWorkloadAccelerators(workload: string, counts: Readonly<Record<string, number>>, nowMs: number): void {
+    this.workloadGpus.set(workload, { at: wholeMs(nowMs), counts: { ...counts } });
   }
 
   learnAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void {

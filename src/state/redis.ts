@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { acceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
+import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
+import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -26,6 +27,7 @@ import { keepPrimitivePrototypesFast } from './fast-prototypes.js';
 import {
   lossStands,
   MAX_ACCELERATOR_NAMES,
+  MAX_RECENT_ACCELERATOR_WRITES,
   StateUnavailableError,
   type ApprovalRecord,
   type ApprovalState,
@@ -746,6 +748,62 @@ export class RedisStateStore implements StateStore {
   }
 
   /**
+   * The subject's accelerator-asking writes of the last window, summed (StateStore.acceleratorsRecent):
+   * a sorted set of its own (keys.ts acceleratorRecentKey), scored by when, each member the write's
+   * counts after a unique prefix. Read beside acceleratorsAsked; a failure rejects as it does.
+   */
+  async acceleratorsRecent(subject: string, nowMs: number, windowMs: number, object = ''): Promise<Readonly<Record<string, number>>> {
+    const key = acceleratorRecentKey(this.prefix, subject);
+    const members = await this.run('observe', () => this.redis.zrangebyscore(key, `(${wholeMs(nowMs) - windowMs}`, '+inf'));
+    const own = object === '' ? undefined : `${objectId(object)}:`;
+    const out: Record<string, number> = {};
+    for (const m of members) {
+      if (own !== undefined && m.slice(m.indexOf(':') + 1).startsWith(own)) continue;
+      const counts = recentCounts(m);
+      for (const name in counts) out[name] = Math.min(MAX_ACCELERATOR_COUNT, (out[name] ?? 0) + counts[name]!);
+    }
+    return out;
+  }
+
+  /** A workload's per-pod accelerators (StateStore.workloadAccelerators): a JSON string of its own key; a failure rejects. */
+  async workloadAccelerators(workload: string): Promise<Readonly<Record<string, number>> | undefined> {
+    const key = workloadAcceleratorKey(this.prefix, workload);
+    const v = await this.run('observe', () => this.redis.get(key));
+    if (v === null) return undefined;
+    const counts = recentCounts(`0:0:${v}`);
+    return Object.keys(counts).length > 0 ? counts : undefined;
+  }
+
+  /** Off the response path: the counts replace what was kept, for the known TTL. */
+  async keepWorkloadAccelerators(workload: string, counts: Readonly<Record<string, number>>): Promise<void> {
+    const key = workloadAcceleratorKey(this.prefix, workload);
+    await this.run('learn', () => this.writer.set(key, JSON.stringify(counts), 'PX', this.l.knownTtlMs));
+  }
+
+  /**
+   * Off the response path, like learnAccelerators: one write added, the window's older ones and any
+   * beyond the bound dropped. A named object's member starts with its hash, and its earlier member
+   * in the window is removed first (a second round trip, on this path only).
+   */
+  async recordAccelerators(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object = ''): Promise<void> {
+    const key = acceleratorRecentKey(this.prefix, subject);
+    const now = wholeMs(nowMs);
+    const id = object === '' ? randomBytes(6).toString('hex') : objectId(object);
+    const member = `${now}:${id}:${JSON.stringify(asked)}`;
+    const earlier = object === '' ? [] : (await this.run('learn', () => this.writer.zrange(key, '0', '-1'))).filter((m) => m.slice(m.indexOf(':') + 1).startsWith(`${id}:`));
+    await this.run('learn', () =>
+      this.writer
+        .multi()
+        .zrem(key, ...(earlier.length > 0 ? earlier : [member]))
+        .zadd(key, now, member)
+        .zremrangebyscore(key, '-inf', now - windowMs)
+        .zremrangebyrank(key, 0, -(MAX_RECENT_ACCELERATOR_WRITES + 1))
+        .pexpire(key, Math.max(1, windowMs))
+        .exec(),
+    );
+  }
+
+  /**
    * Off the response path: resolves once the denial is counted, or once it could not be (the
    * failure is logged, not thrown), so an un-awaited call can never become an unhandled rejection.
    */
@@ -1273,4 +1331,25 @@ function controlRecords(flat: unknown[]): ControlRecord[] {
     out.push({ id, data, expiresAt: exp });
   }
   return out.sort((a, b) => byteCompare(a.id, b.id));
+}
+
+/** A recorded write's counts (RedisStateStore.recordAccelerators): whole, positive numbers only; anything else none. */
+function recentCounts(member: string): Record<string, number> {
+  const at = member.indexOf(':', member.indexOf(':') + 1);
+  if (at < 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(member.slice(at + 1));
+  } catch {
+    return {};
+  }
+  const out: Record<string, number> = {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return out;
+  for (const [name, n] of Object.entries(v as Record<string, unknown>)) if (typeof n === 'number' && Number.isInteger(n) && n > 0) out[name] = Math.min(MAX_ACCELERATOR_COUNT, n);
+  return out;
+}
+
+/** A named object's id in a recorded write's member (RedisStateStore.recordAccelerators). */
+function objectId(object: string): string {
+  return `o${opaqueHash(object).slice(0, 16)}`;
 }

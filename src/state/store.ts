@@ -108,6 +108,9 @@ export interface SubjectHistory {
   behaviourSince: number;
 }
 
+/** Accelerator-asking writes kept per subject within the window (StateStore.recordAccelerators). */
+export const MAX_RECENT_ACCELERATOR_WRITES = 256;
+
 /** Accelerator names kept per subject (StateStore.learnAccelerators): the largest counts win. */
 export const MAX_ACCELERATOR_NAMES = 8;
 
@@ -585,6 +588,31 @@ export interface StateStore {
    * only ever asks more).
    */
   learnAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number): void | Promise<void>;
+  /**
+   * The accelerators the subject's allowed writes of the last `windowMs` asked, summed per name
+   * (recordAccelerators; none: empty), for `accelerators_above_history.window_seconds`: sixteen
+   * one-GPU Jobs in two minutes ask sixteen, as one Job of sixteen would; `object`'s own earlier
+   * write (recordAccelerators) is left out, as this write replaces it. Read beside
+   * acceleratorsAsked, on that path only.
+   */
+  acceleratorsRecent?(subject: string, nowMs: number, windowMs: number, object?: string): Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>;
+  /**
+   * After an allow of a person's write that asks accelerators: its own counts, kept `windowMs`
+   * (at most MAX_RECENT_ACCELERATOR_WRITES writes per subject, the oldest dropped first). `object`
+   * names the object written when the request names one (an update, a patch, an apply; '' for a
+   * create): its write replaces the object's earlier one in the window, so re-applying one 4-GPU
+   * Deployment three times asks 4, not 12.
+   */
+  recordAccelerators?(subject: string, asked: Readonly<Record<string, number>>, nowMs: number, windowMs: number, object?: string): void | Promise<void>;
+  /**
+   * The accelerators per pod a scalable workload's template asked when a person last wrote it
+   * (keepWorkloadAccelerators), within the known TTL; undefined when none is kept. `workload` is
+   * the engine's key (cluster, group/resource, namespace, name). Read only for a person's scale of
+   * a workload (its `/scale` subresource, a patch of `spec.replicas` alone).
+   */
+  workloadAccelerators?(workload: string, nowMs: number): Readonly<Record<string, number>> | undefined | Promise<Readonly<Record<string, number>> | undefined>;
+  /** After an allowed write of a workload's template that asks accelerators: its per-pod counts, kept the known TTL. */
+  keepWorkloadAccelerators?(workload: string, counts: Readonly<Record<string, number>>, nowMs: number): void | Promise<void>;
   /**
    * When this store detected that it lost history (ms; 0: no loss standing): Redis emptied or
    * rolled back under a running replica, a memory snapshot that existed but could not be read.

@@ -6,14 +6,16 @@ import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ALL_DEVICES, CLAIM_TEMPLATE_PREFIX } from '../../src/core/accelerators.js';
 import { acceleratorsOf, countOf, isAcceleratorName } from '../../src/guardrails/accelerators.js';
+import { inspect } from '../../src/guardrails/inspect.js';
+import { guardSettings, kube } from '../support/guardrails.js';
 import { acceleratorText } from '../../src/risk/signals/accelerators.js';
 import { judge } from '../../src/pipeline/evaluate.js';
 import { storeLimits } from '../../src/pipeline/runtime.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { kubeRequestInfo } from '../../src/request/kube.js';
-import { RiskEngine, type RiskOutcome } from '../../src/risk/engine.js';
+import { RiskEngine, type RiskOutcome, type WorkloadAsk } from '../../src/risk/engine.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
-import type { StateStore } from '../../src/state/store.js';
+import { MAX_RECENT_ACCELERATOR_WRITES, type StateStore } from '../../src/state/store.js';
 import { pytorchJob } from '../support/workday17.js';
 import { redisForFile } from '../support/redis-stores.js';
 import { aal2Token, BASE } from '../support/risk-world.js';
@@ -37,6 +39,7 @@ const config = parseConfig(yaml(), 'gpu.yaml');
 const assurance = compileAssurance(config.assurance.levels);
 const T = 1_800_000_000_000;
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 const HOME = '203.0.113.7';
 const KUBECTL = 'kubectl/v1.32.4 (linux/amd64) kubernetes/abc1234';
 const S = (ms: number) => Math.floor(ms / 1000);
@@ -59,9 +62,9 @@ function req(target: string, method = 'GET'): RequestAttributes {
 
 function world(cfg: Config = config, store: StateStore = new MemoryStateStore(storeLimits(cfg)!, { maxSubjects: 100 })) {
   const engine = new RiskEngine({ risk: cfg.risk!, network: cfg.network, onStateError: 'fail_closed', assurance, store, fallback: store });
-  const check = async (who: Identity, atMs: number, gpus?: Record<string, number>, path = JOBS) => {
-    const r = req(path, gpus === undefined ? 'GET' : 'POST');
-    const out = (await engine.assess(r, who, BASE, atMs, undefined, undefined, '', false, false, 0, gpus)) as RiskOutcome;
+  const check = async (who: Identity, atMs: number, gpus?: Record<string, number>, path = JOBS, workload?: WorkloadAsk, method?: string) => {
+    const r = req(path, method ?? (gpus === undefined ? 'GET' : 'POST'));
+    const out = (await engine.assess(r, who, BASE, atMs, undefined, undefined, '', false, false, 0, gpus, workload)) as RiskOutcome;
     if (!out.ok) throw new Error(out.detail);
     const v = judge(out.requirement, who, atMs, r, false, { assurance }, out.risk);
     if (v.allow && out.learn) engine.learned(out.learn, atMs);
@@ -164,10 +167,10 @@ describe('accelerators_above_history', () => {
     // Signed in again a minute later: allowed, and 8 becomes the largest.
     const fresh = token(S(next) + 60, 'sid-2');
     expect((await w.check(fresh, next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
-    // The next 8-GPU Job and a 16-GPU one (ratio 2) from the old login pass, and 16 is learnt
-    // (an allowed write teaches its counts); 33 is asked.
+    // The next 8-GPU Job and, past the window (window_seconds, 600), a 16-GPU one (ratio 2) from
+    // the old login pass, and 16 is learnt (an allowed write teaches its counts); 33 is asked.
     expect((await w.check(login, next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next + HOUR, { [GPU]: 16 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + HOUR + 11 * MINUTE, { [GPU]: 16 })).codes).not.toContain('accelerators_above_history');
     const above = await w.check(login, next + 2 * HOUR, { [GPU]: 33 });
     expect(above.codes).toContain('accelerators_above_history');
     expect(above.v.allow).toBe(false);
@@ -195,8 +198,9 @@ describe('accelerators_above_history', () => {
     const next = T + 24 * HOUR;
     const login = token(S(next) - 3 * 3600);
     expect((await w.check(login, next, { [GPU]: 2 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next, { [GPU]: 4 })).codes).not.toContain('accelerators_above_history');
-    expect((await w.check(login, next, { 'google.com/tpu': 1 })).codes).toContain('accelerators_above_history');
+    // Past the window of the last (600 s), 4 is within the ratio; a TPU is another resource's first.
+    expect((await w.check(login, next + 11 * MINUTE, { [GPU]: 4 })).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + 11 * MINUTE, { 'google.com/tpu': 1 })).codes).toContain('accelerators_above_history');
   });
 
   it('weight 0 turns it off: nothing read, nothing asked', async () => {
@@ -207,6 +211,116 @@ describe('accelerators_above_history', () => {
     const r = await w.check(token(S(next) - 3 * 3600), next, { [GPU]: 8 });
     expect(r.codes).not.toContain('accelerators_above_history');
     expect(r.v.allow).toBe(true);
+  });
+
+  it('many small Jobs within the window are one ask: sixteen 1-GPU Jobs by an engineer whose largest is 1 (review50, session 51)', async () => {
+    const w = world();
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const codes: string[][] = [];
+    for (let i = 0; i < 3; i++) codes.push((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes);
+    // 1, 1 + 1 = 2 (within 2 × 1), 3: asked at the third, the detail naming the window's part.
+    expect(codes.map((c) => c.includes('accelerators_above_history'))).toEqual([false, false, true]);
+    const third = await w.check(login, next + 16_000, { [GPU]: 1 });
+    expect(third.v.allow).toBe(false);
+    expect(third.out.risk.contributions.find((c) => c.code === 'accelerators_above_history')?.detail).toBe('3 GPUs (nvidia.com/gpu), 2 of them by your writes of the last 10 minutes, your largest before: 1');
+    // A sign-in answers the burst and teaches its sum (3): the next Job of the sweep, 4 ≤ 2 × 3, passes.
+    const fresh = token(S(next) + 20, 'sid-2');
+    expect((await w.check(fresh, next + 24_000, { [GPU]: 1 })).v.allow).toBe(true);
+    expect((await w.check(login, next + 32_000, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+    // Past the window each Job is alone again.
+    expect((await w.check(login, next + HOUR, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('the same object written again within the window replaces its earlier ask: three applies of one 4-GPU Deployment ask 4', async () => {
+    const w = world();
+    await day(w, 4);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const apply = '/apis/apps/v1/namespaces/team-a/deployments/trainer?fieldManager=kubectl';
+    for (let i = 0; i < 3; i++) {
+      const r = await w.check(login, next + i * MINUTE, { [GPU]: 4 }, apply, undefined, 'PATCH');
+      expect(r.codes, `apply ${i + 1}`).not.toContain('accelerators_above_history');
+    }
+    // Another object of 4 is summed with it (8, within 2 × 4); a third object makes 12: asked.
+    expect((await w.check(login, next + 4 * MINUTE, { [GPU]: 4 }, '/apis/apps/v1/namespaces/team-a/deployments/eval?fieldManager=kubectl', undefined, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    expect((await w.check(login, next + 5 * MINUTE, { [GPU]: 4 }, JOBS)).codes).toContain('accelerators_above_history');
+  });
+
+  it('a run of Jobs within the ratio cannot raise the largest a little at a time', async () => {
+    const w = world();
+    await day(w, 2);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    // Largest 2: 1, 2, 3, 4 within the window are within 2 × 2, and teach only their own 1 each;
+    // the fifth sums 5 and is asked (a sum learnt as it grew would have made the largest 4, then 8…).
+    const asked: boolean[] = [];
+    for (let i = 0; i < 5; i++) asked.push((await w.check(login, next + i * MINUTE, { [GPU]: 1 })).codes.includes('accelerators_above_history'));
+    expect(asked).toEqual([false, false, false, false, true]);
+    // After the window: 5 alone is still above 2 × 2.
+    expect((await w.check(login, next + HOUR, { [GPU]: 5 })).codes).toContain('accelerators_above_history');
+  });
+
+  it('window_seconds 0 compares each write alone (the review50 row open again)', async () => {
+    const w = world(parseConfig(yaml('  signals: { accelerators_above_history: { window_seconds: 0 } }'), 'gpu.yaml'));
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    for (let i = 0; i < 16; i++) expect((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('the memory store sums the window, drops what left it, and keeps at most MAX_RECENT_ACCELERATOR_WRITES', () => {
+    const store = new MemoryStateStore(storeLimits(config)!, { maxSubjects: 100 });
+    store.recordAccelerators('sam', { [GPU]: 2 }, T, 600_000);
+    store.recordAccelerators('sam', { [GPU]: 1, 'google.com/tpu': 4 }, T + 300_000, 600_000);
+    expect(store.acceleratorsRecent('sam', T + 300_000, 600_000)).toEqual({ [GPU]: 3, 'google.com/tpu': 4 });
+    expect(store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 1, 'google.com/tpu': 4 });
+    expect(store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
+    expect(store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    store.recordAccelerators('lee', { [GPU]: 4 }, T, 600_000, 'apps/deployments\nml\ntrainer');
+    store.recordAccelerators('lee', { [GPU]: 4 }, T + 1000, 600_000, 'apps/deployments\nml\ntrainer');
+    store.recordAccelerators('lee', { [GPU]: 2 }, T + 2000, 600_000);
+    expect(store.acceleratorsRecent('lee', T + 3000, 600_000)).toEqual({ [GPU]: 6 });
+    expect(store.acceleratorsRecent('lee', T + 3000, 600_000, 'apps/deployments\nml\ntrainer')).toEqual({ [GPU]: 2 });
+    for (let i = 0; i < MAX_RECENT_ACCELERATOR_WRITES + 10; i++) store.recordAccelerators('kim', { [GPU]: 1 }, T + i, 600_000);
+    expect(store.acceleratorsRecent('kim', T + 1000, 600_000)).toEqual({ [GPU]: MAX_RECENT_ACCELERATOR_WRITES });
+  });
+
+  it("a Deployment's scale without its template asks its kept per-pod count times the replicas (review50, session 51)", async () => {
+    // What guardrails read: the template's per-pod ask on a create, the count on a /scale write or a
+    // patch of spec.replicas alone; nothing of a CPU Deployment.
+    const settings = guardSettings();
+    const DEPLOYS = '/apis/apps/v1/namespaces/team-a/deployments';
+    const deploy = (resources: Record<string, unknown>) => JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'infer' }, spec: { replicas: 2, selector: {}, template: { spec: { containers: [{ name: 'm', image: 'i', resources: { limits: resources } }] } } } });
+    const created = inspect(kube('POST', DEPLOYS), deploy({ [GPU]: 1 }), 'application/json', false, settings);
+    expect(created.accelerators).toEqual({ [GPU]: 2 });
+    expect(created.perPodAccelerators).toEqual({ name: 'infer', counts: { [GPU]: 1 } });
+    expect(created.scaledTo).toBeUndefined();
+    expect(inspect(kube('POST', DEPLOYS), deploy({ cpu: '4' }), 'application/json', false, settings).perPodAccelerators).toBeUndefined();
+    const scale = { spec: { replicas: 64 } };
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer/scale`), JSON.stringify(scale), 'application/merge-patch+json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PUT', `${DEPLOYS}/infer/scale`), JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'infer' }, ...scale }), 'application/json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer`), JSON.stringify(scale), 'application/strategic-merge-patch+json', false, settings).scaledTo).toBe(64);
+    expect(inspect(kube('PATCH', `${DEPLOYS}/infer`), JSON.stringify([{ op: 'replace', path: '/spec/replicas', value: 64 }]), 'application/json-patch+json', false, settings).scaledTo).toBe(64);
+
+    // What the engine does with them: an ML engineer whose largest is 1 creates a one-GPU Deployment
+    // (kept: 1 per pod), scales it to 2 (within 2 × 1, and learnt), then to 64 from an hours-old login: asked.
+    const w = world();
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const infer = `${DEPLOYS}/infer`;
+    expect((await w.check(login, next, { [GPU]: 1 }, DEPLOYS, { perPod: { name: 'infer', counts: { [GPU]: 1 } } })).v.allow).toBe(true);
+    expect((await w.check(login, next + HOUR, undefined, `${infer}/scale`, { scaledTo: 2 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    const big = await w.check(login, next + 2 * HOUR, undefined, `${infer}/scale`, { scaledTo: 64 }, 'PATCH');
+    expect(big.codes).toContain('accelerators_above_history');
+    expect(big.v.allow).toBe(false);
+    expect(big.out.risk.contributions.find((c) => c.code === 'accelerators_above_history')?.detail).toBe('64 GPUs (nvidia.com/gpu), your largest before: 2');
+    // A Deployment never seen with accelerators (a CPU service's, or one the gateway never saw written) asks nothing.
+    expect((await w.check(login, next + 3 * HOUR, undefined, `${DEPLOYS}/web/scale`, { scaledTo: 64 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
+    // The same name in another namespace is another workload.
+    expect((await w.check(login, next + 3 * HOUR, undefined, '/apis/apps/v1/namespaces/team-b/deployments/infer/scale', { scaledTo: 64 }, 'PATCH')).codes).not.toContain('accelerators_above_history');
   });
 
   it('more asked never lowers what is required (property)', async () => {
@@ -256,5 +370,39 @@ describe('accelerators_above_history on a real redis-server', () => {
     expect((await w.check(token(S(next) + 60, 'sid-2'), next + 90_000, { [GPU]: 8 })).v.allow).toBe(true);
     await new Promise((r) => setTimeout(r, 50));
     expect((await w.check(token(S(next) - 3 * 3600), next + HOUR, { [GPU]: 8 })).codes).not.toContain('accelerators_above_history');
+  });
+
+  it('keeps the window of writes as the memory store does: summed, dropped as it passes, expiring', async () => {
+    const store = await redis.store(storeLimits(config)!);
+    await store.recordAccelerators('sam', { [GPU]: 2 }, T, 600_000);
+    await store.recordAccelerators('sam', { [GPU]: 1, 'google.com/tpu': 4 }, T + 300_000, 600_000);
+    await store.recordAccelerators('sam', { [GPU]: 1 }, T + 300_000, 600_000);
+    expect(await store.acceleratorsRecent('sam', T + 300_000, 600_000)).toEqual({ [GPU]: 4, 'google.com/tpu': 4 });
+    expect(await store.acceleratorsRecent('sam', T + 600_000, 600_000)).toEqual({ [GPU]: 2, 'google.com/tpu': 4 });
+    expect(await store.acceleratorsRecent('sam', T + 900_000, 600_000)).toEqual({});
+    expect(await store.acceleratorsRecent('pat', T, 600_000)).toEqual({});
+    // A named object's next write replaces its earlier one, and its own is left out of what it reads.
+    await store.recordAccelerators('kim', { [GPU]: 4 }, T, 600_000, 'apps/deployments\nml\ntrainer');
+    await store.recordAccelerators('kim', { [GPU]: 4 }, T + 1000, 600_000, 'apps/deployments\nml\ntrainer');
+    await store.recordAccelerators('kim', { [GPU]: 2 }, T + 2000, 600_000);
+    expect(await store.acceleratorsRecent('kim', T + 3000, 600_000)).toEqual({ [GPU]: 6 });
+    expect(await store.acceleratorsRecent('kim', T + 3000, 600_000, 'apps/deployments\nml\ntrainer')).toEqual({ [GPU]: 2 });
+    // The engine over Redis: the third 1-GPU Job within the window is asked.
+    const w = world(config, await redis.store(storeLimits(config)!));
+    await day(w, 1);
+    const next = T + 24 * HOUR;
+    const login = token(S(next) - 3 * 3600);
+    const asked: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      asked.push((await w.check(login, next + i * 8_000, { [GPU]: 1 })).codes.includes('accelerators_above_history'));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(asked).toEqual([false, false, true]);
+    // A workload's per-pod ask, kept for the known TTL, replaced by the next.
+    await store.keepWorkloadAccelerators('c\napps/deployments\nml\ninfer', { [GPU]: 1 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\ninfer')).toEqual({ [GPU]: 1 });
+    await store.keepWorkloadAccelerators('c\napps/deployments\nml\ninfer', { [GPU]: 4 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\ninfer')).toEqual({ [GPU]: 4 });
+    expect(await store.workloadAccelerators('c\napps/deployments\nml\nweb')).toBeUndefined();
   });
 });

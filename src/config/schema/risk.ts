@@ -281,6 +281,10 @@ export const riskSchema = z.strictObject({
           ratio: z.number().min(1).max(1000).default(2),
           min_history_seconds: seconds.min(0).max(2_592_000).default(72_000),
           grace_seconds: seconds.min(0).max(3600).default(300),
+          // A write's ask is summed with what this identity's allowed writes asked in the last
+          // window_seconds (sixteen one-GPU Jobs in two minutes ask sixteen, as one Job of sixteen
+          // does), and a sum answered by a sign-in is the new largest. 0: each write alone.
+          window_seconds: seconds.min(0).max(86_400).default(600),
         })
         .prefault({}),
       // A run of nothing but reads of objects this identity read before from a proven context
@@ -433,6 +437,7 @@ export const RISK_APPLY = {
   'risk.signals.accelerators_above_history.ratio': 'live',
   'risk.signals.accelerators_above_history.min_history_seconds': 'live',
   'risk.signals.accelerators_above_history.grace_seconds': 'live',
+  'risk.signals.accelerators_above_history.window_seconds': 'live',
   'risk.signals.unfamiliar_namespace.weight': 'live',
   'risk.signals.unfamiliar_namespace.grace_seconds': 'live',
   'risk.signals.unfamiliar_namespace.grace_namespaces': 'live',

@@ -75,8 +75,13 @@ export interface SignalContext {
 }
 
 export interface AcceleratorHistory {
+  /** This write's counts, plus what the identity's allowed writes of the window asked (`own` absent: this write's alone). */
   readonly asked: Readonly<Record<string, number>>;
   readonly before: Readonly<Record<string, number>>;
+  /** This write's own counts, where the window added others' to `asked` (StateStore.acceleratorsRecent). */
+  readonly own?: Readonly<Record<string, number>>;
+  /** The window summed over (ms), for the detail. */
+  readonly windowMs?: number;
 }
 
 export interface Strongest {
