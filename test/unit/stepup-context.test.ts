@@ -5,7 +5,7 @@ import { Responder } from '../../src/decision/respond.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import { compileAssurance } from '../../src/core/assurance.js';
 import type { Identity } from '../../src/core/identity.js';
-import { normalisePath } from '../../src/request/path.js';
+import { kubeReq } from '../support/policy.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
 import { RISK_CODES } from '../../src/risk/codes.js';
 import { askId } from '../../src/risk/ask.js';
@@ -141,26 +141,7 @@ policy: { default: { require: aal1 } }
     'p.yaml',
   );
   const responder = new Responder(config, compileAssurance(config.assurance.levels));
-  const p = normalisePath('/admin');
-  if (!p.ok) throw new Error(p.problem);
-  const req: RequestAttributes = {
-    method: 'GET',
-    target: '/admin',
-    path: p.path,
-    query: p.query,
-    host: 'grafana.example.com',
-    authority: 'grafana.example.com',
-    scheme: 'https',
-    headers: new Map([['accept', 'text/html'], ['sec-fetch-mode', 'navigate']]),
-    spoofedIdentityHeaders: [],
-    sourceAddress: '',
-    clientResolved: false,
-    sourcePrincipal: '',
-    contextExtensions: {},
-    kube: undefined,
-    body: undefined,
-    bodyTruncated: false,
-  };
+  const req: RequestAttributes = { ...kubeReq('GET', '/admin', 'grafana.example.com'), headers: new Map([['accept', 'text/html'], ['sec-fetch-mode', 'navigate']]) };
   const who = { subject: 'alice', levelName: 'aal2', level: 1 } as Identity;
   const verdict = (context: boolean): Verdict => ({
     allow: false,

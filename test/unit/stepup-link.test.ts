@@ -10,7 +10,7 @@ import { Responder } from '../../src/decision/respond.js';
 import type { Verdict } from '../../src/decision/verdict.js';
 import type { Runtime } from '../../src/pipeline/runtime.js';
 import type { RequestAttributes } from '../../src/request/attributes.js';
-import { normalisePath } from '../../src/request/path.js';
+import { kubeReq } from '../support/policy.js';
 import { lasting, signedCauses } from '../../src/web/stepup/flow.js';
 
 /**
@@ -99,26 +99,7 @@ const ASSURANCE = compileAssurance(CONFIG.assurance.levels);
 const RT = { config: CONFIG, assurance: ASSURANCE } as unknown as Runtime;
 
 function request(): RequestAttributes {
-  const p = normalisePath('/admin/users');
-  if (!p.ok) throw new Error(p.problem);
-  return {
-    method: 'GET',
-    target: '/admin/users',
-    path: p.path,
-    query: p.query,
-    host: 'grafana.example.com',
-    authority: 'grafana.example.com',
-    scheme: 'https',
-    headers: new Map([['accept', 'text/html'], ['sec-fetch-mode', 'navigate']]),
-    spoofedIdentityHeaders: [],
-    sourceAddress: '',
-    clientResolved: false,
-    sourcePrincipal: '',
-    contextExtensions: {},
-    kube: undefined,
-    body: undefined,
-    bodyTruncated: false,
-  };
+  return { ...kubeReq('GET', '/admin/users', 'grafana.example.com'), headers: new Map([['accept', 'text/html'], ['sec-fetch-mode', 'navigate']]) };
 }
 
 const WHO = { subject: 'alice', levelName: 'aal2', level: 1, authTime: SINCE - 3600 } as Identity;
