@@ -475,9 +475,12 @@ function inspectAt(
     const gpus = customObjectWrite(kube) && !truncated && body !== undefined && mayName(body, contentType, ACCELERATOR_SHAPE_KEYS);
     // A cloud controller's object opened to anyone, made an administrator or left unprotected from a
     // delete (rules/cloud-exposure.ts): read whole, a body cut at the limit too (it is unreadable).
+    // A Secret's copy annotations carried by what writes the Secret (rules/secret-copies.ts): a
+    // Certificate's secretTemplate, an ExternalSecret's or a SealedSecret's template metadata.
+    const secretCarrier = customObjectWrite(kube) && SECRET_CARRIERS.has(urlKey) && body !== undefined && (truncated || mayName(body, contentType, SECRET_COPY_DOMAINS));
     const cloud = customObjectWrite(kube) && isCloudControllerGroup(kube.apiGroup) && (kube.verb === 'create' || CHANGE_VERBS.has(kube.verb)) && body !== undefined;
-    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
-    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud);
+    if (!owners && !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud && !secretCarrier) return byUrl.length > 0 ? collected(byUrl) : NO_VIOLATIONS;
+    const parsed = decode(body, contentType, truncated, kube.verb, missing, !pods && !chaos && !keda && !telemetry && !pauses && !zeroes && !embedded && !copies && !claim && !scheduled && !embeds && !attaches && !resourceSet && !scripts && !fetches && !gitops && !floors && !patches && !models && !restores && !issuers && !gpus && !cloud && !secretCarrier);
     let deletes = owners && !parsed.ok ? unreadableOwners(parsed) : '';
     let how: DeleteHow = OWNED;
     let deleteOf: DeleteTarget | undefined;
@@ -564,7 +567,8 @@ function inspectAt(
         if (models) checkModelSources(doc, multi ? `documents[${i}].` : '', ctx, kube.apiGroup);
         if (restores) checkRestore(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
         if (issuers) checkIssuer(doc, multi ? `documents[${i}].` : '', urlKey, ctx);
-        if (cloud) checkCloudExposure(doc, multi ? `documents[${i}].` : '', kube.resource, kube.verb === 'patch' && !isApply(contentType), ctx);
+        if (cloud) checkCloudExposure(doc, multi ? `documents[${i}].` : '', kube.resource, kube.verb === 'update' ? 'update' : kube.verb === 'patch' && !isApply(contentType), ctx);
+        if (secretCarrier) for (const v of carriedSecretCopies(doc, urlKey, multi ? `documents[${i}].` : '', kube.namespace === undefined || kube.namespace === '' ? '' : namespaceOf(kube, doc))) found.push(v);
       }
     }
     if (deletes !== '') for (const v of ownerDelete(deleteOf === undefined ? kube : targetOf(kube, deleteOf), settings, [], how)) found.push(v);
@@ -638,6 +642,8 @@ function inspectAt(
       if (spec !== undefined) readsSecret = secretReadBy(spec);
     }
     for (const kind of kinds) checkRbac(doc, kind, prefix, ctx, wildcardRoles);
+    // A Certificate's secretTemplate copy annotations (read whole here: cert-manager's kinds are body kinds).
+    if (SECRET_CARRIERS.has(urlKey) && kube.subresource === '') for (const v of carriedSecretCopies(doc, urlKey, prefix, kube.namespace === undefined || kube.namespace === '' ? '' : ctx.namespace)) violations.push(v);
     if (urlKey === NETWORK_POLICY_KEY || doc.kind === 'NetworkPolicy') checkNetworkPolicy(doc, prefix, ctx);
     if (urlKey === CILIUM_POLICY_KEY || urlKey === CILIUM_CLUSTERWIDE_POLICY_KEY || doc.kind === 'CiliumNetworkPolicy' || doc.kind === 'CiliumClusterwideNetworkPolicy') {
       checkCiliumPolicy(doc, prefix, ctx, urlKey === CILIUM_CLUSTERWIDE_POLICY_KEY || doc.kind === 'CiliumClusterwideNetworkPolicy');
@@ -814,6 +820,32 @@ const LETTER_ESCAPES = ['\\x', '\\u', '\\U', '\\\n', '\\\r'];
  * (protobuf, CBOR, whose indefinite-length strings split a key into chunks, an unknown type, no
  * body) is parsed.
  */
+/** The controllers' annotation domains (a JSON patch spells the key's slash as ~1). */
+const SECRET_COPY_DOMAINS = ['emberstack.com', 'mittwald.de', 'kubed.appscode.com'];
+
+/** Where the Secret a kind writes takes its metadata from (a Certificate's, an ExternalSecret's, a SealedSecret's). */
+const SECRET_CARRIERS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['cert-manager.io/certificates', ['spec', 'secretTemplate']],
+  ['external-secrets.io/externalsecrets', ['spec', 'target', 'template', 'metadata']],
+  ['external-secrets.io/clusterexternalsecrets', ['spec', 'externalSecretSpec', 'target', 'template', 'metadata']],
+  ['bitnami.com/sealedsecrets', ['spec', 'template', 'metadata']],
+]);
+
+/**
+ * secret_source_other_namespace for the Secret a carrier writes: its annotations are the Secret's,
+ * so Reflector and kubernetes-replicator act on them as on a Secret written directly. A
+ * cluster-scoped carrier (ClusterExternalSecret: namespace '') writes into namespaces it picks, so
+ * any pull from a named namespace is across.
+ */
+function carriedSecretCopies(doc: Json, urlKey: string, prefix: string, namespace: string): Violation[] {
+  const path = SECRET_CARRIERS.get(urlKey) ?? [];
+  let meta: unknown = doc;
+  for (const k of path) meta = isObject(meta) ? meta[k] : undefined;
+  if (!isObject(meta)) return [];
+  const at = `${prefix}${path.join('.')}.annotations`;
+  return checkSecretCopies({ metadata: meta }, '', namespace).map((v) => ({ ...v, path: v.path?.replace('metadata.annotations', at) ?? at, detail: `${v.detail} (the Secret ${urlKey.slice(urlKey.indexOf('/') + 1, -1)} writes)` }));
+}
+
 function mayName(body: Uint8Array | string | undefined, contentType: string | undefined, keys: readonly string[]): boolean {
   const type = mediaType(contentType);
   if (body === undefined || !TEXT_TYPES.has(type)) return true;

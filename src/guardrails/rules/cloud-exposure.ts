@@ -49,24 +49,46 @@ export function isCloudControllerGroup(group: string): boolean {
   );
 }
 
-const OPEN_RANGES: ReadonlySet<string> = new Set(['0.0.0.0/0', '::/0']);
-const OPEN_AZURE: ReadonlySet<string> = new Set(['*', 'internet', '0.0.0.0/0', '::/0', 'any']);
+const OPEN_AZURE: ReadonlySet<string> = new Set(['*', 'internet', 'any']);
 const ADMIN_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|IAMFullAccess)$/;
 const BASIC_ROLES: ReadonlySet<string> = new Set(['roles/owner', 'roles/editor']);
 const PUBLIC_MEMBERS: ReadonlySet<string> = new Set(['allUsers', 'allAuthenticatedUsers']);
-const PUBLIC_ACLS: ReadonlySet<string> = new Set(['public-read', 'public-read-write']);
+const PUBLIC_ACLS: ReadonlySet<string> = new Set(['public-read', 'public-read-write', 'authenticated-read']);
+/** S3's grantee groups for everyone and for every AWS account (a grant header's `uri=` or an ACL grantee's `uri`). */
+const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/i;
 const BLOCK_SWITCHES = ['blockPublicACLs', 'blockPublicAcls', 'blockPublicPolicy', 'ignorePublicACLs', 'ignorePublicAcls', 'restrictPublicBuckets'];
 const WEB_PORTS: ReadonlySet<number> = new Set([80, 443]);
 
 const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const lower = (v: unknown): string => (typeof v === 'string' ? v.toLowerCase() : '');
 
+/**
+ * Whether a CIDR opens a share of the internet, however it is spelled: an IPv4 range of a /7 or
+ * wider (0.0.0.0/0, its halves 0.0.0.0/1 and 128.0.0.0/1, 000.0.0.0/0; a site's 10.0.0.0/8 is not),
+ * an IPv6 range of a /15 or wider outside the unique-local fc00::/7 and link-local fe80::/10
+ * (::/0, 0::0/0, 2000::/3).
+ */
+export function isOpenRange(text: string): boolean {
+  const m = /^\s*([0-9a-fA-F:.]+)\s*\/\s*0*(\d{1,3})\s*$/.exec(text);
+  if (m === null) return false;
+  const addr = m[1] ?? '';
+  const prefix = Number(m[2]);
+  if (addr.includes(':')) {
+    if (prefix > 15) return false;
+    const head = addr.startsWith(':') ? 0 : parseInt(addr.slice(0, addr.indexOf(':')), 16);
+    if (Number.isNaN(head)) return false;
+    return prefix < 7 || !((head & 0xfe00) === 0xfc00 || (head & 0xffc0) === 0xfe80);
+  }
+  if (!/^\d{1,3}(\.\d{1,3}){0,3}$/.test(addr)) return false;
+  return prefix <= 7;
+}
+
 /** The statements of a policy document held as a string or as an object; none for anything else. */
 function statementsOf(value: unknown): unknown[] | undefined {
   let doc: unknown = value;
   if (typeof value === 'string') {
     const text = value.trim();
-    if (!text.startsWith('{') || !text.includes('Statement')) return undefined;
+    if (!text.startsWith('{') || !(text.includes('Statement') || text.includes('\\u'))) return undefined;
     try {
       doc = JSON.parse(text);
     } catch {
@@ -83,14 +105,18 @@ const anyone = (principal: unknown): boolean => {
   return Object.values(principal).some((v) => listOf(v).includes('*'));
 };
 
+/** Whether a statement's Condition narrows anything: `{}`, or operators that test no key, narrow nothing. */
+const conditioned = (c: unknown): boolean => c !== undefined && c !== null && (!isObject(c) || Object.values(c).some((test) => !isObject(test) || Object.keys(test).length > 0));
+
 /** What an Allow statement without a condition gives away, or ''. */
 function statementExposure(st: unknown): string {
-  if (!isObject(st) || lower(st.Effect) !== 'allow' || st.Condition !== undefined) return '';
+  if (!isObject(st) || lower(st.Effect) !== 'allow' || conditioned(st.Condition)) return '';
   if (st.NotPrincipal !== undefined) return 'allows everyone but the principals it names (NotPrincipal)';
   if (anyone(st.Principal)) return "allows anyone (principal '*')";
   const actions = listOf(st.Action);
-  const resources = listOf(st.Resource);
-  if (actions.some((a) => a === '*' || a === '*:*') && resources.includes('*')) return "allows every action on every resource (administrator)";
+  const everywhere = listOf(st.Resource).includes('*') || st.NotResource !== undefined;
+  if (actions.some((a) => a === '*' || a === '*:*') && everywhere) return "allows every action on every resource (administrator)";
+  if (st.NotAction !== undefined && everywhere) return 'allows every action but those it names (NotAction) on every resource';
   return '';
 }
 
@@ -114,13 +140,18 @@ const webOnly = (rule: Json): boolean => {
 /** Whether a string anywhere under `node` is an open range. */
 function namesOpenRange(node: unknown, depth = 0): boolean {
   if (depth > 8) return false;
-  if (typeof node === 'string') return OPEN_RANGES.has(node.trim());
+  if (typeof node === 'string') return isOpenRange(node);
   if (Array.isArray(node)) return node.some((x) => namesOpenRange(x, depth + 1));
   if (isObject(node)) return Object.values(node).some((x) => namesOpenRange(x, depth + 1));
   return false;
 }
 
-export function checkCloudExposure(doc: Json, prefix: string, resource: string, patch: boolean, ctx: RuleContext): void {
+/**
+ * `patch` is a write onto what exists: a patch that is not an apply judges every deletion switch; a
+ * replace (`update`) judges all but `deletionPolicy: Delete` and `managementPolicies`, the defaults a
+ * read-modify-write carries back whatever it changes.
+ */
+export function checkCloudExposure(doc: Json, prefix: string, resource: string, patch: boolean | 'update', ctx: RuleContext): void {
   const kind = typeof doc.kind === 'string' && doc.kind !== '' ? clientText(doc.kind, 63) ?? resource : resource;
   const seen = new Set<string>();
   const push = (what: string, path: string) => {
@@ -143,6 +174,8 @@ export function checkCloudExposure(doc: Json, prefix: string, resource: string, 
         if (typeof s !== 'string') continue;
         if (ADMIN_POLICY.test(s)) push(`is given the administrator's managed policy ${s.slice(s.lastIndexOf('/') + 1)}`, at);
         if ((k === 'member' || k === 'members') && PUBLIC_MEMBERS.has(s)) push(`is opened to ${s}`, at);
+        const grantee = PUBLIC_GRANTEE.exec(s);
+        if (grantee !== null) push(`grants S3 access to the ${grantee[1] ?? 'AllUsers'} group (everyone, or every AWS account)`, at);
       }
       if (k === 'role' && typeof v === 'string' && BASIC_ROLES.has(v)) push(`grants the basic role ${v} (owner or editor of the project)`, at);
       if ((k === 'acl' || k === 'cannedACL') && typeof v === 'string' && PUBLIC_ACLS.has(v)) push(`is given the public canned ACL ${v}`, at);
@@ -155,12 +188,15 @@ export function checkCloudExposure(doc: Json, prefix: string, resource: string, 
     if (resource === 'securitygroupingressrules' || (resource === 'securitygrouprules' && lower(node.type) !== 'egress')) {
       if (key === 'forProvider' || key === 'initProvider') rules.push([node, path]);
     }
-    if ((resource === 'computefirewalls' || resource === 'firewalls') && key === 'spec' && lower(node.direction) !== 'egress' && listOf(node.sourceRanges).some((r) => typeof r === 'string' && OPEN_RANGES.has(r))) {
+    if ((resource === 'computefirewalls' || resource === 'firewalls') && (key === 'spec' || key === 'forProvider' || key === 'initProvider') && lower(node.direction) !== 'egress' && namesOpenRange(node.sourceRanges)) {
       if (!webOnly(node)) push('is opened to the internet (sourceRanges 0.0.0.0/0)', joinPath(path, 'sourceRanges'));
     }
-    if (typeof node.sourceAddressPrefix === 'string' && OPEN_AZURE.has(node.sourceAddressPrefix.toLowerCase()) && lower(node.direction) !== 'outbound' && lower(node.access) !== 'deny') {
-      const port = typeof node.destinationPortRange === 'string' ? node.destinationPortRange : '';
-      if (port !== '80' && port !== '443') push(`is opened to the internet (sourceAddressPrefix ${node.sourceAddressPrefix})`, joinPath(path, 'sourceAddressPrefix'));
+    for (const field of ['sourceAddressPrefix', 'sourceAddressPrefixes']) {
+      const open = listOf(node[field]).find((p) => typeof p === 'string' && (OPEN_AZURE.has(p.trim().toLowerCase()) || isOpenRange(p)));
+      if (typeof open !== 'string' || lower(node.direction) === 'outbound' || lower(node.access) === 'deny') continue;
+      const ports = [...listOf(node.destinationPortRange), ...listOf(node.destinationPortRanges)];
+      const web = ports.length > 0 && ports.every((p) => p === '80' || p === '443');
+      if (!web) push(`is opened to the internet (${field} ${clientText(open, 63) ?? ''})`, joinPath(path, field));
     }
     for (const [r, at] of rules) {
       const ranges = [r.ipRanges, r.ipv6Ranges, r.cidrIpv4, r.cidrIpv6, r.cidrBlocks, r.ipv6CidrBlocks, r.cidrIP, r.cidrIPv6];
@@ -168,9 +204,12 @@ export function checkCloudExposure(doc: Json, prefix: string, resource: string, 
     }
     // Deletion protection taken away, in a patch of what exists.
     if (patch) {
-      if (key === 'spec' && node.deletionPolicy === 'Delete') push('is set to delete its cloud resource when deleted (deletionPolicy: Delete)', joinPath(path, 'deletionPolicy'));
+      if (key === 'spec' && node.deletionPolicy === 'Delete' && patch !== 'update') push('is set to delete its cloud resource when deleted (deletionPolicy: Delete)', joinPath(path, 'deletionPolicy'));
       if (node.skipFinalSnapshot === true) push('is set to be deleted without a final snapshot (skipFinalSnapshot: true)', joinPath(path, 'skipFinalSnapshot'));
       if (node.deletionProtection === false) push('has its deletion protection turned off', joinPath(path, 'deletionProtection'));
+      // Crossplane's management policies: '*' or 'Delete' lets a delete reach the cloud resource (an
+      // object whose policies leave Delete out is orphaned on delete, as deletionPolicy: Orphan).
+      if (key === 'spec' && patch !== 'update' && listOf(node.managementPolicies).some((p) => p === '*' || p === 'Delete')) push('is set to delete its cloud resource when deleted (managementPolicies with Delete)', joinPath(path, 'managementPolicies'));
       if (key === 'annotations' && lower(node['services.k8s.aws/deletion-policy']) === 'delete') push('is set to delete its AWS resource when deleted (services.k8s.aws/deletion-policy: delete)', joinPath(path, 'services.k8s.aws/deletion-policy'));
     }
   });
