@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { foldedSubject } from '../core/identity.js';
 import { GrowingLru } from './growing-lru.js';
 
 /**
@@ -82,6 +83,26 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
     objects: `${base}o`,
     session: session === '' ? `${base}s:` : `${base}s:${opaqueHash(session)}`,
   };
+}
+
+/**
+ * A subject key (`issuer` newline `subject`, cookies/device-cookie.ts deviceOwner) with its subject
+ * folded (core/identity.ts foldedSubject); the issuer is kept as it is. Two keys that fold alike name
+ * one account to a subject revocation (incident/board.ts revokedBy), which forgets every one of them
+ * (ControlStore.forgetEveryCase).
+ */
+export function foldedSubjectKey(subjectKey: string): string {
+  const cut = subjectKey.indexOf('\n');
+  return cut < 0 ? foldedSubject(subjectKey) : subjectKey.slice(0, cut + 1) + foldedSubject(subjectKey.slice(cut + 1));
+}
+
+/**
+ * The spellings other than the folded one under which a subject's history was learnt (a set, in
+ * the folded key's slot): written off the response path by `learn` and `learnWork` only when the
+ * spelling differs from its folded form, read by a revocation (RedisControl.forgetEveryCase).
+ */
+export function spellingsKey(prefix: string, subjectKey: string): string {
+  return `${prefix}{${opaqueHash(foldedSubjectKey(subjectKey))}}:v`;
 }
 
 /** The working-set keys (store.ts WorkObservation): apart from the observe script's, same slot. */
