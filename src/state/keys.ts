@@ -71,7 +71,15 @@ export interface SubjectKeys {
 }
 
 export function subjectKeys(prefix: string, subject: string, session: string): SubjectKeys {
-  const base = `${prefix}{${opaqueHash(subject)}}:`;
+  return subjectKeysAt(`${prefix}{${opaqueHash(subject)}}:`, session);
+}
+
+/** subjectKeys from the subject's hash (opaqueHash), as the spellings set keeps it. */
+export function subjectKeysOfHash(prefix: string, hashed: string): SubjectKeys {
+  return subjectKeysAt(`${prefix}{${hashed}}:`, '');
+}
+
+function subjectKeysAt(base: string, session: string): SubjectKeys {
   return {
     counters: `${base}c`,
     ips: `${base}i`,
@@ -97,8 +105,8 @@ export function foldedSubjectKey(subjectKey: string): string {
 }
 
 /**
- * The spellings other than the folded one under which a subject's history was learnt (a set, in
- * the folded key's slot): written off the response path by `learn` and `learnWork` only when the
+ * The spellings other than the folded one under which a subject's history was learnt, each as its
+ * hash (opaqueHash: no subject is written to Redis in the clear), a set in the folded key's slot: written off the response path by `learn` and `learnWork` only when the
  * spelling differs from its folded form, read by a revocation (RedisControl.forgetEveryCase).
  */
 export function spellingsKey(prefix: string, subjectKey: string): string {
@@ -109,8 +117,18 @@ export function spellingsKey(prefix: string, subjectKey: string): string {
 export function workKeys(
   prefix: string,
   subject: string,
-): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string } {
-  const base = `${prefix}{${opaqueHash(subject)}}:`;
+): WorkKeys {
+  return workKeysAt(`${prefix}{${opaqueHash(subject)}}:`);
+}
+
+/** workKeys from the subject's hash (opaqueHash), as the spellings set keeps it. */
+export function workKeysOfHash(prefix: string, hashed: string): WorkKeys {
+  return workKeysAt(`${prefix}{${hashed}}:`);
+}
+
+export type WorkKeys = { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string };
+
+function workKeysAt(base: string): WorkKeys {
   return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu`, families: `${base}wy` };
 }
 

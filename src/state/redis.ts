@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
-import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, foldedSubjectKey, levelKey, opaqueHash, provenKey, spellingsKey, subjectKeys, workKeys } from './keys.js';
+import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, foldedSubjectKey, levelKey, opaqueHash, provenKey, spellingsKey, subjectKeys, subjectKeysOfHash, workKeys, workKeysOfHash } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -689,7 +689,7 @@ export class RedisStateStore implements StateStore {
   private async indexSpelling(subject: string): Promise<void> {
     if (foldedSubjectKey(subject) === subject) return;
     const key = spellingsKey(this.prefix, subject);
-    await this.run('learn', () => this.writer.multi().sadd(key, subject).pexpire(key, this.l.knownTtlMs).exec());
+    await this.run('learn', () => this.writer.multi().sadd(key, opaqueHash(subject)).pexpire(key, this.l.knownTtlMs).exec());
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */
@@ -1320,19 +1320,23 @@ class RedisControl implements ControlStore {
     const index = spellingsKey(prefix, subject);
     const indexed = await this.store.run('control.forget', () => redis.smembers(index));
     // The folded spelling is never indexed (learn writes only the others): always forgotten.
-    const all = new Set([subject, foldedSubjectKey(subject), ...indexed.filter((k) => foldedSubjectKey(k) === foldedSubjectKey(subject))]);
-    await Promise.all([...all].map((k) => this.forget(k, '')));
+    const hashes = new Set([opaqueHash(subject), opaqueHash(foldedSubjectKey(subject)), ...indexed.filter((h) => /^[0-9a-f]{32}$/.test(h))]);
+    await Promise.all([...hashes].map((h) => this.forgetHashed(h, '')));
     // After the history: a learn racing the revocation re-adds its spelling to a fresh index.
     if (indexed.length > 0) await this.store.run('control.forget', () => redis.srem(index, ...indexed));
   }
 
   async forget(subject: string, session: string): Promise<void> {
+    await this.forgetHashed(opaqueHash(subject), session === '' ? '' : opaqueHash(session));
+  }
+
+  private async forgetHashed(hashed: string, hashedSession: string): Promise<void> {
     const { redis, prefix } = this.store.internals;
-    const k = subjectKeys(prefix, subject, session);
+    const k = subjectKeysOfHash(prefix, hashed);
     // With the working set's keys (same slot, so one DEL): the namespaces, sites, wider networks
     // and familiar objects a revoked identity's attacker taught would otherwise outlive it.
-    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects, ...Object.values(workKeys(prefix, subject))];
-    if (session !== '') keys.push(k.session);
+    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects, ...Object.values(workKeysOfHash(prefix, hashed))];
+    if (hashedSession !== '') keys.push(`${k.session}${hashedSession}`);
     await this.store.run('control.forget', () => redis.del(...keys));
   }
 
