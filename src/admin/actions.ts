@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { foldedSubject } from '../core/identity.js';
 import type { Runtime } from '../pipeline/runtime.js';
 import { revocationId, type Actor, type IncidentDoc, type IncidentScope, type RevocationDoc } from '../incident/model.js';
 
@@ -91,11 +90,11 @@ export async function revoke(rt: Runtime, input: RevokeInput, reason: string, by
     // The risk engine keys subjects by issuer and subject; without an issuer, every configured one.
     const issuers = input.issuer !== undefined ? [input.issuer] : rt.config.issuers.map((i) => i.issuer);
     if (rt.config.stepup.oidc && input.issuer === undefined && !issuers.includes(rt.config.stepup.oidc.issuer)) issuers.push(rt.config.stepup.oidc.issuer);
-    // An issuer whose subjects name one account in any case keeps the history under the subject in
-    // lower case (issuers[].subject_case, core/identity.ts historyOf): that one is forgotten too.
-    const folding = new Set(rt.config.issuers.filter((i) => i.subject_case === 'insensitive').map((i) => i.issuer));
-    const keys = issuers.flatMap((iss) => (folding.has(iss) && foldedSubject(input.subject) !== input.subject ? [`${iss}\n${input.subject}`, `${iss}\n${foldedSubject(input.subject)}`] : [`${iss}\n${input.subject}`]));
-    await Promise.all(keys.map((k) => store.control.forget(k, '')));
+    // The revocation refuses the subject in any case (IncidentBoard.revokedBy folds it), so what was
+    // learnt under any spelling is forgotten: the IdP's `Alice@corp` as well as the typed
+    // `alice@corp`, and the lower-case history of an issuer with `subject_case: insensitive`
+    // (core/identity.ts historyOf).
+    await Promise.all(issuers.map((iss) => store.control.forgetEveryCase(`${iss}\n${input.subject}`)));
   }
   await board.refresh();
   return doc;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { foldedSubject } from '../core/identity.js';
 import { GrowingLru } from './growing-lru.js';
 
 /**
@@ -70,7 +71,15 @@ export interface SubjectKeys {
 }
 
 export function subjectKeys(prefix: string, subject: string, session: string): SubjectKeys {
-  const base = `${prefix}{${opaqueHash(subject)}}:`;
+  return subjectKeysAt(`${prefix}{${opaqueHash(subject)}}:`, session);
+}
+
+/** subjectKeys from the subject's hash (opaqueHash), as the spellings set keeps it. */
+export function subjectKeysOfHash(prefix: string, hashed: string): SubjectKeys {
+  return subjectKeysAt(`${prefix}{${hashed}}:`, '');
+}
+
+function subjectKeysAt(base: string, session: string): SubjectKeys {
   return {
     counters: `${base}c`,
     ips: `${base}i`,
@@ -84,12 +93,42 @@ export function subjectKeys(prefix: string, subject: string, session: string): S
   };
 }
 
+/**
+ * A subject key (`issuer` newline `subject`, cookies/device-cookie.ts deviceOwner) with its subject
+ * folded (core/identity.ts foldedSubject); the issuer is kept as it is. Two keys that fold alike name
+ * one account to a subject revocation (incident/board.ts revokedBy), which forgets every one of them
+ * (ControlStore.forgetEveryCase).
+ */
+export function foldedSubjectKey(subjectKey: string): string {
+  const cut = subjectKey.indexOf('\n');
+  return cut < 0 ? foldedSubject(subjectKey) : subjectKey.slice(0, cut + 1) + foldedSubject(subjectKey.slice(cut + 1));
+}
+
+/**
+ * The spellings other than the folded one under which a subject's history was learnt, each as its
+ * hash (opaqueHash: no subject is written to Redis in the clear), a set in the folded key's slot: written off the response path by `learn` and `learnWork` only when the
+ * spelling differs from its folded form, read by a revocation (RedisControl.forgetEveryCase).
+ */
+export function spellingsKey(prefix: string, subjectKey: string): string {
+  return `${prefix}{${opaqueHash(foldedSubjectKey(subjectKey))}}:v`;
+}
+
 /** The working-set keys (store.ts WorkObservation): apart from the observe script's, same slot. */
 export function workKeys(
   prefix: string,
   subject: string,
-): { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string } {
-  const base = `${prefix}{${opaqueHash(subject)}}:`;
+): WorkKeys {
+  return workKeysAt(`${prefix}{${opaqueHash(subject)}}:`);
+}
+
+/** workKeys from the subject's hash (opaqueHash), as the spellings set keeps it. */
+export function workKeysOfHash(prefix: string, hashed: string): WorkKeys {
+  return workKeysAt(`${prefix}{${hashed}}:`);
+}
+
+export type WorkKeys = { namespaces: string; sightings: string; pace: string; sites: string; last: string; nearby: string; familiar: string; paceNew: string; families: string };
+
+function workKeysAt(base: string): WorkKeys {
   return { namespaces: `${base}w`, sightings: `${base}wf`, pace: `${base}wq`, sites: `${base}ws`, last: `${base}wl`, nearby: `${base}wn`, familiar: `${base}wo`, paceNew: `${base}wu`, families: `${base}wy` };
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Cluster, Command, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { MAX_ACCELERATOR_COUNT } from '../core/accelerators.js';
-import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, levelKey, opaqueHash, provenKey, subjectKeys, workKeys } from './keys.js';
+import { acceleratorKey, acceleratorRecentKey, workloadAcceleratorKey, approvalIndexKey, approvalKey, challengeKey, consoleSessionKey, controlChannel, controlKeys, counterKey, deviceIssueKey, historyKey, foldedSubjectKey, levelKey, opaqueHash, provenKey, spellingsKey, subjectKeys, subjectKeysOfHash, workKeys, workKeysOfHash } from './keys.js';
 import {
   APPROVAL_CONSUME_LUA,
   APPROVAL_CREATE_LUA,
@@ -669,20 +669,36 @@ export class RedisStateStore implements StateStore {
   /** Off the response path, like `learn`. */
   async learnWork(subject: string, namespace: string, site: string, nowMs: number, nearby = '', network = '', minNetworks = 1, object = '', proof = true, family = '', kind = ''): Promise<void> {
     const k = workKeys(this.prefix, subject);
-    await this.run('learn', () =>
-      this.scripted.sgLearnWork(
-        k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar, k.families,
-        wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0', family, kind,
+    await Promise.all([
+      this.run('learn', () =>
+        this.scripted.sgLearnWork(
+          k.namespaces, k.sightings, k.sites, k.last, k.nearby, k.familiar, k.families,
+          wholeMs(nowMs), namespace, site, this.l.knownTtlMs, this.l.maxWork, nearby, network, minNetworks, object, this.l.familiarMs, this.l.maxFamiliar, proof ? '1' : '0', family, kind,
+        ),
       ),
-    );
+      this.indexSpelling(subject),
+    ]);
+  }
+
+  /**
+   * Keeps `subject` in its folded key's spellings (keys.ts spellingsKey) for a revocation to find
+   * (RedisControl.forgetEveryCase), as long as what it learns is kept; nothing when the spelling is
+   * the folded one (a revocation forgets that one without the index). Off the response path, with
+   * `learn` and `learnWork`, in their round trip.
+   */
+  private async indexSpelling(subject: string): Promise<void> {
+    if (foldedSubjectKey(subject) === subject) return;
+    const key = spellingsKey(this.prefix, subject);
+    await this.run('learn', () => this.writer.multi().sadd(key, opaqueHash(subject)).pexpire(key, this.l.knownTtlMs).exec());
   }
 
   /** Off the response path; a failure rejects with StateUnavailableError for the caller to report. */
   async learn(subject: string, ip: string, ipPrefix: string, device: string, nowMs: number, client = ''): Promise<void> {
     const k = subjectKeys(this.prefix, subject, '');
-    await this.run('learn', () =>
-      this.scripted.sgLearn(k.ips, k.prefixes, k.devices, k.clients, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown, client),
-    );
+    await Promise.all([
+      this.run('learn', () => this.scripted.sgLearn(k.ips, k.prefixes, k.devices, k.clients, wholeMs(nowMs), ip, ipPrefix, device, this.l.knownTtlMs, this.l.maxKnown, client)),
+      this.indexSpelling(subject),
+    ]);
     // The proven mark (provenAt): written after the context, so a mark never stands for a
     // context the store did not take.
     await this.run('learn', () => this.writer.set(provenKey(this.prefix, subject), String(wholeMs(nowMs)), 'PX', this.l.provenTtlMs));
@@ -1299,13 +1315,28 @@ class RedisControl implements ControlStore {
     return () => this.watchers.delete(onChange);
   }
 
-  async forget(subject: string, session: string): Promise<void> {
+  async forgetEveryCase(subject: string): Promise<void> {
     const { redis, prefix } = this.store.internals;
-    const k = subjectKeys(prefix, subject, session);
+    const index = spellingsKey(prefix, subject);
+    const indexed = await this.store.run('control.forget', () => redis.smembers(index));
+    // The folded spelling is never indexed (learn writes only the others): always forgotten.
+    const hashes = new Set([opaqueHash(subject), opaqueHash(foldedSubjectKey(subject)), ...indexed.filter((h) => /^[0-9a-f]{32}$/.test(h))]);
+    await Promise.all([...hashes].map((h) => this.forgetHashed(h, '')));
+    // After the history: a learn racing the revocation re-adds its spelling to a fresh index.
+    if (indexed.length > 0) await this.store.run('control.forget', () => redis.srem(index, ...indexed));
+  }
+
+  async forget(subject: string, session: string): Promise<void> {
+    await this.forgetHashed(opaqueHash(subject), session === '' ? '' : opaqueHash(session));
+  }
+
+  private async forgetHashed(hashed: string, hashedSession: string): Promise<void> {
+    const { redis, prefix } = this.store.internals;
+    const k = subjectKeysOfHash(prefix, hashed);
     // With the working set's keys (same slot, so one DEL): the namespaces, sites, wider networks
     // and familiar objects a revoked identity's attacker taught would otherwise outlive it.
-    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects, ...Object.values(workKeys(prefix, subject))];
-    if (session !== '') keys.push(k.session);
+    const keys = [k.counters, k.ips, k.prefixes, k.devices, k.namespaces, k.clients, k.sightings, k.objects, ...Object.values(workKeysOfHash(prefix, hashed))];
+    if (hashedSession !== '') keys.push(`${k.session}${hashedSession}`);
     await this.store.run('control.forget', () => redis.del(...keys));
   }
 

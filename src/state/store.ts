@@ -481,6 +481,14 @@ export interface ControlStore {
    */
   forget(subject: string, session: string): Promise<void>;
   /**
+   * `forget(key, '')` for the subject key and for every key whose subject differs from it only in
+   * case (keys.ts foldedSubjectKey): a subject revocation refuses tokens in any case, so what was
+   * learnt under any spelling is forgotten too. Rare (a revocation), so it may cost a scan: the
+   * memory store walks its subjects; the Redis store reads the spellings `learn` and `learnWork`
+   * indexed (keys.ts spellingsKey). The Check's path writes and reads nothing more for it.
+   */
+  forgetEveryCase(subject: string): Promise<void>;
+  /**
    * True exactly once per `key` within `ttlMs` across every replica (a Security Event Token's
    * `jti`): later calls with the same key answer false.
    */

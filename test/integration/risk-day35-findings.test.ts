@@ -251,3 +251,29 @@ describe('the runbook site with issuers[].subject_case: insensitive', () => {
     expect(reasonOf(after), rules(after)).not.toBe('allowed');
   });
 });
+
+/**
+ * revoke51: the runbook site as it ships (`subject_case: exact`, the default). The on-call types the
+ * subject in lower case; the IdP names the account `D35r-Dev-9@Skarv.example`. The revocation
+ * refuses tokens in any case (IncidentBoard folds it), and must forget the history learnt under the
+ * IdP's spelling too, or the phisher's network proven before it is still proven after it.
+ */
+describe('the runbook site (subject_case exact): a revocation typed in another case', () => {
+  const s = exampleServiceForFile({ edit: RUNBOOK_SITE, env: RUNBOOK_ENV });
+  const { send, twoDays } = findingRequests(s, { host: API, source: HOME, ua: KUBECTL, firstDay: MON, secondDay: TUE });
+
+  it("`stepgate revoke subject` in lower case forgets what the IdP's spelling proved: the phisher's network is asked after it", async () => {
+    const sub = 'D35r-Dev-9@Skarv.example';
+    await twoDays(sub, team('billing'));
+    const first = await send(signIn(sub, TUE + 1.9 * H), TUE + 1.95 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(first), rules(first)).not.toBe('allowed');
+    const proven = await send(signIn(sub, TUE + 1.96 * H), TUE + 1.97 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(proven), rules(proven)).toBe('allowed');
+    s.setClock(TUE + 2 * H);
+    await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: sub.toLowerCase() }, reason: 'INC-35' });
+    const old = await send(signIn(sub, TUE + 1.98 * H), TUE + 2.01 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(old), rules(old)).toBe('credential_revoked');
+    const after = await send(signIn(sub, TUE + 2.05 * H), TUE + 2.15 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+    expect(reasonOf(after), rules(after)).not.toBe('allowed');
+  });
+});

@@ -701,4 +701,37 @@ describe('ControlStore conformance: memory and redis give identical answers', ()
     expect((await o('bob@example.com', T + 2 * S)).deviceKnown).toBe(true);
     expect(await work('bob@example.com', T + 2 * S)).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true, workingSet: 1, kindSince: 0, historySince: T });
   });
+
+  // revoke51: a subject revocation refuses tokens in any case, so it forgets what was learnt under
+  // every spelling of the subject (the IdP's `Alice@corp` when the on-call typed `alice@corp`), and
+  // nothing of another issuer's or another subject's.
+  it.each(['memory', 'redis'] as const)('%s: forgetEveryCase forgets every case variant of the subject, and only those', async (kind) => {
+    const store = kind === 'memory' ? new MemoryStateStore(LIMITS, { maxSubjects: 10 }) : newRedisStore();
+    if (store instanceof RedisStateStore) await ready(store);
+    const IDP = 'https://idp.test\n';
+    const spellings = [`${IDP}Alice@Corp.example`, `${IDP}ALICE@corp.example`, `${IDP}alice@corp.example`];
+    const kept = [`${IDP}bob@corp.example`, `https://other.test\nAlice@Corp.example`, `${IDP}alice@corp.example.evil`];
+    const o = (subject: string, nowMs: number) =>
+      store.observe({ subject, session: '', nowMs, ip: '203.0.113.7', ipPrefix: '203.0.113.0/24', device: 'cert:laptop', uaFamily: 'kubectl', namespace: '', sensitive: false });
+    const work = (subject: string, nowMs: number) => store.observeWork!({ subject, nowMs, namespace: 'payments-prod', object: '', site: 'berlin', nearby: '203.0.0.0/16', kind: 'secret_read' });
+    for (const s of [...spellings, ...kept]) {
+      await o(s, T);
+      await store.learn(s, '203.0.113.7', '203.0.113.0/24', 'cert:laptop', T);
+      await work(s, T);
+      await store.learnWork!(s, 'payments-prod', 'berlin', T, '203.0.0.0/16', '', 1, '', true, '', 'secret_read');
+    }
+    await store.control.forgetEveryCase(`${IDP}alice@CORP.example`);
+    for (const s of spellings) {
+      expect((await o(s, T + S)).deviceKnown, s).toBe(false);
+      expect(await work(s, T + S), s).toMatchObject({ namespaceKnown: false, siteKnown: false, nearbyKnown: false });
+    }
+    for (const s of kept) {
+      expect((await o(s, T + S)).deviceKnown, s).toBe(true);
+      expect(await work(s, T + S), s).toMatchObject({ namespaceKnown: true, siteKnown: true, nearbyKnown: true });
+    }
+    // A spelling learnt again after the revocation is found by the next one (Redis: indexed afresh).
+    await store.learn(spellings[0]!, '198.51.100.9', '198.51.100.0/24', 'cert:other', T + 2 * S);
+    await store.control.forgetEveryCase(`${IDP}alice@corp.example`);
+    expect((await store.observe({ subject: spellings[0]!, session: '', nowMs: T + 3 * S, ip: '198.51.100.9', ipPrefix: '198.51.100.0/24', device: 'cert:other', uaFamily: 'kubectl', namespace: '', sensitive: false })).deviceKnown).toBe(false);
+  });
 });
