@@ -409,6 +409,11 @@ export class IncidentBoard {
     const id = approvalUseId(approvalId, decided);
     await this.o.store.put('approval', { id, data: JSON.stringify({ approval: approvalId, at: nowMs }), expiresAt: expiresAtMs }, nowMs);
     this.usedApprovals = new Set([...this.usedApprovals, id]);
+    // The held snapshot must hold this use before the allow goes out: the loss check compares a
+    // later snapshot with the held one, and a store put back from before the use (an older RDB)
+    // looks unchanged to a replica whose held snapshot predates it too (the watch's reload can lag
+    // behind a Redis restart under load), so the use would be forgotten and the approval pass again.
+    await this.refresh();
   }
 
   /** The requirement tightened by every active incident whose scope holds the request. */

@@ -204,6 +204,29 @@ describe('a state store that lost the control records', () => {
   });
 });
 
+describe('an approval used on this replica, then a store put back from before the use', () => {
+  it('finds the use lost at the next look, even when no reload ran between the use and the loss', async () => {
+    const rev: RevocationDoc = { id: 'r1', kind: 'subject', subject: 'mallory', at: T, reason: 'x', by, expires_at: T + 86_400_000 };
+    const fill = async () => {
+      const s = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
+      await s.control.put('revocation', { id: rev.id, data: JSON.stringify(rev), expiresAt: rev.expires_at }, T);
+      return s;
+    };
+    let store = await fill();
+    const control = new Proxy({} as MemoryStateStore['control'], { get: (_t, k: keyof MemoryStateStore['control']) => (...a: never[]) => (store.control[k] as (...x: never[]) => unknown)(...a) });
+    const errors: string[] = [];
+    // No watch: nothing reloads the board behind the test's back.
+    const b = new IncidentBoard({ store: control, now: () => T, shared: true, syncIntervalMs: 1_000_000, maxStalenessMs: 1_000_000, onError: (e) => errors.push(String(e)) });
+    await b.refresh();
+    await b.approvalUse('a1', 'decision-1', T + 600_000, T);
+    // The RDB from before the use: the same records and version as before it.
+    store = await fill();
+    expect(await b.approvalUsed('a1', 'decision-1')).toBe(true);
+    expect((await store.control.snapshot(T)).usedApprovals).toHaveLength(1);
+    expect(errors.join('\n')).toMatch(/lost control records/);
+  });
+});
+
 describe('step-up sign-outs on the board', () => {
   async function signoutBoard(o: { incidentMode: boolean; staleSessions?: 'fail_closed' | 'degrade' }, clock = { now: T, mono: 0 }) {
     const store = new MemoryStateStore(TEST_LIMITS, { maxSubjects: 10 });
