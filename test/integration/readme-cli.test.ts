@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliArgv, startServiceProcess } from '../support/process.js';
+import { cliArgv, startServiceProcess, stopProcess as stop } from '../support/process.js';
 import { freePort } from '../support/stepup.js';
 
 /**
@@ -27,13 +27,24 @@ symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
 const policy = /`policy\.yaml` being\n\n```yaml\n([\s\S]*?)```/.exec(readme);
 writeFileSync(join(dir, 'policy.yaml'), policy?.[1] ?? '');
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/**
+ * Every process this file starts, until it has exited. A test that times out leaves its promise
+ * running and its `finally` unreached: afterAll stops what is left, so no server outlives the file.
+ */
+const live = new Set<ChildProcess>();
+
+afterAll(async () => {
+  await Promise.all([...live].map((c) => stop(c)));
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** Only what a shell has: no STEPGATE_*, no REDIS_URL, no secrets of the deployment. */
 const ENV = { PATH: process.env.PATH!, HOME: process.env.HOME! };
 
 async function run(args: string[]) {
   const child = spawn(process.execPath, [...cliArgv(), ...args], { cwd: dir, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -87,6 +98,8 @@ describe('README: stepgate check against a running server', () => {
       STEPGATE_METRICS_LISTEN: 'off',
       STEPGATE_LOG_FORMAT: 'json',
     });
+    live.add(server.child);
+    void server.exited.then(() => live.delete(server.child));
     try {
       const closed = await freePort();
       const ports: Record<string, string> = { '9391': String(server.port), '9392': String(closed) };
@@ -98,8 +111,7 @@ describe('README: stepgate check against a running server', () => {
         expect(r.code, s.command).toBe(s.exit);
       }
     } finally {
-      server.child.kill('SIGTERM');
-      await server.exited;
+      await stop(server.child);
     }
   }, 90_000);
 });

@@ -91,3 +91,20 @@ export async function startServiceProcess(configFile: string, env: NodeJS.Proces
   void exited.finally(() => clearInterval(drain));
   return { child, port, logs, stderr, exited };
 }
+
+/**
+ * SIGTERM, then SIGKILL if the process has not exited after `graceMs`; resolves once it has
+ * exited, with how. A server that ignores or hangs on SIGTERM cannot outlive its test file.
+ */
+export async function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  try {
+    const [code, signal] = await exited;
+    return { code, signal };
+  } finally {
+    clearTimeout(timer);
+  }
+}
