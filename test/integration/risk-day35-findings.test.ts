@@ -221,6 +221,17 @@ describe('the same company following docs/incident-runbook.md (an `incident` sec
   });
 });
 
+type Requests = ReturnType<typeof findingRequests>;
+
+/** The subject's two days on the billing team, then the phisher relaying a sign-in made after its VPS's first sighting: proven there. */
+async function phisherProves(send: Requests['send'], twoDays: Requests['twoDays'], sub: string): Promise<void> {
+  await twoDays(sub, team('billing'));
+  const first = await send(signIn(sub, TUE + 1.9 * H), TUE + 1.95 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+  expect(reasonOf(first), rules(first)).not.toBe('allowed');
+  const proven = await send(signIn(sub, TUE + 1.96 * H), TUE + 1.97 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
+  expect(reasonOf(proven), rules(proven)).toBe('allowed');
+}
+
 /**
  * Session 51: the same runbook site whose IdP names one account in any case (`issuers[].subject_case:
  * insensitive` on its issuer), so the risk history of `D35r-Dev-8@Skarv.example` is kept under the
@@ -238,12 +249,7 @@ describe('the runbook site with issuers[].subject_case: insensitive', () => {
 
   it("a revocation of the subject as the token spells it forgets the lower-case history: the phisher's network proven before it is asked after it", async () => {
     const sub = 'D35r-Dev-8@Skarv.example';
-    await twoDays(sub, team('billing'));
-    // The phisher relays a sign-in made after its VPS's first sighting: proven there.
-    const first = await send(signIn(sub, TUE + 1.9 * H), TUE + 1.95 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
-    expect(reasonOf(first), rules(first)).not.toBe('allowed');
-    const proven = await send(signIn(sub, TUE + 1.96 * H), TUE + 1.97 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
-    expect(reasonOf(proven), rules(proven)).toBe('allowed');
+    await phisherProves(send, twoDays, sub);
     s.setClock(TUE + 2 * H);
     await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: sub }, reason: 'INC-35' });
     // After the revocation, another relayed sign-in, used from the VPS: the network is forgotten, asked.
@@ -264,11 +270,7 @@ describe('the runbook site (subject_case exact): a revocation typed in another c
 
   it("`stepgate revoke subject` in lower case forgets what the IdP's spelling proved: the phisher's network is asked after it", async () => {
     const sub = 'D35r-Dev-9@Skarv.example';
-    await twoDays(sub, team('billing'));
-    const first = await send(signIn(sub, TUE + 1.9 * H), TUE + 1.95 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
-    expect(reasonOf(first), rules(first)).not.toBe('allowed');
-    const proven = await send(signIn(sub, TUE + 1.96 * H), TUE + 1.97 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
-    expect(reasonOf(proven), rules(proven)).toBe('allowed');
+    await phisherProves(send, twoDays, sub);
     s.setClock(TUE + 2 * H);
     await s.runAdmin({ at: TUE + 2 * H, revoke: { kind: 'subject', subject: sub.toLowerCase() }, reason: 'INC-35' });
     const old = await send(signIn(sub, TUE + 1.98 * H), TUE + 2.01 * H, 'GET', '/api/v1/namespaces/billing-prod/pods?limit=500', { source: PHISH_VPS });
